@@ -1,0 +1,62 @@
+"""Putting a tree back together: each container from its layers, then the whole monolith."""
+
+from __future__ import annotations
+
+from .errors import BadInput
+from .exactjson import dumps
+from .layers import Layer
+from .layout import Layout
+from .merge import apply, order_tree, reorder
+from .tree import GLOBALS, Tree, profile_file
+
+CONTAINERS_KEY = "lxc_configs"
+
+
+class Assembler:
+    """Merges containers, reusing the merge of base and profiles that containers share."""
+
+    def __init__(self, base: Layer, profiles: dict[str, Layer], layout: Layout):
+        self.base = base
+        self.profiles = profiles
+        self.order = order_tree(layout.key_order)
+        self.exceptions = {ctid: order_tree(orders) for ctid, orders in layout.exceptions.items()}
+        self._inherited: dict[tuple, dict] = {}
+
+    def inherited(self, names: tuple, file: str) -> dict:
+        """What base and the named profiles give, in order."""
+        merged = self._inherited.get(names)
+        if merged is None:
+            merged = apply({}, self.base)
+            for name in names:
+                if name not in self.profiles:
+                    raise BadInput(f"unknown profile \"{name}\" (no {profile_file(name)})", file)
+                merged = apply(merged, self.profiles[name])
+            self._inherited[names] = merged
+        return merged
+
+    def container(self, ctid: str, own: Layer) -> dict:
+        merged = reorder(apply(self.inherited(tuple(own.profiles), own.file), own), self.order)
+        exceptions = self.exceptions.get(ctid)
+        return reorder(merged, exceptions) if exceptions else merged
+
+
+def assemble(tree: Tree) -> dict:
+    """The monolith document a tree stands for."""
+    if CONTAINERS_KEY in tree.globals:
+        raise BadInput(f"must not hold \"{CONTAINERS_KEY}\": containers live under lxc/", GLOBALS)
+    assembler = Assembler(tree.base, tree.profiles, tree.layout)
+    containers = {ctid: assembler.container(ctid, own) for ctid, own in tree.containers.items()}
+    doc = {}
+    for key in tree.layout.top_level:
+        if key == CONTAINERS_KEY:
+            doc[key] = containers
+        elif key in tree.globals:
+            doc[key] = tree.globals[key]
+    for key, value in tree.globals.items():
+        doc.setdefault(key, value)
+    doc.setdefault(CONTAINERS_KEY, containers)
+    return doc
+
+
+def monolith_bytes(tree: Tree) -> bytes:
+    return dumps(assemble(tree), tree.layout.style)

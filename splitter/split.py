@@ -1,0 +1,160 @@
+"""From the monolith and a plan to the files of a tree, and the proof that they merge back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import tree as disk
+from .assemble import CONTAINERS_KEY, Assembler, monolith_bytes
+from .errors import ProofFailed
+from .exactjson import TREE_STYLE, canonical, dumps, parse
+from .layers import Layer, encode
+from .layout import Layout, common_order
+from .merge import order_tree, reorder
+from .monolith import Monolith
+
+
+@dataclass
+class Plan:
+    """What goes where: the base, the profiles in the order they are applied, and who uses which."""
+
+    base: dict
+    profiles: dict[str, dict] = field(default_factory=dict)
+    uses: dict[str, list[str]] = field(default_factory=dict)  # container id -> profile names
+
+
+@dataclass
+class Layers:
+    base: Layer
+    profiles: dict[str, Layer]
+    containers: dict[str, Layer]
+    layout: Layout
+    globals: dict
+
+
+def difference(inherited: dict, target: dict, path: tuple = ()) -> tuple[dict, list]:
+    """The values and deletions a layer needs so that `inherited` becomes exactly `target`."""
+    values: dict = {}
+    unsets: list = []
+    for key, value in target.items():
+        below = inherited.get(key, _MISSING)
+        if below is _MISSING:
+            values[key] = value
+        elif type(value) is dict and type(below) is dict:
+            sub, sub_unsets = difference(below, value, path + (key,))
+            if sub_unsets and 1 + leaves(value) < leaves(sub) + len(sub_unsets):
+                values[key] = value  # restating the object whole is shorter than patching it
+                unsets.append(path + (key,))
+                continue
+            if sub:
+                values[key] = sub
+            unsets += sub_unsets
+        elif value != below or canonical(value) != canonical(below):
+            # `!=` alone would take True for 1 and 0.0 for -0.0; the canonical text tells them apart
+            values[key] = value
+    unsets += [path + (key,) for key in inherited if key not in target]
+    return values, unsets
+
+
+_MISSING = object()
+
+
+def leaves(value: object) -> int:
+    """How many path=value lines a value stands for: objects count their leaves, anything else one."""
+    if type(value) is dict and value:
+        return sum(leaves(child) for child in value.values())
+    return 1
+
+
+def _object_paths(values: dict, path: tuple, into: set) -> None:
+    into.add(path)
+    for key, value in values.items():
+        if type(value) is dict:
+            _object_paths(value, path + (key,), into)
+
+
+def _keys_at(config: dict, path: tuple) -> tuple | None:
+    for key in path:
+        config = config.get(key)
+        if type(config) is not dict:
+            return None
+    return tuple(config)
+
+
+def _order_differences(original: dict, merged: dict, path: tuple, into: dict) -> None:
+    if list(original) != list(merged):
+        into[path] = list(original)
+    for key, value in original.items():
+        other = merged.get(key)
+        if type(value) is dict and type(other) is dict:
+            _order_differences(value, other, path + (key,), into)
+
+
+def build_layers(mono: Monolith, plan: Plan) -> Layers:
+    """Every layer of the tree for a plan, with the layout that restores the monolith's order."""
+    containers = mono.containers
+    meeting: set = set()
+    for values in [plan.base, *plan.profiles.values()]:
+        _object_paths(values, (), meeting)
+    key_order = {}
+    for path in sorted(meeting, key=lambda p: (len(p), p)):
+        sequences = [keys for config in containers.values() if (keys := _keys_at(config, path)) is not None]
+        if sequences:
+            key_order[path] = common_order(sequences)
+    ordering = order_tree(key_order)
+    base = Layer(disk.BASE, reorder(plan.base, ordering))
+    profiles = {name: Layer(disk.profile_file(name), reorder(values, ordering))
+                for name, values in plan.profiles.items()}
+    layout = Layout(mono.style, list(mono.doc), list(containers), key_order, {})
+    assembler = Assembler(base, profiles, layout)
+    own = {}
+    for ctid, config in containers.items():
+        names = plan.uses.get(ctid, [])
+        values, unsets = difference(assembler.inherited(tuple(names), ctid), config)
+        layer = Layer(disk.container_file(ctid, config.get("name")), values, list(names), unsets)
+        own[ctid] = layer
+        merged = assembler.container(ctid, layer)
+        if canonical(merged) != canonical(config):
+            differences: dict = {}
+            _order_differences(config, merged, (), differences)
+            layout.exceptions[ctid] = differences
+    globals_ = {key: value for key, value in mono.doc.items() if key != CONTAINERS_KEY}
+    return Layers(base, profiles, own, layout, globals_)
+
+
+def tree_files(layers: Layers) -> dict[str, bytes]:
+    files = {
+        disk.LAYOUT: dumps(layers.layout.to_json(), TREE_STYLE),
+        disk.GLOBALS: dumps(layers.globals, TREE_STYLE),
+        disk.BASE: dumps(encode(layers.base, container=False), TREE_STYLE),
+    }
+    for layer in layers.profiles.values():
+        files[layer.file] = dumps(encode(layer, container=False), TREE_STYLE)
+    for layer in layers.containers.values():
+        files[layer.file] = dumps(encode(layer, container=True), TREE_STYLE)
+    return files
+
+
+def prove(root: Path, mono: Monolith) -> None:
+    """Read the tree back from disk and check that it merges into the monolith; raise ProofFailed if not."""
+    rebuilt = monolith_bytes(disk.read_tree(root))
+    if rebuilt == mono.raw:
+        return
+    if not mono.byte_exact:
+        if canonical(parse(rebuilt, "(merged tree)", fast_style=mono.style)) == canonical(mono.doc):
+            return
+    raise ProofFailed("the new tree does not merge back into the monolith; nothing was written "
+                      "(this is a bug in splitter: please report it with the input)", mono.file)
+
+
+def write_tree(files: dict[str, bytes], mono: Monolith, target: Path, force: bool) -> None:
+    """Stage the files beside target, prove them, and only then move them into place."""
+    disk.check_target(target, force)
+    staging = disk.stage(target, files)
+    try:
+        prove(staging, mono)
+    except BaseException:
+        disk.discard(staging)
+        raise
+    disk.install(staging, target, force)

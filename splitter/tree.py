@@ -1,0 +1,263 @@
+"""The conf.d tree on disk: file names, reading every layer, and writing a new tree atomically."""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import re
+import secrets
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+from urllib.parse import quote, unquote
+
+from . import exactjson
+from .errors import BadInput, WriteError
+from .layers import Layer, decode
+from .layout import Layout
+
+LAYOUT = "layout.json"
+GLOBALS = "globals.json"
+DEFAULTS = "defaults"
+BASE = "defaults/lxc_base.json"
+PROFILE_PREFIX = "profile_"
+LXC = "lxc"
+PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_SAFE_ID = "-."  # besides ASCII letters and digits, kept as they are in file names
+
+
+def slug(text: str, limit: int = 60) -> str:
+    """Lower-case ASCII words joined by '-', for file and profile names."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit].strip("-")
+
+
+def encode_id(ctid: str) -> str:
+    """A container id as a file-name prefix: anything but letters, digits, '-' and '.' is %-encoded."""
+    if ctid == "":
+        raise BadInput("a container id is empty; it cannot name a file")
+    encoded = quote(ctid, safe=_SAFE_ID)
+    if encoded.startswith("."):
+        encoded = "%2E" + encoded[1:]  # no hidden files, no '..'
+    if len(encoded) > 200:
+        raise BadInput(f"container id {ctid[:40]!r}... is too long to name a file")
+    return encoded
+
+
+def container_file(ctid: str, name: object) -> str:
+    stem = encode_id(ctid)
+    words = slug(name) if isinstance(name, str) else ""
+    return f"{LXC}/{stem}_{words}.json" if words else f"{LXC}/{stem}.json"
+
+
+def id_of_file(filename: str) -> str:
+    """The container id a file under lxc/ stands for: the part of its name before the first '_'."""
+    return unquote(filename[: -len(".json")].split("_", 1)[0], errors="strict")
+
+
+def profile_file(name: str) -> str:
+    return f"{DEFAULTS}/{PROFILE_PREFIX}{name}.json"
+
+
+@dataclass
+class Tree:
+    layout: Layout
+    globals: dict
+    base: Layer
+    profiles: dict[str, Layer]
+    containers: dict[str, Layer]  # in the monolith's order, then those added by hand
+
+    def layers_of(self, ctid: str) -> list[Layer]:
+        """The layers that make up a container, lowest first; raises on an unknown profile."""
+        own = self.containers[ctid]
+        layers = [self.base]
+        for name in own.profiles:
+            if name not in self.profiles:
+                raise BadInput(f"unknown profile \"{name}\" (no {profile_file(name)})", own.file)
+            layers.append(self.profiles[name])
+        layers.append(own)
+        return layers
+
+
+def read_file(root: Path, relative: str) -> bytes:
+    path = root / relative
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        raise BadInput("missing from the tree", str(path)) from None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise BadInput("is a symbolic link; a tree holds plain files only", str(path)) from None
+        raise BadInput(error.strerror or str(error), str(path)) from None
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
+
+
+def _json(root: Path, relative: str) -> object:
+    return exactjson.parse(read_file(root, relative), str(root / relative))
+
+
+def _listing(folder: Path) -> list[os.DirEntry]:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except FileNotFoundError:
+        return []
+    except OSError as error:
+        raise BadInput(error.strerror or str(error), str(folder)) from None
+    for entry in entries:
+        if entry.is_symlink():
+            raise BadInput("is a symbolic link; a tree holds plain files only", entry.path)
+    return entries
+
+
+def read_tree(root: Path) -> Tree:
+    """Read and check every layer of a tree; raises BadInput naming the first bad file."""
+    if root.is_symlink():
+        raise BadInput("is a symbolic link; name the tree's real folder", str(root))
+    if not root.is_dir():
+        raise BadInput("no such conf.d folder", str(root))
+    layout = Layout.from_json(_json(root, LAYOUT), str(root / LAYOUT))
+    globals_ = _json(root, GLOBALS)
+    if type(globals_) is not dict:
+        raise BadInput("must hold a JSON object", str(root / GLOBALS))
+    base = decode(_json(root, BASE), BASE, container=False)
+    profiles = {}
+    for entry in _listing(root / DEFAULTS):
+        name = entry.name
+        if not (name.startswith(PROFILE_PREFIX) and name.endswith(".json")):
+            continue
+        profile = name[len(PROFILE_PREFIX): -len(".json")]
+        relative = f"{DEFAULTS}/{name}"
+        if not PROFILE_NAME.match(profile):
+            raise BadInput("a profile name is lower-case letters, digits, '-' and '_'", str(root / relative))
+        profiles[profile] = decode(_json(root, relative), relative, container=False)
+    found: dict[str, Layer] = {}
+    for entry in _listing(root / LXC):
+        if entry.name.startswith(".") or not entry.name.endswith(".json"):
+            continue  # editor leftovers: `check` reports them
+        relative = f"{LXC}/{entry.name}"
+        try:
+            ctid = id_of_file(entry.name)
+        except UnicodeDecodeError:
+            raise BadInput("its name does not start with a container id", str(root / relative)) from None
+        if ctid in found:
+            raise BadInput(f"container {ctid} has two files: {found[ctid].file} and {relative}", str(root / relative))
+        found[ctid] = decode(_json(root, relative), relative, container=True)
+    known = [ctid for ctid in layout.containers if ctid in found]
+    added = sorted(set(found) - set(known), key=_natural)
+    return Tree(layout, globals_, base, profiles, {ctid: found[ctid] for ctid in known + added})
+
+
+def _natural(text: str) -> tuple:
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part)
+
+
+# ---------------------------------------------------------------- writing
+
+_AT_FDCWD = -100
+_RENAME_NOREPLACE = 1
+_RENAME_EXCHANGE = 2
+
+
+def _renameat2(source: Path, target: Path, flags: int) -> bool:
+    """renameat2(2) where the C library has it; False when it cannot be used here."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        call = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    if call(_AT_FDCWD, os.fsencode(source), _AT_FDCWD, os.fsencode(target), flags) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL):
+        return False
+    raise OSError(code, os.strerror(code), str(target))
+
+
+def check_target(target: Path, force: bool) -> None:
+    """Refuse a target split must not write to, before any work is done."""
+    if target.is_symlink():
+        raise BadInput("is a symbolic link; name a real folder", str(target))
+    if target.exists():
+        if not target.is_dir():
+            raise BadInput("exists and is not a folder", str(target))
+        if any(target.iterdir()) and not force:
+            raise BadInput("exists and is not empty; use --force to replace it", str(target))
+    if not target.parent.is_dir():
+        raise BadInput("its parent folder does not exist", str(target))
+
+
+def _sweep(target: Path) -> None:
+    # a split killed earlier leaves its staging folder behind; remove those whose process is gone
+    for stale in target.parent.glob(f".{target.name}.splitter-*"):
+        try:
+            pid = int(stale.name.rsplit("-", 2)[-2])
+            os.kill(pid, 0)
+        except (ValueError, IndexError):
+            continue
+        except ProcessLookupError:
+            shutil.rmtree(stale, ignore_errors=True)
+        except PermissionError:
+            pass
+
+
+def stage(target: Path, files: dict[str, bytes]) -> Path:
+    """Write the files into a new hidden sibling of target, and return it."""
+    _sweep(target)
+    staging = target.parent / f".{target.name}.splitter-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        staging.mkdir()
+        folders = {staging}
+        for relative, data in files.items():
+            path = staging / relative
+            if path.parent not in folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(path.parent)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise WriteError(f"cannot write: {error.strerror or error}", str(target)) from None
+    return staging
+
+
+def install(staging: Path, target: Path, force: bool) -> None:
+    """Move a proven staging folder to target in one step; the old tree, if any, is removed after."""
+    try:
+        if not target.exists():
+            if not _renameat2(staging, target, _RENAME_NOREPLACE):
+                os.rename(staging, target)
+            return
+        if not force and any(target.iterdir()):
+            raise BadInput("was filled by someone else while splitting; nothing was changed", str(target))
+        if _renameat2(staging, target, _RENAME_EXCHANGE):
+            shutil.rmtree(staging, ignore_errors=True)  # staging now holds the old tree
+            return
+        old = target.parent / f"{staging.name}-old"
+        os.rename(target, old)
+        os.rename(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise WriteError(f"cannot move the new tree into place: {error.strerror or error}", str(target)) from None
+
+
+def discard(staging: Path) -> None:
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write one file through a hidden sibling renamed into place."""
+    temporary = target.parent / f".{target.name}.splitter-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        with open(temporary, "xb") as handle:
+            handle.write(data)
+        os.replace(temporary, target)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise WriteError(f"cannot write: {error.strerror or error}", str(target)) from None
+
+
+Progress = Callable[[int], None]

@@ -1,0 +1,152 @@
+"""Comparing what a tree merges into with the monolith: every difference by container, path and file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from .assemble import CONTAINERS_KEY, assemble
+from .exactjson import Number, canonical, dumps
+from .layers import Layer
+from .monolith import Monolith
+from .tree import GLOBALS, LAYOUT, Tree
+
+ABSENT = "(absent)"
+
+
+@dataclass
+class Difference:
+    path: list  # from the document's root, e.g. ["lxc_configs", "910", "cores"]
+    kind: str  # changed | type | added | removed | order
+    old: Any  # in the monolith (ABSENT when not there)
+    new: Any  # in the tree (ABSENT when not there)
+    file: str  # the conf.d file that set the tree's value, or that would have to
+
+    @property
+    def container(self) -> str | None:
+        return self.path[1] if len(self.path) > 1 and self.path[0] == CONTAINERS_KEY else None
+
+
+@dataclass
+class Verdict:
+    same_document: bool
+    same_bytes: bool
+    differences: list[Difference] = field(default_factory=list)
+
+
+class _Integer(str):
+    """An integer, compared by its JSON text: 1 and 1.0 and "1" stay apart."""
+
+
+class _Fraction(str):
+    """A number with a fraction or exponent, compared by its JSON text: 0.50 and 0.5 stay apart."""
+
+
+def _tag(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {key: _tag(child) for key, child in value.items()}
+    if kind is list:
+        return [_tag(child) for child in value]
+    if kind is int or kind is float or kind is Number:
+        text = canonical(value).decode()
+        return _Fraction(text) if any(mark in text for mark in ".eE") else _Integer(text)
+    return value
+
+
+_KINDS = {
+    "values_changed": "changed", "type_changes": "type",
+    "dictionary_item_added": "added", "iterable_item_added": "added",
+    "dictionary_item_removed": "removed", "iterable_item_removed": "removed",
+}
+
+
+def _value(doc: Any, path: list) -> Any:
+    for key in path:
+        if type(doc) is dict and key in doc:
+            doc = doc[key]
+        elif type(doc) is list and type(key) is int and 0 <= key < len(doc):
+            doc = doc[key]
+        else:
+            return ABSENT
+    return doc
+
+
+def setter(layers: list[Layer], path: tuple) -> Layer | None:
+    """The highest layer that gives (or removes) the value at a path of a container."""
+    for layer in reversed(layers):
+        node: Any = layer.values
+        for depth, key in enumerate(path):
+            if type(node) is not dict or key not in node:
+                break
+            node = node[key]
+            if type(node) is not dict or depth == len(path) - 1:
+                return layer
+        if any(path[: len(gone)] == gone for gone in layer.unsets):
+            return layer
+    return None
+
+
+def _key_orders(old: dict, new: dict, path: list, into: list) -> None:
+    if list(old) != list(new) and set(old) == set(new):
+        into.append(path)
+    for key, value in old.items():
+        if type(value) is dict and type(new.get(key)) is dict:
+            _key_orders(value, new[key], path + [key], into)
+
+
+def compare(tree: Tree, mono: Monolith) -> Verdict:
+    merged = assemble(tree)
+    if dumps(merged, mono.style) == mono.raw:
+        return Verdict(True, True)
+    differences: list[Difference] = []
+
+    def file_for(path: list) -> str:
+        ctid = path[1] if len(path) > 1 and path[0] == CONTAINERS_KEY else None
+        if ctid is None:
+            return GLOBALS if path and path[0] != CONTAINERS_KEY else LAYOUT
+        if ctid not in tree.containers:
+            return "lxc/ (no file for this container)"
+        layers = tree.layers_of(ctid)
+        container_path = tuple(key for key in path[2:] if type(key) is str)
+        layer = setter(layers, container_path) if len(path) > 2 else None
+        return (layer or layers[-1]).file
+
+    old_doc, new_doc = mono.doc, merged
+    for key in dict.fromkeys([*old_doc, *new_doc]):
+        old, new = old_doc.get(key, ABSENT), new_doc.get(key, ABSENT)
+        if key == CONTAINERS_KEY and type(old) is dict and type(new) is dict:
+            for ctid in dict.fromkeys([*old, *new]):
+                _diff(old.get(ctid, ABSENT), new.get(ctid, ABSENT), [key, ctid], differences, file_for)
+            if list(old) != list(new) and set(old) == set(new):
+                differences.append(Difference([key], "order", list(old), list(new), LAYOUT))
+        else:
+            _diff(old, new, [key], differences, file_for)
+    if list(old_doc) != list(new_doc) and set(old_doc) == set(new_doc):
+        differences.append(Difference([], "order", list(old_doc), list(new_doc), LAYOUT))
+    return Verdict(not differences, False, differences)
+
+
+def _diff(old: Any, new: Any, path: list, into: list, file_for) -> None:
+    if old is ABSENT or new is ABSENT:
+        into.append(Difference(path, "added" if old is ABSENT else "removed", old, new, file_for(path)))
+        return
+    if canonical(old) == canonical(new):
+        return
+    report = DeepDiff(_tag(old), _tag(new), threshold_to_diff_deeper=0, view="tree")
+    found = []
+    for report_type, levels in report.items():
+        kind = _KINDS.get(report_type, "changed")
+        for level in levels:
+            where = path + level.path(output_format="list")
+            found.append(Difference(where, kind, _value(old, where[len(path):]), _value(new, where[len(path):]),
+                                    file_for(where)))
+    if not found and type(old) is dict and type(new) is dict:
+        orders: list = []
+        _key_orders(old, new, path, orders)
+        found = [Difference(where, "order", list(_value(old, where[len(path):])),
+                            list(_value(new, where[len(path):])), LAYOUT) for where in orders]
+    into.extend(sorted(found, key=lambda d: [str(part) for part in d.path]))
+

@@ -1,0 +1,44 @@
+"""Shared helpers: the fixtures folder, the real corpus (when present beside the project), and a CLI runner."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from splitter.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+FIXTURE = FIXTURES / "phoenix_lxc_configs.json"
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def corpus_files() -> list[Path]:
+    if not (CORPUS / "manifest.tsv").exists():
+        return []
+    with open(CORPUS / "manifest.tsv", newline="") as handle:
+        return [CORPUS / row["config"] for row in csv.DictReader(handle, delimiter="\t")]
+
+
+def corpus_params():
+    files = corpus_files()
+    if not files:
+        return [pytest.param(None, marks=pytest.mark.skip(reason="../shared/corpus is not beside the project"))]
+    return [pytest.param(path, id=f"{path.parent.name}/{path.name}") for path in files]
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+    stdout_bytes: bytes
+
+
+def run(*args: object) -> Run:
+    result = CliRunner().invoke(app, [str(arg) for arg in args], catch_exceptions=False)
+    return Run(result.exit_code, result.stdout, result.stderr, result.stdout_bytes)
