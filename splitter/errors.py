@@ -32,3 +32,5 @@ class WriteError(SplitterError):
 
 class ProofFailed(SplitterError):
     """The tree built by split does not merge back into its input (a bug: nothing is written)."""
+
+    exit_code = 1

@@ -99,10 +99,11 @@ def dumps(value: Any, style: Style = TREE_STYLE) -> bytes:
         elif style.item_sep == "," and style.key_sep == ":":
             out = orjson.dumps(value, default=_default)
         else:
+            canonical(value)  # the same limits (depth, surrogates) as every other style
             out = _dump_spaced(value, style.item_sep, style.key_sep).encode()
     except orjson.JSONEncodeError as error:
         raise BadInput(_encode_problem(str(error))) from None
-    if style.ascii and not out.isascii():
+    if style.ascii and (not out.isascii() or b"\x7f" in out):
         out = _escape_non_ascii(out.decode()).encode()
     if style.eol != "\n":
         out = out.replace(b"\n", style.eol.encode())
@@ -129,7 +130,7 @@ def _reindent(out: bytes, unit: bytes) -> bytes:
     return out if unit == b"\t" else out.replace(b"\t", unit)
 
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7e]")  # as Python's json with ensure_ascii: DEL is escaped too
 
 
 def _escape_char(match: re.Match) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from .assemble import CONTAINERS_KEY
 from .errors import BadInput
 from .exactjson import Style, detect_style, dumps, parse_reproducing
+from .tree import encode_id
 
 
 @dataclass
@@ -45,6 +46,10 @@ def load_monolith(raw: bytes, name: str) -> Monolith:
     for ctid, config in containers.items():
         if type(config) is not dict:
             raise BadInput(f"container \"{ctid}\" must be a JSON object", name)
+        try:
+            encode_id(ctid)
+        except BadInput as error:
+            raise BadInput(error.message, name) from None
     if not exact:
         style, exact = _exact_style(doc, raw, style)
     return Monolith(name, raw, doc, style, exact)

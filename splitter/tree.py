@@ -11,7 +11,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from . import exactjson
 from .errors import BadInput, WriteError
@@ -37,7 +37,11 @@ def encode_id(ctid: str) -> str:
     """A container id as a file-name prefix: anything but letters, digits, '-' and '.' is %-encoded."""
     if ctid == "":
         raise BadInput("a container id is empty; it cannot name a file")
-    encoded = quote(ctid, safe=_SAFE_ID)
+    encoded = "".join(
+        char if (char.isascii() and char.isalnum()) or char in _SAFE_ID
+        else "".join(f"%{byte:02X}" for byte in char.encode())
+        for char in ctid
+    )
     if encoded.startswith("."):
         encoded = "%2E" + encoded[1:]  # no hidden files, no '..'
     if len(encoded) > 200:

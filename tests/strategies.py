@@ -1,0 +1,98 @@
+"""Hypothesis strategies for random monoliths written in random but consistent styles."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import strategies as st
+
+# keys that look like the tool's own markers, JSON pointer syntax, or nothing at all
+TRICKY_KEYS = ["$profiles", "profiles", "$unset", "$$unset", "$", "$$", "$schema", "a.b", "a/b", "~0", "~1",
+               "", " ", "é", "名前", "name", "cores", "lxc_configs", "__proto__", "0"]
+LEXEMES = ["0.50", "1E3", "1e-7", "-0", "-0.0", "1.0", "0.10", "2.5E+10", "1e400",
+           "123456789012345678901234567890", "-98765432109876543210"]
+
+keys = st.one_of(st.sampled_from(TRICKY_KEYS), st.text(max_size=6))
+
+
+class Lexeme:
+    """A number to be written exactly as this text."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(LEXEMES).map(Lexeme),
+    st.text(max_size=8),
+    st.sampled_from(["1", "true", "null", "1.0", "\u2028", "\x00\x1f", "😀", "\\u00e9"]),
+)
+
+values = st.recursive(
+    scalars,
+    lambda children: st.one_of(st.lists(children, max_size=3), st.dictionaries(keys, children, max_size=3)),
+    max_leaves=8,
+)
+
+
+@st.composite
+def containers(draw) -> dict:
+    """Containers that share much of one pool, so that base and profiles have work to do."""
+    pool = draw(st.dictionaries(keys, values, max_size=8))
+    count = draw(st.integers(min_value=0, max_value=6))
+    ids = draw(st.lists(st.one_of(st.sampled_from(["900", "901", "910", "101", "a_b", "../x", ".", "7"]),
+                                  st.text(min_size=1, max_size=4)), min_size=count, max_size=count, unique=True))
+    result = {}
+    for ctid in ids:
+        config = {}
+        for key, value in pool.items():
+            choice = draw(st.integers(min_value=0, max_value=5))
+            if choice == 0:
+                continue  # this container lacks the key
+            config[key] = draw(values) if choice == 1 else value
+        for key, value in draw(st.dictionaries(keys, values, max_size=2)).items():
+            config[key] = value
+        if draw(st.booleans()):
+            items = list(config.items())
+            draw(st.randoms()).shuffle(items)  # key order differs between containers
+            config = dict(items)
+        result[ctid] = config
+    return result
+
+
+STYLES = [
+    {"indent": 4}, {"indent": 2}, {"indent": "\t"}, {"indent": 0}, {"indent": 3},
+    {"indent": None}, {"indent": None, "separators": (",", ":")},
+]
+
+
+@st.composite
+def monoliths(draw) -> bytes:
+    """A monolith as bytes, written by Python's json module in one consistent style."""
+    globals_ = draw(st.dictionaries(keys.filter(lambda k: k != "lxc_configs"), values, max_size=3))
+    position = draw(st.integers(min_value=0, max_value=len(globals_)))
+    items = list(globals_.items())
+    items.insert(position, ("lxc_configs", draw(containers())))
+    style = dict(draw(st.sampled_from(STYLES)))
+    style["ensure_ascii"] = draw(st.booleans())
+    lexemes: list[str] = []
+
+    def placeholder(value):
+        if isinstance(value, Lexeme):
+            lexemes.append(value.text)
+            return f"\x00lexeme{len(lexemes) - 1}\x00"
+        if isinstance(value, dict):
+            return {k: placeholder(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [placeholder(v) for v in value]
+        return value
+
+    text = json.dumps(placeholder(dict(items)), **style)
+    for index, lexeme in enumerate(lexemes):
+        text = text.replace(f'"\\u0000lexeme{index}\\u0000"', lexeme)
+    trailer = draw(st.sampled_from(["", "\n"]))
+    return (text + trailer).encode()

@@ -1,0 +1,150 @@
+"""Bad input: exit 2, one line on stderr naming the file (and line:column for JSON), nothing written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURE, run
+
+DEEP = '{"lxc_configs": {"1": {"a": ' + "[" * 300 + "]" * 300 + "}}}"
+
+BAD_MONOLITHS = [
+    # (name, content, expected message part, line:column or None)
+    ("invalid", b'{"lxc_configs": {"1": {"a": 1,}}}', "expecting property name", "1:31"),
+    ("truncated", b'{\n    "lxc_configs": {\n        "1": {"a": ', "expecting value", "3:20"),
+    ("empty", b"", "empty file", None),
+    ("only-space", b"  \n", "empty file", None),
+    ("duplicate-top", b'{"lxc_configs": {},\n "lxc_configs": {}}', 'duplicate key "lxc_configs"', "2:2"),
+    ("duplicate-container", b'{"lxc_configs": {\n  "901": {},\n  "901": {"a": 1}}}', 'duplicate key "901"', "3:3"),
+    ("duplicate-deep", b'{"lxc_configs": {"1": {"n": {"x": 1,\n   "x": 2}}}}', 'duplicate key "x"', "2:4"),
+    ("nan", b'{"lxc_configs": {"1": {"a": NaN}}}', "NaN is not a JSON value", "1:29"),
+    ("infinity", b'{"lxc_configs": {"1": {"a": -Infinity}}}', "-Infinity is not a JSON value", "1:30"),
+    ("not-utf8", b'{"lxc_configs": {"1": {"a": "caf\xe9"}}}', "not UTF-8: byte 0xe9", "1:33"),
+    ("bom", b'\xef\xbb\xbf{"lxc_configs": {}}', "byte order mark", "1:1"),
+    ("top-list", b'[{"lxc_configs": {}}]', "top level must be a JSON object", None),
+    ("no-lxc-configs", b'{"nvidia_driver_version": "580"}', 'has no "lxc_configs" object', None),
+    ("lxc-configs-list", b'{"lxc_configs": [1, 2]}', '"lxc_configs" must be an object', None),
+    ("lxc-configs-null", b'{"lxc_configs": null}', '"lxc_configs" must be an object', None),
+    ("container-list", b'{"lxc_configs": {"901": [1]}}', 'container "901" must be a JSON object', None),
+    ("too-deep", DEEP.encode(), "nested deeper than 254 levels", None),
+    ("parser-depth", ("[" * 100000).encode(), "nested deeper than 254 levels", None),
+    ("empty-id", b'{"lxc_configs": {"": {}}}', "container id is empty", None),
+    ("long-id", ('{"lxc_configs": {"' + "9" * 300 + '": {}}}').encode(), "too long to name a file", None),
+    ("lone-surrogate", b'{"lxc_configs": {"1": {"a": "\\ud800"}}}', "lone UTF-16 surrogate", "1:30"),
+]
+
+
+@pytest.mark.parametrize("name,content,message,position", BAD_MONOLITHS, ids=[case[0] for case in BAD_MONOLITHS])
+def test_bad_monolith(tmp_path: Path, name: str, content: bytes, message: str, position: str | None) -> None:
+    monolith = tmp_path / f"{name}.json"
+    monolith.write_bytes(content)
+    out = tmp_path / "conf.d"
+    for args in (["split", monolith, "-o", out], ["split", monolith, "--dry-run"]):
+        result = run(*args)
+        assert result.exit_code == 2
+        assert result.stderr.count("\n") == 1, result.stderr
+        where = f"{monolith}:{position}: " if position else f"{monolith}: "
+        assert result.stderr.startswith(f"splitter: {where}"), result.stderr
+        assert message in result.stderr
+        assert "Traceback" not in result.stderr
+        assert result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == [monolith.name]  # nothing written, no staging left
+
+
+def test_missing_monolith(tmp_path: Path) -> None:
+    result = run("split", tmp_path / "nope.json", "-o", tmp_path / "out")
+    assert result.exit_code == 2 and "No such file" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_verify_with_bad_monolith_is_exit_2(tmp_path: Path) -> None:
+    out = tmp_path / "conf.d"
+    assert run("split", FIXTURE, "-o", out).exit_code == 0
+    broken = tmp_path / "broken.json"
+    broken.write_bytes(FIXTURE.read_bytes()[:-40])
+    result = run("verify", out, broken)
+    assert result.exit_code == 2 and f"{broken}:" in result.stderr
+
+
+def test_hostile_container_ids_stay_inside_the_tree(tmp_path: Path) -> None:
+    ids = ["../escape", "a/b", "..", ".hidden", "x_y", "C:\\win", "caf\u00e9", "%41", "a\u0000b"]
+    monolith = tmp_path / "m.json"
+    monolith.write_text(json.dumps({"lxc_configs": {i: {"name": f"n{n}"} for n, i in enumerate(ids)}}, indent=4))
+    out = tmp_path / "conf.d"
+    result = run("split", monolith, "-o", out)
+    assert result.exit_code == 0, result.stderr
+    files = sorted(p.name for p in (out / "lxc").iterdir())
+    assert len(files) == len(ids)
+    assert all("/" not in f and not f.startswith(".") for f in files)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["conf.d", "m.json"]
+    assert run("merge", out).stdout_bytes == monolith.read_bytes()
+
+
+def fresh_tree(tmp_path: Path) -> Path:
+    out = tmp_path / "conf.d"
+    assert run("split", FIXTURE, "-o", out).exit_code == 0
+    return out
+
+
+def test_tree_unknown_profile(tmp_path: Path) -> None:
+    out = fresh_tree(tmp_path)
+    path = sorted((out / "lxc").glob("950_*.json"))[0]
+    layer = json.loads(path.read_text())
+    layer["$profiles"] = ["no-such-profile"]
+    path.write_text(json.dumps(layer))
+    result = run("merge", out)
+    assert result.exit_code == 2
+    assert result.stderr == f'splitter: lxc/{path.name}: unknown profile "no-such-profile" ' \
+                            f"(no defaults/profile_no-such-profile.json)\n"
+
+
+def test_tree_two_files_for_one_container(tmp_path: Path) -> None:
+    out = fresh_tree(tmp_path)
+    path = sorted((out / "lxc").glob("950_*.json"))[0]
+    (out / "lxc" / "950_copy.json").write_bytes(path.read_bytes())
+    result = run("merge", out)
+    assert result.exit_code == 2 and "container 950 has two files" in result.stderr
+
+
+def test_tree_invalid_json_names_file_and_position(tmp_path: Path) -> None:
+    out = fresh_tree(tmp_path)
+    path = sorted((out / "lxc").glob("101_*.json"))[0]
+    path.write_text('{\n  "name": "x",\n  "cores": 2,\n}\n')
+    for args in (["merge", out], ["verify", out, FIXTURE]):
+        result = run(*args)
+        assert result.exit_code == 2
+        assert result.stderr.startswith(f"splitter: {path}:4:1: ")
+
+
+def test_tree_unknown_directive(tmp_path: Path) -> None:
+    out = fresh_tree(tmp_path)
+    path = sorted((out / "lxc").glob("101_*.json"))[0]
+    layer = json.loads(path.read_text())
+    layer["$unsett"] = ["/x"]
+    path.write_text(json.dumps(layer))
+    result = run("merge", out)
+    assert result.exit_code == 2 and 'unknown directive "$unsett"' in result.stderr and '"$$unsett"' in result.stderr
+
+
+def test_merge_output_not_half_written(tmp_path: Path) -> None:
+    out = fresh_tree(tmp_path)
+    target = tmp_path / "merged.json"
+    target.write_text("previous")
+    (out / "layout.json").write_text("{")
+    assert run("merge", out, "-o", target).exit_code == 2
+    assert target.read_text() == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["conf.d", "merged.json"]
+
+
+def test_split_refuses_non_empty_target_without_force(tmp_path: Path) -> None:
+    out = fresh_tree(tmp_path)
+    (out / "mine.txt").write_text("keep me")
+    result = run("split", FIXTURE, "-o", out)
+    assert result.exit_code == 2 and "--force" in result.stderr
+    assert (out / "mine.txt").read_text() == "keep me"
+    assert run("split", FIXTURE, "-o", out, "--force").exit_code == 0
+    assert not (out / "mine.txt").exists()
+    assert run("merge", out).stdout_bytes == FIXTURE.read_bytes()
