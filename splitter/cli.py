@@ -77,7 +77,7 @@ def split(
 
     Example: splitter split phoenix_lxc_configs.json -o conf.d
     """
-    from .mining import base_only
+    from .mining import mine
     from .monolith import read_monolith
     from .split import build_layers, tree_files, write_tree
 
@@ -86,7 +86,7 @@ def split(
         raise typer.Exit(2)
     try:
         mono = read_monolith(monolith)
-        layers = build_layers(mono, base_only(mono.containers))
+        layers = build_layers(mono, mine(mono.containers))
         files = tree_files(layers)
         if dry_run:
             _say(f"dry run: would write {len(files)} files")

@@ -62,10 +62,11 @@ class Style:
     ascii: bool = False  # non-ASCII characters written as \\u escapes
     eol: str = "\n"
     trailer: str = ""  # what follows the closing brace, usually "" or a newline
+    inline_lists: int = 0  # lists of scalars go on one line when it stays within this width (0: never)
 
     def to_json(self) -> dict:
         return {"indent": self.indent, "item_sep": self.item_sep, "key_sep": self.key_sep,
-                "ascii": self.ascii, "eol": self.eol, "trailer": self.trailer}
+                "ascii": self.ascii, "eol": self.eol, "trailer": self.trailer, "inline_lists": self.inline_lists}
 
     @classmethod
     def from_json(cls, data: Any, file: str) -> Style:
@@ -78,13 +79,15 @@ class Style:
             and style.item_sep in (",", ", ") and style.key_sep in (":", ": ")
             and isinstance(style.ascii, bool) and style.eol in ("\n", "\r\n")
             and isinstance(style.trailer, str) and not style.trailer.strip(" \t\r\n")
+            and type(style.inline_lists) is int and style.inline_lists >= 0
         )
         if not ok:
             raise BadInput(f"bad style record: {data!r}", file)
         return style
 
 
-TREE_STYLE = Style(indent="  ", trailer="\n")  # what split writes under conf.d: orjson's own layout
+# what split writes under conf.d: orjson's layout, with short lists of scalars on one line as people write them
+TREE_STYLE = Style(indent="  ", trailer="\n", inline_lists=100)
 
 
 # ---------------------------------------------------------------- writing
@@ -94,6 +97,8 @@ def dumps(value: Any, style: Style = TREE_STYLE) -> bytes:
     try:
         if style.indent is not None:
             out = orjson.dumps(value, default=_default, option=orjson.OPT_INDENT_2)
+            if style.inline_lists:
+                out = _inline_lists(out, style.inline_lists)
             if style.indent != "  ":
                 out = _reindent(out, style.indent.encode())
         elif style.item_sep == "," and style.key_sep == ":":
@@ -128,6 +133,28 @@ def _reindent(out: bytes, unit: bytes) -> bytes:
     for level in range(depth - 1, 0, -1):
         out = out.replace(b"\n" + b"  " * level, b"\n" + b"\t" * level)
     return out if unit == b"\t" else out.replace(b"\t", unit)
+
+
+_SCALAR = rb'(?:"(?:[^"\\\n]|\\.)*"|-?[0-9][0-9.eE+-]*|true|false|null)'
+_SCALAR_LIST = re.compile(rb"(?m)^( *)(.*)\[\n *(" + _SCALAR + rb"(?:,\n *" + _SCALAR + rb")*)\n *\]")
+
+
+_ONE_KEY = re.compile(rb'(?m)^( *)(.*)\{\n *("(?:[^"\\\n]|\\.)*": (?:' + _SCALAR + rb"|\[[^\n]*\]))\n *\}")
+
+
+def _inline_lists(out: bytes, width: int) -> bytes:
+    """Lists of scalars, and objects of one such value, on one line where it fits."""
+    def join(match: re.Match) -> bytes:
+        indent, head, body = match.groups()
+        line = indent + head + b"[" + b", ".join(part.strip() for part in body.split(b",\n")) + b"]"
+        return line if len(line) <= width else match.group()
+
+    def one_key(match: re.Match) -> bytes:
+        indent, head, body = match.groups()
+        line = indent + head + b"{" + body + b"}"
+        return line if len(line) <= width else match.group()
+
+    return _ONE_KEY.sub(one_key, _SCALAR_LIST.sub(join, out))
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7e]")  # as Python's json with ensure_ascii: DEL is escaped too

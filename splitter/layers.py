@@ -53,7 +53,8 @@ def encode(layer: Layer, container: bool) -> dict:
     """The JSON object written for a layer."""
     doc: dict = {}
     if container:
-        doc[PROFILES] = list(layer.profiles)
+        if layer.profiles:
+            doc[PROFILES] = list(layer.profiles)
         if layer.unsets:
             doc[UNSET] = [pointer(path) for path in layer.unsets]
     for key, value in layer.values.items():

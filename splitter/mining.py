@@ -1,11 +1,35 @@
-"""Profile discovery: which path=value items go into the base and into named profiles."""
+"""Profile discovery: which path=value items go into the base and into named profiles.
+
+Each container is a set of items (path, exact value); paths stop at scalars,
+lists and empty objects. The base takes, path by path, the value whose
+sharing saves more lines than the deletion markers it forces. The rest is
+mined greedily: candidate profiles are the residual item sets of containers
+and their pairwise intersections, scored by the lines they save a person.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import heapq
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any, Iterator
 
-from .exactjson import canonical
-from .split import Plan
+from .exactjson import canonical, dumps
+from .layers import Layer, encode
+from .merge import merge
+from .naming import name_profiles
+from .split import Plan, difference
+
+
+@dataclass(frozen=True)
+class Options:
+    min_members: int = 2
+    min_keys: int = 3
+    max_profiles: int = 12
+    unset_cost: float = 2.0  # a deletion marker costs a reader this many lines
+    candidates: int = 400  # residual signatures whose pairwise intersections are tried
+    profiles: bool = True  # False: base only
 
 
 def items(config: dict, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
@@ -28,10 +52,348 @@ def nest(pairs: list[tuple[tuple, Any]]) -> dict:
     return root
 
 
+class Fleet:
+    """The containers as item ids, numbered in sorted order of (path, canonical value) so every run agrees."""
+
+    def __init__(self, containers: dict):
+        self.ids = list(containers)
+        provisional: dict[tuple, int] = {}
+        values: list[Any] = []
+        rows: list[list[int]] = []
+        for config in containers.values():
+            row = []
+            for path, value in items(config):
+                key = (path, canonical(value))
+                number = provisional.get(key)
+                if number is None:
+                    number = provisional[key] = len(values)
+                    values.append(value)
+                row.append(number)
+            rows.append(row)
+        keys = sorted(provisional, key=lambda key: (key[0], key[1]))
+        remap = [0] * len(keys)
+        for final, key in enumerate(keys):
+            remap[provisional[key]] = final
+        self.keys = keys  # item id -> (path, canonical text)
+        self.values = [None] * len(keys)
+        for key in keys:
+            self.values[remap[provisional[key]]] = values[provisional[key]]
+        self.rows = [sorted(remap[number] for number in row) for row in rows]  # container -> item ids
+        self.count = Counter(item for row in self.rows for item in row)
+
+    def path(self, item: int) -> tuple:
+        return self.keys[item][0]
+
+
+def choose_base(fleet: Fleet, options: Options, count: Counter | None = None, majority: bool = True,
+                taken: set[tuple] | None = None) -> set[int]:
+    """Items for the base: per path the most common value, where sharing it beats the deletions it forces.
+
+    `count` says how many containers would write each item themselves (all
+    that hold it, before profiles are chosen); `taken` are paths already in the base.
+    """
+    count = fleet.count if count is None else count
+    total = len(fleet.rows)
+    best: dict[tuple, int] = {}
+    for item, number in count.items():
+        path = fleet.path(item)
+        other = best.get(path)
+        if other is None or (number, fleet.keys[other][1]) > (count[other], fleet.keys[item][1]):
+            best[path] = item
+    holders = _holders(fleet, set(best))
+    scored = []
+    for path, item in best.items():
+        gain = count[item] - 1 - options.unset_cost * (total - holders[path])
+        # a default that most containers override misleads the reader: first the majority values only
+        if gain > 0 and (not majority or 2 * fleet.count[item] > total):
+            scored.append((-gain, path, item))
+    chosen: set[int] = set()
+    taken = set() if taken is None else set(taken)
+    for _, path, item in sorted(scored):
+        # a path and one of its prefixes cannot both be in one layer
+        if any(path[:depth] in taken for depth in range(1, len(path))) or any(
+                other[: len(path)] == path for other in taken):
+            continue
+        taken.add(path)
+        chosen.add(item)
+    return chosen
+
+
+def _holders(fleet: Fleet, paths: set[tuple]) -> dict[tuple, int]:
+    """For each path, how many containers hold it, or hold a prefix of it as a value, or objects under it.
+
+    Those containers need at most an override for a base value there; the others need a deletion marker.
+    """
+    shapes = Counter(tuple(sorted({fleet.path(item) for item in row})) for row in fleet.rows)
+    held = Counter()
+    for shape, count in shapes.items():
+        leaves = set(shape)
+        nodes = {path[:depth] for path in shape for depth in range(1, len(path) + 1)}
+        for path in paths:
+            if path in nodes or any(path[:depth] in leaves for depth in range(1, len(path))):
+                held[path] += count
+    return held
+
+
+@dataclass
+class _Signature:
+    items: int  # bitmask of residual items the containers share: not yet given by a profile
+    have: int  # bitmask of all mined items the containers hold
+    paths: int  # bitmask of mined paths the containers hold, with any value
+    members: list[int]
+    named: bool = False  # the containers already list a profile, so naming one more costs no line
+
+
+def mine(containers: dict, options: Options = Options()) -> Plan:
+    """The plan: base, profiles in the order they apply, and which containers use which."""
+    fleet = Fleet(containers)
+    base_items = choose_base(fleet, options)
+    base = nest([(fleet.path(item), fleet.values[item]) for item in sorted(base_items)])
+    if not options.profiles or len(fleet.rows) < options.min_members:
+        return Plan(base)
+    chosen = _hoist(_mine_profiles(fleet, base_items, options), options)
+    # refit: what containers still write themselves may now be worth a default
+    written = Counter(fleet.count)
+    for items_, members in chosen:
+        for member in members:
+            for item in set(items_) & set(fleet.rows[member]):
+                written[item] -= 1
+    for item in base_items:
+        del written[item]
+    base_items |= choose_base(fleet, options, +written, majority=False,
+                              taken={fleet.path(item) for item in base_items})
+    base = nest([(fleet.path(item), fleet.values[item]) for item in sorted(base_items)])
+    if len(fleet.rows) <= POLISH_LIMIT:
+        base_items, chosen = _polish(fleet, containers, base_items, chosen, options)
+    base = nest([(fleet.path(item), fleet.values[item]) for item in sorted(base_items)])
+    names = name_profiles(fleet, chosen, containers)
+    profiles = {name: nest([(fleet.path(item), fleet.values[item]) for item in members_items])
+                for name, (members_items, _) in zip(names, chosen)}
+    uses: dict[str, list[str]] = {}
+    for name, (_, members) in zip(names, chosen):
+        for member in members:
+            uses.setdefault(fleet.ids[member], []).append(name)
+    return Plan(base, profiles, uses)
+
+
+def _mine_profiles(fleet: Fleet, base_items: set[int], options: Options) -> list[tuple[list[int], list[int]]]:
+    mined = sorted(item for item, count in fleet.count.items()
+                   if count >= options.min_members and item not in base_items)
+    bit = {item: position for position, item in enumerate(mined)}
+    path_ids: dict[tuple, int] = {}
+    for item in mined:
+        path_ids.setdefault(fleet.path(item), len(path_ids))
+    path_bit = [1 << path_ids[fleet.path(item)] for item in mined]
+    groups: dict[tuple[int, int], list[int]] = {}
+    for member, row in enumerate(fleet.rows):
+        items_mask = paths_mask = 0
+        for item in row:
+            position = bit.get(item)
+            if position is not None:
+                items_mask |= 1 << position
+            path = path_ids.get(fleet.path(item))
+            if path is not None:
+                paths_mask |= 1 << path
+        groups.setdefault((items_mask, paths_mask), []).append(member)
+    signatures = [_Signature(i, i, p, m) for (i, p), m in groups.items()]
+
+    def path_mask(items_mask: int) -> int:
+        result = 0
+        while items_mask:
+            low = items_mask & -items_mask
+            result |= path_bit[low.bit_length() - 1]
+            items_mask ^= low
+        return result
+
+    def score(candidate: int, candidate_paths: int, size: int) -> tuple[float, list[_Signature]]:
+        saved = 0.0
+        adopters = []
+        for signature in signatures:
+            shared = (candidate & signature.items).bit_count()
+            if not shared:
+                continue
+            given = (candidate & signature.have).bit_count() - shared  # already from an earlier profile
+            absent = (candidate_paths & ~signature.paths).bit_count()
+            overrides = size - shared - given - absent
+            # the $profiles line is written once, for a container's first profile
+            saving = shared - overrides - options.unset_cost * absent - (0 if signature.named else 1)
+            if saving > 0:
+                saved += saving * len(signature.members)
+                adopters.append(signature)
+        return saved - size - 2, adopters  # 2: the profile file's braces
+
+    heap: list = []
+    seen: set[int] = set()
+
+    def offer(candidate: int) -> None:
+        if candidate in seen or candidate.bit_count() < options.min_keys:
+            return
+        seen.add(candidate)
+        gain, adopters = score(candidate, path_mask(candidate), candidate.bit_count())
+        if gain > 0 and sum(len(s.members) for s in adopters) >= options.min_members:
+            heapq.heappush(heap, (-gain, _digest(candidate), candidate))
+
+    for candidate in _candidates(signatures, options):
+        offer(candidate)
+    chosen: list[tuple[list[int], list[int]]] = []
+    while heap and len(chosen) < options.max_profiles:
+        _, digest, candidate = heapq.heappop(heap)
+        gain, adopters = score(candidate, path_mask(candidate), candidate.bit_count())
+        users = sum(len(s.members) for s in adopters)
+        if gain <= 0 or users < options.min_members:
+            continue
+        if heap and gain < -heap[0][0]:
+            heapq.heappush(heap, (-gain, digest, candidate))  # stale: others may now be better
+            continue
+        members = sorted(member for signature in adopters for member in signature.members)
+        chosen.append(([mined[position] for position in _bits(candidate)], members))
+        merged: dict[tuple[int, int, int, bool], list[int]] = {}
+        adopting = {id(signature) for signature in adopters}
+        for signature in signatures:
+            if id(signature) in adopting:
+                key = (signature.items & ~candidate, signature.have, signature.paths, True)
+            else:
+                key = (signature.items, signature.have, signature.paths, signature.named)
+            merged.setdefault(key, []).extend(signature.members)
+        signatures = [_Signature(i, h, p, m, named) for (i, h, p, named), m in merged.items()]
+        # what the others share besides the profile just taken may still be worth a profile
+        for _, _, other in list(heap):
+            offer(other & ~candidate)
+    return chosen
+
+
+POLISH_LIMIT = 60  # fleets this small get a local search on the exact line count
+POLISH_ROUNDS = 12
+
+
+def _tree_lines(fleet: Fleet, containers: dict, unset_cost: float, base_items: set[int],
+                chosen: list) -> tuple[float, list[dict]]:
+    """What a person maintains for this choice: lines under defaults/ and lxc/, deletion markers weighted;
+    and each container's own values."""
+    def values(items_) -> dict:
+        return nest([(fleet.path(item), fleet.values[item]) for item in sorted(items_)])
+
+    base = Layer("", values(base_items))
+    profiles = [Layer("", values(items_)) for items_, _ in chosen]
+    uses: dict[int, list[int]] = {}
+    for index, (_, members) in enumerate(chosen):
+        for member in members:
+            uses.setdefault(member, []).append(index)
+    total = _lines(encode(base, container=False)) + sum(_lines(encode(p, container=False)) for p in profiles)
+    inherited: dict[tuple, dict] = {}
+    owns = []
+    for member, config in enumerate(containers.values()):
+        names = tuple(uses.get(member, ()))
+        if names not in inherited:
+            inherited[names] = merge([base, *(profiles[index] for index in names)])
+        own, unsets = difference(inherited[names], config)
+        total += _lines(encode(Layer("", own, [str(n) for n in names], unsets), container=True))
+        total += (unset_cost - 1) * len(unsets)  # a marker costs a reader more than its share of a line
+        owns.append(own)
+    return total, owns
+
+
+def _lines(doc: dict) -> int:
+    return dumps(doc).count(b"\n")
+
+
+def _polish(fleet: Fleet, containers: dict, base_items: set[int], chosen: list,
+            options: Options) -> tuple[set[int], list]:
+    """Local search on the exact line count: drop a profile or a base item, or add a profile that
+    several containers still write out themselves, while the tree gets smaller."""
+    ids = {key: item for item, key in enumerate(fleet.keys)}
+    best, owns = _tree_lines(fleet, containers, options.unset_cost, base_items, chosen)
+    for _ in range(POLISH_ROUNDS):
+        trials = [(base_items, chosen[:index] + chosen[index + 1:]) for index in range(len(chosen))]
+        trials += [(base_items - {item}, chosen) for item in sorted(base_items)]
+        own_items = [{ids[(path, canonical(value))] for path, value in items(own)} for own in owns]
+        written = Counter(item for mine in own_items for item in mine)
+        base_paths = {fleet.path(item) for item in base_items}
+        trials += [(base_items | {item}, chosen) for item in sorted(written)
+                   if written[item] > 1 and not _clashes(fleet.path(item), base_paths)]
+        trials += [(base_items, chosen[:index] + [(items_ + sorted(extra), members)] + chosen[index + 1:])
+                   for index, (items_, members) in enumerate(chosen)
+                   if (extra := set.intersection(*(own_items[m] for m in members)))
+                   and not any(_clashes(fleet.path(e), {fleet.path(i) for i in items_}) for e in extra)]
+        if len(chosen) < options.max_profiles:
+            offered = set()
+            for first in range(len(own_items)):
+                for second in range(first + 1, len(own_items)):
+                    common = frozenset(own_items[first] & own_items[second])
+                    if len(common) < options.min_keys or common in offered:
+                        continue
+                    offered.add(common)
+                    members = [m for m, mine in enumerate(own_items) if common <= mine]
+                    trials.append((base_items, chosen + [(sorted(common), members)]))
+        scored = []
+        for trial in trials:
+            lines, trial_owns = _tree_lines(fleet, containers, options.unset_cost, *trial)
+            if lines < best:
+                scored.append((lines, len(scored), trial, trial_owns))
+        if not scored:
+            break
+        best, _, (base_items, chosen), owns = min(scored, key=lambda entry: entry[:2])
+    return base_items, chosen
+
+
+def _clashes(path: tuple, paths: set[tuple]) -> bool:
+    """Whether a path equals, or is a prefix or an extension of, one of the paths (one layer holds one)."""
+    return any(path[: len(other)] == other or other[: len(path)] == path for other in paths)
+
+
+def _hoist(chosen: list[tuple[list[int], list[int]]], options: Options) -> list[tuple[list[int], list[int]]]:
+    """Where two profiles share enough items, those items become a profile of their own used by both.
+
+    The greedy search prefers the larger set of fewer containers (three vLLM
+    servers with all they share) over the smaller set of more (all five); this
+    gives the five their common profile back, and saves the lines written twice.
+    """
+    profiles = [(set(items), set(members)) for items, members in chosen]
+    while True:
+        best = None
+        for first in range(len(profiles)):
+            for second in range(first + 1, len(profiles)):
+                common = profiles[first][0] & profiles[second][0]
+                if len(common) >= options.min_keys and (best is None or len(common) > len(best[2])):
+                    best = (first, second, common)
+        if best is None or len(profiles) >= options.max_profiles + 1:
+            break
+        first, second, common = best
+        hoisted = (common, profiles[first][1] | profiles[second][1])
+        rest = [(items - common, members) for items, members in (profiles[first], profiles[second])]
+        kept = [profile for index, profile in enumerate(profiles) if index not in (first, second)]
+        # what is left of the two stays a profile only while it still pays for itself
+        profiles = kept[:min(first, len(kept))] + [hoisted] + kept[min(first, len(kept)):] + [
+            profile for profile in rest if len(profile[0]) >= options.min_keys]
+    return [(sorted(items), sorted(members)) for items, members in profiles]
+
+
+def _bits(mask: int) -> list[int]:
+    result = []
+    while mask:
+        low = mask & -mask
+        result.append(low.bit_length() - 1)
+        mask ^= low
+    return result
+
+
+def _digest(mask: int) -> bytes:
+    return hashlib.blake2b(mask.to_bytes((mask.bit_length() + 7) // 8 or 1, "little"), digest_size=8).digest()
+
+
+def _candidates(signatures: list[_Signature], options: Options) -> list[int]:
+    """Residual item sets of the most common signatures, and their pairwise intersections."""
+    top = sorted(signatures, key=lambda s: (-len(s.members), _digest(s.items)))[: options.candidates]
+    masks = sorted({s.items for s in top if s.items.bit_count() >= options.min_keys}, key=_digest)
+    found = set(masks)
+    for index, first in enumerate(masks):
+        for second in masks[index + 1:]:
+            common = first & second
+            if common.bit_count() >= options.min_keys:
+                found.add(common)
+    return sorted(found, key=_digest)
+
+
 def base_only(containers: dict) -> Plan:
-    """The plan with no profiles: the base holds exactly what every container shares."""
-    common: dict | None = None
-    for config in containers.values():
-        mine = {path: (canonical(value), value) for path, value in items(config)}
-        common = mine if common is None else {p: v for p, v in common.items() if mine.get(p, (None,))[0] == v[0]}
-    return Plan(nest([(path, value) for path, (_, value) in (common or {}).items()]))
+    """The plan with no profiles."""
+    return mine(containers, Options(profiles=False))

@@ -37,18 +37,18 @@ def test_missing_null_empty_object_and_empty_list_stay_apart(tmp_path: Path) -> 
         "5": {"a": 1, "b": 2, "c": 3, "d": {}},
     })
     assert read(out, "defaults/lxc_base.json") == {"a": 1, "b": 2, "c": 3, "d": {"x": 1}}
-    assert read(out, "lxc/1.json") == {"$profiles": [], "v": None}
-    assert read(out, "lxc/2.json") == {"$profiles": [], "v": {}}
-    assert read(out, "lxc/3.json") == {"$profiles": [], "v": []}
-    assert read(out, "lxc/4.json") == {"$profiles": []}
-    assert read(out, "lxc/5.json") == {"$profiles": [], "$unset": ["/d/x"]}
+    assert read(out, "lxc/1.json") == {"v": None}
+    assert read(out, "lxc/2.json") == {"v": {}}
+    assert read(out, "lxc/3.json") == {"v": []}
+    assert read(out, "lxc/4.json") == {}
+    assert read(out, "lxc/5.json") == {"$unset": ["/d/x"]}
 
 
 def test_container_lacking_an_inherited_key_carries_a_deletion_marker(tmp_path: Path) -> None:
     common = {"firewall": {"enabled": True, "rules": []}, "unprivileged": True, "cores": 2}
     out = split(tmp_path, {str(n): dict(common, name=f"c{n}") for n in range(4)} | {
         "9": {"name": "odd", "cores": 2, "firewall": {"enabled": True}}})
-    assert read(out, "lxc/9_odd.json") == {"$profiles": [], "$unset": ["/firewall/rules", "/unprivileged"],
+    assert read(out, "lxc/9_odd.json") == {"$unset": ["/firewall/rules", "/unprivileged"],
                                            "name": "odd"}
 
 

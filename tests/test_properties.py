@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 
 from splitter.assemble import monolith_bytes
 from splitter.exactjson import canonical
-from splitter.mining import base_only
+from splitter.mining import mine
 from splitter.monolith import load_monolith
 from splitter.split import build_layers, tree_files
 from splitter.tree import read_tree
@@ -34,7 +34,7 @@ def test_split_merge_is_byte_identical(raw: bytes) -> None:
     assert mono.byte_exact
     root = Path(tempfile.mkdtemp())
     try:
-        write(tree_files(build_layers(mono, base_only(mono.containers))), root)
+        write(tree_files(build_layers(mono, mine(mono.containers))), root)
         assert monolith_bytes(read_tree(root)) == raw
     finally:
         shutil.rmtree(root)

@@ -1,0 +1,90 @@
+"""Names a person would give a profile, from what sets its members apart from the rest of the fleet."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from typing import TYPE_CHECKING
+
+from .exactjson import canonical
+
+if TYPE_CHECKING:
+    from .mining import Fleet
+
+SCRIPT = re.compile(r"\.(sh|bash|py)$")
+
+
+def profile_slug(text: str) -> str:
+    """Lower-case ASCII words joined by '_', as profile names are written."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:40].strip("_")
+
+
+def _tags(config: dict) -> set[str]:
+    """Short strings the container lists at its top level, such as the words in `features`."""
+    found = set()
+    for value in config.values():
+        if type(value) is list and value and all(type(v) is str and 0 < len(v) <= 32 for v in value):
+            found.update(v for v in value if re.search("[a-zA-Z]", v))  # words, not ids or addresses
+    return found
+
+
+def _script_stems(values: list[str]) -> dict[str, str]:
+    """Script file names without the prefix all of them share: phoenix_lxc_vllm.sh -> vllm."""
+    stems = {value: SCRIPT.sub("", os.path.basename(value)) for value in values}
+    prefix = os.path.commonprefix(list(stems.values())) if len(stems) > 1 else ""
+    prefix = prefix[: prefix.rfind("_") + 1] if "_" in prefix else ""
+    return {value: stem[len(prefix):] or stem for value, stem in stems.items()}
+
+
+def _tokens(fleet: Fleet, items: list[int], members: list[int], containers: dict) -> list[tuple]:
+    """(specificity, kind, token) for each word that could name the profile; higher is better."""
+    configs = list(containers.values())
+    member_set = set(members)
+    tags = [_tags(config) for config in configs]
+    options = []
+    shared_tags = set.intersection(*(tags[m] for m in members)) if members else set()
+    for tag in shared_tags:
+        everywhere = sum(1 for t in tags if tag in t)
+        options.append((len(members) / everywhere, 3, tag))
+    words = [set(re.findall(r"[a-z][a-z0-9]*", config["name"].lower())) if type(config.get("name")) is str
+             else set() for config in configs]
+    for word in set.intersection(*(words[m] for m in members)) if members else ():
+        everywhere = sum(1 for w in words if word in w)
+        options.append((len(members) / everywhere, 2.5, word))
+    scripts = any(type(fleet.values[item]) is str and SCRIPT.search(fleet.values[item]) for item in items)
+    if scripts:
+        stems = _script_stems(sorted({v for v in fleet.values if type(v) is str and SCRIPT.search(v)}))
+        for item in items:
+            value = fleet.values[item]
+            if type(value) is str and value in stems:
+                inside = sum(1 for member in members if item in fleet.rows[member])
+                options.append((inside / fleet.count[item], 2, stems[value]))
+    for key in sorted({fleet.path(item)[0] for item in items}):
+        holders = [index for index, config in enumerate(configs) if key in config]
+        inside = sum(1 for index in holders if index in member_set)
+        options.append((inside / len(holders), 1, key))
+    return sorted(options, key=lambda option: (-option[0], -option[1], option[2]))
+
+
+def name_profiles(fleet: Fleet, chosen: list[tuple[list[int], list[int]]], containers: dict) -> list[str]:
+    """One unique name per profile; the same profiles get the same names whatever the input order."""
+    proposals = []
+    for items, members in chosen:
+        words = [profile_slug(token) for _, _, token in _tokens(fleet, items, members, containers)]
+        words = [word for word in dict.fromkeys(words) if word] or ["shared"]
+        digest = hashlib.blake2b(canonical([[fleet.keys[i][0], fleet.keys[i][1].decode()] for i in items]),
+                                 digest_size=2).hexdigest()
+        proposals.append((words, digest, len(members)))
+    names: list[str | None] = [None] * len(chosen)
+    taken: set[str] = set()
+    # the profile with more members (then the smaller digest) keeps the plain word on a clash
+    for index in sorted(range(len(chosen)), key=lambda i: (-proposals[i][2], proposals[i][1])):
+        words, digest, _ = proposals[index]
+        name = words[0]
+        if name in taken:
+            name = next((f"{words[0]}_{word}" for word in words[1:] if f"{words[0]}_{word}" not in taken),
+                        f"{words[0]}_{digest}")
+        taken.add(name)
+        names[index] = name
+    return names  # type: ignore[return-value]
