@@ -64,6 +64,34 @@ def main(
     """
 
 
+def _mining_options(no_profiles: bool, min_members: int, min_keys: int, max_profiles: int, unset_cost: float,
+                    names: list[str], forced: list[Path]):
+    from .exactjson import parse
+    from .layers import decode
+    from .mining import Options
+    from .tree import PROFILE_NAME, PROFILE_PREFIX
+
+    rename = []
+    for pair in names:
+        old, sep, new = pair.partition("=")
+        if not sep or not PROFILE_NAME.match(new):
+            raise SplitterError(f"--name takes OLD=NEW with a new name of lower-case letters, digits, '-', '_': {pair!r}")
+        rename.append((old, new))
+    profiles = []
+    for path in forced:
+        name = path.name.removesuffix(".json").removeprefix(PROFILE_PREFIX)
+        if not PROFILE_NAME.match(name):
+            raise SplitterError("a profile file is named profile_<name>.json, <name> in lower-case letters, "
+                                "digits, '-' and '_'", str(path))
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            raise SplitterError(error.strerror or str(error), str(path)) from None
+        profiles.append((name, decode(parse(raw, str(path)), str(path), container=False).values))
+    return Options(min_members=min_members, min_keys=min_keys, max_profiles=max_profiles, unset_cost=unset_cost,
+                   profiles=not no_profiles, forced=tuple(profiles), rename=tuple(rename))
+
+
 @app.command()
 def split(
     monolith: Annotated[Path, typer.Argument(help="The monolith, e.g. phoenix_lxc_configs.json.")],
@@ -71,29 +99,52 @@ def split(
     force: Annotated[bool, typer.Option(help="Replace a non-empty output folder, once the new tree is proven.")]
     = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing; print the plan.")] = False,
-    format: Annotated[PlanFormat, typer.Option("--format", help="How to print the plan.")] = PlanFormat.text,
+    format: Annotated[PlanFormat, typer.Option(
+        "--format", help="The plan as text (stderr), json or markdown (stdout).")] = PlanFormat.text,
+    no_profiles: Annotated[bool, typer.Option("--no-profiles", help="Base only: mine no profiles.")] = False,
+    min_members: Annotated[int, typer.Option(min=2, help="Containers a profile needs at least.")] = 2,
+    min_keys: Annotated[int, typer.Option(min=1, help="Keys (leaves) a profile needs at least.")] = 3,
+    max_profiles: Annotated[int, typer.Option(min=0, help="Profiles at most.")] = 12,
+    unset_cost: Annotated[float, typer.Option(
+        min=1.0, help="What one deletion marker costs a reader, in lines.")] = 2.0,
+    name: Annotated[Optional[list[str]], typer.Option(
+        "--name", help="Rename a discovered profile: OLD=NEW (repeatable).")] = None,
+    profile: Annotated[Optional[list[Path]], typer.Option(
+        "--profile", help="Use this profile file (profile_<name>.json) first, for every container it "
+                          "saves lines (repeatable).")] = None,
 ) -> None:
     """Write the conf.d tree for a monolith, after proving it merges back into the very same file.
 
-    Example: splitter split phoenix_lxc_configs.json -o conf.d
+    Example: splitter split phoenix_lxc_configs.json -o conf.d --dry-run --format markdown
     """
     from .mining import mine
     from .monolith import read_monolith
+    from .report import plan_markdown, plan_summary, plan_text
     from .split import build_layers, tree_files, write_tree
 
     if output is None and not dry_run:
         _say("splitter: split needs --output DIR (or --dry-run)")
         raise typer.Exit(2)
     try:
+        options = _mining_options(no_profiles, min_members, min_keys, max_profiles, unset_cost, name or [],
+                                  profile or [])
         mono = read_monolith(monolith)
-        layers = build_layers(mono, mine(mono.containers))
+        layers = build_layers(mono, mine(mono.containers, options))
         files = tree_files(layers)
-        if dry_run:
-            _say(f"dry run: would write {len(files)} files")
-            return
-        write_tree(files, mono, output, force)
+        if not dry_run:
+            write_tree(files, mono, output, force)
     except SplitterError as error:
         _fail(error)
+    if dry_run:
+        summary = plan_summary(mono, layers, files)
+        if format is PlanFormat.json:
+            from .exactjson import dumps
+            _out(dumps(summary))
+        elif format is PlanFormat.markdown:
+            _out(plan_markdown(summary).encode())
+        else:
+            _say(plan_text(summary))
+        return
     exact = "byte for byte" if mono.byte_exact else "as the same document (its formatting is mixed)"
     _say(f"wrote {output}: {len(files)} files, {len(layers.profiles)} profile(s), "
          f"{len(layers.containers)} container(s); proven to merge back {exact}")

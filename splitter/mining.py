@@ -10,16 +10,21 @@ and their pairwise intersections, scored by the lines they save a person.
 from __future__ import annotations
 
 import hashlib
+from array import array
 import heapq
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from .exactjson import canonical, dumps
+from .exactjson import Style, canonical, dumps, parse
 from .layers import Layer, encode
-from .merge import merge
+from .errors import BadInput
+from .merge import merge, missing, value_at
 from .naming import name_profiles
 from .split import Plan, difference
+
+
+COMPACT = Style(indent=None)
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,8 @@ class Options:
     unset_cost: float = 2.0  # a deletion marker costs a reader this many lines
     candidates: int = 400  # residual signatures whose pairwise intersections are tried
     profiles: bool = True  # False: base only
+    forced: tuple = ()  # (name, values) profiles the operator wrote, applied before the mined ones
+    rename: tuple = ()  # (old, new) names for mined profiles
 
 
 def items(config: dict, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
@@ -53,36 +60,46 @@ def nest(pairs: list[tuple[tuple, Any]]) -> dict:
 
 
 class Fleet:
-    """The containers as item ids, numbered in sorted order of (path, canonical value) so every run agrees."""
+    """The containers as item ids, numbered in sorted order of (path, canonical value) so every run agrees.
+
+    Rows are compact arrays and values are kept only as their canonical text:
+    at 100,000 containers the Python objects of a plain copy would not fit.
+    """
 
     def __init__(self, containers: dict):
         self.ids = list(containers)
-        provisional: dict[tuple, int] = {}
-        values: list[Any] = []
-        rows: list[list[int]] = []
+        numbers: dict[tuple, int] = {}
+        rows = []
         for config in containers.values():
-            row = []
+            row = array("I")
             for path, value in items(config):
                 key = (path, canonical(value))
-                number = provisional.get(key)
+                number = numbers.get(key)
                 if number is None:
-                    number = provisional[key] = len(values)
-                    values.append(value)
+                    # orjson's bytes keep a 4 KiB buffer: keep an exact-size copy instead
+                    number = numbers[(path, bytes(memoryview(key[1])))] = len(numbers)
                 row.append(number)
             rows.append(row)
-        keys = sorted(provisional, key=lambda key: (key[0], key[1]))
-        remap = [0] * len(keys)
-        for final, key in enumerate(keys):
-            remap[provisional[key]] = final
-        self.keys = keys  # item id -> (path, canonical text)
-        self.values = [None] * len(keys)
-        for key in keys:
-            self.values[remap[provisional[key]]] = values[provisional[key]]
-        self.rows = [sorted(remap[number] for number in row) for row in rows]  # container -> item ids
-        self.count = Counter(item for row in self.rows for item in row)
+        self.keys = sorted(numbers)  # item id -> (path, canonical text)
+        remap = array("I", bytes(4 * len(self.keys)))
+        for final, key in enumerate(self.keys):
+            remap[numbers[key]] = final
+        del numbers
+        self.rows = [array("I", sorted([remap[number] for number in row])) for row in rows]
+        counts = array("I", bytes(4 * len(self.keys)))
+        for row in self.rows:
+            for item in row:
+                counts[item] += 1
+        self.count = counts
 
     def path(self, item: int) -> tuple:
         return self.keys[item][0]
+
+    def value(self, item: int) -> Any:
+        return parse(self.keys[item][1], "(item)", fast_style=COMPACT)
+
+    def nest(self, chosen) -> dict:
+        return nest([(self.path(item), self.value(item)) for item in sorted(chosen)])
 
 
 def choose_base(fleet: Fleet, options: Options, count: Counter | None = None, majority: bool = True,
@@ -92,10 +109,13 @@ def choose_base(fleet: Fleet, options: Options, count: Counter | None = None, ma
     `count` says how many containers would write each item themselves (all
     that hold it, before profiles are chosen); `taken` are paths already in the base.
     """
-    count = fleet.count if count is None else count
     total = len(fleet.rows)
     best: dict[tuple, int] = {}
-    for item, number in count.items():
+    pairs = enumerate(fleet.count) if count is None else count.items()
+    count = fleet.count if count is None else count
+    for item, number in pairs:
+        if not number:
+            continue
         path = fleet.path(item)
         other = best.get(path)
         if other is None or (number, fleet.keys[other][1]) > (count[other], fleet.keys[item][1]):
@@ -148,37 +168,75 @@ def mine(containers: dict, options: Options = Options()) -> Plan:
     """The plan: base, profiles in the order they apply, and which containers use which."""
     fleet = Fleet(containers)
     base_items = choose_base(fleet, options)
-    base = nest([(fleet.path(item), fleet.values[item]) for item in sorted(base_items)])
     if not options.profiles or len(fleet.rows) < options.min_members:
-        return Plan(base)
-    chosen = _hoist(_mine_profiles(fleet, base_items, options), options)
+        return Plan(fleet.nest(base_items))
+    forced = _adopt_forced(fleet, containers, options)
+    given: dict[int, set[int]] = {}
+    for _, layer, members, items_ in forced:
+        for member in members:
+            given.setdefault(member, set()).update(set(items_) & set(fleet.rows[member]))
+    chosen = _hoist(_mine_profiles(fleet, base_items, options, given), options)
     # refit: what containers still write themselves may now be worth a default
-    written = Counter(fleet.count)
+    written = Counter({item: number for item, number in enumerate(fleet.count) if number > 1})
     for items_, members in chosen:
         for member in members:
             for item in set(items_) & set(fleet.rows[member]):
                 written[item] -= 1
+    for member, items_ in given.items():
+        for item in items_:
+            written[item] -= 1
     for item in base_items:
-        del written[item]
+        written.pop(item, None)
     base_items |= choose_base(fleet, options, +written, majority=False,
                               taken={fleet.path(item) for item in base_items})
-    base = nest([(fleet.path(item), fleet.values[item]) for item in sorted(base_items)])
+    fixed = [(layer, set(members)) for _, layer, members, _ in forced]
     if len(fleet.rows) <= POLISH_LIMIT:
-        base_items, chosen = _polish(fleet, containers, base_items, chosen, options)
-    base = nest([(fleet.path(item), fleet.values[item]) for item in sorted(base_items)])
-    names = name_profiles(fleet, chosen, containers)
-    profiles = {name: nest([(fleet.path(item), fleet.values[item]) for item in members_items])
-                for name, (members_items, _) in zip(names, chosen)}
+        base_items, chosen = _polish(fleet, containers, base_items, chosen, fixed, options)
+    names = _rename(name_profiles(fleet, chosen, containers, taken={name for name, *_ in forced}), options)
+    profiles = {name: layer.values for name, layer, _, _ in forced}
+    profiles.update((name, fleet.nest(items_)) for name, (items_, _) in zip(names, chosen))
     uses: dict[str, list[str]] = {}
-    for name, (_, members) in zip(names, chosen):
+    for name, members in [(name, members) for name, _, members, _ in forced] + [
+            (name, members) for name, (_, members) in zip(names, chosen)]:
         for member in members:
             uses.setdefault(fleet.ids[member], []).append(name)
-    return Plan(base, profiles, uses)
+    return Plan(fleet.nest(base_items), profiles, uses)
 
 
-def _mine_profiles(fleet: Fleet, base_items: set[int], options: Options) -> list[tuple[list[int], list[int]]]:
-    mined = sorted(item for item, count in fleet.count.items()
-                   if count >= options.min_members and item not in base_items)
+def _adopt_forced(fleet: Fleet, containers: dict, options: Options) -> list[tuple]:
+    """Operator-written profiles, each used by the containers it saves lines: (name, layer, members, items)."""
+    ids = {key: item for item, key in enumerate(fleet.keys)} if options.forced else {}
+    result = []
+    for name, values in options.forced:
+        leaves = [(path, canonical(value)) for path, value in items(values)]
+        members = []
+        for member, config in enumerate(containers.values()):
+            shared = absent = 0
+            for path, text in leaves:
+                value = value_at(config, path)
+                if missing(value):
+                    absent += 1
+                elif canonical(value) == text:
+                    shared += 1
+            overrides = len(leaves) - shared - absent
+            if shared - overrides - options.unset_cost * absent - 1 > 0:
+                members.append(member)
+        known = [ids[leaf] for leaf in leaves if leaf in ids]
+        result.append((name, Layer(f"profile {name}", values), members, known))
+    return result
+
+
+def _rename(names: list[str], options: Options) -> list[str]:
+    mapping = dict(options.rename)
+    renamed = [mapping.get(name, name) for name in names]
+    if len(set(renamed)) != len(renamed):
+        raise BadInput(f"--name would give two profiles one name: {sorted(renamed)}")
+    return renamed
+
+
+def _mine_profiles(fleet: Fleet, base_items: set[int], options: Options,
+                   given: dict[int, set[int]]) -> list[tuple[list[int], list[int]]]:
+    mined = [item for item, count in enumerate(fleet.count) if count >= options.min_members and item not in base_items]
     bit = {item: position for position, item in enumerate(mined)}
     path_ids: dict[tuple, int] = {}
     for item in mined:
@@ -187,9 +245,10 @@ def _mine_profiles(fleet: Fleet, base_items: set[int], options: Options) -> list
     groups: dict[tuple[int, int], list[int]] = {}
     for member, row in enumerate(fleet.rows):
         items_mask = paths_mask = 0
+        taken = given.get(member, ())
         for item in row:
             position = bit.get(item)
-            if position is not None:
+            if position is not None and item not in taken:
                 items_mask |= 1 << position
             path = path_ids.get(fleet.path(item))
             if path is not None:
@@ -266,12 +325,12 @@ POLISH_LIMIT = 60  # fleets this small get a local search on the exact line coun
 POLISH_ROUNDS = 12
 
 
-def _tree_lines(fleet: Fleet, containers: dict, unset_cost: float, base_items: set[int],
+def _tree_lines(fleet: Fleet, containers: dict, unset_cost: float, fixed: list, base_items: set[int],
                 chosen: list) -> tuple[float, list[dict]]:
     """What a person maintains for this choice: lines under defaults/ and lxc/, deletion markers weighted;
     and each container's own values."""
     def values(items_) -> dict:
-        return nest([(fleet.path(item), fleet.values[item]) for item in sorted(items_)])
+        return fleet.nest(items_)
 
     base = Layer("", values(base_items))
     profiles = [Layer("", values(items_)) for items_, _ in chosen]
@@ -283,9 +342,11 @@ def _tree_lines(fleet: Fleet, containers: dict, unset_cost: float, base_items: s
     inherited: dict[tuple, dict] = {}
     owns = []
     for member, config in enumerate(containers.values()):
-        names = tuple(uses.get(member, ()))
+        names = tuple(index for index, (_, members) in enumerate(fixed) if member in members)
+        names = tuple(-1 - index for index in names) + tuple(uses.get(member, ()))
         if names not in inherited:
-            inherited[names] = merge([base, *(profiles[index] for index in names)])
+            inherited[names] = merge([base, *(fixed[-1 - index][0] if index < 0 else profiles[index]
+                                              for index in names)])
         own, unsets = difference(inherited[names], config)
         total += _lines(encode(Layer("", own, [str(n) for n in names], unsets), container=True))
         total += (unset_cost - 1) * len(unsets)  # a marker costs a reader more than its share of a line
@@ -297,12 +358,12 @@ def _lines(doc: dict) -> int:
     return dumps(doc).count(b"\n")
 
 
-def _polish(fleet: Fleet, containers: dict, base_items: set[int], chosen: list,
+def _polish(fleet: Fleet, containers: dict, base_items: set[int], chosen: list, fixed: list,
             options: Options) -> tuple[set[int], list]:
     """Local search on the exact line count: drop a profile or a base item, or add a profile that
     several containers still write out themselves, while the tree gets smaller."""
     ids = {key: item for item, key in enumerate(fleet.keys)}
-    best, owns = _tree_lines(fleet, containers, options.unset_cost, base_items, chosen)
+    best, owns = _tree_lines(fleet, containers, options.unset_cost, fixed, base_items, chosen)
     for _ in range(POLISH_ROUNDS):
         trials = [(base_items, chosen[:index] + chosen[index + 1:]) for index in range(len(chosen))]
         trials += [(base_items - {item}, chosen) for item in sorted(base_items)]
@@ -327,7 +388,7 @@ def _polish(fleet: Fleet, containers: dict, base_items: set[int], chosen: list,
                     trials.append((base_items, chosen + [(sorted(common), members)]))
         scored = []
         for trial in trials:
-            lines, trial_owns = _tree_lines(fleet, containers, options.unset_cost, *trial)
+            lines, trial_owns = _tree_lines(fleet, containers, options.unset_cost, fixed, *trial)
             if lines < best:
                 scored.append((lines, len(scored), trial, trial_owns))
         if not scored:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .mining import Fleet
 
 SCRIPT = re.compile(r"\.(sh|bash|py)$")
+WORD = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 
 def profile_slug(text: str) -> str:
@@ -25,7 +26,7 @@ def _tags(config: dict) -> set[str]:
     found = set()
     for value in config.values():
         if type(value) is list and value and all(type(v) is str and 0 < len(v) <= 32 for v in value):
-            found.update(v for v in value if re.search("[a-zA-Z]", v))  # words, not ids or addresses
+            found.update(v for v in value if WORD.match(v))  # words, not ids, addresses or options
     return found
 
 
@@ -52,11 +53,13 @@ def _tokens(fleet: Fleet, items: list[int], members: list[int], containers: dict
     for word in set.intersection(*(words[m] for m in members)) if members else ():
         everywhere = sum(1 for w in words if word in w)
         options.append((len(members) / everywhere, 2.5, word))
-    scripts = any(type(fleet.values[item]) is str and SCRIPT.search(fleet.values[item]) for item in items)
+    values = {item: fleet.value(item) for item in items}
+    scripts = any(type(value) is str and SCRIPT.search(value) for value in values.values())
     if scripts:
-        stems = _script_stems(sorted({v for v in fleet.values if type(v) is str and SCRIPT.search(v)}))
+        stems = _script_stems(sorted({text.decode()[1:-1] for _, text in fleet.keys
+                                      if text.startswith(b'"') and SCRIPT.search(text.decode()[1:-1])}))
         for item in items:
-            value = fleet.values[item]
+            value = values[item]
             if type(value) is str and value in stems:
                 inside = sum(1 for member in members if item in fleet.rows[member])
                 options.append((inside / fleet.count[item], 2, stems[value]))
@@ -67,24 +70,28 @@ def _tokens(fleet: Fleet, items: list[int], members: list[int], containers: dict
     return sorted(options, key=lambda option: (-option[0], -option[1], option[2]))
 
 
-def name_profiles(fleet: Fleet, chosen: list[tuple[list[int], list[int]]], containers: dict) -> list[str]:
+def name_profiles(fleet: Fleet, chosen: list[tuple[list[int], list[int]]], containers: dict,
+                  taken: set[str] = frozenset()) -> list[str]:
     """One unique name per profile; the same profiles get the same names whatever the input order."""
     proposals = []
     for items, members in chosen:
-        words = [profile_slug(token) for _, _, token in _tokens(fleet, items, members, containers)]
-        words = [word for word in dict.fromkeys(words) if word] or ["shared"]
+        tokens = _tokens(fleet, items, members, containers)
+        words = [word for word in dict.fromkeys(profile_slug(token) for _, _, token in tokens) if word] or ["shared"]
+        # a second word, to tell apart two profiles that want the same first one: never a bare key name
+        seconds = [word for word in dict.fromkeys(profile_slug(token) for _, kind, token in tokens if kind >= 2)
+                   if word and word != words[0]]
         digest = hashlib.blake2b(canonical([[fleet.keys[i][0], fleet.keys[i][1].decode()] for i in items]),
                                  digest_size=2).hexdigest()
-        proposals.append((words, digest, len(members)))
+        proposals.append((words[0], seconds, digest, len(members)))
     names: list[str | None] = [None] * len(chosen)
-    taken: set[str] = set()
+    taken = set(taken)
     # the profile with more members (then the smaller digest) keeps the plain word on a clash
-    for index in sorted(range(len(chosen)), key=lambda i: (-proposals[i][2], proposals[i][1])):
-        words, digest, _ = proposals[index]
-        name = words[0]
+    for index in sorted(range(len(chosen)), key=lambda i: (-proposals[i][3], proposals[i][2])):
+        first, seconds, digest, _ = proposals[index]
+        name = first
         if name in taken:
-            name = next((f"{words[0]}_{word}" for word in words[1:] if f"{words[0]}_{word}" not in taken),
-                        f"{words[0]}_{digest}")
+            name = next((f"{first}_{word}" for word in seconds if f"{first}_{word}" not in taken),
+                        f"{first}_{digest}")
         taken.add(name)
         names[index] = name
     return names  # type: ignore[return-value]

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from .exactjson import canonical, dumps
 from .jsonpath import json_path
+from .layers import pointer
+from .mining import items
+from .monolith import Monolith
+from .layers import Layer, encode
+from .merge import merge
+from .split import Layers, difference
 from .verify import ABSENT, Verdict
 
 
@@ -46,3 +53,110 @@ def verify_json(verdict: Verdict) -> bytes:
         differences.append(entry)
     return dumps({"same_document": verdict.same_document, "same_bytes": verdict.same_bytes,
                   "differences": differences})
+
+
+# ---------------------------------------------------------------- the split plan
+
+PLAN_FORMAT = "splitter-plan/1"
+
+
+def _leaf_pointers(values: dict) -> list[str]:
+    return [pointer(path) for path, _ in items(values)]
+
+
+def _own_lines(layers: Layers, ctid: str, config: dict, skip: str) -> int:
+    """The lines of a container's own file if it did not use the profile `skip`."""
+    own = layers.containers[ctid]
+    names = [name for name in own.profiles if name != skip]
+    values, unsets = difference(merge([layers.base, *(layers.profiles[name] for name in names)]), config)
+    return dumps(encode(Layer(own.file, values, names, unsets), container=True)).count(b"\n")
+
+
+def plan_summary(mono: Monolith, layers: Layers, files: dict[str, bytes], warnings: int = 0) -> dict:
+    """Everything the dry-run report says, as one JSON-ready object (its form is documented in MIGRATION.md)."""
+    def lines(relative: str) -> int:
+        return files[relative].count(b"\n")
+
+    written = Counter()
+    for layer in layers.containers.values():
+        written.update((path, canonical(value)) for path, value in items(layer.values))
+    profiles = []
+    for name, layer in layers.profiles.items():
+        members = [ctid for ctid, own in layers.containers.items() if name in own.profiles]
+        without = sum(_own_lines(layers, ctid, mono.containers[ctid], skip=name) - lines(layers.containers[ctid].file)
+                      for ctid in members)
+        profiles.append({"name": name, "file": layer.file, "keys": _leaf_pointers(layer.values),
+                         "members": members, "lines": lines(layer.file), "lines_saved": without - lines(layer.file)})
+    containers = [{"id": ctid, "file": own.file, "profiles": own.profiles, "own_keys": _leaf_pointers(own.values),
+                   "unset": [pointer(path) for path in own.unsets], "lines": lines(own.file)}
+                  for ctid, own in layers.containers.items()]
+    monolith_lines = mono.raw.count(b"\n") + 1
+    tree_lines = sum(lines(f) for f in files if f.startswith(("defaults/", "lxc/")))
+    return {
+        "format": PLAN_FORMAT,
+        "monolith": {"file": mono.file, "lines": monolith_lines, "containers": len(mono.containers),
+                     "byte_exact": mono.byte_exact},
+        "base": {"file": layers.base.file, "keys": _leaf_pointers(layers.base.values), "lines": lines(layers.base.file)},
+        "profiles": profiles,
+        "containers": containers,
+        "totals": {
+            "files": len(files),
+            "monolith_lines": monolith_lines,
+            "tree_lines": tree_lines,
+            "ratio": round(tree_lines / monolith_lines, 3),
+            "repeated_pairs": sum(1 for count in written.values() if count > 1),
+            "unset_markers": sum(len(own.unsets) for own in layers.containers.values()),
+            "schema_warnings": warnings,
+        },
+    }
+
+
+def plan_text(summary: dict) -> str:
+    totals = summary["totals"]
+    out = [f"plan for {summary['monolith']['file']}: {summary['monolith']['containers']} containers, "
+           f"{len(summary['profiles'])} profiles, {totals['files']} files",
+           f"base ({summary['base']['file']}, {summary['base']['lines']} lines): "
+           + (", ".join(summary["base"]["keys"]) or "nothing shared")]
+    for profile in summary["profiles"]:
+        out.append(f"profile {profile['name']} ({profile['lines']} lines, saves {profile['lines_saved']}): "
+                   f"{len(profile['keys'])} keys, used by {', '.join(profile['members'])}")
+        out.append(f"    keys: {', '.join(profile['keys'])}")
+    for container in summary["containers"]:
+        unset = f"; unset {', '.join(container['unset'])}" if container["unset"] else ""
+        out.append(f"container {container['id']} -> {container['file']}: profiles "
+                   f"[{', '.join(container['profiles'])}], {len(container['own_keys'])} own keys{unset}")
+    out.append(f"lines: {totals['monolith_lines']} in the monolith, {totals['tree_lines']} under defaults/ and lxc/ "
+               f"({totals['ratio']:.0%}); path=value pairs still in two or more container files: "
+               f"{totals['repeated_pairs']}; deletion markers: {totals['unset_markers']}; "
+               f"schema warnings: {totals['schema_warnings']}")
+    return "\n".join(out)
+
+
+def _mermaid_label(text: str) -> str:
+    return '"' + text.replace('"', "#quot;") + '"'
+
+
+def plan_markdown(summary: dict) -> str:
+    totals = summary["totals"]
+    out = [f"## splitter plan for `{summary['monolith']['file']}`", "",
+           f"{summary['monolith']['containers']} containers, {len(summary['profiles'])} profiles: "
+           f"**{totals['tree_lines']}** lines under `defaults/` and `lxc/` for **{totals['monolith_lines']}** "
+           f"in the monolith ({totals['ratio']:.0%}).", "",
+           "```mermaid", "graph LR", f"  base[{_mermaid_label('lxc_base')}]"]
+    for number, profile in enumerate(summary["profiles"]):
+        out.append(f"  p{number}[{_mermaid_label('profile ' + profile['name'])}]")
+    profile_ids = {profile["name"]: f"p{number}" for number, profile in enumerate(summary["profiles"])}
+    for number, container in enumerate(summary["containers"]):
+        out.append(f"  c{number}({_mermaid_label(container['id'])})")
+        sources = [profile_ids[name] for name in container["profiles"] if name in profile_ids] or ["base"]
+        out.extend(f"  {source} --> c{number}" for source in sources)
+    out += ["```", "", "| profile | keys | members | lines saved |", "|---|---|---|---|"]
+    out += [f"| `{p['name']}` | {len(p['keys'])} | {', '.join(p['members'])} | {p['lines_saved']} |"
+            for p in summary["profiles"]]
+    out += ["", "| container | file | profiles | own keys | deletion markers |", "|---|---|---|---|---|"]
+    out += [f"| {c['id']} | `{c['file']}` | {', '.join(c['profiles']) or '-'} | {len(c['own_keys'])} | "
+            f"{', '.join('`' + u + '`' for u in c['unset']) or '-'} |" for c in summary["containers"]]
+    out += ["", f"Base keys: {', '.join('`' + k + '`' for k in summary['base']['keys']) or '-'}", "",
+            f"Path=value pairs still in two or more container files: {totals['repeated_pairs']}; "
+            f"deletion markers: {totals['unset_markers']}; schema warnings: {totals['schema_warnings']}."]
+    return "\n".join(out) + "\n"
