@@ -185,13 +185,13 @@ def verify(
 
     Example: splitter verify conf.d phoenix_lxc_configs.json --byte-exact
     """
-    from .monolith import read_monolith
+    from .monolith import read_bytes
     from .report import verify_json, verify_text
     from .tree import read_tree
     from .verify import compare
 
     try:
-        verdict = compare(read_tree(tree), read_monolith(monolith))
+        verdict = compare(read_tree(tree), read_bytes(monolith), str(monolith))
     except SplitterError as error:
         _fail(error)
     if format is Format.json:

@@ -239,8 +239,14 @@ def _constant(text: str) -> Any:
     raise _Constant(text)
 
 
-def parse(raw: bytes, file: str, *, fast_style: Style = TREE_STYLE) -> Any:
-    """Parse a JSON document exactly, or raise BadInput naming the file and position."""
+def parse(raw: bytes, file: str, *, fast_style: Style | None = None) -> Any:
+    """Parse a JSON document exactly, or raise BadInput naming the file and position.
+
+    With `fast_style`, orjson is tried first (see parse_reproducing): worth it
+    for large documents in a known style; small files parse faster directly.
+    """
+    if fast_style is None:
+        return _parse_exact(raw, file, None)
     return parse_reproducing(raw, file, fast_style)[0]
 
 

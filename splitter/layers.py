@@ -66,6 +66,8 @@ def decode(doc: Any, file: str, container: bool) -> Layer:
     """Read a layer from the object in its file, checking its directives."""
     if type(doc) is not dict:
         raise BadInput("a layer file must hold a JSON object", file)
+    if not any(key[:1] == "$" for key in doc):
+        return Layer(file, doc)  # nothing reserved, nothing escaped: the common case, kept cheap
     layer = Layer(file, {})
     for key, value in doc.items():
         if key.startswith("$") and not key.startswith("$$"):

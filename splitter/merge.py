@@ -55,7 +55,7 @@ def merge(layers: Iterable[Layer]) -> dict:
     return merged
 
 
-OrderNode = tuple  # (rank of each key or None, {key: OrderNode})
+OrderNode = tuple  # (rank of each key or None, {key: OrderNode}, {key sequence: sorted keys})
 
 
 def order_tree(orders: dict[Path, list]) -> OrderNode:
@@ -70,7 +70,7 @@ def order_tree(orders: dict[Path, list]) -> OrderNode:
 
 
 def _freeze(node: list) -> OrderNode:
-    return node[0], {key: _freeze(child) for key, child in node[1].items()}
+    return node[0], {key: _freeze(child) for key, child in node[1].items()}, {}
 
 
 def reorder(obj: dict, node: OrderNode) -> dict:
@@ -78,11 +78,19 @@ def reorder(obj: dict, node: OrderNode) -> dict:
 
     Keys the order does not know keep their merged order after the known ones.
     """
-    rank, children = node
+    rank, children, cache = node
     owned = rank is not None  # obj may be shared with other containers until we copy it
     if owned:
-        last = len(rank)
-        obj = {key: obj[key] for key in sorted(obj, key=lambda key: rank.get(key, last))}
+        keys = tuple(obj)
+        order = cache.get(keys, keys)
+        if order is keys:  # most containers share their key sequences: sort each one once
+            last = len(rank)
+            order = sorted(keys, key=lambda key: rank.get(key, last))
+            order = cache[keys] = None if order == list(keys) else order  # None: already in order
+        if order is None:
+            owned = False
+        else:
+            obj = {key: obj[key] for key in order}
     for key, child in children.items():
         sub = obj.get(key)
         if type(sub) is dict:

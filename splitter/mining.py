@@ -16,15 +16,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from .exactjson import Style, canonical, dumps, parse
+from .exactjson import canonical, dumps, parse
 from .layers import Layer, encode
 from .errors import BadInput
 from .merge import merge, missing, value_at
 from .naming import name_profiles
 from .split import Plan, difference
-
-
-COMPACT = Style(indent=None)
 
 
 @dataclass(frozen=True)
@@ -96,7 +93,7 @@ class Fleet:
         return self.keys[item][0]
 
     def value(self, item: int) -> Any:
-        return parse(self.keys[item][1], "(item)", fast_style=COMPACT)
+        return parse(self.keys[item][1], "(item)")
 
     def nest(self, chosen) -> dict:
         return nest([(self.path(item), self.value(item)) for item in sorted(chosen)])

@@ -24,13 +24,15 @@ class Monolith:
         return self.doc[CONTAINERS_KEY]
 
 
-def read_monolith(path: Path | str) -> Monolith:
-    name = str(path)
+def read_bytes(path: Path | str) -> bytes:
     try:
-        raw = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except OSError as error:
-        raise BadInput(error.strerror or str(error), name) from None
-    return load_monolith(raw, name)
+        raise BadInput(error.strerror or str(error), str(path)) from None
+
+
+def read_monolith(path: Path | str) -> Monolith:
+    return load_monolith(read_bytes(path), str(path))
 
 
 def load_monolith(raw: bytes, name: str) -> Monolith:

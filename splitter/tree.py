@@ -84,22 +84,22 @@ class Tree:
         return layers
 
 
-def read_file(root: Path, relative: str) -> bytes:
-    path = root / relative
+def read_file(path: str) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except FileNotFoundError:
-        raise BadInput("missing from the tree", str(path)) from None
+        raise BadInput("missing from the tree", path) from None
     except OSError as error:
         if error.errno == errno.ELOOP:
-            raise BadInput("is a symbolic link; a tree holds plain files only", str(path)) from None
-        raise BadInput(error.strerror or str(error), str(path)) from None
+            raise BadInput("is a symbolic link; a tree holds plain files only", path) from None
+        raise BadInput(error.strerror or str(error), path) from None
     with os.fdopen(fd, "rb") as handle:
         return handle.read()
 
 
 def _json(root: Path, relative: str) -> object:
-    return exactjson.parse(read_file(root, relative), str(root / relative))
+    path = os.path.join(root, relative)
+    return exactjson.parse(read_file(path), path)
 
 
 def _listing(folder: Path) -> list[os.DirEntry]:

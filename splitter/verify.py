@@ -10,7 +10,7 @@ from deepdiff import DeepDiff
 from .assemble import CONTAINERS_KEY, assemble
 from .exactjson import Number, canonical, dumps
 from .layers import Layer
-from .monolith import Monolith
+from .monolith import load_monolith
 from .tree import GLOBALS, LAYOUT, Tree
 
 ABSENT = "(absent)"
@@ -97,9 +97,13 @@ def _key_orders(old: dict, new: dict, path: list, into: list) -> None:
             _key_orders(value, new[key], path + [key], into)
 
 
-def compare(tree: Tree, mono: Monolith) -> Verdict:
+def compare(tree: Tree, raw: bytes, name: str) -> Verdict:
+    """Compare a tree with the monolith's bytes; the monolith is parsed only when the bytes differ."""
     merged = assemble(tree)
-    if dumps(merged, mono.style) == mono.raw:
+    if dumps(merged, tree.layout.style) == raw:
+        return Verdict(True, True)
+    mono = load_monolith(raw, name)
+    if dumps(merged, mono.style) == raw:
         return Verdict(True, True)
     differences: list[Difference] = []
 

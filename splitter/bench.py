@@ -1,0 +1,118 @@
+"""Benchmark: split, merge and verify against the floor of this machine, measured in the same run.
+
+    python -m splitter.bench                 # 1,000 and 10,000 containers
+    python -m splitter.bench 1000 10000 100000
+
+The floor is what any tool must do: parse the monolith, write one file per
+container, read them all back (orjson, no checks). The commands run as a user
+runs them, each in its own process, and report seconds, their ratio to the
+floor and their peak memory; steps up to 10,000 containers run three times
+and the best time of each counts.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+from .fleet import monolith_bytes
+
+
+def _floor(monolith: Path, folder: Path) -> dict[str, float]:
+    started = time.perf_counter()
+    doc = orjson.loads(monolith.read_bytes())
+    parsed = time.perf_counter()
+    folder.mkdir()
+    names = []
+    for ctid, config in doc["lxc_configs"].items():
+        name = folder / f"{ctid}.json"
+        with open(name, "wb") as handle:
+            handle.write(orjson.dumps(config, option=orjson.OPT_INDENT_2))
+        names.append(name)
+    written = time.perf_counter()
+    for name in names:
+        with open(name, "rb") as handle:
+            orjson.loads(handle.read())
+    read = time.perf_counter()
+    return {"parse": parsed - started, "write": written - parsed, "read": read - written}
+
+
+def _run(*args: str) -> tuple[float, int, int]:
+    """Seconds, exit code and peak memory (MiB) of one command in its own process."""
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "splitter", *args],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0,):
+        sys.stderr.write(process.stderr.read().decode(errors="replace"))
+    return elapsed, process.returncode, usage.ru_maxrss // 1024
+
+
+def bench(count: int, root: Path, repeat: int) -> dict:
+    """The best of `repeat` runs of each step: file creation times on a shared disk vary from run to run."""
+    monolith = root / f"fleet-{count}.json"
+    monolith.write_bytes(monolith_bytes(count))
+    result: dict = {"count": count, "megabytes": monolith.stat().st_size / 2**20}
+    for attempt in range(repeat):
+        os.sync()  # start each run with no writes of the last one still pending
+        floor = _floor(monolith, root / f"floor-{count}-{attempt}")
+        tree = root / f"conf.d-{count}-{attempt}"
+        merged = root / f"merged-{count}-{attempt}.json"
+        os.sync()
+        runs = {"split": _run("split", str(monolith), "-o", str(tree)),
+                "merge": _run("merge", str(tree), "-o", str(merged)),
+                "verify": _run("verify", str(tree), str(monolith), "--byte-exact")}
+        assert merged.read_bytes() == monolith.read_bytes(), "merge did not give the monolith back"
+        for phase, seconds in floor.items():
+            result.setdefault("floor", {})[phase] = min(seconds, result.get("floor", {}).get(phase, seconds))
+        for command, run in runs.items():
+            if command not in result or run[0] < result[command][0]:
+                result[command] = run
+        shutil.rmtree(root / f"floor-{count}-{attempt}")
+        shutil.rmtree(tree)
+    return result
+
+
+def help_time(repeat: int = 5) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "splitter", "--help"], check=True, capture_output=True)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def report(result: dict) -> str:
+    floor = result["floor"]
+    lines = [f"{result['count']:>7} containers, {result['megabytes']:.1f} MiB monolith; floor: parse "
+             f"{floor['parse']:.3f}s, write {floor['write']:.3f}s, read {floor['read']:.3f}s"]
+    for command, against in (("split", "write"), ("merge", "read"), ("verify", "read")):
+        seconds, code, peak = result[command]
+        lines.append(f"        {command:<6} {seconds:7.3f}s = {seconds / floor[against]:5.2f} x floor {against:<5}"
+                     f"  peak {peak} MiB  exit {code}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    counts = [int(arg) for arg in argv] or [1000, 10000]
+    root = Path(tempfile.mkdtemp(prefix="splitter-bench-"))
+    try:
+        print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; splitter --help: {help_time():.3f}s")
+        for count in counts:
+            print(report(bench(count, root, repeat=3 if count <= 10000 else 1)), flush=True)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
