@@ -112,6 +112,10 @@ def split(
     profile: Annotated[Optional[list[Path]], typer.Option(
         "--profile", help="Use this profile file (profile_<name>.json) first, for every container it "
                           "saves lines (repeatable).")] = None,
+    schema: Annotated[Optional[Path], typer.Option(
+        "--schema", help="JSON Schema to warn against (default: the file $schema names, if readable).")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Refuse (exit 1) when the monolith breaks the schema.")]
+    = False,
 ) -> None:
     """Write the conf.d tree for a monolith, after proving it merges back into the very same file.
 
@@ -129,6 +133,7 @@ def split(
         options = _mining_options(no_profiles, min_members, min_keys, max_profiles, unset_cost, name or [],
                                   profile or [])
         mono = read_monolith(monolith)
+        warnings = _schema_warnings(mono.doc, monolith.parent, schema, strict)
         layers = build_layers(mono, mine(mono.containers, options))
         files = tree_files(layers)
         if not dry_run:
@@ -136,7 +141,7 @@ def split(
     except SplitterError as error:
         _fail(error)
     if dry_run:
-        summary = plan_summary(mono, layers, files)
+        summary = plan_summary(mono, layers, files, warnings)
         if format is PlanFormat.json:
             from .exactjson import dumps
             _out(dumps(summary))
@@ -150,21 +155,43 @@ def split(
          f"{len(layers.containers)} container(s); proven to merge back {exact}")
 
 
+def _schema_warnings(doc: dict, base: Path, schema: Path | None, strict: bool) -> int:
+    """Schema violations only warn: real schemas go stale. With --strict they refuse the work (exit 1)."""
+    from .schema import schema_path_for, violations
+
+    found = schema_path_for(doc, base, schema)
+    count = violations(doc, found)
+    if count:
+        _say(f"splitter: {'error' if strict else 'warning'}: {count} place(s) break the schema {found}"
+             f"{'' if strict else '; going on'} (splitter check shows where)")
+        if strict:
+            raise typer.Exit(1)
+    return count
+
+
 @app.command()
 def merge(
     tree: Annotated[Path, typer.Argument(help="The conf.d folder.")],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")]
     = None,
+    schema: Annotated[Optional[Path], typer.Option(
+        "--schema", help="JSON Schema to warn against (default: the file $schema names, if readable).")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Refuse (exit 1) when the result breaks the schema.")]
+    = False,
 ) -> None:
     """Assemble the monolith from a conf.d tree.
 
     Example: splitter merge conf.d -o phoenix_lxc_configs.json
     """
-    from .assemble import monolith_bytes
+    from .assemble import assemble
+    from .exactjson import dumps
     from .tree import read_tree, write_atomic
 
     try:
-        data = monolith_bytes(read_tree(tree))
+        loaded = read_tree(tree)
+        doc = assemble(loaded)
+        _schema_warnings(doc, tree.resolve().parent, schema, strict)
+        data = dumps(doc, loaded.layout.style)
         if output is None:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
@@ -199,4 +226,71 @@ def verify(
     else:
         _say(verify_text(verdict, str(tree), str(monolith)))
     if not verdict.same_document or (byte_exact and not verdict.same_bytes):
+        raise typer.Exit(1)
+
+
+@app.command()
+def show(
+    tree: Annotated[Path, typer.Argument(help="The conf.d folder.")],
+    ctid: Annotated[str, typer.Argument(help="The container id.")],
+    explain: Annotated[bool, typer.Option("--explain", help="For every value, the file that set it and what it "
+                                                            "overrode; and every deletion.")] = False,
+    format: Annotated[Format, typer.Option("--format", help="--explain as text (stderr) or json (stdout).")]
+    = Format.text,
+) -> None:
+    """Print the merged config of one container, as it stands in the monolith.
+
+    Example: splitter show conf.d 910 --explain
+    """
+    from dataclasses import replace
+
+    from .assemble import Assembler
+    from .exactjson import dumps
+    from .explain import explain as provenance
+    from .report import explain_json, explain_text
+    from .tree import read_tree
+
+    try:
+        loaded = read_tree(tree)
+        if ctid not in loaded.containers:
+            raise SplitterError(f"no container {ctid!r} in the tree", str(tree))
+        merged = Assembler(loaded.base, loaded.profiles, loaded.layout).container(ctid, loaded.containers[ctid])
+        layers = loaded.layers_of(ctid)
+    except SplitterError as error:
+        _fail(error)
+    if not explain:
+        _out(dumps(merged, replace(loaded.layout.style, trailer="\n")))
+        return
+    origins, removals = provenance(layers, merged)
+    files = [layer.file for layer in layers]
+    if format is Format.json:
+        _out(explain_json(ctid, files, origins, removals))
+    else:
+        _say(explain_text(ctid, files, origins, removals))
+
+
+@app.command()
+def check(
+    tree: Annotated[Path, typer.Argument(help="The conf.d folder.")],
+    schema: Annotated[Optional[Path], typer.Option(
+        "--schema", help="JSON Schema of the monolith (default: the file its $schema names, if readable).")]
+    = None,
+    format: Annotated[Format, typer.Option("--format", help="text (stderr) or json (stdout).")] = Format.text,
+) -> None:
+    """Check every layer of a tree: structure, profiles, deletions and the JSON Schema. Exit 1 on any problem.
+
+    Example: splitter check conf.d --schema phoenix_lxc_configs.schema.json
+    """
+    from .check import check_tree
+    from .report import check_json, check_text
+
+    try:
+        problems, used = check_tree(tree, schema)
+    except SplitterError as error:
+        _fail(error)
+    if format is Format.json:
+        _out(check_json(problems, used))
+    else:
+        _say(check_text(problems, used))
+    if problems:
         raise typer.Exit(1)

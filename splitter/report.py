@@ -160,3 +160,39 @@ def plan_markdown(summary: dict) -> str:
             f"Path=value pairs still in two or more container files: {totals['repeated_pairs']}; "
             f"deletion markers: {totals['unset_markers']}; schema warnings: {totals['schema_warnings']}."]
     return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------- show --explain and check
+
+def explain_text(ctid: str, files: list[str], origins, removals) -> str:
+    out = [f"container {ctid}: " + " -> ".join(files)]
+    for origin in origins:
+        out.append(f"{json_path(origin.path)} = {show_value(origin.value, 80)}")
+        out.append(f"    set by {origin.set_by}")
+        out += [f"    overrides {file}: {show_value(value, 80)}" for file, value in reversed(origin.overrides)]
+    for removal in removals:
+        was = ", ".join(removal.was_set_by) or "nothing (a stale marker)"
+        out.append(f"{json_path(removal.path)} deleted by {removal.removed_by}; was set by {was}")
+    return "\n".join(out)
+
+
+def explain_json(ctid: str, files: list[str], origins, removals) -> bytes:
+    return dumps({
+        "container": ctid,
+        "layers": files,
+        "values": [{"path": json_path(o.path), "pointer": pointer(o.path), "value": o.value, "set_by": o.set_by,
+                    "overrides": [{"file": file, "value": value} for file, value in o.overrides]}
+                   for o in origins],
+        "deleted": [{"path": json_path(r.path), "pointer": pointer(r.path), "deleted_by": r.removed_by,
+                     "was_set_by": r.was_set_by} for r in removals],
+    })
+
+
+def check_text(problems, schema) -> str:
+    lines = [str(problem) for problem in problems]
+    lines.append(f"{len(problems)} problem(s); schema: {schema or 'none found'}")
+    return "\n".join(lines)
+
+
+def check_json(problems, schema) -> bytes:
+    return dumps({"schema": str(schema) if schema else None, "problems": [p.to_json() for p in problems]})

@@ -9,7 +9,7 @@ from deepdiff import DeepDiff
 
 from .assemble import CONTAINERS_KEY, assemble
 from .exactjson import Number, canonical, dumps
-from .layers import Layer
+from .explain import setter
 from .monolith import load_monolith
 from .tree import GLOBALS, LAYOUT, Tree
 
@@ -72,21 +72,6 @@ def _value(doc: Any, path: list) -> Any:
         else:
             return ABSENT
     return doc
-
-
-def setter(layers: list[Layer], path: tuple) -> Layer | None:
-    """The highest layer that gives (or removes) the value at a path of a container."""
-    for layer in reversed(layers):
-        node: Any = layer.values
-        for depth, key in enumerate(path):
-            if type(node) is not dict or key not in node:
-                break
-            node = node[key]
-            if type(node) is not dict or depth == len(path) - 1:
-                return layer
-        if any(path[: len(gone)] == gone for gone in layer.unsets):
-            return layer
-    return None
 
 
 def _key_orders(old: dict, new: dict, path: list, into: list) -> None:

@@ -1,0 +1,199 @@
+"""JSON Schema checks: each layer against the schema made partial, each merged container and the monolith
+against the full schema, every fault pinned to the file that brought it in."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import BadInput
+from .exactjson import Number, parse
+from .jsonpath import json_path
+from .layers import Layer
+
+CONTAINERS_KEY = "lxc_configs"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    path: str  # a JSON path, as jsonschema writes them
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.path}: {self.message}"
+
+    def to_json(self) -> dict:
+        return {"file": self.file, "path": self.path, "message": self.message}
+
+
+def locate(value: Any, base: Path) -> Path | None:
+    """The schema file a `$schema` value names, when it is a readable local path (URLs are never fetched)."""
+    if type(value) is not str or not value or re.match(r"^[a-z][a-z0-9+.-]*://", value):
+        return None
+    candidate = Path(value)
+    for path in ([candidate] if candidate.is_absolute() else [base / candidate, candidate]):
+        if path.is_file():
+            return path
+    return None
+
+
+def load(path: Path) -> dict:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise BadInput(error.strerror or str(error), str(path)) from None
+    schema = _plain(parse(raw, str(path)))
+    if type(schema) is not dict:
+        raise BadInput("a JSON Schema must be an object", str(path))
+    return schema
+
+
+def _plain(value: Any) -> Any:
+    """Numbers kept as lexemes become floats or ints again: jsonschema compares numbers by value."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _plain(child) for key, child in value.items()}
+    if kind is list:
+        return [_plain(child) for child in value]
+    if kind is Number:
+        text = value.text
+        return float(text) if any(mark in text for mark in ".eE") else int(text)
+    return value
+
+
+_SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs", "dependencies")
+_SCHEMA_ONE = ("items", "additionalProperties", "additionalItems", "not", "if", "then", "else", "contains",
+               "propertyNames")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "items")
+
+
+def partial(schema: Any) -> Any:
+    """The schema with every `required` removed: what a layer, which holds part of a container, must meet."""
+    if type(schema) is not dict:
+        return schema
+    result = {}
+    for keyword, value in schema.items():
+        if keyword == "required":
+            continue
+        if keyword in _SCHEMA_MAPS and type(value) is dict:
+            value = {name: partial(sub) for name, sub in value.items()}
+        elif keyword in _SCHEMA_LISTS and type(value) is list:
+            value = [partial(sub) for sub in value]
+        elif keyword in _SCHEMA_ONE:
+            value = partial(value)
+        result[keyword] = value
+    return result
+
+
+class Checker:
+    """Validates instances against a monolith schema; messages come from jsonschema's best_match."""
+
+    def __init__(self, schema: dict, origin: str):
+        from jsonschema import Draft7Validator, validators
+        from jsonschema.exceptions import SchemaError
+
+        cls = validators.validator_for(schema, default=Draft7Validator)
+        try:
+            cls.check_schema(schema)
+        except SchemaError as error:
+            raise BadInput(f"not a valid JSON Schema: {error.message}", origin) from None
+        self.origin = origin
+        self.full = cls(schema)
+        containers = (schema.get("properties") or {}).get(CONTAINERS_KEY) or {}
+        self._patterns = [(re.compile(pattern), sub) for pattern, sub in
+                          (containers.get("patternProperties") or {}).items()]
+        self._additional = containers.get("additionalProperties")
+        self._globals = dict(schema, properties={k: v for k, v in (schema.get("properties") or {}).items()
+                                                 if k != CONTAINERS_KEY})
+
+    def container_schema(self, ctid: str) -> dict | None:
+        for pattern, sub in self._patterns:
+            if pattern.search(ctid) and type(sub) is dict:
+                return sub
+        return self._additional if type(self._additional) is dict else None
+
+    def _errors(self, schema: Any, instance: Any) -> list:
+        return list(self.full.evolve(schema=schema).iter_errors(_plain(instance)))
+
+    def _grouped(self, schema: Any, instance: Any):
+        from jsonschema.exceptions import best_match
+
+        groups = defaultdict(list)
+        for error in self._errors(schema, instance):
+            groups[tuple(error.absolute_path)].append(error)
+        return [(path, best_match(errors)) for path, errors in groups.items()]
+
+    def layer(self, layer: Layer, schema: Any) -> list[Problem]:
+        """A base, profile or container file against the container schema made partial."""
+        if schema is None:
+            return []
+        return [Problem(layer.file, json_path(path), error.message)
+                for path, error in self._grouped(partial(schema), layer.values)]
+
+    def globals(self, values: dict, file: str) -> list[Problem]:
+        return [Problem(file, json_path(path), error.message)
+                for path, error in self._grouped(partial(self._globals), values)]
+
+    def container(self, ctid: str, merged: dict, layers: list[Layer]) -> list[Problem]:
+        """A merged container against the full schema; each problem on the file that introduced it."""
+        from .explain import setter
+
+        schema = self.container_schema(ctid)
+        if schema is None:
+            return []
+        problems = []
+        for path, error in self._grouped(schema, merged):
+            culprit = setter(layers, _blamed_path(error, path)) or layers[-1]
+            problems.append(Problem(culprit.file, json_path((CONTAINERS_KEY, ctid) + path), error.message))
+        return problems
+
+    def monolith(self, doc: dict, files: dict[str, str]) -> list[Problem]:
+        """The whole document against the full schema, except inside containers (checked one by one).
+
+        `files` maps container ids to their files, for a container id the schema does not allow.
+        """
+        problems = []
+        for path, error in self._grouped(self.full.schema, doc):
+            if len(path) >= 2 and path[0] == CONTAINERS_KEY:
+                continue
+            blamed = _blamed_path(error, path)
+            file = files.get(blamed[1], "layout.json") if blamed[:1] == (CONTAINERS_KEY,) and len(blamed) > 1 \
+                else "globals.json"
+            problems.append(Problem(file, json_path(path), error.message))
+        return problems
+
+    def count(self, doc: dict) -> int:
+        """How many places of a monolith break the schema (for warnings during split and merge)."""
+        return len(self._grouped(self.full.schema, doc))
+
+
+def _blamed_path(error, path: tuple) -> tuple:
+    """The path whose value caused the error: a missing or unexpected key counts as set where it would be."""
+    instance = error.instance
+    if error.validator == "required" and type(instance) is dict:
+        missing = [name for name in error.validator_value if name not in instance]
+        if missing:
+            return path + (missing[0],)
+    if error.validator == "additionalProperties" and type(instance) is dict:
+        known = set((error.schema or {}).get("properties") or {})
+        patterns = [re.compile(p) for p in (error.schema or {}).get("patternProperties") or {}]
+        extra = [key for key in instance if key not in known and not any(p.search(key) for p in patterns)]
+        if extra:
+            return path + (extra[0],)
+    return path
+
+
+def schema_path_for(globals_: dict, base: Path, override: Path | None) -> Path | None:
+    if override is not None:
+        return override
+    return locate(globals_.get("$schema"), base)
+
+
+
+def violations(doc: dict, schema_file: Path | None) -> int:
+    """How many places of a monolith break its schema; 0 without a schema."""
+    return 0 if schema_file is None else Checker(load(schema_file), str(schema_file)).count(doc)
