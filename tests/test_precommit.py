@@ -1,0 +1,65 @@
+"""The pre-commit hooks, tried for real in a scratch git repository."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURE, ROOT, run
+
+pytest.importorskip("pre_commit", reason="pre-commit is not installed")
+
+
+def head() -> str | None:
+    done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    hooks = subprocess.run(["git", "cat-file", "-e", "HEAD:.pre-commit-hooks.yaml"], cwd=ROOT)
+    return done.stdout.strip() if done.returncode == 0 and hooks.returncode == 0 else None
+
+
+def test_hooks_green_on_a_fresh_split_red_after_a_bad_edit(tmp_path: Path) -> None:
+    rev = head()
+    if rev is None:
+        pytest.skip("the project is not a git checkout with its hooks committed")
+    work = tmp_path / "repo"
+    work.mkdir()
+    env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "cache"), GIT_AUTHOR_NAME="t",
+               GIT_AUTHOR_EMAIL="t@example.invalid", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.invalid")
+    shutil.copy(FIXTURE, work / "phoenix_lxc_configs.json")
+    (work / "phoenix_lxc_configs.schema.json").write_text(json.dumps({
+        "type": "object", "properties": {"lxc_configs": {"type": "object", "additionalProperties": {
+            "type": "object", "properties": {"cores": {"type": "integer"}}}}}}))
+    assert run("split", work / "phoenix_lxc_configs.json", "-o", work / "conf.d").exit_code == 0
+    (work / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {ROOT}\n    rev: {rev}\n    hooks:\n      - id: splitter-verify\n"
+        f"      - id: splitter-check\n")
+
+    def hooks() -> subprocess.CompletedProcess:
+        subprocess.run(["git", "add", "-A"], cwd=work, check=True, env=env)
+        return subprocess.run(["pre-commit", "run", "--all-files"], cwd=work, env=env, capture_output=True,
+                              text=True, timeout=600)
+
+    subprocess.run(["git", "init", "-q"], cwd=work, check=True, env=env)
+    green = hooks()
+    assert green.returncode == 0, green.stdout + green.stderr
+    assert "splitter verify" in green.stdout and "splitter check" in green.stdout
+
+    # a hand edit that breaks the schema (the monolith is merged again, so the round trip holds)
+    own = next((work / "conf.d" / "lxc").glob("101_*.json"))
+    layer = json.loads(own.read_text())
+    own.write_text(json.dumps(dict(layer, cores="two"), indent=2) + "\n")
+    assert run("merge", work / "conf.d", "-o", work / "phoenix_lxc_configs.json").exit_code == 0
+    red = hooks()
+    assert red.returncode == 1
+    assert "splitter check (structure and JSON Schema)...Failed" in red.stdout.replace(".", ".")  or \
+        "Failed" in red.stdout
+    assert "'two' is not of type 'integer'" in red.stdout
+
+    # a hand edit that breaks the round trip: the tree changes, the monolith does not
+    own.write_text(json.dumps(dict(layer, cores=3), indent=2) + "\n")
+    red = hooks()
+    assert red.returncode == 1 and "differ" in red.stdout
