@@ -42,6 +42,32 @@ def _out(data: bytes) -> None:
     sys.stdout.flush()
 
 
+class _Steps:
+    """A progress line on stderr for long runs: only on a terminal, never for machine-readable output."""
+
+    def __init__(self, enabled: bool):
+        self._progress = None
+        if enabled and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                                      console=Console(stderr=True), transient=True)
+            self._progress.start()
+            self._task = self._progress.add_task("starting")
+
+    def __call__(self, description: str) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, description=description)
+
+    def __enter__(self) -> _Steps:
+        return self
+
+    def __exit__(self, *_) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
 def _fail(error: SplitterError) -> None:
     _say(f"splitter: {error}")
     raise typer.Exit(error.exit_code)
@@ -130,14 +156,20 @@ def split(
         _say("splitter: split needs --output DIR (or --dry-run)")
         raise typer.Exit(2)
     try:
-        options = _mining_options(no_profiles, min_members, min_keys, max_profiles, unset_cost, name or [],
-                                  profile or [])
-        mono = read_monolith(monolith)
-        warnings = _schema_warnings(mono.doc, monolith.parent, schema, strict)
-        layers = build_layers(mono, mine(mono.containers, options))
-        files = tree_files(layers)
-        if not dry_run:
-            write_tree(files, mono, output, force)
+        with _Steps(format is not PlanFormat.json) as step:
+            options = _mining_options(no_profiles, min_members, min_keys, max_profiles, unset_cost, name or [],
+                                      profile or [])
+            step(f"reading {monolith}")
+            mono = read_monolith(monolith)
+            warnings = _schema_warnings(mono.doc, monolith.parent, schema, strict)
+            step(f"finding profiles among {len(mono.containers)} containers")
+            plan = mine(mono.containers, options)
+            step("laying out the tree")
+            layers = build_layers(mono, plan)
+            files = tree_files(layers)
+            if not dry_run:
+                step(f"writing and proving {len(files)} files")
+                write_tree(files, mono, output, force)
     except SplitterError as error:
         _fail(error)
     if dry_run:
@@ -188,10 +220,13 @@ def merge(
     from .tree import read_tree, write_atomic
 
     try:
-        loaded = read_tree(tree)
-        doc = assemble(loaded)
-        _schema_warnings(doc, tree.resolve().parent, schema, strict)
-        data = dumps(doc, loaded.layout.style)
+        with _Steps(True) as step:
+            step(f"reading {tree}")
+            loaded = read_tree(tree)
+            step(f"merging {len(loaded.containers)} containers")
+            doc = assemble(loaded)
+            _schema_warnings(doc, tree.resolve().parent, schema, strict)
+            data = dumps(doc, loaded.layout.style)
         if output is None:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
@@ -218,7 +253,11 @@ def verify(
     from .verify import compare
 
     try:
-        verdict = compare(read_tree(tree), read_bytes(monolith), str(monolith))
+        with _Steps(format is not Format.json) as step:
+            step(f"reading {tree}")
+            loaded = read_tree(tree)
+            step(f"comparing {len(loaded.containers)} containers with {monolith}")
+            verdict = compare(loaded, read_bytes(monolith), str(monolith))
     except SplitterError as error:
         _fail(error)
     if format is Format.json:

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,7 @@ def test_hooks_green_on_a_fresh_split_red_after_a_bad_edit(tmp_path: Path) -> No
 
     def hooks() -> subprocess.CompletedProcess:
         subprocess.run(["git", "add", "-A"], cwd=work, check=True, env=env)
-        return subprocess.run(["pre-commit", "run", "--all-files"], cwd=work, env=env, capture_output=True,
+        return subprocess.run([sys.executable, "-m", "pre_commit", "run", "--all-files"], cwd=work, env=env, capture_output=True,
                               text=True, timeout=600)
 
     subprocess.run(["git", "init", "-q"], cwd=work, check=True, env=env)
@@ -55,8 +56,7 @@ def test_hooks_green_on_a_fresh_split_red_after_a_bad_edit(tmp_path: Path) -> No
     assert run("merge", work / "conf.d", "-o", work / "phoenix_lxc_configs.json").exit_code == 0
     red = hooks()
     assert red.returncode == 1
-    assert "splitter check (structure and JSON Schema)...Failed" in red.stdout.replace(".", ".")  or \
-        "Failed" in red.stdout
+    assert "Failed" in red.stdout
     assert "'two' is not of type 'integer'" in red.stdout
 
     # a hand edit that breaks the round trip: the tree changes, the monolith does not
