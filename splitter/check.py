@@ -55,6 +55,9 @@ class _Reader:
             return None
 
     def listing(self, folder: str) -> list[str]:
+        if (self.root / folder).is_symlink():
+            self.say(folder + "/", "is a symbolic link; a tree holds plain folders only")
+            return []
         try:
             return sorted(entry.name for entry in os.scandir(self.root / folder))
         except FileNotFoundError:

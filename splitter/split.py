@@ -154,7 +154,7 @@ def write_tree(files: dict[str, bytes], mono: Monolith, target: Path, force: boo
     staging = disk.stage(target, files)
     try:
         prove(staging, mono)
+        disk.install(staging, target, force)
     except BaseException:
         disk.discard(staging)
         raise
-    disk.install(staging, target, force)

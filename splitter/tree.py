@@ -121,6 +121,9 @@ def read_tree(root: Path) -> Tree:
         raise BadInput("is a symbolic link; name the tree's real folder", str(root))
     if not root.is_dir():
         raise BadInput("no such conf.d folder", str(root))
+    for folder in (DEFAULTS, LXC):
+        if (root / folder).is_symlink():
+            raise BadInput("is a symbolic link; a tree holds plain folders only", str(root / folder))
     layout = Layout.from_json(_json(root, LAYOUT), str(root / LAYOUT))
     globals_ = _json(root, GLOBALS)
     if type(globals_) is not dict:
@@ -245,6 +248,8 @@ def install(staging: Path, target: Path, force: bool) -> None:
         shutil.rmtree(old, ignore_errors=True)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
+        if error.errno in (errno.EEXIST, errno.ENOTEMPTY):
+            raise BadInput("was filled by someone else while splitting; nothing was changed", str(target)) from None
         raise WriteError(f"cannot move the new tree into place: {error.strerror or error}", str(target)) from None
 
 

@@ -1,0 +1,207 @@
+"""Fault tolerance: killed splits, full disks, write errors, symlinks and races never leave a half tree."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import random
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURE, ROOT, run
+from splitter import tree as disk
+from splitter.fleet import monolith_bytes
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def visible(parent: Path) -> list[str]:
+    return sorted(p.name for p in parent.iterdir() if not p.name.startswith("."))
+
+
+def split_process(monolith: Path, out: Path, *extra: str, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "splitter", "split", str(monolith), "-o", str(out), *extra],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("fleet") / "fleet.json"
+    path.write_bytes(monolith_bytes(1500, seed=11))  # big enough that a split takes a while
+    return path
+
+
+@pytest.mark.parametrize("force", [False, True], ids=["new", "force"])
+def test_killed_split_leaves_no_tree_or_the_old_one(tmp_path: Path, fleet: Path, force: bool) -> None:
+    out = tmp_path / "conf.d"
+    previous = None
+    if force:
+        assert run("split", FIXTURE, "-o", out).exit_code == 0
+        previous = snapshot(out)
+    rng = random.Random(4)
+    outcomes = set()
+    for _ in range(12):
+        process = split_process(fleet, out, *(["--force"] if force else []))
+        time.sleep(rng.uniform(0.05, 1.5))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        if process.returncode == 0:  # it finished first: a complete, proven tree
+            outcomes.add("finished")
+            assert run("verify", out, fleet, "--byte-exact").exit_code == 0
+            if not force:
+                break
+            assert run("split", FIXTURE, "-o", out, "--force").exit_code == 0
+        elif force:
+            outcomes.add("killed")
+            assert snapshot(out) == previous
+        else:
+            outcomes.add("killed")
+            assert not out.exists()
+        assert visible(tmp_path) == (["conf.d"] if out.exists() else [])
+    assert "killed" in outcomes
+    # the next split sweeps the staging folders the killed ones left behind
+    assert run("split", FIXTURE, "-o", out, "--force").exit_code == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["conf.d"]
+
+
+def limit_file_size() -> None:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
+    resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))
+
+
+def test_write_error_gives_exit_2_and_nothing_partial(tmp_path: Path) -> None:
+    out = tmp_path / "conf.d"
+    process = split_process(FIXTURE, out, preexec_fn=limit_file_size)
+    _, stderr = process.communicate()
+    assert process.returncode == 2
+    assert stderr.decode().startswith(f"splitter: {out}: cannot write: File too large")
+    assert stderr.decode().count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS, errno.EACCES])
+def test_disk_full_or_read_only_while_writing(tmp_path: Path, monkeypatch, code: int) -> None:
+    real_open = os.open
+    calls = {"n": 0}
+
+    def failing_open(path, flags, *args, **kwargs):
+        if flags & os.O_CREAT:
+            calls["n"] += 1
+            if calls["n"] == 5:
+                raise OSError(code, os.strerror(code), str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(disk.os, "open", failing_open)
+    out = tmp_path / "conf.d"
+    result = run("split", FIXTURE, "-o", out)
+    assert result.exit_code == 2
+    assert result.stderr == f"splitter: {out}: cannot write: {os.strerror(code)}\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_read_only_target_with_force_keeps_the_old_tree(tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "conf.d"
+    assert run("split", FIXTURE, "-o", out).exit_code == 0
+    before = snapshot(out)
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(disk, "_renameat2", read_only)
+    monkeypatch.setattr(disk.os, "rename", read_only)
+    result = run("split", FIXTURE, "-o", out, "--force")
+    assert result.exit_code == 2 and "Read-only file system" in result.stderr
+    assert snapshot(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["conf.d"]
+
+
+def test_merge_to_a_full_disk_leaves_the_old_file(tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "conf.d"
+    assert run("split", FIXTURE, "-o", out).exit_code == 0
+    target = tmp_path / "merged.json"
+    target.write_text("old")
+    real_replace = os.replace
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(disk.os, "replace", full)
+    result = run("merge", out, "-o", target)
+    monkeypatch.setattr(disk.os, "replace", real_replace)
+    assert result.exit_code == 2 and "No space left on device" in result.stderr
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["conf.d", "merged.json"]
+
+
+def test_target_that_is_a_symlink_is_refused(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "conf.d"
+    link.symlink_to(real)
+    result = run("split", FIXTURE, "-o", link, "--force")
+    assert result.exit_code == 2 and "symbolic link" in result.stderr
+    assert list(real.iterdir()) == []
+
+
+def test_symlinks_inside_a_tree_are_refused(tmp_path: Path) -> None:
+    out = tmp_path / "conf.d"
+    assert run("split", FIXTURE, "-o", out).exit_code == 0
+    outside = tmp_path / "secret.json"
+    outside.write_text('{"name": "not yours"}')
+    (out / "lxc" / "999_link.json").symlink_to(outside)
+    for args in (["merge", out], ["verify", out, FIXTURE]):
+        result = run(*args)
+        assert result.exit_code == 2 and "symbolic link" in result.stderr
+    assert any("999_link.json" in line and "symbolic link" in line
+               for line in run("check", out).stderr.splitlines())
+    (out / "lxc" / "999_link.json").unlink()
+    (out / "defaults").rename(tmp_path / "defaults")
+    (out / "defaults").symlink_to(tmp_path / "defaults")
+    result = run("merge", out)
+    assert result.exit_code == 2 and "symbolic link" in result.stderr
+
+
+def test_racing_splits_never_mix_trees(tmp_path: Path, fleet: Path) -> None:
+    other = tmp_path / "other.json"
+    other.write_bytes(monolith_bytes(1500, seed=12))
+    expected = {}
+    for source in (fleet, other):
+        reference = tmp_path / f"ref-{source.stem}"
+        assert run("split", source, "-o", reference).exit_code == 0
+        expected[source] = snapshot(reference)
+    for force in (False, True):
+        out = tmp_path / f"race-{force}"
+        extra = ["--force"] if force else []
+        processes = [split_process(source, out, *extra) for source in (fleet, other)]
+        codes = [process.wait() for process in processes]
+        if force:
+            assert codes == [0, 0]
+        else:
+            assert sorted(codes) in ([0, 2], [0, 0])  # the loser is refused, or came after the winner
+        assert snapshot(out) in expected.values()
+        assert [p for p in tmp_path.iterdir() if p.name.startswith(f".race-{force}")] == []
+
+
+def test_stale_staging_of_a_dead_process_is_swept(tmp_path: Path) -> None:
+    stale = tmp_path / ".conf.d.splitter-999999999-deadbeef"
+    stale.mkdir()
+    (stale / "half.json").write_text("{")
+    assert run("split", FIXTURE, "-o", tmp_path / "conf.d").exit_code == 0
+    assert not stale.exists()
+
+
+def test_cli_never_shows_a_traceback_for_an_os_error(tmp_path: Path) -> None:
+    folder = tmp_path / "a-folder.json"
+    folder.mkdir()
+    result = run("split", folder, "--dry-run")
+    assert result.exit_code == 2 and result.stderr == f"splitter: {folder}: Is a directory\n"
+    assert json.loads(json.dumps(result.stdout)) == ""
