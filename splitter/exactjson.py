@@ -100,7 +100,7 @@ def dumps(value: Any, style: Style = TREE_STYLE) -> bytes:
             if style.inline_lists:
                 out = _inline_lists(out, style.inline_lists)
             if style.indent != "  ":
-                out = _reindent(out, style.indent.encode())
+                out = _reindent(out, style.indent.encode(), value)
         elif style.item_sep == "," and style.key_sep == ":":
             out = orjson.dumps(value, default=_default)
         else:
@@ -123,10 +123,15 @@ def _encode_problem(message: str) -> str:
     return message
 
 
-def _reindent(out: bytes, unit: bytes) -> bytes:
-    # orjson indents by two spaces and escapes every newline inside strings, so
-    # each newline followed by spaces is indentation. Deepest first, runs become
-    # tabs (which orjson never writes raw), then tabs become the wanted unit.
+def _reindent(out: bytes, unit: bytes, value: Any) -> bytes:
+    # orjson writes two spaces a level, ": " between key and value, and no other
+    # run of two spaces outside strings: when no string holds two spaces in a row
+    # (the compact text has them only inside strings), one replace does it all.
+    if b"  " not in canonical(value):
+        return out.replace(b"  ", unit)
+    # Otherwise, as orjson escapes every newline inside strings, each newline
+    # followed by spaces is indentation. Deepest first, runs become tabs (which
+    # orjson never writes raw), then tabs become the wanted unit.
     depth = 1
     while b"\n" + b"  " * depth in out:
         depth += 1
@@ -279,7 +284,7 @@ def _parse_exact(raw: bytes, file: str, orjson_error: Exception | None) -> Any:
     except UnicodeDecodeError as error:
         line, column = _position(raw, error.start)
         raise BadInput(f"not UTF-8: byte 0x{raw[error.start]:02x}", file, line, column) from None
-    if not text.strip():
+    if not text or text.isspace():
         raise BadInput("empty file", file)
     try:
         value = json.loads(text, object_pairs_hook=_pairs, parse_float=_float, parse_int=_int,

@@ -93,8 +93,15 @@ def read_file(path: str) -> bytes:
         if error.errno == errno.ELOOP:
             raise BadInput("is a symbolic link; a tree holds plain files only", path) from None
         raise BadInput(error.strerror or str(error), path) from None
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read()
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):  # small files: one read, and one that finds the end
+            chunks.append(chunk)
+    except OSError as error:
+        raise BadInput(error.strerror or str(error), path) from None
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
 
 
 def _json(root: Path, relative: str) -> object:

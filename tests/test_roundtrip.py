@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURE, corpus_params, run
+from conftest import FIXTURE, FIXTURES, corpus_params, run
 
 
 def split_ok(monolith: Path, out: Path) -> None:
@@ -88,3 +88,13 @@ def test_mixed_style_same_document_bytes_differ(tmp_path: Path) -> None:
     verified = run("verify", out, monolith)
     assert verified.exit_code == 0 and "bytes: differ" in verified.stderr
     assert run("verify", out, monolith, "--byte-exact").exit_code == 1
+
+
+@pytest.mark.parametrize("monolith", sorted((FIXTURES / "positive").glob("*.json")), ids=lambda p: p.name)
+def test_positive_fixtures_round_trip_byte_for_byte(monolith: Path, tmp_path: Path) -> None:
+    out = tmp_path / "conf.d"
+    result = run("split", monolith, "-o", out)
+    assert result.exit_code == 0, result.stderr
+    assert "byte for byte" in result.stderr
+    assert run("merge", out).stdout_bytes == monolith.read_bytes()
+    assert run("verify", out, monolith, "--byte-exact").exit_code == 0
