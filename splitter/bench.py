@@ -72,6 +72,10 @@ def bench(count: int, root: Path, repeat: int) -> dict:
                 "merge": _run("merge", str(tree), "-o", str(merged)),
                 "verify": _run("verify", str(tree), str(monolith), "--byte-exact")}
         assert merged.read_bytes() == monolith.read_bytes(), "merge did not give the monolith back"
+        if attempt == 0:
+            result["tree_lines"] = sum(path.read_bytes().count(b"\n") for folder in ("defaults", "lxc")
+                                       for path in (tree / folder).iterdir())
+            result["monolith_lines"] = monolith.read_bytes().count(b"\n") + 1
         for phase, seconds in floor.items():
             result.setdefault("floor", {})[phase] = min(seconds, result.get("floor", {}).get(phase, seconds))
         for command, run in runs.items():
@@ -79,7 +83,19 @@ def bench(count: int, root: Path, repeat: int) -> dict:
                 result[command] = run
         shutil.rmtree(root / f"floor-{count}-{attempt}")
         shutil.rmtree(tree)
+    result["mining"] = _mining_time(monolith)
     return result
+
+
+def _mining_time(monolith: Path) -> float:
+    """Seconds to find the profiles once the monolith is parsed (in this process)."""
+    from .mining import mine
+    from .monolith import read_monolith
+
+    containers = read_monolith(monolith).containers
+    started = time.perf_counter()
+    mine(containers)
+    return time.perf_counter() - started
 
 
 def help_time(repeat: int = 5) -> float:
@@ -94,7 +110,9 @@ def help_time(repeat: int = 5) -> float:
 def report(result: dict) -> str:
     floor = result["floor"]
     lines = [f"{result['count']:>7} containers, {result['megabytes']:.1f} MiB monolith; floor: parse "
-             f"{floor['parse']:.3f}s, write {floor['write']:.3f}s, read {floor['read']:.3f}s"]
+             f"{floor['parse']:.3f}s, write {floor['write']:.3f}s, read {floor['read']:.3f}s",
+             f"        profiles found in {result['mining']:.2f}s after parsing; tree lines {result['tree_lines']} = "
+             f"{result['tree_lines'] / result['monolith_lines']:.3f} x the monolith's {result['monolith_lines']}"]
     for command, against in (("split", "write"), ("merge", "read"), ("verify", "read")):
         seconds, code, peak = result[command]
         lines.append(f"        {command:<6} {seconds:7.3f}s = {seconds / floor[against]:5.2f} x floor {against:<5}"
