@@ -141,25 +141,33 @@ def _reindent(out: bytes, unit: bytes, value: Any) -> bytes:
 
 
 _SCALAR = rb'(?:"(?:[^"\\\n]|\\.)*"|-?[0-9][0-9.eE+-]*|true|false|null)'
-_SCALAR_LIST = re.compile(rb"(?m)^( *)(.*)\[\n *(" + _SCALAR + rb"(?:,\n *" + _SCALAR + rb")*)\n *\]")
-
-
-_ONE_KEY = re.compile(rb'(?m)^( *)(.*)\{\n *("(?:[^"\\\n]|\\.)*": (?:' + _SCALAR + rb"|\[[^\n]*\]))\n *\}")
+_LIST = re.compile(rb"\[\n *(" + _SCALAR + rb"(?:,\n *" + _SCALAR + rb")*)\n *\]")
+_ONE_KEY = re.compile(rb'\{\n *("(?:[^"\\\n]|\\.)*": (?:' + _SCALAR + rb"|\[[^\n]*\]))\n *\}")
 
 
 def _inline_lists(out: bytes, width: int) -> bytes:
     """Lists of scalars, and objects of one such value, on one line where it fits."""
-    def join(match: re.Match) -> bytes:
-        indent, head, body = match.groups()
-        line = indent + head + b"[" + b", ".join(part.strip() for part in body.split(b",\n")) + b"]"
-        return line if len(line) <= width else match.group()
+    out = _collapse(out, b"[\n", _LIST, lambda m: b"[" + b", ".join(
+        part.strip() for part in m.group(1).split(b",\n")) + b"]", width)
+    return _collapse(out, b"{\n", _ONE_KEY, lambda m: b"{" + m.group(1) + b"}", width)
 
-    def one_key(match: re.Match) -> bytes:
-        indent, head, body = match.groups()
-        line = indent + head + b"{" + body + b"}"
-        return line if len(line) <= width else match.group()
 
-    return _ONE_KEY.sub(one_key, _SCALAR_LIST.sub(join, out))
+def _collapse(out: bytes, marker: bytes, pattern: re.Pattern, render, width: int) -> bytes:
+    # find the few places that can collapse with a plain search, then try the pattern there only
+    parts = []
+    last = 0
+    at = out.find(marker)
+    while at != -1:
+        match = pattern.match(out, at)
+        if match:
+            short = render(match)
+            if at - (out.rfind(b"\n", 0, at) + 1) + len(short) <= width:
+                parts += [out[last:at], short]
+                last = match.end()
+                at = out.find(marker, last)
+                continue
+        at = out.find(marker, at + 1)
+    return b"".join(parts) + out[last:] if parts else out
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7e]")  # as Python's json with ensure_ascii: DEL is escaped too

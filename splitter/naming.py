@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from .exactjson import canonical
@@ -38,35 +39,38 @@ def _script_stems(values: list[str]) -> dict[str, str]:
     return {value: stem[len(prefix):] or stem for value, stem in stems.items()}
 
 
-def _tokens(fleet: Fleet, items: list[int], members: list[int], containers: dict) -> list[tuple]:
+class _Vocabulary:
+    """What the whole fleet says, counted once: tags, name words, top-level keys, script stems."""
+
+    def __init__(self, fleet: Fleet, containers: dict):
+        configs = list(containers.values())
+        self.tags = [_tags(config) for config in configs]
+        self.words = [set(re.findall(r"[a-z][a-z0-9]*", config["name"].lower()))
+                      if type(config.get("name")) is str else set() for config in configs]
+        self.keys = [set(config) for config in configs]
+        self.tag_count = Counter(tag for tags in self.tags for tag in tags)
+        self.word_count = Counter(word for words in self.words for word in words)
+        self.key_count = Counter(key for keys in self.keys for key in keys)
+        self.stems = _script_stems(sorted({text.decode()[1:-1] for _, text in fleet.keys
+                                           if text.startswith(b'"') and SCRIPT.search(text.decode()[1:-1])}))
+
+
+def _tokens(fleet: Fleet, items: list[int], members: list[int], vocabulary: _Vocabulary) -> list[tuple]:
     """(specificity, kind, token) for each word that could name the profile; higher is better."""
-    configs = list(containers.values())
-    member_set = set(members)
-    tags = [_tags(config) for config in configs]
     options = []
-    shared_tags = set.intersection(*(tags[m] for m in members)) if members else set()
-    for tag in shared_tags:
-        everywhere = sum(1 for t in tags if tag in t)
-        options.append((len(members) / everywhere, 3, tag))
-    words = [set(re.findall(r"[a-z][a-z0-9]*", config["name"].lower())) if type(config.get("name")) is str
-             else set() for config in configs]
-    for word in set.intersection(*(words[m] for m in members)) if members else ():
-        everywhere = sum(1 for w in words if word in w)
-        options.append((len(members) / everywhere, 2.5, word))
-    values = {item: fleet.value(item) for item in items}
-    scripts = any(type(value) is str and SCRIPT.search(value) for value in values.values())
-    if scripts:
-        stems = _script_stems(sorted({text.decode()[1:-1] for _, text in fleet.keys
-                                      if text.startswith(b'"') and SCRIPT.search(text.decode()[1:-1])}))
-        for item in items:
-            value = values[item]
-            if type(value) is str and value in stems:
-                inside = sum(1 for member in members if item in fleet.rows[member])
-                options.append((inside / fleet.count[item], 2, stems[value]))
+    if members:
+        for tag in set.intersection(*(vocabulary.tags[m] for m in members)):
+            options.append((len(members) / vocabulary.tag_count[tag], 3, tag))
+        for word in set.intersection(*(vocabulary.words[m] for m in members)):
+            options.append((len(members) / vocabulary.word_count[word], 2.5, word))
+    for item in items:
+        value = fleet.value(item)
+        if type(value) is str and value in vocabulary.stems:
+            inside = sum(1 for member in members if item in fleet.rows[member])
+            options.append((inside / fleet.count[item], 2, vocabulary.stems[value]))
     for key in sorted({fleet.path(item)[0] for item in items}):
-        holders = [index for index, config in enumerate(configs) if key in config]
-        inside = sum(1 for index in holders if index in member_set)
-        options.append((inside / len(holders), 1, key))
+        inside = sum(1 for member in members if key in vocabulary.keys[member])
+        options.append((inside / vocabulary.key_count[key], 1, key))
     return sorted(options, key=lambda option: (-option[0], -option[1], option[2]))
 
 
@@ -74,8 +78,9 @@ def name_profiles(fleet: Fleet, chosen: list[tuple[list[int], list[int]]], conta
                   taken: set[str] = frozenset()) -> list[str]:
     """One unique name per profile; the same profiles get the same names whatever the input order."""
     proposals = []
+    vocabulary = _Vocabulary(fleet, containers)
     for items, members in chosen:
-        tokens = _tokens(fleet, items, members, containers)
+        tokens = _tokens(fleet, items, members, vocabulary)
         words = [word for word in dict.fromkeys(profile_slug(token) for _, _, token in tokens) if word] or ["shared"]
         # a second word, to tell apart two profiles that want the same first one: never a bare key name
         seconds = [word for word in dict.fromkeys(profile_slug(token) for _, kind, token in tokens if kind >= 2)
