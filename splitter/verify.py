@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from .assemble import CONTAINERS_KEY, assemble
 from .exactjson import Number, canonical, dumps
 from .explain import setter
@@ -124,6 +122,8 @@ def _diff(old: Any, new: Any, path: list, into: list, file_for) -> None:
         return
     if canonical(old) == canonical(new):
         return
+    from deepdiff import DeepDiff  # heavy to import, and needed only once something differs
+
     report = DeepDiff(_tag(old), _tag(new), threshold_to_diff_deeper=0, view="tree")
     found = []
     for report_type, levels in report.items():
