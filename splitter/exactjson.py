@@ -47,6 +47,18 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not a JSON value: {type(value).__name__}")
 
 
+def map_numbers(value: Any, change) -> Any:
+    """A copy of a value with every number (int, float or Number; never a bool) passed through `change`."""
+    kind = type(value)
+    if kind is dict:
+        return {key: map_numbers(child, change) for key, child in value.items()}
+    if kind is list:
+        return [map_numbers(child, change) for child in value]
+    if kind is int or kind is float or kind is Number:
+        return change(value)
+    return value
+
+
 def canonical(value: Any) -> bytes:
     """Compact JSON text of a value, keeping key order: equal bytes mean equal values, types included."""
     return orjson.dumps(value, default=_default)

@@ -169,7 +169,7 @@ def mine(containers: dict, options: Options = Options()) -> Plan:
         return Plan(fleet.nest(base_items))
     forced = _adopt_forced(fleet, containers, options)
     given: dict[int, set[int]] = {}
-    for _, layer, members, items_ in forced:
+    for _, _, members, items_ in forced:
         for member in members:
             given.setdefault(member, set()).update(set(items_) & set(fleet.rows[member]))
     chosen = _hoist(_mine_profiles(fleet, base_items, options, given), options)
@@ -179,7 +179,7 @@ def mine(containers: dict, options: Options = Options()) -> Plan:
         for member in members:
             for item in set(items_) & set(fleet.rows[member]):
                 written[item] -= 1
-    for member, items_ in given.items():
+    for items_ in given.values():
         for item in items_:
             written[item] -= 1
     for item in base_items:
@@ -191,10 +191,10 @@ def mine(containers: dict, options: Options = Options()) -> Plan:
         base_items, chosen = _polish(fleet, containers, base_items, chosen, fixed, options)
     names = _rename(name_profiles(fleet, chosen, containers, taken={name for name, *_ in forced}), options)
     profiles = {name: layer.values for name, layer, _, _ in forced}
-    profiles.update((name, fleet.nest(items_)) for name, (items_, _) in zip(names, chosen))
+    profiles.update((name, fleet.nest(items_)) for name, (items_, _) in zip(names, chosen, strict=True))
     uses: dict[str, list[str]] = {}
     for name, members in [(name, members) for name, _, members, _ in forced] + [
-            (name, members) for name, (_, members) in zip(names, chosen)]:
+            (name, members) for name, (_, members) in zip(names, chosen, strict=True)]:
         for member in members:
             uses.setdefault(fleet.ids[member], []).append(name)
     return Plan(fleet.nest(base_items), profiles, uses)

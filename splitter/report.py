@@ -42,14 +42,13 @@ def verify_text(verdict: Verdict, tree_name: str, monolith_name: str) -> str:
 
 def verify_json(verdict: Verdict) -> bytes:
     differences = []
-    for difference in verdict.differences:
-        entry: dict = {"container": difference.container, "path": json_path(difference.path),
-                       "kind": difference.kind}
-        if difference.old is not ABSENT:
-            entry["monolith"] = difference.old
-        if difference.new is not ABSENT:
-            entry["conf_d"] = difference.new
-        entry["file"] = difference.file
+    for found in verdict.differences:
+        entry: dict = {"container": found.container, "path": json_path(found.path), "kind": found.kind}
+        if found.old is not ABSENT:
+            entry["monolith"] = found.old
+        if found.new is not ABSENT:
+            entry["conf_d"] = found.new
+        entry["file"] = found.file
         differences.append(entry)
     return dumps({"same_document": verdict.same_document, "same_bytes": verdict.same_bytes,
                   "differences": differences})

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BadInput
-from .exactjson import Number, parse
+from .exactjson import Number, map_numbers, parse
 from .jsonpath import json_path
 from .layers import Layer
 
@@ -54,15 +54,13 @@ def load(path: Path) -> dict:
 
 def _plain(value: Any) -> Any:
     """Numbers kept as lexemes become floats or ints again: jsonschema compares numbers by value."""
-    kind = type(value)
-    if kind is dict:
-        return {key: _plain(child) for key, child in value.items()}
-    if kind is list:
-        return [_plain(child) for child in value]
-    if kind is Number:
-        text = value.text
-        return float(text) if any(mark in text for mark in ".eE") else int(text)
-    return value
+    return map_numbers(value, _plain_number)
+
+
+def _plain_number(number: Any) -> Any:
+    if type(number) is not Number:
+        return number
+    return float(number.text) if any(mark in number.text for mark in ".eE") else int(number.text)
 
 
 _SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs", "dependencies")

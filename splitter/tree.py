@@ -109,6 +109,16 @@ def _json(root: Path, relative: str) -> object:
     return exactjson.parse(read_file(path), path)
 
 
+def _layer(root: Path, relative: str, container: bool) -> Layer:
+    """A layer file, read and decoded; errors name the file as the user reaches it (DIR/relative)."""
+    try:
+        return decode(_json(root, relative), relative, container)
+    except BadInput as error:
+        if error.file == relative:
+            error.file = os.path.join(root, relative)
+        raise
+
+
 def _listing(folder: Path) -> list[os.DirEntry]:
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
@@ -135,7 +145,7 @@ def read_tree(root: Path) -> Tree:
     globals_ = _json(root, GLOBALS)
     if type(globals_) is not dict:
         raise BadInput("must hold a JSON object", str(root / GLOBALS))
-    base = decode(_json(root, BASE), BASE, container=False)
+    base = _layer(root, BASE, container=False)
     profiles = {}
     for entry in _listing(root / DEFAULTS):
         name = entry.name
@@ -145,7 +155,7 @@ def read_tree(root: Path) -> Tree:
         relative = f"{DEFAULTS}/{name}"
         if not PROFILE_NAME.match(profile):
             raise BadInput("a profile name is lower-case letters, digits, '-' and '_'", str(root / relative))
-        profiles[profile] = decode(_json(root, relative), relative, container=False)
+        profiles[profile] = _layer(root, relative, container=False)
     found: dict[str, Layer] = {}
     for entry in _listing(root / LXC):
         if entry.name.startswith(".") or not entry.name.endswith(".json"):
@@ -157,7 +167,10 @@ def read_tree(root: Path) -> Tree:
             raise BadInput("its name does not start with a container id", str(root / relative)) from None
         if ctid in found:
             raise BadInput(f"container {ctid} has two files: {found[ctid].file} and {relative}", str(root / relative))
-        found[ctid] = decode(_json(root, relative), relative, container=True)
+        found[ctid] = _layer(root, relative, container=True)
+        for profile in found[ctid].profiles:
+            if profile not in profiles:
+                raise BadInput(f"unknown profile \"{profile}\" (no {profile_file(profile)})", str(root / relative))
     known = [ctid for ctid in layout.containers if ctid in found]
     added = sorted(set(found) - set(known), key=_natural)
     return Tree(layout, globals_, base, profiles, {ctid: found[ctid] for ctid in known + added})

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .assemble import CONTAINERS_KEY, assemble
-from .exactjson import Number, canonical, dumps
+from .exactjson import canonical, dumps, map_numbers
 from .explain import setter
 from .monolith import load_monolith
 from .tree import GLOBALS, LAYOUT, Tree
@@ -43,15 +43,12 @@ class _Fraction(str):
 
 
 def _tag(value: Any) -> Any:
-    kind = type(value)
-    if kind is dict:
-        return {key: _tag(child) for key, child in value.items()}
-    if kind is list:
-        return [_tag(child) for child in value]
-    if kind is int or kind is float or kind is Number:
-        text = canonical(value).decode()
-        return _Fraction(text) if any(mark in text for mark in ".eE") else _Integer(text)
-    return value
+    return map_numbers(value, _tag_number)
+
+
+def _tag_number(number: Any) -> str:
+    text = canonical(number).decode()
+    return _Fraction(text) if any(mark in text for mark in ".eE") else _Integer(text)
 
 
 _KINDS = {

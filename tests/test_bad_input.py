@@ -69,21 +69,26 @@ def fresh_tree(tmp_path: Path) -> Path:
     return out
 
 
+def edit_layer(path: Path, change) -> None:
+    layer = json.loads(path.read_text())
+    change(layer)
+    path.write_text(json.dumps(layer))
+
+
 def test_tree_unknown_profile(tmp_path: Path) -> None:
     out = fresh_tree(tmp_path)
-    path = sorted((out / "lxc").glob("950_*.json"))[0]
-    layer = json.loads(path.read_text())
-    layer["$profiles"] = ["no-such-profile"]
-    path.write_text(json.dumps(layer))
-    result = run("merge", out)
-    assert result.exit_code == 2
-    assert result.stderr == f'splitter: lxc/{path.name}: unknown profile "no-such-profile" ' \
-                            f"(no defaults/profile_no-such-profile.json)\n"
+    path = next((out / "lxc").glob("950_*.json"))
+    edit_layer(path, lambda layer: layer.update({"$profiles": ["no-such-profile"]}))
+    for args in (["merge", out], ["show", out, "950"], ["verify", out, FIXTURE]):
+        result = run(*args)
+        assert result.exit_code == 2
+        assert result.stderr == f'splitter: {path}: unknown profile "no-such-profile" ' \
+                                f"(no defaults/profile_no-such-profile.json)\n"
 
 
 def test_tree_two_files_for_one_container(tmp_path: Path) -> None:
     out = fresh_tree(tmp_path)
-    path = sorted((out / "lxc").glob("950_*.json"))[0]
+    path = next((out / "lxc").glob("950_*.json"))
     (out / "lxc" / "950_copy.json").write_bytes(path.read_bytes())
     result = run("merge", out)
     assert result.exit_code == 2 and "container 950 has two files" in result.stderr
@@ -91,7 +96,7 @@ def test_tree_two_files_for_one_container(tmp_path: Path) -> None:
 
 def test_tree_invalid_json_names_file_and_position(tmp_path: Path) -> None:
     out = fresh_tree(tmp_path)
-    path = sorted((out / "lxc").glob("101_*.json"))[0]
+    path = next((out / "lxc").glob("101_*.json"))
     path.write_text('{\n  "name": "x",\n  "cores": 2,\n}\n')
     for args in (["merge", out], ["verify", out, FIXTURE]):
         result = run(*args)
@@ -101,12 +106,12 @@ def test_tree_invalid_json_names_file_and_position(tmp_path: Path) -> None:
 
 def test_tree_unknown_directive(tmp_path: Path) -> None:
     out = fresh_tree(tmp_path)
-    path = sorted((out / "lxc").glob("101_*.json"))[0]
-    layer = json.loads(path.read_text())
-    layer["$unsett"] = ["/x"]
-    path.write_text(json.dumps(layer))
+    path = next((out / "lxc").glob("101_*.json"))
+    edit_layer(path, lambda layer: layer.update({"$unsett": ["/x"]}))
     result = run("merge", out)
-    assert result.exit_code == 2 and 'unknown directive "$unsett"' in result.stderr and '"$$unsett"' in result.stderr
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"splitter: {path}: unknown directive \"$unsett\"")
+    assert '"$$unsett"' in result.stderr
 
 
 def test_merge_output_not_half_written(tmp_path: Path) -> None:

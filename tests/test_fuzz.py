@@ -14,14 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURE, corpus_files, run
-from splitter.assemble import monolith_bytes
 from splitter.exactjson import canonical, parse
-from splitter.mining import mine
-from splitter.monolith import load_monolith
-from splitter.split import build_layers, tree_files
-from splitter.tree import read_tree
 from strategies import monoliths
-from test_properties import write
+from test_properties import assert_round_trip
 
 SOURCES = [path.read_bytes() for path in corpus_files()[-8:]] or [FIXTURE.read_bytes()]
 
@@ -107,10 +102,4 @@ def test_damaged_tree_files(fixture_tree: Path, case: tuple[str, int, int]) -> N
 @settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(monoliths())
 def test_round_trip_long(raw: bytes) -> None:
-    mono = load_monolith(raw, "random.json")
-    root = Path(tempfile.mkdtemp())
-    try:
-        write(tree_files(build_layers(mono, mine(mono.containers))), root)
-        assert monolith_bytes(read_tree(root)) == raw
-    finally:
-        shutil.rmtree(root)
+    assert_round_trip(raw)

@@ -22,9 +22,9 @@ LATEST = CORPUS / "testing-ideas" / "067_2b02afc.json"
 needs_corpus = pytest.mark.skipif(not LATEST.exists(), reason="../shared/corpus is not beside the project")
 
 
-def summary_of(raw: bytes, options: Options = Options()) -> dict:
+def summary_of(raw: bytes, options: Options | None = None) -> dict:
     mono = load_monolith(raw, "m.json")
-    layers = build_layers(mono, mine(mono.containers, options))
+    layers = build_layers(mono, mine(mono.containers, options or Options()))
     return plan_summary(mono, layers, tree_files(layers))
 
 
