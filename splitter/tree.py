@@ -211,8 +211,10 @@ def check_target(target: Path, force: bool) -> None:
             raise BadInput("exists and is not a folder", str(target))
         if any(target.iterdir()) and not force:
             raise BadInput("exists and is not empty; use --force to replace it", str(target))
-    if not target.parent.is_dir():
-        raise BadInput("its parent folder does not exist", str(target))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)  # like mkdir -p: only empty folders
+    except OSError as error:
+        raise WriteError(f"cannot create its parent folder: {error.strerror or error}", str(target)) from None
 
 
 def _sweep(target: Path) -> None:
