@@ -254,13 +254,12 @@ def stage(target: Path, files: dict[str, bytes]) -> Path:
 
 def install(staging: Path, target: Path, force: bool) -> None:
     """Move a proven staging folder to target in one step; the old tree, if any, is removed after."""
+    taken = BadInput("was filled by someone else while splitting; nothing was changed", str(target))
     try:
-        if not target.exists():
-            if not _renameat2(staging, target, _RENAME_NOREPLACE):
-                os.rename(staging, target)
+        if _move_to_new(staging, target):
             return
         if not force and any(target.iterdir()):
-            raise BadInput("was filled by someone else while splitting; nothing was changed", str(target))
+            raise taken
         if _renameat2(staging, target, _RENAME_EXCHANGE):
             shutil.rmtree(staging, ignore_errors=True)  # staging now holds the old tree
             return
@@ -269,10 +268,23 @@ def install(staging: Path, target: Path, force: bool) -> None:
         os.rename(staging, target)
         shutil.rmtree(old, ignore_errors=True)
     except OSError as error:
-        shutil.rmtree(staging, ignore_errors=True)
-        if error.errno in (errno.EEXIST, errno.ENOTEMPTY):
-            raise BadInput("was filled by someone else while splitting; nothing was changed", str(target)) from None
         raise WriteError(f"cannot move the new tree into place: {error.strerror or error}", str(target)) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _move_to_new(staging: Path, target: Path) -> bool:
+    """Rename staging to target where nothing is there yet; False when something is (another split won)."""
+    try:
+        if not _renameat2(staging, target, _RENAME_NOREPLACE):
+            if target.exists():
+                return False
+            os.rename(staging, target)
+        return True
+    except OSError as error:
+        if error.errno in (errno.EEXIST, errno.ENOTEMPTY):
+            return False
+        raise
 
 
 def discard(staging: Path) -> None:
