@@ -98,3 +98,16 @@ def test_positive_fixtures_round_trip_byte_for_byte(monolith: Path, tmp_path: Pa
     assert "byte for byte" in result.stderr
     assert run("merge", out).stdout_bytes == monolith.read_bytes()
     assert run("verify", out, monolith, "--byte-exact").exit_code == 0
+
+
+def test_verify_same_document_in_another_style(tmp_path: Path) -> None:
+    out = tmp_path / "conf.d"
+    split_ok(FIXTURE, out)
+    restyled = tmp_path / "two-spaces.json"
+    restyled.write_text(json.dumps(json.loads(FIXTURE.read_text()), indent=2, ensure_ascii=False)
+                        .replace('"gpu_memory_utilization": 0.9,', '"gpu_memory_utilization": 0.90,')
+                        .replace('"gpu_memory_utilization": 0.5,', '"gpu_memory_utilization": 0.50,')
+                        .replace('"rope_freq_scale": 0.5', '"rope_freq_scale": 0.50'))
+    result = run("verify", out, restyled)
+    assert result.exit_code == 0 and "bytes: differ" in result.stderr
+    assert run("verify", out, restyled, "--byte-exact").exit_code == 1
