@@ -17,7 +17,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
-    help="Split phoenix_lxc_configs.json into a layered conf.d tree, merge it back, and prove nothing changed.",
+    help="Split phoenix_lxc_configs.json into a layered conf.d tree, merge it back, and prove nothing changed."
+         "\n\nExit codes: 0 ok, 1 a check found a difference or violation, 2 bad usage or bad input.",
 )
 
 
@@ -84,10 +85,7 @@ def main(
     version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
                                                     help="Print the version and exit.")] = None,
 ) -> None:
-    """Split phoenix_lxc_configs.json into a layered conf.d tree, merge it back, and prove nothing changed.
-
-    Exit codes: 0 ok, 1 a check found a difference or violation, 2 bad usage or bad input.
-    """
+    """The options every command shares."""
 
 
 def _mining_options(no_profiles: bool, min_members: int, min_keys: int, max_profiles: int, unset_cost: float,
@@ -122,8 +120,8 @@ def _mining_options(no_profiles: bool, min_members: int, min_keys: int, max_prof
 def split(
     monolith: Annotated[Path, typer.Argument(help="The monolith, e.g. phoenix_lxc_configs.json.")],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="The conf.d folder to write.")] = None,
-    force: Annotated[bool, typer.Option(help="Replace a non-empty output folder, once the new tree is proven.")]
-    = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace a non-empty output folder, once the new tree is "
+                                                        "proven.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing; print the plan.")] = False,
     format: Annotated[PlanFormat, typer.Option(
         "--format", help="The plan as text (stderr), json or markdown (stdout).")] = PlanFormat.text,
@@ -134,9 +132,9 @@ def split(
     unset_cost: Annotated[float, typer.Option(
         min=1.0, help="What one deletion marker costs a reader, in lines.")] = 2.0,
     name: Annotated[Optional[list[str]], typer.Option(
-        "--name", help="Rename a discovered profile: OLD=NEW (repeatable).")] = None,
+        "--name", metavar="OLD=NEW", help="Rename a discovered profile (repeatable).")] = None,
     profile: Annotated[Optional[list[Path]], typer.Option(
-        "--profile", help="Use this profile file (profile_<name>.json) first, for every container it "
+        "--profile", metavar="FILE", help="Use this profile file (profile_<name>.json) first, for every container it "
                           "saves lines (repeatable).")] = None,
     schema: Annotated[Optional[Path], typer.Option(
         "--schema", help="JSON Schema to warn against (default: the file $schema names, if readable).")] = None,
@@ -145,6 +143,7 @@ def split(
 ) -> None:
     """Write the conf.d tree for a monolith, after proving it merges back into the very same file.
 
+    \b
     Example: splitter split phoenix_lxc_configs.json -o conf.d --dry-run --format markdown
     """
     from .mining import mine
@@ -213,6 +212,7 @@ def merge(
 ) -> None:
     """Assemble the monolith from a conf.d tree.
 
+    \b
     Example: splitter merge conf.d -o phoenix_lxc_configs.json
     """
     from .assemble import assemble
@@ -245,6 +245,7 @@ def verify(
 ) -> None:
     """Check that a conf.d tree merges into the monolith: exit 0 when it does, 1 when not.
 
+    \b
     Example: splitter verify conf.d phoenix_lxc_configs.json --byte-exact
     """
     from .monolith import read_bytes
@@ -279,6 +280,7 @@ def show(
 ) -> None:
     """Print the merged config of one container, as it stands in the monolith.
 
+    \b
     Example: splitter show conf.d 910 --explain
     """
     from dataclasses import replace
@@ -318,6 +320,7 @@ def check(
 ) -> None:
     """Check every layer of a tree: structure, profiles, deletions and the JSON Schema. Exit 1 on any problem.
 
+    \b
     Example: splitter check conf.d --schema phoenix_lxc_configs.schema.json
     """
     from .check import check_tree
