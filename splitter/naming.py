@@ -34,7 +34,9 @@ def _tags(config: dict) -> set[str]:
 def _script_stems(values: list[str]) -> dict[str, str]:
     """Script file names without the prefix all of them share: phoenix_lxc_vllm.sh -> vllm."""
     stems = {value: SCRIPT.sub("", os.path.basename(value)) for value in values}
-    prefix = os.path.commonprefix(list(stems.values())) if len(stems) > 1 else ""
+    if len(stems) == 1:  # nothing to compare with: its last word
+        return {value: re.split(r"[_-]", stem)[-1] or stem for value, stem in stems.items()}
+    prefix = os.path.commonprefix(list(stems.values()))
     prefix = prefix[: prefix.rfind("_") + 1] if "_" in prefix else ""
     return {value: stem[len(prefix):] or stem for value, stem in stems.items()}
 

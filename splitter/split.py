@@ -33,6 +33,9 @@ class Layers:
     globals: dict
 
 
+_MISSING = object()
+
+
 def difference(inherited: dict, target: dict, path: tuple = ()) -> tuple[dict, list]:
     """The values and deletions a layer needs so that `inherited` becomes exactly `target`."""
     values: dict = {}
@@ -55,9 +58,6 @@ def difference(inherited: dict, target: dict, path: tuple = ()) -> tuple[dict, l
             values[key] = value
     unsets += [path + (key,) for key in inherited if key not in target]
     return values, unsets
-
-
-_MISSING = object()
 
 
 def leaves(value: object) -> int:

@@ -10,7 +10,6 @@ import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 from urllib.parse import unquote
 
 from . import exactjson
@@ -302,5 +301,3 @@ def write_atomic(target: Path, data: bytes) -> None:
         temporary.unlink(missing_ok=True)
         raise WriteError(f"cannot write: {error.strerror or error}", str(target)) from None
 
-
-Progress = Callable[[int], None]
