@@ -7,6 +7,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -42,29 +43,34 @@ def fleet(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("force", [False, True], ids=["new", "force"])
 def test_killed_split_leaves_no_tree_or_the_old_one(tmp_path: Path, fleet: Path, force: bool) -> None:
+    started = time.perf_counter()
+    assert split_process(fleet, tmp_path / "timing").wait() == 0
+    duration = time.perf_counter() - started
+    shutil.rmtree(tmp_path / "timing")
     out = tmp_path / "conf.d"
     previous = None
     if force:
         assert run("split", FIXTURE, "-o", out).exit_code == 0
         previous = snapshot(out)
     rng = random.Random(4)
-    outcomes = set()
+    outcomes = []
     for _ in range(12):
         process = split_process(fleet, out, *(["--force"] if force else []))
-        time.sleep(rng.uniform(0.05, 1.5))
+        time.sleep(rng.uniform(0.02, duration))  # anywhere from start-up to the end
         process.send_signal(signal.SIGKILL)
         process.wait()
         untouched = snapshot(out) == previous if force else not out.exists()
-        if process.returncode == 0 or not untouched:
-            # it got as far as moving the proven tree into place (a kill may still land after that):
-            # then the tree is complete
-            outcomes.add("finished")
-            assert run("verify", out, fleet, "--byte-exact").exit_code == 0
-            if not force:
-                break
-            assert run("split", FIXTURE, "-o", out, "--force").exit_code == 0
+        if untouched:
+            outcomes.append("killed")
         else:
-            outcomes.add("killed")
+            # it got as far as moving the proven tree into place (a kill may land after that):
+            # then the tree is complete
+            outcomes.append("finished")
+            assert run("verify", out, fleet, "--byte-exact").exit_code == 0
+            if force:
+                assert run("split", FIXTURE, "-o", out, "--force").exit_code == 0
+            else:
+                shutil.rmtree(out)
         assert visible(tmp_path) == (["conf.d"] if out.exists() else [])
     assert "killed" in outcomes
     # the next split sweeps the staging folders the killed ones left behind
