@@ -264,6 +264,10 @@ def _constant(text: str) -> Any:
     raise _Constant(text)
 
 
+# built once: json.loads would build a decoder for every small file of a tree
+_EXACT = json.JSONDecoder(object_pairs_hook=_pairs, parse_float=_float, parse_int=_int, parse_constant=_constant)
+
+
 def parse(raw: bytes, file: str, *, fast_style: Style | None = None) -> Any:
     """Parse a JSON document exactly, or raise BadInput naming the file and position.
 
@@ -307,8 +311,7 @@ def _parse_exact(raw: bytes, file: str, orjson_error: Exception | None) -> Any:
     if not text or text.isspace():
         raise BadInput("empty file", file)
     try:
-        value = json.loads(text, object_pairs_hook=_pairs, parse_float=_float, parse_int=_int,
-                           parse_constant=_constant)
+        value = _EXACT.decode(text)
     except json.JSONDecodeError as error:
         raise BadInput(_syntax_message(error.msg), file, error.lineno, error.colno) from None
     except _Duplicate as dup:
