@@ -210,3 +210,22 @@ def test_cli_never_shows_a_traceback_for_an_os_error(tmp_path: Path) -> None:
     result = run("split", folder, "--dry-run")
     assert result.exit_code == 2 and result.stderr == f"splitter: {folder}: Is a directory\n"
     assert json.loads(json.dumps(result.stdout)) == ""
+
+
+def test_split_fails_closed_when_its_proof_fails(tmp_path: Path, monkeypatch) -> None:
+    """A bug that loses a value must stop the split before anything lands (lesson 1: prove, then write)."""
+    from splitter import split as splitting
+
+    real = splitting.difference
+
+    def lossy(inherited, target, path=()):
+        values, unsets = real(inherited, target, path)
+        values.pop("mac_address", None)
+        return values, unsets
+
+    monkeypatch.setattr(splitting, "difference", lossy)
+    out = tmp_path / "conf.d"
+    result = run("split", FIXTURE, "-o", out)
+    assert result.exit_code == 1
+    assert "does not merge back into the monolith; nothing was written" in result.stderr
+    assert list(tmp_path.iterdir()) == []
