@@ -115,7 +115,8 @@ def choose_base(fleet: Fleet, options: Options, count: Counter | None = None, ma
             continue
         path = fleet.path(item)
         other = best.get(path)
-        if other is None or (number, fleet.keys[other][1]) > (count[other], fleet.keys[item][1]):
+        # the most common value wins; on a tie, the smaller canonical text (never the order of input)
+        if other is None or (-number, fleet.keys[item][1]) < (-count[other], fleet.keys[other][1]):
             best[path] = item
     holders = _holders(fleet, set(best))
     scored = []
@@ -450,8 +451,3 @@ def _candidates(signatures: list[_Signature], options: Options) -> list[int]:
             if common.bit_count() >= options.min_keys:
                 found.add(common)
     return sorted(found, key=_digest)
-
-
-def base_only(containers: dict) -> Plan:
-    """The plan with no profiles."""
-    return mine(containers, Options(profiles=False))
