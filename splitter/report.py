@@ -103,7 +103,8 @@ def plan_summary(mono: Monolith, layers: Layers, files: dict[str, bytes], warnin
             "monolith_lines": monolith_lines,
             "tree_lines": tree_lines,
             "ratio": round(tree_lines / monolith_lines, 3),
-            "repeated_pairs": sum(1 for count in written.values() if count > 1),
+            # every place a path=value pair stands when it stands in two or more container files
+            "repeated_pairs": sum(count for count in written.values() if count > 1),
             "unset_markers": sum(len(own.unsets) for own in layers.containers.values()),
             "schema_warnings": warnings,
         },
@@ -125,7 +126,7 @@ def plan_text(summary: dict) -> str:
         out.append(f"container {container['id']} -> {container['file']}: profiles "
                    f"[{', '.join(container['profiles'])}], {len(container['own_keys'])} own keys{unset}")
     out.append(f"lines: {totals['monolith_lines']} in the monolith, {totals['tree_lines']} under defaults/ and lxc/ "
-               f"({totals['ratio']:.0%}); path=value pairs still in two or more container files: "
+               f"({totals['ratio']:.0%}); path=value pairs written in two or more container files: "
                f"{totals['repeated_pairs']}; deletion markers: {totals['unset_markers']}; "
                f"schema warnings: {totals['schema_warnings']}")
     return "\n".join(out)
@@ -156,7 +157,7 @@ def plan_markdown(summary: dict) -> str:
     out += [f"| {c['id']} | `{c['file']}` | {', '.join(c['profiles']) or '-'} | {len(c['own_keys'])} | "
             f"{', '.join('`' + u + '`' for u in c['unset']) or '-'} |" for c in summary["containers"]]
     out += ["", f"Base keys: {', '.join('`' + k + '`' for k in summary['base']['keys']) or '-'}", "",
-            f"Path=value pairs still in two or more container files: {totals['repeated_pairs']}; "
+            f"Path=value pairs written in two or more container files: {totals['repeated_pairs']}; "
             f"deletion markers: {totals['unset_markers']}; schema warnings: {totals['schema_warnings']}."]
     return "\n".join(out) + "\n"
 

@@ -16,7 +16,7 @@ from splitter.fleet import monolith as fleet_monolith
 from splitter.mining import Options, mine
 from splitter.monolith import load_monolith
 from splitter.report import plan_summary
-from splitter.split import build_layers, tree_files
+from splitter.split import Plan, build_layers, tree_files
 
 LATEST = CORPUS / "testing-ideas" / "067_2b02afc.json"
 needs_corpus = pytest.mark.skipif(not LATEST.exists(), reason="../shared/corpus is not beside the project")
@@ -41,6 +41,13 @@ def test_latest_corpus_targets() -> None:
     assert totals["repeated_pairs"] <= 60
     vllm = {"910", "911", "912", "801", "802"}
     assert any("vllm" in p["name"] and vllm <= set(p["members"]) for p in summary["profiles"])
+
+
+@needs_corpus
+def test_repetition_counts_as_the_issue_counts_it() -> None:
+    mono = load_monolith(LATEST.read_bytes(), "067.json")
+    layers = build_layers(mono, Plan({}))  # no base, no profiles: every container file holds it all
+    assert plan_summary(mono, layers, tree_files(layers))["totals"]["repeated_pairs"] == 274
 
 
 @needs_corpus
