@@ -13,8 +13,19 @@ from .layers import Layer, decode, pointer
 from .layout import Layout
 from .merge import merge, missing, value_at
 from .schema import Checker, Problem, load, schema_path_for
-from .tree import BASE, DEFAULTS, GLOBALS, LAYOUT, LXC, PROFILE_NAME, PROFILE_PREFIX, container_file, encode_id, \
-    id_of_file, slug
+from .tree import (
+    BASE,
+    DEFAULTS,
+    GLOBALS,
+    LAYOUT,
+    LXC,
+    PROFILE_NAME,
+    PROFILE_PREFIX,
+    container_file,
+    encode_id,
+    id_of_file,
+    slug,
+)
 
 LEFTOVER = re.compile(r"(~|\.orig|\.rej|\.bak|\.swp|\.swo|\.tmp|\.old|\.new)$|^#.*#$|^\.#")
 TOP = {LAYOUT, GLOBALS, DEFAULTS, LXC}

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .exactjson import canonical
+from .itemsets import items
 from .layers import Layer, Path
 from .merge import missing, value_at
-from .mining import items
 
 
 @dataclass

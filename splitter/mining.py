@@ -10,18 +10,18 @@ and their pairwise intersections, scored by the lines they save a person.
 from __future__ import annotations
 
 import hashlib
-from array import array
 import heapq
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Iterator
 
-from .exactjson import canonical, dumps, parse
-from .layers import Layer, encode
 from .errors import BadInput
-from .merge import merge, missing, value_at
+from .exactjson import canonical
+from .itemsets import Fleet, items
+from .layers import Layer
+from .merge import missing, value_at
 from .naming import name_profiles
-from .split import Plan, difference
+from .polish import POLISH_LIMIT, polish
+from .split import Plan
 
 
 @dataclass(frozen=True)
@@ -34,69 +34,6 @@ class Options:
     profiles: bool = True  # False: base only
     forced: tuple = ()  # (name, values) profiles the operator wrote, applied before the mined ones
     rename: tuple = ()  # (old, new) names for mined profiles
-
-
-def items(config: dict, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
-    """The (path, value) leaves of a config: paths stop at scalars, lists and empty objects."""
-    for key, value in config.items():
-        if type(value) is dict and value:
-            yield from items(value, path + (key,))
-        else:
-            yield path + (key,), value
-
-
-def nest(pairs: list[tuple[tuple, Any]]) -> dict:
-    """Build the object that holds the given leaves."""
-    root: dict = {}
-    for path, value in pairs:
-        node = root
-        for key in path[:-1]:
-            node = node.setdefault(key, {})
-        node[path[-1]] = value
-    return root
-
-
-class Fleet:
-    """The containers as item ids, numbered in sorted order of (path, canonical value) so every run agrees.
-
-    Rows are compact arrays and values are kept only as their canonical text:
-    at 100,000 containers the Python objects of a plain copy would not fit.
-    """
-
-    def __init__(self, containers: dict):
-        self.ids = list(containers)
-        numbers: dict[tuple, int] = {}
-        rows = []
-        for config in containers.values():
-            row = array("I")
-            for path, value in items(config):
-                key = (path, canonical(value))
-                number = numbers.get(key)
-                if number is None:
-                    # orjson's bytes keep a 4 KiB buffer: keep an exact-size copy instead
-                    number = numbers[(path, bytes(memoryview(key[1])))] = len(numbers)
-                row.append(number)
-            rows.append(row)
-        self.keys = sorted(numbers)  # item id -> (path, canonical text)
-        remap = array("I", bytes(4 * len(self.keys)))
-        for final, key in enumerate(self.keys):
-            remap[numbers[key]] = final
-        del numbers
-        self.rows = [array("I", sorted([remap[number] for number in row])) for row in rows]
-        counts = array("I", bytes(4 * len(self.keys)))
-        for row in self.rows:
-            for item in row:
-                counts[item] += 1
-        self.count = counts
-
-    def path(self, item: int) -> tuple:
-        return self.keys[item][0]
-
-    def value(self, item: int) -> Any:
-        return parse(self.keys[item][1], "(item)")
-
-    def nest(self, chosen) -> dict:
-        return nest([(self.path(item), self.value(item)) for item in sorted(chosen)])
 
 
 def choose_base(fleet: Fleet, options: Options, count: Counter | None = None, majority: bool = True,
@@ -189,7 +126,7 @@ def mine(containers: dict, options: Options = Options()) -> Plan:
                               taken={fleet.path(item) for item in base_items})
     fixed = [(layer, set(members)) for _, layer, members, _ in forced]
     if len(fleet.rows) <= POLISH_LIMIT:
-        base_items, chosen = _polish(fleet, containers, base_items, chosen, fixed, options)
+        base_items, chosen = polish(fleet, containers, base_items, chosen, fixed, options)
     names = _rename(name_profiles(fleet, chosen, containers, taken={name for name, *_ in forced}), options)
     profiles = {name: layer.values for name, layer, _, _ in forced}
     profiles.update((name, fleet.nest(items_)) for name, (items_, _) in zip(names, chosen, strict=True))
@@ -317,87 +254,6 @@ def _mine_profiles(fleet: Fleet, base_items: set[int], options: Options,
         for _, _, other in list(heap):
             offer(other & ~candidate)
     return chosen
-
-
-POLISH_LIMIT = 60  # fleets this small get a local search on the exact line count
-POLISH_ROUNDS = 12
-
-
-def _tree_lines(fleet: Fleet, containers: dict, unset_cost: float, fixed: list, base_items: set[int],
-                chosen: list) -> tuple[float, list[dict]]:
-    """What a person maintains for this choice: lines under defaults/ and lxc/, deletion markers weighted;
-    and each container's own values."""
-    def values(items_) -> dict:
-        return fleet.nest(items_)
-
-    base = Layer("", values(base_items))
-    profiles = [Layer("", values(items_)) for items_, _ in chosen]
-    uses: dict[int, list[int]] = {}
-    for index, (_, members) in enumerate(chosen):
-        for member in members:
-            uses.setdefault(member, []).append(index)
-    total = _lines(encode(base, container=False)) + sum(_lines(encode(p, container=False)) for p in profiles)
-    inherited: dict[tuple, dict] = {}
-    owns = []
-    for member, config in enumerate(containers.values()):
-        names = tuple(index for index, (_, members) in enumerate(fixed) if member in members)
-        names = tuple(-1 - index for index in names) + tuple(uses.get(member, ()))
-        if names not in inherited:
-            inherited[names] = merge([base, *(fixed[-1 - index][0] if index < 0 else profiles[index]
-                                              for index in names)])
-        own, unsets = difference(inherited[names], config)
-        total += _lines(encode(Layer("", own, [str(n) for n in names], unsets), container=True))
-        total += (unset_cost - 1) * len(unsets)  # a marker costs a reader more than its share of a line
-        owns.append(own)
-    return total, owns
-
-
-def _lines(doc: dict) -> int:
-    return dumps(doc).count(b"\n")
-
-
-def _polish(fleet: Fleet, containers: dict, base_items: set[int], chosen: list, fixed: list,
-            options: Options) -> tuple[set[int], list]:
-    """Local search on the exact line count: drop a profile or a base item, or add a profile that
-    several containers still write out themselves, while the tree gets smaller."""
-    ids = {key: item for item, key in enumerate(fleet.keys)}
-    best, owns = _tree_lines(fleet, containers, options.unset_cost, fixed, base_items, chosen)
-    for _ in range(POLISH_ROUNDS):
-        trials = [(base_items, chosen[:index] + chosen[index + 1:]) for index in range(len(chosen))]
-        trials += [(base_items - {item}, chosen) for item in sorted(base_items)]
-        own_items = [{ids[(path, canonical(value))] for path, value in items(own)} for own in owns]
-        written = Counter(item for mine in own_items for item in mine)
-        base_paths = {fleet.path(item) for item in base_items}
-        trials += [(base_items | {item}, chosen) for item in sorted(written)
-                   if written[item] > 1 and not _clashes(fleet.path(item), base_paths)]
-        trials += [(base_items, chosen[:index] + [(items_ + sorted(extra), members)] + chosen[index + 1:])
-                   for index, (items_, members) in enumerate(chosen)
-                   if (extra := set.intersection(*(own_items[m] for m in members)))
-                   and not any(_clashes(fleet.path(e), {fleet.path(i) for i in items_}) for e in extra)]
-        if len(chosen) < options.max_profiles:
-            offered = set()
-            for first in range(len(own_items)):
-                for second in range(first + 1, len(own_items)):
-                    common = frozenset(own_items[first] & own_items[second])
-                    if len(common) < options.min_keys or common in offered:
-                        continue
-                    offered.add(common)
-                    members = [m for m, mine in enumerate(own_items) if common <= mine]
-                    trials.append((base_items, chosen + [(sorted(common), members)]))
-        scored = []
-        for trial in trials:
-            lines, trial_owns = _tree_lines(fleet, containers, options.unset_cost, fixed, *trial)
-            if lines < best:
-                scored.append((lines, len(scored), trial, trial_owns))
-        if not scored:
-            break
-        best, _, (base_items, chosen), owns = min(scored, key=lambda entry: entry[:2])
-    return base_items, chosen
-
-
-def _clashes(path: tuple, paths: set[tuple]) -> bool:
-    """Whether a path equals, or is a prefix or an extension of, one of the paths (one layer holds one)."""
-    return any(path[: len(other)] == other or other[: len(path)] == path for other in paths)
 
 
 def _hoist(chosen: list[tuple[list[int], list[int]]], options: Options) -> list[tuple[list[int], list[int]]]:

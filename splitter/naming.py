@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from .exactjson import canonical
 
 if TYPE_CHECKING:
-    from .mining import Fleet
+    from .itemsets import Fleet
 
 SCRIPT = re.compile(r"\.(sh|bash|py)$")
 WORD = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")

@@ -6,12 +6,11 @@ from collections import Counter
 from typing import Any
 
 from .exactjson import canonical, dumps
+from .itemsets import items
 from .jsonpath import json_path
-from .layers import pointer
-from .mining import items
-from .monolith import Monolith
-from .layers import Layer, encode
+from .layers import Layer, encode, pointer
 from .merge import merge
+from .monolith import Monolith
 from .split import Layers, difference
 from .verify import ABSENT, Verdict
 

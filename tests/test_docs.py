@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURE, ROOT, run
 
 COMMANDS = ["split", "merge", "verify", "show", "check"]

@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURE, ROOT, run
+
 from splitter import tree as disk
 from splitter.fleet import monolith_bytes
 

@@ -10,13 +10,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURE, corpus_files, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import FIXTURE, corpus_files, run
-from splitter.exactjson import canonical, parse
 from strategies import monoliths
 from test_properties import assert_round_trip
+
+from splitter.exactjson import canonical, parse
 
 SOURCES = [path.read_bytes() for path in corpus_files()[-8:]] or [FIXTURE.read_bytes()]
 

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import run
+
 from splitter.errors import BadInput
 from splitter.layers import Layer, decode, parse_pointer, pointer
 from splitter.merge import merge

@@ -8,12 +8,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, FIXTURE, corpus_params, run
+
 from splitter.assemble import Assembler
 from splitter.exactjson import canonical
 from splitter.explain import explain
-from splitter.mining import items
+from splitter.itemsets import items
 from splitter.monolith import read_monolith
 from splitter.tree import read_tree
 

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, FIXTURE, ROOT, run
+
 from splitter.fleet import monolith as fleet_monolith
 from splitter.mining import Options, mine
 from splitter.monolith import load_monolith

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURE, ROOT, run
 
 pytest.importorskip("pre_commit", reason="pre-commit is not installed")

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
+from strategies import monoliths
 
 from splitter.assemble import monolith_bytes
 from splitter.exactjson import canonical
@@ -15,7 +16,6 @@ from splitter.mining import mine
 from splitter.monolith import load_monolith
 from splitter.split import build_layers, tree_files
 from splitter.tree import read_tree
-from strategies import monoliths
 
 EXAMPLES = int(os.environ.get("SPLITTER_EXAMPLES", "2000"))
 
