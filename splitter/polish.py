@@ -1,5 +1,4 @@
-"""Local search on the exact line count, for small fleets: drop or add a profile or a base item
-while the tree a person maintains gets smaller."""
+"""Local search on the exact line count of small fleets' trees: drop or add profiles and base items."""
 
 from __future__ import annotations
 

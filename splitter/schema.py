@@ -1,5 +1,4 @@
-"""JSON Schema checks: each layer against the schema made partial, each merged container and the monolith
-against the full schema, every fault pinned to the file that brought it in."""
+"""JSON Schema checks of layers (partial schema), containers and the monolith, pinned to the files at fault."""
 
 from __future__ import annotations
 
