@@ -74,11 +74,13 @@ class Style:
     ascii: bool = False  # non-ASCII characters written as \\u escapes
     eol: str = "\n"
     trailer: str = ""  # what follows the closing brace, usually "" or a newline
+    leader: str = ""  # white space before the opening brace, usually none
     inline_lists: int = 0  # lists of scalars go on one line when it stays within this width (0: never)
 
     def to_json(self) -> dict:
         return {"indent": self.indent, "item_sep": self.item_sep, "key_sep": self.key_sep,
-                "ascii": self.ascii, "eol": self.eol, "trailer": self.trailer, "inline_lists": self.inline_lists}
+                "ascii": self.ascii, "eol": self.eol, "trailer": self.trailer, "leader": self.leader,
+                "inline_lists": self.inline_lists}
 
     @classmethod
     def from_json(cls, data: Any, file: str) -> Style:
@@ -91,6 +93,7 @@ class Style:
             and style.item_sep in (",", ", ") and style.key_sep in (":", ": ")
             and isinstance(style.ascii, bool) and style.eol in ("\n", "\r\n")
             and isinstance(style.trailer, str) and not style.trailer.strip(" \t\r\n")
+            and isinstance(style.leader, str) and not style.leader.strip(" \t\r\n")
             and type(style.inline_lists) is int and style.inline_lists >= 0
         )
         if not ok:
@@ -124,7 +127,7 @@ def dumps(value: Any, style: Style = TREE_STYLE) -> bytes:
         out = _escape_non_ascii(out.decode()).encode()
     if style.eol != "\n":
         out = out.replace(b"\n", style.eol.encode())
-    return out + style.trailer.encode()
+    return style.leader.encode() + out + style.trailer.encode() if style.leader else out + style.trailer.encode()
 
 
 def _encode_problem(message: str) -> str:
@@ -213,6 +216,9 @@ def detect_style(raw: bytes) -> Style:
     """Guess the layout of a document from its bytes; `dumps` then tells whether the guess is exact."""
     body = raw.rstrip(b" \t\r\n")
     trailer = raw[len(body):].decode("ascii", "replace")
+    stripped = body.lstrip(b" \t\r\n")
+    leader = body[: len(body) - len(stripped)].decode("ascii", "replace")
+    body = stripped
     eol = "\r\n" if b"\r\n" in body else "\n"
     ascii_ = raw.isascii() and b"\\u" in raw
     newline = body.find(b"\n")
@@ -221,10 +227,11 @@ def detect_style(raw: bytes) -> Style:
         end = start
         while end < len(body) and body[end] in b" \t":
             end += 1
-        return Style(indent=body[start:end].decode(), ascii=ascii_, eol=eol, trailer=trailer)
+        return Style(indent=body[start:end].decode(), ascii=ascii_, eol=eol, trailer=trailer, leader=leader)
     key_sep = ": " if b'": ' in body else ":"
     item_sep = ", " if re.search(rb'[\]}"\d el], ["{\[\d\-tfn]', body) else ","
-    return Style(indent=None, item_sep=item_sep, key_sep=key_sep, ascii=ascii_, eol=eol, trailer=trailer)
+    return Style(indent=None, item_sep=item_sep, key_sep=key_sep, ascii=ascii_, eol=eol, trailer=trailer,
+                 leader=leader)
 
 
 class _Duplicate(Exception):

@@ -94,5 +94,6 @@ def monoliths(draw) -> bytes:
     text = json.dumps(placeholder(dict(items)), **style)
     for index, lexeme in enumerate(lexemes):
         text = text.replace(f'"\\u0000lexeme{index}\\u0000"', lexeme)
-    trailer = draw(st.sampled_from(["", "\n"]))
-    return (text + trailer).encode()
+    trailer = draw(st.sampled_from(["", "\n", "\n\n", " "]))
+    leader = draw(st.sampled_from(["", "", "\n", " "]))
+    return (leader + text + trailer).encode()
