@@ -47,18 +47,21 @@ class _Steps:
     """A progress line on stderr for long runs: only on a terminal, never for machine-readable output."""
 
     def __init__(self, enabled: bool):
+        self._enabled = enabled and sys.stderr.isatty()
         self._progress = None
-        if enabled and sys.stderr.isatty():
+
+    def __call__(self, description: str) -> None:
+        if not self._enabled:
+            return
+        if self._progress is None:  # started on the first step, so that its line shows at once
             from rich.console import Console
             from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
             self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                                       console=Console(stderr=True), transient=True)
+            self._task = self._progress.add_task(description)
             self._progress.start()
-            self._task = self._progress.add_task("starting")
-
-    def __call__(self, description: str) -> None:
-        if self._progress is not None:
+        else:
             self._progress.update(self._task, description=description)
 
     def __enter__(self) -> _Steps:
