@@ -104,12 +104,13 @@ def test_same_profiles_whatever_the_container_order() -> None:
     assert first["base"]["keys"] == second["base"]["keys"]
 
 
-def test_deterministic_across_hash_seeds(tmp_path: Path) -> None:
+@pytest.mark.parametrize("monolith", [FIXTURE, pytest.param(LATEST, marks=needs_corpus)], ids=["fixture", "067"])
+def test_deterministic_across_hash_seeds(tmp_path: Path, monolith: Path) -> None:
     trees = []
     for seed in ("0", "1", "12345"):
         out = tmp_path / f"tree-{seed}"
         env = dict(os.environ, PYTHONHASHSEED=seed)
-        subprocess.run([sys.executable, "-m", "splitter", "split", str(FIXTURE), "-o", str(out)],
+        subprocess.run([sys.executable, "-m", "splitter", "split", str(monolith), "-o", str(out)],
                        check=True, env=env, cwd=ROOT, capture_output=True)
         trees.append(tree_bytes(out))
     assert trees[0] == trees[1] == trees[2]
