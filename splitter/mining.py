@@ -269,17 +269,19 @@ def _hoist(chosen: list[tuple[list[int], list[int]]], options: Options) -> list[
         for first in range(len(profiles)):
             for second in range(first + 1, len(profiles)):
                 common = profiles[first][0] & profiles[second][0]
-                if len(common) >= options.min_keys and (best is None or len(common) > len(best[2])):
-                    best = (first, second, common)
-        if best is None or len(profiles) >= options.max_profiles + 1:
+                if len(common) < options.min_keys or (best is not None and len(common) <= len(best[2])):
+                    continue
+                # what is left of the two stays a profile only while it still pays for itself
+                rest = [(items - common, members) for items, members in (profiles[first], profiles[second])
+                        if len(items - common) >= options.min_keys]
+                if len(profiles) - 1 + len(rest) <= options.max_profiles:
+                    best = (first, second, common, rest)
+        if best is None:
             break
-        first, second, common = best
+        first, second, common, rest = best
         hoisted = (common, profiles[first][1] | profiles[second][1])
-        rest = [(items - common, members) for items, members in (profiles[first], profiles[second])]
         kept = [profile for index, profile in enumerate(profiles) if index not in (first, second)]
-        # what is left of the two stays a profile only while it still pays for itself
-        profiles = kept[:min(first, len(kept))] + [hoisted] + kept[min(first, len(kept)):] + [
-            profile for profile in rest if len(profile[0]) >= options.min_keys]
+        profiles = kept[:first] + [hoisted] + kept[first:] + rest
     return [(sorted(items), sorted(members)) for items, members in profiles]
 
 

@@ -79,6 +79,8 @@ def test_limits_are_kept() -> None:
             assert len(profile["keys"]) >= options.min_keys
             assert len(profile["members"]) >= options.min_members
     assert summary_of(raw, Options(max_profiles=0))["profiles"] == []
+    for limit in range(1, 8):  # hoisting shared cores into profiles of their own never goes past the limit
+        assert len(summary_of(FIXTURE.read_bytes(), Options(max_profiles=limit))["profiles"]) <= limit
 
 
 def test_names_are_slugs_unique_and_never_numbered(tmp_path: Path) -> None:
