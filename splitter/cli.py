@@ -166,6 +166,9 @@ def split(
             warnings = _schema_warnings(mono.doc, monolith.parent, schema, strict)
             step(f"finding profiles among {len(mono.containers)} containers")
             plan = mine(mono.containers, options)
+            for name, _ in options.forced:
+                if name not in plan.profiles:
+                    _say(f"splitter: warning: profile {name} saves no container a line; it is left out")
             step("laying out the tree")
             layers = build_layers(mono, plan)
             files = tree_files(layers)

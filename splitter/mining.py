@@ -105,7 +105,8 @@ def mine(containers: dict, options: Options = Options()) -> Plan:
     base_items = choose_base(fleet, options)
     if not options.profiles or len(fleet.rows) < options.min_members:
         return Plan(fleet.nest(base_items))
-    forced = _adopt_forced(fleet, containers, options)
+    # an operator's profile that saves no container a line is left out: a profile nobody uses fails `check`
+    forced = [profile for profile in _adopt_forced(fleet, containers, options) if profile[2]]
     given: dict[int, set[int]] = {}
     for _, _, members, items_ in forced:
         for member in members:

@@ -178,3 +178,14 @@ def test_dry_run_writes_nothing_and_reports_in_three_formats(tmp_path: Path) -> 
     assert "```mermaid\ngraph LR\n" in markdown.stdout
     assert "| `vllm` |" in markdown.stdout
     assert markdown.stderr == ""
+
+
+def test_forced_profile_nobody_needs_is_left_out(tmp_path: Path) -> None:
+    useless = tmp_path / "profile_useless.json"
+    useless.write_text('{"nothing": "matches", "in": "any", "container": true}')
+    out = tmp_path / "conf.d"
+    result = run("split", FIXTURE, "-o", out, "--profile", useless)
+    assert result.exit_code == 0
+    assert "profile useless saves no container a line; it is left out" in result.stderr
+    assert not (out / "defaults" / "profile_useless.json").exists()
+    assert run("check", out).exit_code == 0
