@@ -7,7 +7,7 @@ from .exactjson import dumps
 from .layers import Layer
 from .layout import Layout
 from .merge import apply, order_tree, reorder
-from .tree import GLOBALS, Tree, profile_file
+from .tree import GLOBALS, Tree
 
 CONTAINERS_KEY = "lxc_configs"
 
@@ -22,20 +22,18 @@ class Assembler:
         self.exceptions = {ctid: order_tree(orders) for ctid, orders in layout.exceptions.items()}
         self._inherited: dict[tuple, dict] = {}
 
-    def inherited(self, names: tuple, file: str) -> dict:
-        """What base and the named profiles give, in order."""
+    def inherited(self, names: tuple) -> dict:
+        """What base and the named profiles give, in order (the profiles exist: read_tree checks them)."""
         merged = self._inherited.get(names)
         if merged is None:
             merged = apply({}, self.base)
             for name in names:
-                if name not in self.profiles:
-                    raise BadInput(f"unknown profile \"{name}\" (no {profile_file(name)})", file)
                 merged = apply(merged, self.profiles[name])
             self._inherited[names] = merged
         return merged
 
     def container(self, ctid: str, own: Layer) -> dict:
-        merged = reorder(apply(self.inherited(tuple(own.profiles), own.file), own), self.order)
+        merged = reorder(apply(self.inherited(tuple(own.profiles)), own), self.order)
         exceptions = self.exceptions.get(ctid)
         return reorder(merged, exceptions) if exceptions else merged
 

@@ -25,6 +25,7 @@ from .tree import (
     encode_id,
     id_of_file,
     slug,
+    unknown_profile,
 )
 
 LEFTOVER = re.compile(r"(~|\.orig|\.rej|\.bak|\.swp|\.swo|\.tmp|\.old|\.new)$|^#.*#$|^\.#")
@@ -167,8 +168,7 @@ def check_tree(root: Path, schema_file: Path | None = None) -> tuple[list[Proble
                 stack.append(profiles[profile])
                 used.add(profile)
             else:
-                reader.say(own.file, f"unknown profile \"{profile}\" (no {DEFAULTS}/{PROFILE_PREFIX}{profile}.json)",
-                           "$['$profiles']")
+                reader.say(own.file, unknown_profile(profile), "$['$profiles']")
         stack.append(own)
         stacks[ctid] = stack
         for path, lower, higher in conflicts(stack):

@@ -111,7 +111,7 @@ def build_layers(mono: Monolith, plan: Plan) -> Layers:
     own = {}
     for ctid, config in containers.items():
         names = plan.uses.get(ctid, [])
-        values, unsets = difference(assembler.inherited(tuple(names), ctid), config)
+        values, unsets = difference(assembler.inherited(tuple(names)), config)
         layer = Layer(disk.container_file(ctid, config.get("name")), values, list(names), unsets)
         own[ctid] = layer
         merged = assembler.container(ctid, layer)

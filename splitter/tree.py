@@ -63,6 +63,10 @@ def profile_file(name: str) -> str:
     return f"{DEFAULTS}/{PROFILE_PREFIX}{name}.json"
 
 
+def unknown_profile(name: str) -> str:
+    return f"unknown profile \"{name}\" (no {profile_file(name)})"
+
+
 @dataclass
 class Tree:
     layout: Layout
@@ -72,15 +76,9 @@ class Tree:
     containers: dict[str, Layer]  # in the monolith's order, then those added by hand
 
     def layers_of(self, ctid: str) -> list[Layer]:
-        """The layers that make up a container, lowest first; raises on an unknown profile."""
+        """The layers that make up a container, lowest first (read_tree made sure every profile exists)."""
         own = self.containers[ctid]
-        layers = [self.base]
-        for name in own.profiles:
-            if name not in self.profiles:
-                raise BadInput(f"unknown profile \"{name}\" (no {profile_file(name)})", own.file)
-            layers.append(self.profiles[name])
-        layers.append(own)
-        return layers
+        return [self.base, *(self.profiles[name] for name in own.profiles), own]
 
 
 def read_file(path: str) -> bytes:
@@ -169,7 +167,7 @@ def read_tree(root: Path) -> Tree:
         found[ctid] = _layer(root, relative, container=True)
         for profile in found[ctid].profiles:
             if profile not in profiles:
-                raise BadInput(f"unknown profile \"{profile}\" (no {profile_file(profile)})", str(root / relative))
+                raise BadInput(unknown_profile(profile), str(root / relative))
     known = [ctid for ctid in layout.containers if ctid in found]
     added = sorted(set(found) - set(known), key=_natural)
     return Tree(layout, globals_, base, profiles, {ctid: found[ctid] for ctid in known + added})
