@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import takewhile
 from typing import Any
 
 from .assemble import CONTAINERS_KEY, assemble
@@ -69,8 +70,13 @@ def _value(doc: Any, path: list) -> Any:
     return doc
 
 
+def _reordered(old: dict, new: dict) -> bool:
+    """The same keys in another order."""
+    return list(old) != list(new) and set(old) == set(new)
+
+
 def _key_orders(old: dict, new: dict, path: list, into: list) -> None:
-    if list(old) != list(new) and set(old) == set(new):
+    if _reordered(old, new):
         into.append(path)
     for key, value in old.items():
         if type(value) is dict and type(new.get(key)) is dict:
@@ -94,7 +100,8 @@ def compare(tree: Tree, raw: bytes, name: str) -> Verdict:
         if ctid not in tree.containers:
             return "lxc/ (no file for this container)"
         layers = tree.layers_of(ctid)
-        container_path = tuple(key for key in path[2:] if type(key) is str)
+        # a list is set whole: ask who set the list, not an index inside it
+        container_path = tuple(takewhile(lambda key: type(key) is str, path[2:]))
         layer = setter(layers, container_path) if len(path) > 2 else None
         return (layer or layers[-1]).file
 
@@ -104,11 +111,11 @@ def compare(tree: Tree, raw: bytes, name: str) -> Verdict:
         if key == CONTAINERS_KEY and type(old) is dict and type(new) is dict:
             for ctid in dict.fromkeys([*old, *new]):
                 _diff(old.get(ctid, ABSENT), new.get(ctid, ABSENT), [key, ctid], differences, file_for)
-            if list(old) != list(new) and set(old) == set(new):
+            if _reordered(old, new):
                 differences.append(Difference([key], "order", list(old), list(new), LAYOUT))
         else:
             _diff(old, new, [key], differences, file_for)
-    if list(old_doc) != list(new_doc) and set(old_doc) == set(new_doc):
+    if _reordered(old_doc, new_doc):
         differences.append(Difference([], "order", list(old_doc), list(new_doc), LAYOUT))
     return Verdict(not differences, False, differences)
 
