@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .exactjson import canonical, dumps
+from .exactjson import canonical
 from .itemsets import Fleet, items
-from .layers import Layer, encode
+from .layers import Layer
 from .merge import merge
-from .split import difference
+from .split import difference, layer_lines
 
 POLISH_LIMIT = 60  # fleets this small get a local search on the exact line count
 POLISH_ROUNDS = 12
@@ -18,16 +18,13 @@ def _tree_lines(fleet: Fleet, containers: dict, unset_cost: float, fixed: list, 
                 chosen: list) -> tuple[float, list[dict]]:
     """What a person maintains for this choice: lines under defaults/ and lxc/, deletion markers weighted;
     and each container's own values."""
-    def values(items_) -> dict:
-        return fleet.nest(items_)
-
-    base = Layer("", values(base_items))
-    profiles = [Layer("", values(items_)) for items_, _ in chosen]
+    base = Layer("", fleet.nest(base_items))
+    profiles = [Layer("", fleet.nest(items_)) for items_, _ in chosen]
     uses: dict[int, list[int]] = {}
     for index, (_, members) in enumerate(chosen):
         for member in members:
             uses.setdefault(member, []).append(index)
-    total = _lines(encode(base, container=False)) + sum(_lines(encode(p, container=False)) for p in profiles)
+    total = layer_lines(base, container=False) + sum(layer_lines(p, container=False) for p in profiles)
     inherited: dict[tuple, dict] = {}
     owns = []
     for member, config in enumerate(containers.values()):
@@ -37,14 +34,10 @@ def _tree_lines(fleet: Fleet, containers: dict, unset_cost: float, fixed: list, 
             inherited[names] = merge([base, *(fixed[-1 - index][0] if index < 0 else profiles[index]
                                               for index in names)])
         own, unsets = difference(inherited[names], config)
-        total += _lines(encode(Layer("", own, [str(n) for n in names], unsets), container=True))
+        total += layer_lines(Layer("", own, [str(n) for n in names], unsets), container=True)
         total += (unset_cost - 1) * len(unsets)  # a marker costs a reader more than its share of a line
         owns.append(own)
     return total, owns
-
-
-def _lines(doc: dict) -> int:
-    return dumps(doc).count(b"\n")
 
 
 def polish(fleet: Fleet, containers: dict, base_items: set[int], chosen: list, fixed: list,

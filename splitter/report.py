@@ -8,10 +8,10 @@ from typing import Any
 from .exactjson import canonical, dumps
 from .itemsets import items
 from .jsonpath import json_path
-from .layers import Layer, encode, pointer
+from .layers import Layer, pointer
 from .merge import merge
 from .monolith import Monolith
-from .split import Layers, difference
+from .split import Layers, difference, layer_lines
 from .verify import ABSENT, Verdict
 
 
@@ -62,12 +62,14 @@ def _leaf_pointers(values: dict) -> list[str]:
     return [pointer(path) for path, _ in items(values)]
 
 
-def _own_lines(layers: Layers, ctid: str, config: dict, skip: str) -> int:
+def _own_lines(layers: Layers, ctid: str, config: dict, skip: str, inherited: dict) -> int:
     """The lines of a container's own file if it did not use the profile `skip`."""
     own = layers.containers[ctid]
-    names = [name for name in own.profiles if name != skip]
-    values, unsets = difference(merge([layers.base, *(layers.profiles[name] for name in names)]), config)
-    return dumps(encode(Layer(own.file, values, names, unsets), container=True)).count(b"\n")
+    names = tuple(name for name in own.profiles if name != skip)
+    if names not in inherited:  # containers share their profile lists: merge each list once
+        inherited[names] = merge([layers.base, *(layers.profiles[name] for name in names)])
+    values, unsets = difference(inherited[names], config)
+    return layer_lines(Layer(own.file, values, list(names), unsets), container=True)
 
 
 def plan_summary(mono: Monolith, layers: Layers, files: dict[str, bytes], warnings: int = 0) -> dict:
@@ -79,10 +81,11 @@ def plan_summary(mono: Monolith, layers: Layers, files: dict[str, bytes], warnin
     for layer in layers.containers.values():
         written.update((path, canonical(value)) for path, value in items(layer.values))
     profiles = []
+    inherited: dict[tuple, dict] = {}
     for name, layer in layers.profiles.items():
         members = [ctid for ctid, own in layers.containers.items() if name in own.profiles]
-        without = sum(_own_lines(layers, ctid, mono.containers[ctid], skip=name) - lines(layers.containers[ctid].file)
-                      for ctid in members)
+        without = sum(_own_lines(layers, ctid, mono.containers[ctid], name, inherited)
+                      - lines(layers.containers[ctid].file) for ctid in members)
         profiles.append({"name": name, "file": layer.file, "keys": _leaf_pointers(layer.values),
                          "members": members, "lines": lines(layer.file), "lines_saved": without - lines(layer.file)})
     containers = [{"id": ctid, "file": own.file, "profiles": own.profiles, "own_keys": _leaf_pointers(own.values),

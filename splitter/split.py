@@ -123,16 +123,25 @@ def build_layers(mono: Monolith, plan: Plan) -> Layers:
     return Layers(base, profiles, own, layout, globals_)
 
 
+def layer_bytes(layer: Layer, container: bool) -> bytes:
+    """A layer's file as split writes it."""
+    return dumps(encode(layer, container), TREE_STYLE)
+
+
+def layer_lines(layer: Layer, container: bool) -> int:
+    return layer_bytes(layer, container).count(b"\n")
+
+
 def tree_files(layers: Layers) -> dict[str, bytes]:
     files = {
         disk.LAYOUT: dumps(layers.layout.to_json(), TREE_STYLE),
         disk.GLOBALS: dumps(layers.globals, TREE_STYLE),
-        disk.BASE: dumps(encode(layers.base, container=False), TREE_STYLE),
+        disk.BASE: layer_bytes(layers.base, container=False),
     }
     for layer in layers.profiles.values():
-        files[layer.file] = dumps(encode(layer, container=False), TREE_STYLE)
+        files[layer.file] = layer_bytes(layer, container=False)
     for layer in layers.containers.values():
-        files[layer.file] = dumps(encode(layer, container=True), TREE_STYLE)
+        files[layer.file] = layer_bytes(layer, container=True)
     return files
 
 
