@@ -99,6 +99,22 @@ class _Signature:
     named: bool = False  # the containers already list a profile, so naming one more costs no line
 
 
+def saving(shared: int, overrides: int, absent: int, named: bool, options: Options) -> float:
+    """Lines a container saves by using a profile: the values it need not write, less the overrides and
+    deletion markers the profile forces on it, less the $profiles line when it is its first profile."""
+    return shared - overrides - options.unset_cost * absent - (0 if named else 1)
+
+
+@dataclass
+class _Forced:
+    """A profile the operator wrote, with the containers it saves lines and its items the fleet knows."""
+
+    name: str
+    layer: Layer
+    members: list[int]
+    items: list[int]
+
+
 def mine(containers: dict, options: Options = Options()) -> Plan:
     """The plan: base, profiles in the order they apply, and which containers use which."""
     fleet = Fleet(containers)
@@ -106,11 +122,11 @@ def mine(containers: dict, options: Options = Options()) -> Plan:
     if not options.profiles or len(fleet.rows) < options.min_members:
         return Plan(fleet.nest(base_items))
     # an operator's profile that saves no container a line is left out: a profile nobody uses fails `check`
-    forced = [profile for profile in _adopt_forced(fleet, containers, options) if profile[2]]
+    forced = [profile for profile in _adopt_forced(fleet, containers, options) if profile.members]
     given: dict[int, set[int]] = {}
-    for _, _, members, items_ in forced:
-        for member in members:
-            given.setdefault(member, set()).update(set(items_) & set(fleet.rows[member]))
+    for profile in forced:
+        for member in profile.members:
+            given.setdefault(member, set()).update(set(profile.items) & set(fleet.rows[member]))
     chosen = _hoist(_mine_profiles(fleet, base_items, options, given), options)
     # refit: what containers still write themselves may now be worth a default
     written = Counter({item: number for item, number in enumerate(fleet.count) if number > 1})
@@ -125,22 +141,22 @@ def mine(containers: dict, options: Options = Options()) -> Plan:
         written.pop(item, None)
     base_items |= choose_base(fleet, options, +written, majority=False,
                               taken={fleet.path(item) for item in base_items})
-    fixed = [(layer, set(members)) for _, layer, members, _ in forced]
+    fixed = [(profile.layer, set(profile.members)) for profile in forced]
     if len(fleet.rows) <= POLISH_LIMIT:
         base_items, chosen = polish(fleet, containers, base_items, chosen, fixed, options)
-    names = _rename(name_profiles(fleet, chosen, containers, taken={name for name, *_ in forced}), options)
-    profiles = {name: layer.values for name, layer, _, _ in forced}
+    names = _rename(name_profiles(fleet, chosen, containers, taken={profile.name for profile in forced}), options)
+    profiles = {profile.name: profile.layer.values for profile in forced}
     profiles.update((name, fleet.nest(items_)) for name, (items_, _) in zip(names, chosen, strict=True))
     uses: dict[str, list[str]] = {}
-    for name, members in [(name, members) for name, _, members, _ in forced] + [
+    for name, members in [(profile.name, profile.members) for profile in forced] + [
             (name, members) for name, (_, members) in zip(names, chosen, strict=True)]:
         for member in members:
             uses.setdefault(fleet.ids[member], []).append(name)
     return Plan(fleet.nest(base_items), profiles, uses)
 
 
-def _adopt_forced(fleet: Fleet, containers: dict, options: Options) -> list[tuple]:
-    """Operator-written profiles, each used by the containers it saves lines: (name, layer, members, items)."""
+def _adopt_forced(fleet: Fleet, containers: dict, options: Options) -> list[_Forced]:
+    """Operator-written profiles, each used by the containers it saves lines."""
     ids = {key: item for item, key in enumerate(fleet.keys)} if options.forced else {}
     result = []
     for name, values in options.forced:
@@ -154,11 +170,10 @@ def _adopt_forced(fleet: Fleet, containers: dict, options: Options) -> list[tupl
                     absent += 1
                 elif canonical(value) == text:
                     shared += 1
-            overrides = len(leaves) - shared - absent
-            if shared - overrides - options.unset_cost * absent - 1 > 0:
+            if saving(shared, len(leaves) - shared - absent, absent, False, options) > 0:
                 members.append(member)
         known = [ids[leaf] for leaf in leaves if leaf in ids]
-        result.append((name, Layer(f"profile {name}", values), members, known))
+        result.append(_Forced(name, Layer(f"profile {name}", values), members, known))
     return result
 
 
@@ -192,15 +207,11 @@ def _mine_profiles(fleet: Fleet, base_items: set[int], options: Options,
         groups.setdefault((items_mask, paths_mask), []).append(member)
     signatures = [_Signature(i, i, p, m) for (i, p), m in groups.items()]
 
-    def path_mask(items_mask: int) -> int:
-        result = 0
-        while items_mask:
-            low = items_mask & -items_mask
-            result |= path_bit[low.bit_length() - 1]
-            items_mask ^= low
-        return result
-
-    def score(candidate: int, candidate_paths: int, size: int) -> tuple[float, list[_Signature]]:
+    def score(candidate: int) -> tuple[float, list[_Signature]]:
+        size = candidate.bit_count()
+        candidate_paths = 0
+        for position in _bits(candidate):
+            candidate_paths |= path_bit[position]
         saved = 0.0
         adopters = []
         for signature in signatures:
@@ -209,11 +220,9 @@ def _mine_profiles(fleet: Fleet, base_items: set[int], options: Options,
                 continue
             given = (candidate & signature.have).bit_count() - shared  # already from an earlier profile
             absent = (candidate_paths & ~signature.paths).bit_count()
-            overrides = size - shared - given - absent
-            # the $profiles line is written once, for a container's first profile
-            saving = shared - overrides - options.unset_cost * absent - (0 if signature.named else 1)
-            if saving > 0:
-                saved += saving * len(signature.members)
+            saves = saving(shared, size - shared - given - absent, absent, signature.named, options)
+            if saves > 0:
+                saved += saves * len(signature.members)
                 adopters.append(signature)
         return saved - size - 2, adopters  # 2: the profile file's braces
 
@@ -224,7 +233,7 @@ def _mine_profiles(fleet: Fleet, base_items: set[int], options: Options,
         if candidate in seen or candidate.bit_count() < options.min_keys:
             return
         seen.add(candidate)
-        gain, adopters = score(candidate, path_mask(candidate), candidate.bit_count())
+        gain, adopters = score(candidate)
         if gain > 0 and sum(len(s.members) for s in adopters) >= options.min_members:
             heapq.heappush(heap, (-gain, _digest(candidate), candidate))
 
@@ -233,7 +242,7 @@ def _mine_profiles(fleet: Fleet, base_items: set[int], options: Options,
     chosen: list[tuple[list[int], list[int]]] = []
     while heap and len(chosen) < options.max_profiles:
         _, digest, candidate = heapq.heappop(heap)
-        gain, adopters = score(candidate, path_mask(candidate), candidate.bit_count())
+        gain, adopters = score(candidate)
         users = sum(len(s.members) for s in adopters)
         if gain <= 0 or users < options.min_members:
             continue
