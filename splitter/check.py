@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from .errors import BadInput
-from .exactjson import Style, parse
+from .exactjson import parse
 from .explain import conflicts
 from .layers import Layer, decode, pointer
 from .layout import Layout
@@ -100,13 +100,11 @@ def check_tree(root: Path, schema_file: Path | None = None) -> tuple[list[Proble
         if not _stray(reader, name, name):
             reader.say(name, "not part of a conf.d tree: move it out")
     layout_doc = reader.json(LAYOUT)
-    layout = None
     if layout_doc is not None:
         try:
-            layout = Layout.from_json(layout_doc, LAYOUT)
+            Layout.from_json(layout_doc, LAYOUT)  # only its form matters here: order plays no part in checks
         except BadInput as error:
             reader.say(LAYOUT, error.message)
-    layout = layout or Layout(Style(), [], [])
     globals_ = reader.json(GLOBALS)
     if globals_ is not None and type(globals_) is not dict:
         reader.say(GLOBALS, "must hold a JSON object")
@@ -185,7 +183,7 @@ def check_tree(root: Path, schema_file: Path | None = None) -> tuple[list[Proble
     schema_path = schema_path_for(globals_ or {}, root.resolve().parent, schema_file)
     if schema_path is not None:
         checker = Checker(load(schema_path), str(schema_path))
-        _schema(reader, checker, layout, globals_, base, profiles, containers, stacks)
+        _schema(reader, checker, globals_, base, profiles, containers, stacks)
     return sorted(set(reader.problems)), schema_path
 
 
@@ -208,7 +206,7 @@ def _name_agrees(reader: _Reader, relative: str, name: str, layer: Layer) -> Non
         reader.say(relative, f"its name does not follow the container's name {own_name!r}: rename it {expected}")
 
 
-def _schema(reader, checker, layout, globals_, base, profiles, containers, stacks) -> None:
+def _schema(reader, checker, globals_, base, profiles, containers, stacks) -> None:
     if globals_ is not None:
         reader.problems += checker.globals(globals_, GLOBALS)
     # layers are checked against the schema of the containers that use them
