@@ -35,7 +35,7 @@ class Assembler:
     def container(self, ctid: str, own: Layer) -> dict:
         merged = reorder(apply(self.inherited(tuple(own.profiles)), own), self.order)
         exceptions = self.exceptions.get(ctid)
-        return reorder(merged, exceptions) if exceptions else merged
+        return reorder(merged, exceptions, indexed=True) if exceptions else merged
 
 
 def assemble(tree: Tree) -> dict:
@@ -44,13 +44,16 @@ def assemble(tree: Tree) -> dict:
         raise BadInput(f"must not hold \"{CONTAINERS_KEY}\": containers live under lxc/", GLOBALS)
     assembler = Assembler(tree.base, tree.profiles, tree.layout)
     containers = {ctid: assembler.container(ctid, own) for ctid, own in tree.containers.items()}
+    globals_ = reorder(tree.globals, order_tree(tree.layout.globals_order))
+    if tree.layout.globals_exceptions:
+        globals_ = reorder(globals_, order_tree(tree.layout.globals_exceptions), indexed=True)
     doc = {}
     for key in tree.layout.top_level:
         if key == CONTAINERS_KEY:
             doc[key] = containers
-        elif key in tree.globals:
-            doc[key] = tree.globals[key]
-    for key, value in tree.globals.items():
+        elif key in globals_:
+            doc[key] = globals_[key]
+    for key, value in globals_.items():
         doc.setdefault(key, value)
     doc.setdefault(CONTAINERS_KEY, containers)
     return doc
