@@ -99,20 +99,23 @@ def reorder(obj: dict, node: OrderNode, indexed: bool = False) -> dict:
             obj = {key: obj[key] for key in order}
     for key, child in children.items():
         sub = obj.get(key)
-        kind = type(sub)
-        if kind is dict:
-            if not child[1] and child[2].get(tuple(sub), 0) is None:
-                continue  # a known key sequence, already in order, nothing below: skip the call
-            new = reorder(sub, child, indexed)
-        elif kind is list and child[1]:
-            new = _reorder_items(sub, child, indexed)
-        else:
-            continue
+        new = _below(sub, child, indexed)
         if new is not sub:
             if not owned:
                 obj, owned = dict(obj), True
             obj[key] = new
     return obj
+
+
+def _below(value: Any, node: OrderNode, indexed: bool) -> Any:
+    kind = type(value)
+    if kind is dict:
+        if not node[1] and node[2].get(tuple(value), 0) is None:
+            return value  # a known key sequence, already in order, nothing below
+        return reorder(value, node, indexed)
+    if kind is list and node[1]:
+        return _reorder_items(value, node, indexed)
+    return value
 
 
 def _reorder_items(items: list, node: OrderNode, indexed: bool) -> list:
@@ -126,15 +129,7 @@ def _reorder_items(items: list, node: OrderNode, indexed: bool) -> list:
     result = items
     for index, child in targets:
         item = items[index]
-        kind = type(item)
-        if kind is dict:
-            if not child[1] and child[2].get(tuple(item), 0) is None:
-                continue
-            new = reorder(item, child, indexed)
-        elif kind is list and child[1]:
-            new = _reorder_items(item, child, indexed)
-        else:
-            continue
+        new = _below(item, child, indexed)
         if new is not item:
             if result is items:
                 result = list(items)
