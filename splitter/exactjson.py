@@ -41,6 +41,32 @@ class Number:
         return f"Number({self.text!r})"
 
 
+_NUMBER = re.compile(r"(-?)([0-9]+)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?")
+
+
+def number_value(text: str) -> tuple:
+    """The type and exact value a JSON number's text stands for: (type, sign, digits, exponent).
+
+    Two spellings have the same type and value when these are equal: `0.50`, `0.5`, `5E-1` and
+    `5.0e-1` do; `1E3` and `1000.0` do, `1000` does not. The type follows the JSON grammar (RFC 8259,
+    section 6): a number written with a fraction or an exponent is a "fraction", any other an
+    "integer", as Python's json reads them (float or int), so `1` and `1.0` stay apart. The value is
+    the exact decimal the text stands for (not the nearest binary float, so `0.1` and
+    `0.10000000000000001` differ), with the sign of zero kept (`-0.0` is not `0.0`).
+    Raises ValueError on text that is not a JSON number.
+    """
+    match = _NUMBER.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not a JSON number: {text!r}")
+    sign, whole, fraction, exponent = match.groups()
+    kind = "fraction" if fraction is not None or exponent is not None else "integer"
+    digits = (whole + (fraction or "")).lstrip("0")
+    if not digits:
+        return kind, sign, "0", 0
+    significant = digits.rstrip("0")
+    return kind, sign, significant, int(exponent or 0) - len(fraction or "") + len(digits) - len(significant)
+
+
 def _default(value: Any) -> Any:
     if type(value) is Number:
         return orjson.Fragment(value.text)
