@@ -55,7 +55,7 @@ def merge(layers: Iterable[Layer]) -> dict:
     return merged
 
 
-OrderNode = tuple  # (rank of each key or None, {token: OrderNode}, {key sequence: sorted keys})
+OrderNode = tuple  # (rank or None, {token: OrderNode}, {key sequence: sorted keys}, {id: (value, reordered)})
 
 # In a key-order pattern, this token stands for every item of a list (RFC 6901 has no wildcard; an
 # object key "*" reads the same, and which one is meant is decided by the value met there).
@@ -74,7 +74,7 @@ def order_tree(orders: dict[Path, list]) -> OrderNode:
 
 
 def _freeze(node: list) -> OrderNode:
-    return node[0], {key: _freeze(child) for key, child in node[1].items()}, {}
+    return node[0], {key: _freeze(child) for key, child in node[1].items()}, {}, {}
 
 
 def reorder(obj: dict, node: OrderNode, indexed: bool = False) -> dict:
@@ -84,7 +84,7 @@ def reorder(obj: dict, node: OrderNode, indexed: bool = False) -> dict:
     list items are named by their index (exceptions for one container); otherwise EVERY_ITEM
     names all items of a list (the orders all containers share).
     """
-    rank, children, cache = node
+    rank, children, cache, _ = node
     owned = rank is not None  # obj may be shared with other containers until we copy it
     if owned:
         keys = tuple(obj)
@@ -110,9 +110,18 @@ def reorder(obj: dict, node: OrderNode, indexed: bool = False) -> dict:
 def _below(value: Any, node: OrderNode, indexed: bool) -> Any:
     kind = type(value)
     if kind is dict:
-        if not node[1] and node[2].get(tuple(value), 0) is None:
-            return value  # a known key sequence, already in order, nothing below
-        return reorder(value, node, indexed)
+        if not node[1]:
+            if node[2].get(tuple(value), 0) is None:
+                return value  # a known key sequence, already in order, nothing below
+            return reorder(value, node, indexed)
+        # an object with orders below (firewall, with its rules) is most often one a profile gives to many
+        # containers: reorder each such object once (the entry keeps it alive, so its id stays its own)
+        seen = node[3].get(id(value))
+        if seen is not None and seen[0] is value:
+            return seen[1]
+        new = reorder(value, node, indexed)
+        node[3][id(value)] = (value, new)
+        return new
     if kind is list and node[1]:
         return _reorder_items(value, node, indexed)
     return value
