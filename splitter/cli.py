@@ -372,7 +372,9 @@ def diff(
 
             if ":" not in old:
                 old += ":conf.d"
-            new = str(Path(top_level(old)) / old.partition(":")[2])
+            import os
+
+            new = os.path.relpath(Path(top_level(old)) / old.partition(":")[2])
         blobs: dict = {}  # object id -> bytes, shared: a file unchanged between two revisions is read once
         report = compare(load_side(old, blobs=blobs), load_side(new, blobs=blobs))
     except SplitterError as error:
