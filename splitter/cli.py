@@ -375,8 +375,9 @@ def diff(
             import os
 
             new = os.path.relpath(Path(top_level(old)) / old.partition(":")[2])
-        blobs: dict = {}  # object id -> bytes, shared: a file unchanged between two revisions is read once
-        report = compare(load_side(old, blobs=blobs), load_side(new, blobs=blobs))
+        blobs: dict = {}  # shared by both sides: what did not change is read and parsed once
+        parsed: dict = {}
+        report = compare(load_side(old, blobs=blobs, parsed=parsed), load_side(new, blobs=blobs, parsed=parsed))
     except SplitterError as error:
         _fail(error)
     if format is PlanFormat.json:

@@ -43,11 +43,16 @@ class Side:
             return self._configs[ctid]
         return self._assembler.container(ctid, self._tree.containers[ctid])
 
-    def fingerprint(self, ctid: str) -> list[bytes] | None:
-        """The bytes of the layout and of every layer of a container: equal fingerprints, equal final configs."""
-        if self.layers is None:
-            return None
-        return [self.files[LAYOUT], *(self.files[layer.file] for layer in self.layers[ctid])]
+    def same_layers(self, other: Side, ctid: str, changed: set[str]) -> bool:
+        """Whether a container's layers are the same bytes on both sides (then so is its final config).
+
+        `changed` holds the shared files (layout, base, profiles) whose bytes differ between the sides.
+        """
+        if self.layers is None or other.layers is None or LAYOUT in changed:
+            return False
+        mine, theirs = self.layers[ctid], other.layers[ctid]
+        return (len(mine) == len(theirs) and self.files[mine[-1].file] == other.files[theirs[-1].file]
+                and all(a.file == b.file and a.file not in changed for a, b in zip(mine[:-1], theirs[:-1])))
 
     def container_file(self, ctid: str) -> str:
         return self.layers[ctid][-1].file if self.layers is not None else self.name
@@ -103,11 +108,13 @@ class Report:
 # ---------------------------------------------------------------- reading a side
 
 class _Recorded:
-    """A source that keeps the bytes it served, to tell formatting-only changes of a file apart."""
+    """A source that keeps the bytes it served (to tell formatting-only changes apart) and parses each distinct
+    content once: a file the same on both sides is one document, so unchanged values are the same objects."""
 
-    def __init__(self, source):
+    def __init__(self, source, parsed: dict[bytes, object]):
         self.source = source
         self.files: dict[str, bytes] = {}
+        self.parsed = parsed
 
     def where(self, relative: str) -> str:
         return self.source.where(relative)
@@ -119,9 +126,16 @@ class _Recorded:
         data = self.files[relative] = self.source.read(relative)
         return data
 
+    def parse(self, relative: str) -> object:
+        data = self.read(relative)
+        doc = self.parsed.get(data)
+        if doc is None:
+            doc = self.parsed[data] = exactjson.parse(data, self.where(relative))
+        return doc
 
-def _from_tree(name: str, source) -> Side:
-    recorded = _Recorded(source)
+
+def _from_tree(name: str, source, parsed: dict) -> Side:
+    recorded = _Recorded(source, parsed)
     tree = read_source(recorded)
     if CONTAINERS_KEY in tree.globals:
         raise BadInput(f"must not hold \"{CONTAINERS_KEY}\": containers live under lxc/", source.where(GLOBALS))
@@ -134,10 +148,11 @@ def _from_monolith(name: str, raw: bytes) -> Side:
     return Side(name, others, configs=mono.containers, files={name: raw})
 
 
-def load_side(spec: str, cwd: str | None = None, blobs: dict | None = None) -> Side:
+def load_side(spec: str, cwd: str | None = None, blobs: dict | None = None, parsed: dict | None = None) -> Side:
     """A side from a conf.d folder, a monolith file, or `REV:PATH` of either in the git repository at cwd.
 
-    A path that exists on disk wins over a revision. `blobs` (object id -> bytes) may be shared by both sides.
+    A path that exists on disk wins over a revision. `blobs` (object id -> bytes) and `parsed` (file bytes ->
+    document) may be shared by both sides, so that what is the same on both is read and parsed once.
     Raises BadInput with one line naming the file or revision.
     """
     local = Path(cwd or ".") / spec
@@ -146,13 +161,13 @@ def load_side(spec: str, cwd: str | None = None, blobs: dict | None = None) -> S
             raise BadInput("no such file or folder (a git revision is written REV:PATH)", spec)
         if local.is_dir():
             read_tree_checks(local)
-            return _from_tree(spec, DiskSource(local))
+            return _from_tree(spec, DiskSource(local), {} if parsed is None else parsed)
         return _from_monolith(spec, read_bytes(local))
     from .gitsource import cat_files, resolve, tree_source
 
     kind, sha = resolve(spec, cwd)
     if kind == "tree":
-        return _from_tree(spec, tree_source(spec, sha, cwd, blobs))
+        return _from_tree(spec, tree_source(spec, sha, cwd, blobs), {} if parsed is None else parsed)
     return _from_monolith(spec, cat_files([sha], spec, cwd)[sha])
 
 
@@ -193,14 +208,40 @@ def _list_changes(old: list, new: list) -> list:
     return found
 
 
+def _leaves(value: Any, path: tuple) -> list[tuple[tuple, Any]]:
+    return list(items(value, path)) if type(value) is dict and value else [(path, value)]
+
+
+def _differing(old: dict, new: dict, path: tuple, into: list) -> None:
+    """(path, old, new) of every leaf that differs, as items() cuts leaves; the new side's order, then the gone.
+
+    Objects shared by both sides (a file parsed once) are skipped whole: only what changed is walked.
+    """
+    for key, now in new.items():
+        was = old.get(key, ABSENT) if key in old else ABSENT
+        if was is now:
+            continue
+        where = path + (key,)
+        if was is ABSENT:
+            into += [(leaf, ABSENT, value) for leaf, value in _leaves(now, where)]
+        elif type(was) is dict and was and type(now) is dict and now:
+            _differing(was, now, where, into)
+        elif (type(was) is dict and was) or (type(now) is dict and now):  # an object on one side only
+            into += [(leaf, value, ABSENT) for leaf, value in _leaves(was, where)]
+            into += [(leaf, ABSENT, value) for leaf, value in _leaves(now, where)]
+        elif _sorted(was) != _sorted(now):
+            into.append((where, was, now))
+    for key, was in old.items():
+        if key not in new:
+            into += [(leaf, value, ABSENT) for leaf, value in _leaves(was, path + (key,))]
+
+
 def leaf_changes(old: dict, new: dict, old_side: Side, new_side: Side, ctid: str | None) -> list[Change]:
     """Every leaf (items() paths: they stop at scalars, lists and empty objects) that differs; key order aside."""
-    before, after = dict(items(old)), dict(items(new))
+    found: list = []
+    _differing(old, new, (), found)
     changes = []
-    for path in dict.fromkeys([*after, *before]):
-        was, now = before.get(path, ABSENT), after.get(path, ABSENT)
-        if was is not ABSENT and now is not ABSENT and _sorted(was) == _sorted(now):
-            continue
+    for path, was, now in found:
         origin, side = _origin(new_side, ctid, path), "new"
         if now is ABSENT and new_side.layers is not None and ctid is not None and origin is None:
             origin, side = _origin(old_side, ctid, path), "old"  # a value gone with the layer that gave it
@@ -232,14 +273,15 @@ def _formatting(old: Side, new: Side) -> list[str]:
 def compare(old: Side, new: Side) -> Report:
     """Compare the final config of every container, and the globals, of two sides."""
     containers, reordered, unchanged = [], [], 0
+    shared_changes = {file for file in {*old.files, *new.files} if not file.startswith(LXC + "/")
+                      and old.files.get(file) != new.files.get(file)}
     known = set(old.ids)
     for ctid in new.ids:
         if ctid not in known:
             config = new.config(ctid)
             containers.append(ContainerDiff(ctid, "added", config.get("name"), new.container_file(ctid)))
             continue
-        fingerprint = new.fingerprint(ctid)
-        if fingerprint is not None and fingerprint == old.fingerprint(ctid):
+        if new.same_layers(old, ctid, shared_changes):
             unchanged += 1  # the same bytes in every layer: the same final config, no need to merge it
             continue
         before, config = old.config(ctid), new.config(ctid)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 
+from . import exactjson
 from .errors import BadInput
 
 _SYMLINK = b"120000"
@@ -57,6 +58,9 @@ class GitSource:
                       if path.endswith(".json") and mode != _SYMLINK and sha not in self.blobs]
             self.blobs.update(cat_files(dict.fromkeys(wanted + [entry[1]]), self.spec, self.cwd))
         return self.blobs[entry[1]]
+
+    def parse(self, relative: str) -> object:
+        return exactjson.parse(self.read(relative), self.where(relative))
 
 
 def cat_files(shas, spec: str, cwd: str | None) -> dict[bytes, bytes]:

@@ -114,20 +114,20 @@ class DiskSource:
     def read(self, relative: str) -> bytes:
         return read_file(os.path.join(self.root, relative))
 
+    def parse(self, relative: str) -> object:
+        """The file's JSON document (exactjson.parse); BadInput names DIR/relative and line:column."""
+        path = os.path.join(self.root, relative)
+        return exactjson.parse(read_file(path), path)
+
     def names(self, folder: str) -> list[str]:
         """The sorted names in a folder of the tree ([] when it is missing); a symbolic link is refused."""
         return [entry.name for entry in _listing(self.root / folder)]
 
 
-def _json(source, relative: str) -> object:
-    path = source.where(relative)
-    return exactjson.parse(source.read(relative), path)
-
-
 def _layer(source, relative: str, container: bool) -> Layer:
     """A layer file, read and decoded; errors name the file as the user reaches it (source.where)."""
     try:
-        return decode(_json(source, relative), relative, container)
+        return decode(source.parse(relative), relative, container)
     except BadInput as error:
         if error.file == relative:
             error.file = source.where(relative)
@@ -167,11 +167,12 @@ def read_tree_checks(root: Path) -> None:
 def read_source(source) -> Tree:
     """Read and check every layer of a tree from a source (DiskSource, or gitsource.GitSource at a revision).
 
-    A source has where(relative) -> str for messages, read(relative) -> bytes and names(folder) -> sorted
-    list of file names; both raise BadInput naming the file. Raises BadInput naming the first bad file.
+    A source has where(relative) -> str for messages, read(relative) -> bytes, parse(relative) -> its JSON
+    document and names(folder) -> sorted list of file names; they raise BadInput naming the file (as
+    where() writes it). Raises BadInput naming the first bad file.
     """
-    layout = Layout.from_json(_json(source, LAYOUT), source.where(LAYOUT))
-    globals_ = _json(source, GLOBALS)
+    layout = Layout.from_json(source.parse(LAYOUT), source.where(LAYOUT))
+    globals_ = source.parse(GLOBALS)
     if type(globals_) is not dict:
         raise BadInput("must hold a JSON object", source.where(GLOBALS))
     base = _layer(source, BASE, container=False)
