@@ -8,9 +8,8 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from . import exactjson
+from .exactjson import canonical_sorted
 from .assemble import CONTAINERS_KEY, Assembler
 from .errors import BadInput
 from .explain import setter
@@ -173,11 +172,6 @@ def load_side(spec: str, cwd: str | None = None, blobs: dict | None = None, pars
 
 # ---------------------------------------------------------------- comparing
 
-def _sorted(value: Any) -> bytes:
-    """Canonical text with keys sorted: equal when two values differ at most in key order."""
-    return orjson.dumps(value, default=exactjson._default, option=orjson.OPT_SORT_KEYS)
-
-
 def _layer_name(file: str) -> str:
     if file == BASE:
         return "base"
@@ -199,7 +193,7 @@ def _origin(side: Side, ctid: str | None, path: tuple) -> tuple[str, str] | None
 
 def _list_changes(old: list, new: list) -> list:
     """Elements removed ("-", old index) and added ("+", new index), as difflib's SequenceMatcher aligns them."""
-    before, after = [_sorted(value) for value in old], [_sorted(value) for value in new]
+    before, after = [canonical_sorted(value) for value in old], [canonical_sorted(value) for value in new]
     found = []
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
         if tag != "equal":
@@ -229,7 +223,7 @@ def _differing(old: dict, new: dict, path: tuple, into: list) -> None:
         elif (type(was) is dict and was) or (type(now) is dict and now):  # an object on one side only
             into += [(leaf, value, ABSENT) for leaf, value in _leaves(was, where)]
             into += [(leaf, ABSENT, value) for leaf, value in _leaves(now, where)]
-        elif _sorted(was) != _sorted(now):
+        elif canonical_sorted(was) != canonical_sorted(now):
             into.append((where, was, now))
     for key, was in old.items():
         if key not in new:
@@ -265,7 +259,8 @@ def _formatting(old: Side, new: Side) -> list[str]:
             before = old.files.get(name)
         if before is None or before == data:
             continue
-        if name == LAYOUT or _sorted(exactjson.parse(before, name)) == _sorted(exactjson.parse(data, name)):
+        if name == LAYOUT or (canonical_sorted(exactjson.parse(before, name))
+                              == canonical_sorted(exactjson.parse(data, name))):
             found.append(name)
     return found
 
@@ -287,7 +282,7 @@ def compare(old: Side, new: Side) -> Report:
         before, config = old.config(ctid), new.config(ctid)
         if exactjson.canonical(before) == exactjson.canonical(config):
             unchanged += 1
-        elif _sorted(before) == _sorted(config):
+        elif canonical_sorted(before) == canonical_sorted(config):
             reordered.append(ctid)
         else:
             changes = leaf_changes(before, config, old, new, ctid)
@@ -301,5 +296,5 @@ def compare(old: Side, new: Side) -> Report:
         if ctid not in present:
             containers.append(ContainerDiff(ctid, "removed", old.config(ctid).get("name"), old.container_file(ctid)))
     global_changes = leaf_changes(old.globals, new.globals, old, new, None) \
-        if _sorted(old.globals) != _sorted(new.globals) else []
+        if canonical_sorted(old.globals) != canonical_sorted(new.globals) else []
     return Report(old.name, new.name, containers, global_changes, reordered, _formatting(old, new), unchanged)

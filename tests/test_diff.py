@@ -237,8 +237,8 @@ def test_markdown_has_a_summary_table_and_one_details_section_per_container(repo
     assert len(details) == 6 and "<summary>container 101 (a|b`c): 1 change(s)</summary>" in details[-1]
     fences = [token for token in tokens if token.type == "fence"]
     assert [fence.info for fence in fences] == ["diff"] * 6
-    assert fences[0].content.splitlines() == ["- $.health_check.retries: 10",
-                                              "+ $.health_check.retries: 11    # defaults/profile_vllm.json (profile vllm)"]
+    assert fences[0].content.splitlines() == [
+        "- $.health_check.retries: 10", "+ $.health_check.retries: 11    # defaults/profile_vllm.json (profile vllm)"]
 
 
 def test_markdown_past_the_limit_says_what_it_left_out(repo: Path) -> None:
@@ -282,3 +282,27 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(repo: Path) -> None:
         outputs[no_color] = b"".join(chunks).decode()
     assert "\x1b[" in outputs[""] and "\x1b[" not in outputs["1"]
     assert "container 950 (vllm-qwen-coder): 1 change(s)" in outputs["1"]
+
+
+def test_consecutive_corpus_versions_compare_as_a_plain_json_reading_says() -> None:
+    """Each real monolith against the next: the containers diff reports are those whose JSON differs."""
+    import orjson
+    from conftest import corpus_files
+
+    from splitter.diff import compare, load_side
+
+    files = [path for path in corpus_files() if path.parent.name == "testing-ideas"]
+    if len(files) < 2:
+        pytest.skip("../shared/corpus is not beside the project")
+    checked = 0
+    for older, newer in zip(files, files[1:]):
+        report = compare(load_side(str(older)), load_side(str(newer)))
+        before, after = (orjson.loads(path.read_bytes())["lxc_configs"] for path in (older, newer))
+        expected = {ctid for ctid in {*before, *after} if ctid not in before or ctid not in after
+                    or orjson.dumps(before[ctid], option=orjson.OPT_SORT_KEYS)
+                    != orjson.dumps(after[ctid], option=orjson.OPT_SORT_KEYS)}
+        assert {c.id for c in report.containers} == expected, (older.name, newer.name)
+        assert all(change.file == str(newer if change.side == "new" else older) and change.layer == "monolith"
+                   for c in report.containers for change in c.changes)
+        checked += bool(expected)
+    assert checked > 10  # the corpus has many versions that change containers
