@@ -133,7 +133,7 @@ def test_merge_to_a_full_disk_leaves_the_old_file(tmp_path: Path, monkeypatch) -
     out = tmp_path / "conf.d"
     assert run("split", FIXTURE, "-o", out).exit_code == 0
     target = tmp_path / "merged.json"
-    target.write_text("old")
+    target.write_text('{"old": true}')  # merge replaces only a monolith
     real_replace = os.replace
 
     def full(*args):
@@ -143,7 +143,7 @@ def test_merge_to_a_full_disk_leaves_the_old_file(tmp_path: Path, monkeypatch) -
     result = run("merge", out, "-o", target)
     monkeypatch.setattr(disk.os, "replace", real_replace)
     assert result.exit_code == 2 and "No space left on device" in result.stderr
-    assert target.read_text() == "old"
+    assert target.read_text() == '{"old": true}'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["conf.d", "merged.json"]
 
 
@@ -167,7 +167,7 @@ def test_symlinks_inside_a_tree_are_refused(tmp_path: Path) -> None:
         result = run(*args)
         assert result.exit_code == 2 and "symbolic link" in result.stderr
     assert any("999_link.json" in line and "symbolic link" in line
-               for line in run("check", out).stderr.splitlines())
+               for line in run("check", out).stdout.splitlines())
     (out / "lxc" / "999_link.json").unlink()
     (out / "defaults").rename(tmp_path / "defaults")
     (out / "defaults").symlink_to(tmp_path / "defaults")
