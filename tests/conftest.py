@@ -42,3 +42,11 @@ class Run:
 def run(*args: object) -> Run:
     result = CliRunner().invoke(app, [str(arg) for arg in args], catch_exceptions=False)
     return Run(result.exit_code, result.stdout, result.stderr, result.stdout_bytes)
+
+
+@pytest.fixture()
+def fixture_tree(tmp_path: Path) -> Path:
+    """The shipped fixture split into tmp_path/conf.d."""
+    out = tmp_path / "conf.d"
+    assert run("split", FIXTURE, "-o", out).exit_code == 0
+    return out

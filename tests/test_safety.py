@@ -111,10 +111,8 @@ def test_what_a_tree_holds() -> None:
 
 
 @pytest.fixture()
-def tree(tmp_path: Path) -> Path:
-    out = tmp_path / "conf.d"
-    assert run("split", FIXTURE, "-o", out).exit_code == 0
-    return out
+def tree(fixture_tree: Path) -> Path:
+    return fixture_tree
 
 
 def test_merge_never_writes_into_the_tree_it_reads(tree: Path) -> None:
