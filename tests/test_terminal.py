@@ -50,7 +50,7 @@ def on_terminal(args: list[str], **env: str) -> tuple[int, bytes, bytes]:
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("terminal") / "fleet.json"
-    path.write_bytes(monolith_bytes(4000, seed=2))
+    path.write_bytes(monolith_bytes(1500, seed=2))
     return path
 
 
