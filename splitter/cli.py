@@ -124,8 +124,8 @@ def _mining_options(no_profiles: bool, min_members: int, min_keys: int, max_prof
 def split(
     monolith: Annotated[Path, typer.Argument(help="The monolith, e.g. phoenix_lxc_configs.json.")],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="The conf.d folder to write.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace a non-empty output folder, once the new tree is "
-                                                        "proven.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an output folder that holds a tree splitter wrote "
+                                                        "and nothing else, once the new tree is proven.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing; print the plan.")] = False,
     format: Annotated[Optional[PlanFormat], typer.Option(
         "--format", help="The plan on stdout as text, json or markdown (default text with --dry-run; without "
@@ -228,7 +228,8 @@ def _schema_warnings(doc: dict, base: Path, schema: Path | None, strict: bool) -
 @app.command()
 def merge(
     tree: Annotated[Path, typer.Argument(help="The conf.d folder.")],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")]
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Write here instead of stdout: outside the tree, over nothing or a monolith.")]
     = None,
     schema: Annotated[Optional[Path], typer.Option(
         "--schema", help="JSON Schema to warn against (default: the file $schema names, if readable).")] = None,
