@@ -25,11 +25,11 @@ from .tree import (
     encode_id,
     id_of_file,
     slug,
+    tree_holds,
     unknown_profile,
 )
 
 LEFTOVER = re.compile(r"(~|\.orig|\.rej|\.bak|\.swp|\.swo|\.tmp|\.old|\.new)$|^#.*#$|^\.#")
-TOP = {LAYOUT, GLOBALS, DEFAULTS, LXC}
 
 
 class _Reader:
@@ -98,7 +98,7 @@ def check_tree(root: Path, schema_file: Path | None = None) -> tuple[list[Proble
         # like merge and show: a folder that is no tree at all is bad input, not a list of strays
         raise BadInput(f"not a conf.d tree: it holds none of {LAYOUT}, {GLOBALS}, {BASE}", str(root))
     for name in reader.listing("."):
-        if name in TOP or (name.startswith(".") and not LEFTOVER.search(name)):
+        if tree_holds(name) or tree_holds(name + "/") or (name.startswith(".") and not LEFTOVER.search(name)):
             continue  # dot files at the top (.gitattributes, ...) belong to the repository, not the tree
         if not _stray(reader, name, name):
             reader.say(name, "not part of a conf.d tree: move it out")
