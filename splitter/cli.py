@@ -336,6 +336,20 @@ def show(
         _out(explain_text(ctid, files, origins, removals).encode())
 
 
+def _no_schema(tree: Path) -> str:
+    """Why check used no schema, in the words the plan uses."""
+    from .exactjson import parse
+    from .schemanote import why_no_schema
+    from .tree import GLOBALS
+
+    try:
+        globals_ = parse((tree / GLOBALS).read_bytes(), GLOBALS)
+    except (OSError, SplitterError):
+        return f"none found ({GLOBALS} cannot be read)"
+    value = globals_.get("$schema") if type(globals_) is dict else None
+    return f"none found ({why_no_schema(value, tree.resolve().parent)})"
+
+
 @app.command()
 def check(
     tree: Annotated[Path, typer.Argument(help="The conf.d folder.")],
@@ -360,6 +374,6 @@ def check(
     if format is Format.json:
         _out(check_json(problems, used))
     else:
-        _out(check_text(problems, used).encode())
+        _out(check_text(problems, used or _no_schema(tree)).encode())
     if problems:
         raise typer.Exit(1)

@@ -40,7 +40,8 @@ CASES = {
     "show": (["show", "{tree}", "950"], is_json, ""),
     "show --explain text": (["show", "{tree}", "950", "--explain"], "container 950: defaults/lxc_base.json", ""),
     "show --explain json": (["show", "{tree}", "950", "--explain", "--format", "json"], is_json, ""),
-    "check text": (["check", "{tree}"], "0 problem(s); schema: none found", ""),
+    "check text": (["check", "{tree}"], "0 problem(s); schema: none found ($schema names "
+                                         "./phoenix_lxc_configs.schema.json, which is in neither", ""),
     "check json": (["check", "{tree}", "--format", "json"], is_json, ""),
 }
 
