@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from .errors import BadInput
 from .exactjson import dumps
 from .layers import Layer, pointer
@@ -40,10 +38,11 @@ class Assembler:
         return reorder(merged, exceptions) if exceptions else merged
 
 
-def stale_unset(assembler: Assembler, own: Layer, root: str = "") -> None:
+def stale_unset(assembler: Assembler, own: Layer, where=str) -> None:
     """Raise BadInput for the first `$unset` pointer of a container file that deletes nothing.
 
     Such a pointer is a typo or a leftover: merging would silently keep the key it was meant to delete.
+    `where(relative)` writes the file as the user reaches it (Tree.where), for the message.
     """
     if not own.unsets:
         return
@@ -51,7 +50,7 @@ def stale_unset(assembler: Assembler, own: Layer, root: str = "") -> None:
     for path in own.unsets:
         if missing(value_at(inherited, path)):
             raise BadInput(f"$unset {pointer(path)} deletes nothing: no base or profile of this container sets it",
-                           os.path.join(root, own.file))
+                           where(own.file))
 
 
 def assemble(tree: Tree) -> dict:
@@ -60,7 +59,7 @@ def assemble(tree: Tree) -> dict:
         raise BadInput(f"must not hold \"{CONTAINERS_KEY}\": containers live under lxc/", GLOBALS)
     assembler = Assembler(tree.base, tree.profiles, tree.layout)
     for own in tree.containers.values():
-        stale_unset(assembler, own, tree.root)
+        stale_unset(assembler, own, tree.where)
     containers = {ctid: assembler.container(ctid, own) for ctid, own in tree.containers.items()}
     doc = {}
     for key in tree.layout.top_level:

@@ -43,6 +43,8 @@ CASES = {
     "check text": (["check", "{tree}"], "0 problem(s); schema: none found ($schema names "
                                          "./phoenix_lxc_configs.schema.json, which is in neither", ""),
     "check json": (["check", "{tree}", "--format", "json"], is_json, ""),
+    "diff text": (["diff", "{tree}", FIXTURE], lambda out: "final config changes (0 container(s)" in out, ""),
+    "diff json": (["diff", "{tree}", FIXTURE, "--format", "json"], is_json, ""),
 }
 
 
