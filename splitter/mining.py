@@ -225,12 +225,6 @@ class _Stack:
             self._given[stack] = merged
         return self._given[stack]
 
-    def room(self, members: list[int], total: int) -> bool:
-        limit = self.options.average * total
-        return (len(self.chosen) < self.options.max_profiles
-                and all(self.count[m] < self.options.per_container for m in members)
-                and sum(self.count.values()) + len(members) <= limit)
-
     def trim(self, candidate: _Candidate) -> list[int]:
         """The candidate's content less what every member already inherits and less what would conflict
         with a profile a member already uses (check: "profiles X and Y set /p to different values")."""
@@ -291,10 +285,12 @@ def mine(containers: dict, options: Options = Options()) -> Plan:
     total = len(fleet.rows)
     roles = _candidates(fleet, found, base_items, options)
     # the roles that save most lines are chosen first; then they stack broad before narrow
-    picked = []
+    picked: list[_Candidate] = []
+    count: Counter = Counter()
     for candidate in sorted(roles, key=lambda c: (-c.gain(), c.order())):
-        if len(picked) < options.max_profiles and _fits(picked, candidate, options, total):
+        if _room(count, len(picked), candidate.members, options, total):
             picked.append(candidate)
+            count.update(candidate.members)
     for candidate in sorted(picked, key=_Candidate.order):
         candidate.items = stack.trim(candidate)
         if len(candidate.items) >= _needs(candidate, options):
@@ -303,7 +299,8 @@ def mine(containers: dict, options: Options = Options()) -> Plan:
     blocks = _candidates(fleet, find_blocks(configs, options.min_members), base_items, options)
     for candidate in sorted(blocks, key=lambda c: (-c.gain(), c.order())):
         candidate.items = stack.trim(candidate)
-        if len(candidate.items) >= _needs(candidate, options) and stack.room(candidate.members, total):
+        if len(candidate.items) >= _needs(candidate, options) and _room(
+                stack.count, len(stack.chosen), candidate.members, options, total):
             stack.add(candidate)
     chosen = stack.chosen
     names = _rename(_names(chosen, configs, fleet.ids, {profile.name for profile in forced}), options)
@@ -314,8 +311,8 @@ def mine(containers: dict, options: Options = Options()) -> Plan:
             (name, candidate.members) for name, candidate in zip(names, chosen, strict=True)]:
         for member in members:
             uses.setdefault(fleet.ids[member], []).append(name)
-    roles_said = {profile.name: "given with --profile: the containers it saves lines" for profile in forced}
-    reasons = {profile.name: "it saves lines" for profile in forced}
+    roles_said = {profile.name: "" for profile in forced}  # the operator's: no role of the data
+    reasons = {profile.name: "given with --profile, it saves this container lines" for profile in forced}
     left_out = {}
     for name, candidate in zip(names, chosen, strict=True):
         roles_said[name] = describe(candidate.roles, len(candidate.role.members))
@@ -336,10 +333,11 @@ def _needs(candidate: _Candidate, options: Options) -> int:
     return 1 if len(candidate.members) >= ROLE_MEMBERS else PAIR_KEYS
 
 
-def _fits(picked: list[_Candidate], candidate: _Candidate, options: Options, total: int) -> bool:
-    count = Counter(member for other in picked for member in other.members)
-    return (all(count[m] < options.per_container for m in candidate.members)
-            and sum(count.values()) + len(candidate.members) <= options.average * total)
+def _room(count: Counter, profiles: int, members: list[int], options: Options, total: int) -> bool:
+    """Whether one more profile fits: under --max-profiles, under the cap per container for every member,
+    and under the average over the fleet. count: profiles per container so far."""
+    return (profiles < options.max_profiles and all(count[m] < options.per_container for m in members)
+            and sum(count.values()) + len(members) <= options.average * total)
 
 
 def _reason(role: Role) -> str:

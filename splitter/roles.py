@@ -50,7 +50,19 @@ class Role:
 def describe(roles: list[Role], count: int) -> str:
     """Roles with the same holders in words: "the 5 containers whose `features` include `vllm` and whose
     `application_script` is `phoenix_lxc_vllm.sh`"."""
-    return f"the {count} container{'s' if count != 1 else ''} " + " and ".join(role.clause() for role in roles)
+    clauses: list[str] = []
+    words: dict[str, list[str]] = {}  # several words of one list: "whose `features` include `a` and `b`"
+    for role in roles:
+        if role.kind == "list":
+            if role.key not in words:
+                words[role.key] = []
+                clauses.append(role.key)
+            words[role.key].append(f"`{role.value}`")
+        else:
+            clauses.append(role.clause())
+    said = [f"whose `{clause}` include {' and '.join(words[clause])}" if clause in words else clause
+            for clause in clauses]
+    return f"the {count} container{'s' if count != 1 else ''} " + " and ".join(said)
 
 
 def slug(text: str) -> str:

@@ -308,3 +308,33 @@ def test_forced_profile_nobody_needs_is_left_out(tmp_path: Path) -> None:
     assert "profile useless saves no container a line; it is left out" in result.stderr
     assert not (out / "defaults" / "profile_useless.json").exists()
     assert run("check", out).exit_code == 0
+
+
+def test_two_roles_with_one_word_get_two_names(tmp_path: Path) -> None:
+    """Issue 8: two profiles wanting one name get a second meaningful word, never a hash, and split does not
+    stop with "--name would give two profiles one name" when --name was not given."""
+    def config(index: int, **extra) -> dict:
+        return {"name": f"box-{index}", "memory_mb": 2048, "cores": 2, **extra}
+    web = {"features": ["web"], "firewall": {"enabled": True}, "ports": ["80:80"], "swap_mb": 512}
+    script = {"application_script": "phoenix_lxc_web.sh", "cores": 4, "storage_size_gb": 64, "swap_mb": 1024}
+    configs = {str(100 + i): config(i, **web) for i in range(3)}
+    configs.update({str(200 + i): config(i + 3, **script) for i in range(3)})
+    monolith = tmp_path / "m.json"
+    monolith.write_text(json.dumps({"lxc_configs": configs}, indent=4))
+    for extra in ([], ["--min-keys", "1"]):
+        result = run("split", monolith, "--dry-run", "--format", "json", *extra)
+        assert result.exit_code == 0, result.stderr
+        names = sorted(p["name"] for p in json.loads(result.stdout)["profiles"])
+        assert names == ["web", "web_script"]
+
+
+@needs_corpus
+def test_min_keys_one_and_max_profiles_four_on_the_latest_version() -> None:
+    result = run("split", LATEST, "--dry-run", "--format", "json", "--min-keys", "1")
+    assert result.exit_code == 0, result.stderr
+    names = [p["name"] for p in json.loads(result.stdout)["profiles"]]
+    assert len(names) == len(set(names))
+    four = summary_of(LATEST.read_bytes(), Options(max_profiles=4))
+    assert len(four["profiles"]) <= 4
+    vllm = [p for p in four["profiles"] if "/vllm_engine_config/ServerConfig/port" in p["keys"]]
+    assert [set(p["members"]) for p in vllm] == [{"910", "911", "912", "801", "802"}]
