@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .errors import BadInput
 from .exactjson import canonical
@@ -22,7 +22,7 @@ from .itemsets import Fleet, items
 from .layers import Layer
 from .merge import missing, value_at
 from .naming import name_words, unique_names
-from .roles import BLOCK_LEAVES, KIND_RANK, Role, describe, find_blocks, find_roles
+from .roles import BLOCK_LEAVES, KIND_RANK, Role, describe, find_blocks, find_roles, item_weights
 from .split import Plan
 
 AGREE = 0.5  # a holder that has less than this share of what most of its role share is left out of the profile
@@ -120,8 +120,6 @@ class _Candidate:
     members: list[int]
     dropped: list[int]
     items: list[int]
-    name: str = ""
-    seconds: list[str] = field(default_factory=list)
 
     @property
     def role(self) -> Role:
@@ -157,7 +155,8 @@ def _fit(fleet: Fleet, role: Role, base: set[int], options: Options) -> _Candida
         most = {item for item, count in counts.items() if count >= MOST * len(holders)}
         agree = [m for m in holders if len(most.intersection(fleet.rows[m])) >= AGREE * len(most)]
         if len(agree) < len(holders) and len(agree) >= max(options.min_members, math.ceil(MOST * len(holders))):
-            members, dropped = agree, [m for m in holders if m not in agree]
+            kept = set(agree)
+            members, dropped = agree, [m for m in holders if m not in kept]
             counts = tally(members)
     size = len(members)
     content = [item for item, count in counts.items() if count == size]
@@ -248,7 +247,8 @@ class _Stack:
             self.count[member] += 1
 
 
-def _candidates(fleet: Fleet, roles: list[Role], base: set[int], options: Options) -> list[_Candidate]:
+def _candidates(fleet: Fleet, roles: list[Role], base: set[int], options: Options,
+                weights: list[int]) -> list[_Candidate]:
     """One candidate per set of members: roles with the same members become one profile (named by the
     first role: a list word before a template before a script)."""
     fitted: dict[tuple, _Candidate] = {}
@@ -256,11 +256,13 @@ def _candidates(fleet: Fleet, roles: list[Role], base: set[int], options: Option
         if len(role.members) < options.min_members:
             continue
         candidate = _fit(fleet, role, base, options)
-        if len(candidate.members) < options.min_members or len(candidate.items) < _needs(candidate, options):
+        if len(candidate.members) < options.min_members or not _enough(candidate, options, weights):
             continue
         key = tuple(candidate.members)
         if key in fitted:
             fitted[key].roles.append(role)
+            if role.kind == "block":  # each block brings its own values
+                fitted[key].items = sorted(set(fitted[key].items) | set(candidate.items))
         else:
             fitted[key] = candidate
     return list(fitted.values())
@@ -274,7 +276,7 @@ def mine(containers: dict, options: Options = Options()) -> Plan:
     """
     fleet = Fleet(containers)
     configs = list(containers.values())
-    found = find_roles(fleet.ids, configs)
+    found = find_roles(fleet)
     markers = {(role.key,) for role in found if role.kind in ("list", "script")}
     base_items = choose_base(fleet, options, markers)
     if not options.profiles or len(fleet.rows) < options.min_members:
@@ -283,7 +285,8 @@ def mine(containers: dict, options: Options = Options()) -> Plan:
     forced = [profile for profile in _adopt_forced(fleet, containers, options) if profile.members]
     stack = _Stack(fleet, options, forced)
     total = len(fleet.rows)
-    roles = _candidates(fleet, found, base_items, options)
+    weights = item_weights(fleet)
+    roles = _candidates(fleet, found, base_items, options, weights)
     # the roles that save most lines are chosen first; then they stack broad before narrow
     picked: list[_Candidate] = []
     count: Counter = Counter()
@@ -293,13 +296,13 @@ def mine(containers: dict, options: Options = Options()) -> Plan:
             count.update(candidate.members)
     for candidate in sorted(picked, key=_Candidate.order):
         candidate.items = stack.trim(candidate)
-        if len(candidate.items) >= _needs(candidate, options):
+        if _enough(candidate, options, weights):
             stack.add(candidate)
     # large identical blocks without a role, where containers still have room for a profile
-    blocks = _candidates(fleet, find_blocks(configs, options.min_members), base_items, options)
+    blocks = _candidates(fleet, find_blocks(fleet, options.min_members, weights), base_items, options, weights)
     for candidate in sorted(blocks, key=lambda c: (-c.gain(), c.order())):
         candidate.items = stack.trim(candidate)
-        if len(candidate.items) >= _needs(candidate, options) and _room(
+        if _enough(candidate, options, weights) and _room(
                 stack.count, len(stack.chosen), candidate.members, options, total):
             stack.add(candidate)
     chosen = stack.chosen
@@ -322,15 +325,15 @@ def mine(containers: dict, options: Options = Options()) -> Plan:
     return Plan(fleet.nest(base_items), profiles, uses, roles_said, reasons, left_out)
 
 
-def _needs(candidate: _Candidate, options: Options) -> int:
-    """Keys a profile needs at least: --min-keys when given; else a role of ROLE_MEMBERS or more holders is
-    worth its name as soon as they share one value beyond the base, and a pair needs PAIR_KEYS. A block
-    without a role is a profile only when it is large (BLOCK_LEAVES)."""
+def _enough(candidate: _Candidate, options: Options, weights: list[int]) -> bool:
+    """Whether a profile has the keys it needs: --min-keys when given; else a role of ROLE_MEMBERS or more
+    holders is worth its name as soon as they share one value beyond the base, and a pair needs PAIR_KEYS.
+    A block without a role is a profile only when it stands for BLOCK_LEAVES values or more."""
     if candidate.role.kind == "block":
-        return max(options.min_keys or 1, BLOCK_LEAVES)
-    if options.min_keys is not None:
-        return options.min_keys
-    return 1 if len(candidate.members) >= ROLE_MEMBERS else PAIR_KEYS
+        return (len(candidate.items) >= (options.min_keys or 1)
+                and sum(weights[item] for item in candidate.items) >= BLOCK_LEAVES)
+    needs = options.min_keys or (1 if len(candidate.members) >= ROLE_MEMBERS else PAIR_KEYS)
+    return len(candidate.items) >= needs
 
 
 def _room(count: Counter, profiles: int, members: list[int], options: Options, total: int) -> bool:

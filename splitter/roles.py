@@ -6,6 +6,13 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass
+from itertools import groupby
+from typing import TYPE_CHECKING
+
+import orjson
+
+if TYPE_CHECKING:
+    from .itemsets import Fleet
 
 WORD = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
 SUFFIXES = (".sh", ".bash", ".py", ".pl", ".rb", ".ps1")
@@ -62,68 +69,16 @@ def describe(roles: list[Role], count: int) -> str:
             clauses.append(role.clause())
     said = [f"whose `{clause}` include {' and '.join(words[clause])}" if clause in words else clause
             for clause in clauses]
+    blocks = [role for role in roles if role.kind == "block"]
+    if len(blocks) > 1:
+        said = [f"that share the same {' and '.join(f'`{role.key}`' for role in blocks)} blocks "
+                f"({sum(int(role.value.split()[0]) for role in blocks)} values)"]
     return f"the {count} container{'s' if count != 1 else ''} " + " and ".join(said)
 
 
 def slug(text: str) -> str:
     """Lower-case ASCII words joined by '_', as profile names are written."""
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:40].strip("_")
-
-
-class _Census:
-    """One pass over the fleet's top-level values: what marker lists, clone keys and scripts need."""
-
-    def __init__(self, ids: list[str], configs: list[dict]):
-        known = set(ids)
-        self.lists: dict[str, list[bool]] = {}  # key -> per holder: is it a list of words (or empty)
-        self.words: dict[str, Counter] = {}
-        self.scalars: Counter = Counter()  # key -> holders with a str or int value
-        self.pointing: Counter = Counter()  # key -> holders whose value is another container's id
-        self.settings: Counter = Counter()  # template... keys -> holders
-        self.scripts: dict[tuple[str, str], list[int]] = {}
-        words: dict[str, bool] = {}  # the same few words and keys recur in every container: match each once
-        templates: dict[str, bool] = {}
-        for index, (ctid, config) in enumerate(zip(ids, configs)):
-            for key, value in config.items():
-                kind = type(value)
-                if kind is list:
-                    fits = True
-                    for v in value:
-                        if type(v) is not str or not words.setdefault(v, bool(WORD.match(v))):
-                            fits = False
-                            break
-                    self.lists.setdefault(key, []).append(fits)
-                    if fits and value:
-                        self.words.setdefault(key, Counter()).update(set(value))
-                elif kind is str or kind is int:
-                    self.scalars[key] += 1
-                    text = value if kind is str else str(value)
-                    if text in known and text != ctid:
-                        self.pointing[key] += 1
-                    if kind is str and value.endswith(SUFFIXES) and SCRIPT.match(value):
-                        self.scripts.setdefault((key, value), []).append(index)
-                template = templates.get(key)
-                if template is None:
-                    template = templates[key] = bool(TEMPLATE.search(key))
-                if template:
-                    self.settings[key] += 1
-
-    def marker_lists(self) -> list[str]:
-        return sorted(key for key, fits in self.lists.items()
-                      if len(fits) >= 2 and all(fits) and key in self.words and max(self.words[key].values()) >= 2)
-
-    def clone_keys(self) -> list[str]:
-        return sorted(key for key, count in self.pointing.items() if count >= 2 and count >= 0.8 * self.scalars[key])
-
-
-def marker_lists(ids: list[str], configs: list[dict]) -> list[str]:
-    """Top-level keys that hold lists of short names recurring across containers (`features`, `tags`, `roles`).
-
-    Detected by shape: every holder's value is a list of words (a letter, then
-    letters, digits, '_' or '-'; 32 characters at most), at least two containers
-    hold the key, and at least one word stands in two containers.
-    """
-    return _Census(ids, configs).marker_lists()
 
 
 def _script_stems(values: list[str]) -> dict[str, str]:
@@ -136,50 +91,94 @@ def _script_stems(values: list[str]) -> dict[str, str]:
     return {value: stem[len(prefix):] or stem for value, stem in stems.items()}
 
 
-def find_roles(ids: list[str], configs: list[dict]) -> list[Role]:
+def find_roles(fleet: Fleet) -> list[Role]:
     """Every role marker with two or more holders, in a fixed order (kind, then name, then value).
 
-    ids: container ids, in the order of configs. Returns roles whose members
-    index into that order. Rules: words of marker lists (see marker_lists);
-    templates are containers that another's clone key names, or that hold a
-    key named `template...` which a minority of containers hold; scripts are
-    string values ending in a script suffix (.sh, .py, ...) shared by two or more.
+    Returns roles whose members index into fleet.rows. Rules, all on top-level keys:
+    - marker lists: a key whose list values are all lists of words (a letter, then letters,
+      digits, '_' or '-'; 32 characters at most), held by two or more containers, with a
+      word that two containers list (`features`, `tags`, `roles`); each word is a role;
+    - templates: containers that another names in a clone key (a key whose str or int
+      values name another container in 80% of its holders, two at least), and containers
+      that hold a key named `template_...` (not `template` alone: the OS image) that not
+      every container holds;
+    - scripts: a string value ending in a script suffix (.sh, .py, ...) that two or more
+      containers share.
+    Each distinct value is looked at once, so the cost is one pass over the rows.
     """
-    total = len(configs)
-    census = _Census(ids, configs)
-    roles: list[Role] = []
-    for key in census.marker_lists():
-        holders: dict[str, list[int]] = {}
-        for index, config in enumerate(configs):
-            value = config.get(key)
-            if type(value) is list:
+    ids, total, count = fleet.ids, len(fleet.rows), fleet.count
+    known = set(ids)
+    lists_ok: dict[str, bool] = {}
+    list_words: dict[str, dict[str, list[int]]] = {}  # key -> word -> items of lists that hold it
+    scalars: Counter = Counter()
+    pointing: dict[str, list[int]] = {}  # key -> items whose value names a container
+    scripts: dict[tuple[str, str], int] = {}
+    settings: dict[str, list[int]] = {}  # template_... key -> its items
+    templated: dict[str, bool] = {}
+    words_ok: dict[str, bool] = {}
+    for item, (path, text) in enumerate(fleet.keys):
+        key = path[0]
+        if templated.setdefault(key, bool(TEMPLATE.search(key)) and key != "template"):
+            settings.setdefault(key, []).append(item)
+        if len(path) != 1 or text[:1] in (b"{", b"t", b"f", b"n"):
+            continue
+        value = orjson.loads(text)
+        kind = type(value)
+        if kind is list:
+            fits = all(type(v) is str and words_ok.setdefault(v, bool(WORD.match(v))) for v in value)
+            lists_ok[key] = lists_ok.get(key, True) and fits
+            if fits:
                 for word in dict.fromkeys(value):
-                    holders.setdefault(word, []).append(index)
-        roles += [Role("list", key, word, slug(word), tuple(members))
-                  for word, members in holders.items() if len(members) >= 2 and slug(word)]
+                    list_words.setdefault(key, {}).setdefault(word, []).append(item)
+        elif kind is str or kind is int:
+            scalars[key] += count[item]
+            if str(value) in known:
+                pointing.setdefault(key, []).append(item)
+            if kind is str and value.endswith(SUFFIXES) and SCRIPT.match(value):
+                scripts[(key, value)] = item
+    markers = sorted(key for key, fits in lists_ok.items() if fits and key in list_words
+                     and sum(count[i] for found in list_words[key].values() for i in found) >= 2
+                     and any(sum(count[i] for i in found) >= 2 for found in list_words[key].values()))
+    clones = sorted(key for key, found in pointing.items()
+                    if sum(count[i] for i in found) >= max(2, 0.8 * scalars[key]))
+    wanted = {i for key in markers for found in list_words[key].values() for i in found}
+    wanted |= {i for key in clones for i in pointing[key]} | {i for found in settings.values() for i in found}
+    wanted |= {i for i in scripts.values() if count[i] >= 2}
+    hits: dict[int, list[int]] = {item: [] for item in wanted}
+    for index, row in enumerate(fleet.rows):
+        for item in wanted.intersection(row):
+            hits[item].append(index)
+
+    roles: list[Role] = []
+    for key in markers:
+        for word, found in list_words[key].items():
+            members = sorted(m for i in found for m in hits[i])  # one list per container: no repeats
+            if len(members) >= 2 and slug(word):
+                roles.append(Role("list", key, word, slug(word), tuple(members)))
 
     templates: set[int] = set()
     reasons = []
     position = {ctid: index for index, ctid in enumerate(ids)}
-    for key in census.clone_keys():
-        targets = {position[str(config[key])] for config in configs
-                   if type(config.get(key)) in (str, int) and str(config[key]) in position}
+    for key in clones:
+        targets = {position[target] for i in pointing[key] for m in hits[i]
+                   if (target := str(orjson.loads(fleet.keys[i][1]))) != ids[m]}
         if targets:
             templates |= targets
             reasons.append(f"others name them in `{key}`")
-    for key in sorted(census.settings):
-        if key != "template" and census.settings[key] < total:  # `template` alone names the OS image
-            templates |= {index for index, config in enumerate(configs) if key in config}
+    for key in sorted(settings):
+        holders = {m for i in settings[key] for m in hits[i]}
+        if len(holders) < total:
+            templates |= holders
             reasons.append(f"they hold `{key}`")
     if len(templates) >= 2:
         roles.append(Role("template", "", "; ".join(reasons), "template", tuple(sorted(templates))))
 
-    stems = _script_stems(sorted({value for _, value in census.scripts}))
-    for (key, value), members in sorted(census.scripts.items()):
-        if len(members) >= 2:
+    stems = _script_stems(sorted({value for _, value in scripts}))
+    for (key, value), item in sorted(scripts.items()):
+        if count[item] >= 2:
             stem = slug(stems[value])
             name = stem if stem and not stem.isdigit() else slug(f"{key} {stem}")
-            roles.append(Role("script", key, value, name, tuple(members)))
+            roles.append(Role("script", key, value, name, tuple(hits[item])))
     return sorted(roles, key=lambda role: (KIND_RANK[role.kind], role.name, role.key, role.value))
 
 
@@ -195,41 +194,44 @@ def _leaf_count(value) -> int:
     return 1
 
 
-def find_blocks(configs: list[dict], min_members: int) -> list[Role]:
-    """Large object subtrees (or lists of objects, such as firewall rule sets) that two or more containers
-    hold word for word at the same path, at most BLOCK_DEPTH keys deep; only the largest of nested ones
-    with the same holders. Returns roles of kind "block", key = the path joined by '/'."""
-    from .exactjson import canonical
+def item_weights(fleet: Fleet) -> list[int]:
+    """Per item, the values it stands for: the leaves of a list of objects (a rule set), else 1."""
+    weights = [1] * len(fleet.keys)
+    for item, (_, text) in enumerate(fleet.keys):
+        if text[:1] == b"[" and b"{" in text:
+            weights[item] = _leaf_count(orjson.loads(text))
+    return weights
 
+
+def find_blocks(fleet: Fleet, min_members: int, weights: list[int]) -> list[Role]:
+    """Large object subtrees, or lists of objects such as firewall rule sets, that two or more containers
+    hold value for value at the same path, at most BLOCK_DEPTH keys deep, standing for BLOCK_LEAVES values
+    or more (weights: see item_weights); of nested ones with the same holders only the outer one.
+    Returns roles of kind "block", key = the path joined by '/', members indexing into fleet.rows."""
     holders: dict[tuple, list[int]] = {}
-    sizes: dict[tuple, int] = {}
-
-    def walk(node: dict, path: tuple, index: int) -> None:
-        for key, value in node.items():
-            here = path + (key,)
-            shaped = (type(value) is dict and value) or (
-                type(value) is list and any(type(child) is dict for child in value))
-            if not shaped:
-                continue
-            entry = (here, canonical(value))
-            size = sizes.get(entry)
-            if size is None:
-                size = sizes[entry] = _leaf_count(value)
-            if size >= BLOCK_LEAVES:
-                holders.setdefault(entry, []).append(index)
-            if type(value) is dict and len(here) < BLOCK_DEPTH:
-                walk(value, here, index)
-
-    for index, config in enumerate(configs):
-        walk(config, (), index)
+    keyers = [[path[:depth] if len(path) > depth else None for path, _ in fleet.keys].__getitem__
+              for depth in range(1, BLOCK_DEPTH + 1)]
+    heavy = {item for item, weight in enumerate(weights)
+             if weight >= BLOCK_LEAVES and len(fleet.keys[item][0]) <= BLOCK_DEPTH}
+    for index, row in enumerate(fleet.rows):
+        # rows are sorted by path: the leaves under one object come one after the other
+        for keyer in keyers:
+            for prefix, group in groupby(row, keyer):
+                if prefix is None:
+                    continue
+                group = tuple(group)
+                if len(group) >= BLOCK_LEAVES or sum(weights[i] for i in group) >= BLOCK_LEAVES:
+                    holders.setdefault((prefix, group), []).append(index)
+        for item in heavy.intersection(row):
+            holders.setdefault((fleet.keys[item][0], (item,)), []).append(index)
     shared = {entry: tuple(members) for entry, members in holders.items() if len(members) >= min_members}
     by_path: dict[tuple, set] = {}
     for (path, _), members in shared.items():
         by_path.setdefault(path, set()).add(members)
     roles = []
-    for (path, text), members in shared.items():
+    for (path, group), members in shared.items():
         if members in by_path.get(path[:-1], ()):  # the whole parent is shared by the same containers
             continue
-        roles.append(Role("block", "/".join(path), f"{sizes[(path, text)]} values", slug(path[-1]) or "block",
-                          members, path))
+        roles.append(Role("block", "/".join(path), f"{sum(weights[i] for i in group)} values",
+                          slug(path[-1]) or "block", members, path))
     return sorted(roles, key=lambda role: (role.path, role.members))
