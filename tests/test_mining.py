@@ -92,6 +92,11 @@ def test_corpus_figures(tmp_path: Path) -> None:
         members = members_of(plan)
         found = role_groups(mono.containers)
         pairs = {ctid: pairs_of(config) for ctid, config in mono.containers.items()}
+        for leaf in pairs_of(plan.base):  # the base holds no minority value
+            if 2 * sum(leaf in held for held in pairs.values()) <= len(pairs):
+                failures.append(f"{path.name}: the base holds the minority value {leaf}")
+        # every profile follows a role or is a large block: none is made of coincidences
+        failures += [f"{path.name}: profile {name} has no role" for name in plan.profiles if not plan.roles[name]]
         everywhere = set.intersection(*pairs.values())
         for group in found:
             if len(group) >= 3 and len(set.intersection(*(pairs[ctid] for ctid in group)) - everywhere) >= 3:
