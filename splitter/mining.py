@@ -12,6 +12,7 @@ of profiles per container and on average, and stack broad before narrow.
 
 from __future__ import annotations
 
+import gc
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -274,6 +275,18 @@ def mine(containers: dict, options: Options = Options()) -> Plan:
     containers: id -> config (parsed JSON objects). Deterministic: the result
     depends on the containers' content only, never on their order or on hashing.
     """
+    # mining makes millions of small objects, none in a cycle; each collection of the oldest generation
+    # would walk every parsed config again, which made 100,000 containers take 3 times 10 x 10,000
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _mine(containers, options)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _mine(containers: dict, options: Options) -> Plan:
     fleet = Fleet(containers)
     configs = list(containers.values())
     found = find_roles(fleet)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 WORD = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
 SUFFIXES = (".sh", ".bash", ".py", ".pl", ".rb", ".ps1")
 SCRIPT = re.compile(r"^[\w./-]+\.(sh|bash|py|pl|rb|ps1)$")
+INTEGER = re.compile(rb"^-?[0-9]+$")
 TEMPLATE = re.compile(r"(^|_)templates?(_|$)")
 
 # the order in which kinds of role give a profile its name when two roles have the same holders
@@ -91,6 +92,11 @@ def _script_stems(values: list[str]) -> dict[str, str]:
     return {value: stem[len(prefix):] or stem for value, stem in stems.items()}
 
 
+def _scalar_text(text: bytes) -> str:
+    """A string's value, or an integer's lexeme, from its canonical text."""
+    return orjson.loads(text) if text[:1] == b'"' else text.decode()
+
+
 def find_roles(fleet: Fleet) -> list[Role]:
     """Every role marker with two or more holders, in a fixed order (kind, then name, then value).
 
@@ -120,10 +126,16 @@ def find_roles(fleet: Fleet) -> list[Role]:
         key = path[0]
         if templated.setdefault(key, bool(TEMPLATE.search(key)) and key != "template"):
             settings.setdefault(key, []).append(item)
-        if len(path) != 1 or text[:1] in (b"{", b"t", b"f", b"n"):
+        if len(path) != 1:
             continue
-        value = orjson.loads(text)
-        kind = type(value)
+        if text[:1] == b"[":
+            value, kind = fleet.value(item), list
+        elif text[:1] == b'"':
+            value, kind = orjson.loads(text), str
+        elif INTEGER.match(text):
+            value, kind = text.decode(), int  # the lexeme, as written: 901
+        else:
+            continue
         if kind is list:
             fits = all(type(v) is str and words_ok.setdefault(v, bool(WORD.match(v))) for v in value)
             lists_ok[key] = lists_ok.get(key, True) and fits
@@ -132,7 +144,7 @@ def find_roles(fleet: Fleet) -> list[Role]:
                     list_words.setdefault(key, {}).setdefault(word, []).append(item)
         elif kind is str or kind is int:
             scalars[key] += count[item]
-            if str(value) in known:
+            if value in known:
                 pointing.setdefault(key, []).append(item)
             if kind is str and value.endswith(SUFFIXES) and SCRIPT.match(value):
                 scripts[(key, value)] = item
@@ -161,7 +173,7 @@ def find_roles(fleet: Fleet) -> list[Role]:
     position = {ctid: index for index, ctid in enumerate(ids)}
     for key in clones:
         targets = {position[target] for i in pointing[key] for m in hits[i]
-                   if (target := str(orjson.loads(fleet.keys[i][1]))) != ids[m]}
+                   if (target := _scalar_text(fleet.keys[i][1])) != ids[m]}
         if targets:
             templates |= targets
             reasons.append(f"others name them in `{key}`")
@@ -199,7 +211,7 @@ def item_weights(fleet: Fleet) -> list[int]:
     weights = [1] * len(fleet.keys)
     for item, (_, text) in enumerate(fleet.keys):
         if text[:1] == b"[" and b"{" in text:
-            weights[item] = _leaf_count(orjson.loads(text))
+            weights[item] = _leaf_count(fleet.value(item))
     return weights
 
 
