@@ -379,7 +379,7 @@ def _names(chosen: list[_Candidate], configs: list[dict], ids: list[str], taken:
             *(set(configs[m].get(key) or ()) if type(configs[m].get(key)) is list else set()
               for m in candidate.members)))]
         seconds = [role.kind if role.kind != "list" else ""] + words + words_of(candidate.members)
-        seconds += [role.key.replace("/", "_"), ids[candidate.members[0]], ids[candidate.members[-1]]]
+        seconds += [role.key.replace("/", "_"), ids[candidate.members[0]], ids[candidate.members[-1]], role.value]
         proposals.append((role.name, [w for w in seconds if w]))
     order = sorted(range(len(chosen)), key=lambda index: chosen[index].order())
     ordered = unique_names([proposals[index] for index in order], taken)
