@@ -293,6 +293,7 @@ def _mine(containers: dict, options: Options) -> Plan:
     markers = {(role.key,) for role in found if role.kind in ("list", "script")}
     base_items = choose_base(fleet, options, markers)
     if not options.profiles or len(fleet.rows) < options.min_members:
+        _rename([], options)  # a --name then names no profile: say so
         return Plan(fleet.nest(base_items))
     # an operator's profile that saves no container a line is left out: a profile nobody uses fails `check`
     forced = [profile for profile in _adopt_forced(fleet, containers, options) if profile.members]
@@ -391,6 +392,10 @@ def _names(chosen: list[_Candidate], configs: list[dict], ids: list[str], taken:
 
 def _rename(names: list[str], options: Options) -> list[str]:
     mapping = dict(options.rename)
+    for old, new in options.rename:
+        if old not in names:  # a typo must not pass silently
+            raise BadInput(f"--name {old}={new}: no discovered profile is named {old}; the discovered profiles "
+                           f"are: {', '.join(names) or '(none)'}")
     renamed = [mapping.get(name, name) for name in names]
     if len(set(renamed)) != len(renamed):
         raise BadInput(f"--name would give two profiles one name: {sorted(renamed)}")
