@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
+from itertools import accumulate
 from os.path import commonprefix
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,11 +46,15 @@ _TOKEN = re.compile(r'([ \t\n\r]*)("(?:[^"\\]|\\.)*"|[{}\[\],:]|-?[0-9][0-9.eE+-
 
 
 def _tokens(text: str) -> list[tuple[str, str, int]]:
-    """(white space before, token, offset of the token) for every token, then ("", "", end) for what trails."""
-    found = [(match.group(1), match.group(2), match.start(2)) for match in _TOKEN.finditer(text)]
-    last = found[-1][2] + len(found[-1][1]) if found else 0
-    found.append((text[last:], "", len(text)))
+    """(white space before, token, index of the token) for every token, then (what trails, "", index)."""
+    found = [(space, token, index) for index, (space, token) in enumerate(_TOKEN.findall(text))]
+    last = sum(len(space) + len(token) for space, token, _ in found)
+    found.append((text[last:], "", len(found)))
     return found
+
+
+def _key(token: str) -> str:
+    return token[1:-1] if "\\" not in token else json.loads(token)
 
 
 class _Node:
@@ -79,7 +84,7 @@ def _parse(tokens: list, at: int) -> tuple[_Node, int]:
         if closing == "}":
             key_token, colon = tokens[at], tokens[at + 1]
             value, at = _parse(tokens, at + 2)
-            members.append((json.loads(key_token[1]), key_token, colon, value))
+            members.append((_key(key_token[1]), key_token, colon, value))
         else:
             value, at = _parse(tokens, at)
             members.append((None, None, None, value))
@@ -91,17 +96,26 @@ def _parse(tokens: list, at: int) -> tuple[_Node, int]:
 
 
 class _Finder:
-    def __init__(self, first: str):
+    def __init__(self, first: str, tokens: list):
         self.first = first
+        self.tokens = tokens
         self.report = ByteReport()
         self._lines: list[int] | None = None
+        self._ends: list[int] | None = None
 
-    def add(self, offset: int, path: list, kind: str, first: str, second: str) -> None:
+    def add(self, token: tuple, path: list, kind: str, first: str, second: str, within: int | None = None) -> None:
+        """Count a place; keep it with its line and column: the token's, or `within` characters into its white space."""
         count = self.report.counts.get(kind, 0)
         self.report.counts[kind] = count + 1
         if count < PLACES_PER_KIND:
-            line, column = self._position(offset)
+            offset = self._start(token[2])
+            line, column = self._position(offset if within is None else offset - len(token[0]) + within)
             self.report.places.append(Place(line, column, list(path), kind, first, second))
+
+    def _start(self, index: int) -> int:
+        if self._ends is None:  # offsets are needed only for the places kept: summed once, then looked up
+            self._ends = list(accumulate(len(space) + len(token) for space, token, _ in self.tokens))
+        return (self._ends[index - 1] if index else 0) + len(self.tokens[index][0])
 
     def _position(self, offset: int) -> tuple[int, int]:
         if self._lines is None:  # built once, and only when something differs
@@ -111,14 +125,15 @@ class _Finder:
 
     def space(self, a: tuple, b: tuple, path: list) -> None:
         if a[0] != b[0]:  # placed at the first character that differs
-            self.add(a[2] - len(a[0]) + len(commonprefix([a[0], b[0]])), path, WHITE_SPACE, a[0], b[0])
+            kept = self.report.counts.get(WHITE_SPACE, 0) < PLACES_PER_KIND
+            self.add(a, path, WHITE_SPACE, a[0], b[0], len(commonprefix([a[0], b[0]])) if kept else None)
 
     def compare(self, a: _Node, b: _Node, path: list) -> None:
         self.space(a.open, b.open, path)
         first, second = a.open[1], b.open[1]
         if a.members is None or b.members is None or first != second:
             if first != second:
-                self.add(a.open[2], path, self._scalar_kind(first, second), first, second)
+                self.add(a.open, path, self._scalar_kind(first, second), first, second)
             return
         if first == "{":
             self._object(a, b, path)
@@ -126,9 +141,9 @@ class _Finder:
             for index, ((*_, value), (*_, other)) in enumerate(zip(a.members, b.members)):
                 self.compare(value, other, path + [index])
             for index in range(len(b.members), len(a.members)):
-                self.add(a.members[index][3].open[2], path + [index], VALUE, a.members[index][3].open[1], "")
+                self.add(a.members[index][3].open, path + [index], VALUE, a.members[index][3].open[1], "")
             if len(b.members) > len(a.members):
-                self.add(a.close[2], path + [len(a.members)], VALUE, "", b.members[len(a.members)][3].open[1])
+                self.add(a.close, path + [len(a.members)], VALUE, "", b.members[len(a.members)][3].open[1])
         for comma, other in zip(a.commas, b.commas):
             self.space(comma, other, path)
         self.space(a.close, b.close, path)
@@ -137,21 +152,21 @@ class _Finder:
         theirs = {key: (key_token, colon, value) for key, key_token, colon, value in b.members}
         keys = [member[0] for member in a.members]
         if keys != [member[0] for member in b.members] and set(keys) == set(theirs):
-            self.add(a.open[2], path, KEY_ORDER, ", ".join(keys), ", ".join(member[0] for member in b.members))
+            self.add(a.open, path, KEY_ORDER, ", ".join(keys), ", ".join(member[0] for member in b.members))
         for key, key_token, colon, value in a.members:
             if key not in theirs:
-                self.add(key_token[2], path + [key], VALUE, key_token[1], "")
+                self.add(key_token, path + [key], VALUE, key_token[1], "")
                 continue
             other_key, other_colon, other = theirs[key]
             self.space(key_token, other_key, path + [key])
             if key_token[1] != other_key[1]:
-                self.add(key_token[2], path + [key], ESCAPING, key_token[1], other_key[1])
+                self.add(key_token, path + [key], ESCAPING, key_token[1], other_key[1])
             self.space(colon, other_colon, path + [key])
             self.compare(value, other, path + [key])
         ours = set(keys)
         for key, key_token, _, _ in b.members:
             if key not in ours:
-                self.add(a.close[2], path + [key], VALUE, "", key_token[1])
+                self.add(a.close, path + [key], VALUE, "", key_token[1])
 
     @staticmethod
     def _scalar_kind(first: str, second: str) -> str:
@@ -170,7 +185,7 @@ def locate(first: bytes, second: bytes) -> ByteReport:
     """
     text, other = first.decode("utf-8"), second.decode("utf-8")
     tokens, other_tokens = _tokens(text), _tokens(other)
-    finder = _Finder(text)
+    finder = _Finder(text, tokens)
     node, end = _parse(tokens, 0)
     other_node, other_end = _parse(other_tokens, 0)
     finder.compare(node, other_node, [])
