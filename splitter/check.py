@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Callable
 
 from .errors import BadInput
 from .exactjson import parse
@@ -12,7 +13,7 @@ from .explain import conflicts
 from .layers import Layer, decode, pointer
 from .layout import Layout
 from .merge import merge, missing, value_at
-from .schema import Checker, Problem, load, schema_path_for
+from .schema import Problem, SchemaProblem, find_checker, not_used
 from .tree import (
     BASE,
     DEFAULTS,
@@ -89,8 +90,13 @@ def _stray(reader: _Reader, relative: str, name: str) -> bool:
     return False
 
 
-def check_tree(root: Path, schema_file: Path | None = None) -> tuple[list[Problem], Path | None]:
-    """All problems of a tree, and the schema that was used (None when there was none to use)."""
+def check_tree(root: Path, schema_file: Path | None = None,
+               warn: Callable[[str], None] = lambda message: None) -> tuple[list[Problem], Path | None]:
+    """All problems of a tree, and the schema that was used (None when there was none to use).
+
+    A schema found through `$schema` that cannot be used is reported through `warn` and left out; one given
+    as `schema_file` raises SchemaProblem (exit 2).
+    """
     reader = _Reader(root)
     if not root.is_dir():
         raise BadInput("no such conf.d folder", str(root))
@@ -180,11 +186,18 @@ def check_tree(root: Path, schema_file: Path | None = None) -> tuple[list[Proble
         if name not in used:
             reader.say(layer.file, "no container uses this profile")
 
-    schema_path = schema_path_for(globals_ or {}, root.resolve().parent, schema_file)
-    if schema_path is not None:
-        checker = Checker(load(schema_path), str(schema_path))
-        _schema(reader, checker, globals_, base, profiles, containers, stacks)
-    return sorted(set(reader.problems)), schema_path
+    explicit = schema_file is not None
+    checker = find_checker((globals_ or {}).get("$schema"), root.resolve().parent, schema_file, explicit, warn)
+    if checker is not None:
+        before = list(reader.problems)
+        try:
+            _schema(reader, checker, globals_, base, profiles, containers, stacks)
+        except SchemaProblem as problem:
+            if explicit:
+                raise
+            warn(not_used(problem))
+            reader.problems, checker = before, None
+    return sorted(set(reader.problems)), checker.path if checker is not None else None
 
 
 def _profile_name(file: str) -> str:

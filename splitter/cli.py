@@ -193,17 +193,33 @@ def split(
 
 
 def _schema_warnings(doc: dict, base: Path, schema: Path | None, strict: bool) -> int:
-    """Schema violations only warn: real schemas go stale. With --strict they refuse the work (exit 1)."""
-    from .schema import schema_path_for, violations
+    """Schema violations only warn: real schemas go stale. With --strict they refuse the work (exit 1).
 
-    found = schema_path_for(doc, base, schema)
-    count = violations(doc, found)
+    A schema that cannot be used is one warning, or exit 2 when given with --schema or under --strict.
+    """
+    from .schema import SchemaProblem, find_checker, not_used
+
+    fatal = strict or schema is not None
+    checker = find_checker(doc.get("$schema"), base, schema, fatal, _warn)
+    if checker is None:
+        return 0
+    try:
+        count = checker.count(doc)
+    except SchemaProblem as problem:
+        if fatal:
+            raise
+        _warn(not_used(problem))
+        return 0
     if count:
-        _say(f"splitter: {'error' if strict else 'warning'}: {count} place(s) break the schema {found}"
+        _say(f"splitter: {'error' if strict else 'warning'}: {count} place(s) break the schema {checker.path}"
              f"{'' if strict else '; going on'} (splitter check shows where)")
         if strict:
             raise typer.Exit(1)
     return count
+
+
+def _warn(message: str) -> None:
+    _say(f"splitter: warning: {message}")
 
 
 @app.command()
@@ -333,7 +349,7 @@ def check(
     from .report import check_json, check_text
 
     try:
-        problems, used = check_tree(tree, schema)
+        problems, used = check_tree(tree, schema, warn=_warn)
     except SplitterError as error:
         _fail(error)
     if format is Format.json:
