@@ -96,13 +96,15 @@ def _mining_options(no_profiles: bool, min_members: int, min_keys: int, max_prof
     from .exactjson import parse
     from .layers import decode
     from .mining import Options
-    from .tree import PROFILE_NAME, PROFILE_PREFIX
+    from .tree import NAME_MAX, PROFILE_NAME, PROFILE_PREFIX
 
     rename = []
+    longest = NAME_MAX - len(f"{PROFILE_PREFIX}.json")  # profile_<name>.json must fit in one file name
     for pair in names:
         old, sep, new = pair.partition("=")
-        if not sep or not PROFILE_NAME.match(new):
-            raise SplitterError(f"--name takes OLD=NEW with a new name of lower-case letters, digits, '-', '_': {pair!r}")
+        if not sep or not PROFILE_NAME.match(new) or len(new) > longest:
+            raise SplitterError(f"--name takes OLD=NEW with a new name of lower-case letters, digits, '-', '_' "
+                                f"(at most {longest} of them): {pair!r}")
         rename.append((old, new))
     profiles = []
     for path in forced:

@@ -77,11 +77,25 @@ def test_a_schema_that_is_not_a_schema_warns_once_and_the_split_goes_on(tmp_path
     if case == "proc" and not Path("/proc/self/status").exists():
         pytest.skip("no /proc here")
     monolith = write_monolith(tmp_path, make(tmp_path))
-    out = tmp_path / "conf.d"
-    done = run("split", monolith, "-o", out)
-    assert done.exit_code == 0, done.stderr
+    done = run("split", monolith, "--dry-run", "--format", "json")
+    assert done.exit_code == 0 and json.loads(done.stdout)["totals"]["schema_warnings"] == 0
     warned_once(done.stderr, message)
     assert "the schema is not used" in done.stderr
+    # --strict makes it fatal: exit 2, one line, nothing written
+    before = listing(tmp_path)
+    strict = run("split", monolith, "-o", tmp_path / "strict.d", "--strict")
+    assert strict.exit_code == 2 and message in one_line(strict.stderr) and "warning" not in strict.stderr
+    assert strict.stdout == ""
+    assert listing(tmp_path) == before
+
+
+def test_split_merge_and_check_go_on_past_a_schema_that_is_not_one(tmp_path: Path) -> None:
+    monolith = write_monolith(tmp_path, _not_json(tmp_path))
+    message = "notes.txt:1:1: not JSON: expecting value; the schema is not used"
+    out = tmp_path / "conf.d"
+    done = run("split", monolith, "-o", out)
+    assert done.exit_code == 0
+    warned_once(done.stderr, message)
     assert run("verify", out, monolith, "--byte-exact").exit_code == 0
     # check and merge find the same $schema through globals.json (relative to the tree's parent folder)
     checked = run("check", out)
@@ -90,12 +104,6 @@ def test_a_schema_that_is_not_a_schema_warns_once_and_the_split_goes_on(tmp_path
     merged = run("merge", out)
     assert merged.exit_code == 0 and merged.stdout_bytes == monolith.read_bytes()
     warned_once(merged.stderr, message)
-    # --strict makes it fatal: exit 2, one line, nothing written
-    before = listing(tmp_path)
-    strict = run("split", monolith, "-o", tmp_path / "strict.d", "--strict")
-    assert strict.exit_code == 2 and message in one_line(strict.stderr) and "warning" not in strict.stderr
-    assert strict.stdout == ""
-    assert listing(tmp_path) == before
 
 
 def test_an_explicit_schema_that_is_not_a_schema_is_fatal(tmp_path: Path) -> None:
@@ -129,8 +137,7 @@ REFS = {
 }
 
 
-@pytest.mark.parametrize("ref", sorted(REFS))
-def test_a_schema_that_points_elsewhere_is_one_line_never_a_fetch(tmp_path: Path, ref: str,
+def test_a_schema_that_points_elsewhere_is_one_line_never_a_fetch(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     import socket
     import urllib.request
@@ -144,32 +151,30 @@ def test_a_schema_that_points_elsewhere_is_one_line_never_a_fetch(tmp_path: Path
     (work / "schemas").mkdir(parents=True)
     (tmp_path / "outside.json").write_text('{"type": "object"}')  # readable, but outside the schema's folder
     schema = work / "schemas" / "lxc.schema.json"
-    schema.write_text(json.dumps(schema_with_ref(ref)))
     monolith = write_monolith(work, "schemas/lxc.schema.json")
     out = work / "conf.d"
-    message = REFS[ref]
-
-    # found by itself: one warning, the work goes on
-    for command in (["split", monolith, "-o", out], ["check", out], ["merge", out, "-o", work / "merged.json"]):
-        done = run(*command)
-        assert done.exit_code == 0, done.stderr
-        warned_once(done.stderr, message)
-    assert (work / "merged.json").read_bytes() == monolith.read_bytes()
-
-    # named with --schema, or under --strict: exit 2, one line naming the schema, nothing written
-    before = listing(tmp_path)
-    for command in (["split", monolith, "-o", work / "new.d", "--schema", schema],
-                    ["split", monolith, "-o", work / "new.d", "--strict"],
-                    ["split", monolith, "--dry-run", "--schema", schema],
-                    ["check", out, "--schema", schema],
-                    ["merge", out, "-o", work / "again.json", "--schema", schema],
-                    ["merge", out, "--strict"]):
-        done = run(*command)
-        assert done.exit_code == 2, (command, done.stderr)
-        line = one_line(done.stderr)
-        assert line.startswith("splitter: ") and "schemas/lxc.schema.json: $ref" in line and message in line
-        assert done.stdout == ""
-    assert listing(tmp_path) == before
+    assert run("split", monolith, "-o", out).exit_code == 0  # no schema there yet
+    for ref, message in REFS.items():
+        schema.write_text(json.dumps(schema_with_ref(ref)))
+        # found by itself: one warning, the work goes on
+        for command in (["split", monolith, "--dry-run"], ["check", out], ["merge", out, "-o", work / "merged.json"]):
+            done = run(*command)
+            assert done.exit_code == 0, done.stderr
+            warned_once(done.stderr, message)
+        assert (work / "merged.json").read_bytes() == monolith.read_bytes()
+        # named with --schema, or under --strict: exit 2, one line naming the schema, nothing written
+        before = listing(tmp_path)
+        for command in (["split", monolith, "-o", work / "new.d", "--schema", schema],
+                        ["split", monolith, "-o", work / "new.d", "--strict"],
+                        ["check", out, "--schema", schema],
+                        ["merge", out, "-o", work / "again.json", "--schema", schema],
+                        ["merge", out, "--strict"]):
+            done = run(*command)
+            assert done.exit_code == 2, (command, done.stderr)
+            line = one_line(done.stderr)
+            assert line.startswith("splitter: ") and "schemas/lxc.schema.json: $ref" in line and message in line
+            assert done.stdout == ""
+        assert listing(tmp_path) == before
 
 
 def test_a_reference_inside_the_schema_folder_is_followed(tmp_path: Path) -> None:
@@ -187,3 +192,132 @@ def test_a_reference_inside_the_schema_folder_is_followed(tmp_path: Path) -> Non
     assert run("split", monolith, "-o", tmp_path / "conf.d").exit_code == 0
     checked = run("check", tmp_path / "conf.d")
     assert checked.exit_code == 1 and "is not of type 'string'" in checked.stderr
+
+
+# ---------------------------------------------------------------- item 3: long ids
+
+def first_container() -> dict:
+    return next(iter(MONOLITH["lxc_configs"].values()))
+
+
+def test_long_ids_keep_their_file_names_within_255_bytes(tmp_path: Path) -> None:
+    longest = "7" * 250  # with ".json", exactly 255 bytes
+    ids = {"9" * 200: "a very long name " * 20, longest: "words that cannot fit", "9" * 240 + "%": "x"}
+    monolith = write_monolith(tmp_path, containers={ctid: dict(first_container(), name=name)
+                                                    for ctid, name in ids.items()})
+    out = tmp_path / "conf.d"
+    done = run("split", monolith, "-o", out)
+    assert done.exit_code == 0, done.stderr
+    names = sorted(path.name for path in (out / "lxc").iterdir())
+    assert all(len(name.encode()) <= 255 for name in names), names
+    assert f"{longest}.json" in names  # no room for words: the id alone
+    assert any(name.startswith("9" * 200 + "_a-very-long-name-a-very") and len(name) == 255 for name in names)
+    assert run("verify", out, monolith, "--byte-exact").exit_code == 0
+    checked = run("check", out)  # the cut words are the words check expects
+    assert checked.exit_code == 0, checked.stderr + checked.stdout
+
+
+def test_an_id_that_cannot_fit_a_file_name_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    monolith = write_monolith(tmp_path, containers={"1" * 100 + "\u00e9" * 50: first_container()})
+    for args in (["-o", tmp_path / "conf.d"], ["--dry-run"]):
+        done = run("split", monolith, *args)
+        assert done.exit_code == 2 and done.stdout == ""
+        line = one_line(done.stderr)
+        assert line.startswith(f"splitter: {monolith}: container id ") and "too long to name a file" in line
+        assert "takes 400 bytes, at most 250 fit" in line
+    assert os.listdir(tmp_path) == [monolith.name]
+
+
+def test_a_profile_name_that_cannot_fit_a_file_name_is_refused(tmp_path: Path) -> None:
+    done = run("split", FIXTURE, "-o", tmp_path / "conf.d", "--name", "nvidia=" + "g" * 243)
+    assert done.exit_code == 2 and "at most 242" in one_line(done.stderr)
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_long_output_name_still_gets_its_hidden_staging_folder(tmp_path: Path) -> None:
+    out = tmp_path / ("d" * 250)
+    done = run("split", FIXTURE, "-o", out)
+    assert done.exit_code == 0, done.stderr
+    merged = tmp_path / ("m" * 255)
+    assert run("merge", out, "-o", merged).exit_code == 0
+    assert merged.read_bytes() == FIXTURE.read_bytes()
+    assert sorted(os.listdir(tmp_path)) == sorted([out.name, merged.name])
+
+
+# ---------------------------------------------------------------- item 4: orders that do not depend on the hash seed
+
+def splitter_in(seed: int, *args: object) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONHASHSEED=str(seed))
+    return subprocess.run([sys.executable, "-m", "splitter", *map(str, args)], cwd=ROOT, env=env,
+                          capture_output=True, timeout=120)
+
+
+def test_containers_added_by_hand_come_out_in_one_order_whatever_the_hash_seed(tmp_path: Path) -> None:
+    out = tmp_path / "conf.d"
+    assert run("split", FIXTURE, "-o", out).exit_code == 0
+    source = next((out / "lxc").glob("103_*.json")).read_bytes()
+    for ctid in ("1", "01", "001", "a1", "A1x", "b"):
+        (out / "lxc" / f"{ctid}_copy.json").write_bytes(source)
+    merged = {seed: splitter_in(seed, "merge", out) for seed in (0, 1, 2)}
+    assert {done.returncode for done in merged.values()} == {0}
+    assert len({done.stdout for done in merged.values()}) == 1
+    order = list(json.loads(merged[0].stdout)["lxc_configs"])
+    assert order[-6:] == ["001", "01", "1", "A1x", "a1", "b"]  # natural order, then the exact string
+    (tmp_path / "merged.json").write_bytes(merged[0].stdout)
+    for seed in (3,):
+        assert splitter_in(seed, "verify", out, tmp_path / "merged.json", "--byte-exact").returncode == 0
+
+
+@pytest.mark.slow
+def test_every_output_is_the_same_under_every_hash_seed(tmp_path: Path) -> None:
+    outputs = {}
+    for seed in (0, 1, 2):
+        out = tmp_path / f"conf.d-{seed}"
+        plan = splitter_in(seed, "split", FIXTURE, "--dry-run", "--format", "json")
+        assert splitter_in(seed, "split", FIXTURE, "-o", out).returncode == 0
+        explained = splitter_in(seed, "show", out, "950", "--explain", "--format", "json")
+        checked = splitter_in(seed, "check", out, "--format", "json")
+        files = {str(path.relative_to(out)): path.read_bytes() for path in sorted(out.rglob("*.json"))}
+        outputs[seed] = (plan.stdout, explained.stdout, checked.stdout, files)
+    assert outputs[0] == outputs[1] == outputs[2]
+
+
+# ---------------------------------------------------------------- item 5: case and Unicode in file names
+
+def test_ids_that_differ_only_in_case_are_refused(tmp_path: Path) -> None:
+    monolith = write_monolith(tmp_path, containers={"A1": first_container(), "b": first_container(),
+                                                    "a1": first_container()})
+    for args in (["-o", tmp_path / "conf.d"], ["--dry-run"]):
+        done = run("split", monolith, *args)
+        assert done.exit_code == 2 and done.stdout == ""
+        assert one_line(done.stderr) == (f'splitter: {monolith}: container ids "A1" and "a1" differ only in letter '
+                                         "case: their files would be one file on macOS and Windows; rename one of "
+                                         "them\n")
+    assert os.listdir(tmp_path) == [monolith.name]
+
+
+def test_nfc_and_nfd_ids_get_names_apart_on_every_file_system(tmp_path: Path) -> None:
+    nfc, nfd = "caf\u00e9", unicodedata.normalize("NFD", "caf\u00e9")
+    monolith = write_monolith(tmp_path, containers={nfc: first_container(), nfd: first_container()})
+    out = tmp_path / "conf.d"
+    assert run("split", monolith, "-o", out).exit_code == 0
+    names = [path.name for path in (out / "lxc").iterdir()]
+    folded = {unicodedata.normalize("NFC", unicodedata.normalize("NFD", name).casefold()) for name in names}
+    assert len(folded) == 2 and all(name.isascii() for name in names)
+    assert run("verify", out, monolith, "--byte-exact").exit_code == 0
+    assert run("check", out).exit_code == 0
+
+
+@pytest.mark.parametrize("first,second", [("A1", "a1"), ("caf\u00e9", "cafe\u0301"), ("STRASSE", "stra\u00dfe")])
+def test_check_reports_files_whose_names_fold_to_the_same(tmp_path: Path, first: str, second: str) -> None:
+    out = tmp_path / "conf.d"
+    assert run("split", FIXTURE, "-o", out).exit_code == 0
+    source = next((out / "lxc").glob("103_*.json")).read_bytes()
+    (out / "lxc" / f"{first}_web.json").write_bytes(source)  # written by hand, as the user spells them
+    (out / "lxc" / f"{second}_db.json").write_bytes(source)
+    done = run("check", out)
+    assert done.exit_code == 1 and "Traceback" not in done.stderr
+    said = [line for line in (done.stdout + done.stderr).splitlines() if "differ only in letter case" in line]
+    assert len(said) == 1, done.stdout + done.stderr
+    later, earlier = sorted([f"lxc/{first}_web.json", f"lxc/{second}_db.json"], reverse=True)
+    assert said[0].startswith(f"{later}: $: its id and that of {earlier} differ only in letter case or Unicode")
