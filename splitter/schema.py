@@ -145,6 +145,8 @@ class Checker:
         from jsonschema_specifications import REGISTRY as SPECIFICATIONS
         from referencing import Registry
 
+        if "$schema" in schema and type(schema["$schema"]) is not str:
+            raise SchemaProblem("not a valid JSON Schema: $schema must be a string (a URI)", origin)
         cls = validators.validator_for(schema, default=Draft7Validator)
         try:
             cls.check_schema(schema)
@@ -152,13 +154,12 @@ class Checker:
             raise SchemaProblem(f"not a valid JSON Schema: {error.message}", origin) from None
         self.origin = origin
         self.path = Path(origin)
-        root_uri = self.path.resolve().as_uri()
         specification = _specification(schema)
         root = specification.create_resource(schema)
         # the metaschemas (draft 3 to 2020-12) are known without fetching: jsonschema ships them
-        registry = SPECIFICATIONS.combine(Registry(retrieve=_retriever(self.path, root_uri, specification)))
-        registry = registry.with_resource(root_uri, root)
-        _resolve_all(schema, registry.resolver(base_uri=root_uri), specification, origin)
+        registry = SPECIFICATIONS.combine(Registry(retrieve=_retriever(self.path, root.id(), specification)))
+        # the root as jsonschema itself roots it (at its $id, if any), so that both resolve $refs alike
+        _resolve_all(schema, registry.resolver_with_root(root), specification, origin)
         self.full = cls(schema, registry=registry)
         containers = (schema.get("properties") or {}).get(CONTAINERS_KEY) or {}
         self._patterns = [(re.compile(pattern), sub) for pattern, sub in
@@ -180,6 +181,8 @@ class Checker:
             return list(self.full.evolve(schema=schema).iter_errors(_plain(instance)))
         except Unresolvable as error:  # a $ref below a nested $id that _resolve_all could not see
             raise SchemaProblem(_why(error), self.origin) from None
+        except RecursionError:
+            raise SchemaProblem("its $refs lead back to themselves without end", self.origin) from None
 
     def _grouped(self, schema: Any, instance: Any):
         from jsonschema.exceptions import best_match
@@ -293,9 +296,11 @@ class _Refused(Exception):
     """Why the retrieve function would not read a resource (referencing wraps it as the cause)."""
 
 
-def _retriever(schema_path: Path, root_uri: str, specification):
+def _retriever(schema_path: Path, root_id: str | None, specification):
     """A retrieve function for referencing.Registry: files in the schema's folder tree only, never a URL.
 
+    A relative `$ref` is a file beside the schema; so is one under the folder of the schema's own `$id`
+    (`$id: https://example.com/lxc.json` with `$ref: ct.json`), as check-jsonschema's `--base-uri` does.
     Source: referencing's documented `Registry(retrieve=...)` hook, called for any URI not in the registry.
     """
     from urllib.parse import unquote, urljoin, urlsplit
@@ -303,8 +308,12 @@ def _retriever(schema_path: Path, root_uri: str, specification):
     from referencing import Resource
 
     folder = schema_path.resolve().parent
+    root_uri = schema_path.resolve().as_uri()
+    id_folder = urljoin(root_id, ".") if root_id else None
 
     def retrieve(uri: str):
+        if id_folder and uri.startswith(id_folder):
+            uri = uri[len(id_folder):]
         parts = urlsplit(urljoin(root_uri, uri))
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             raise _Refused(f"$ref {uri} is not fetched: splitter never reaches the network (copy that schema "
@@ -326,19 +335,21 @@ def _retriever(schema_path: Path, root_uri: str, specification):
 
 def _why(error: BaseException, ref: str | None = None) -> str:
     """One line for an unresolvable reference, from the chain of causes referencing and jsonschema raise."""
-    from referencing.exceptions import PointerToNowhere, Unresolvable
+    from referencing.exceptions import InvalidAnchor, NoSuchAnchor, PointerToNowhere, Unresolvable
 
     cause: BaseException | None = error
     ref = ref or getattr(error, "ref", None)
     while cause is not None:
         if isinstance(cause, _Refused):
             return str(cause)
+        if isinstance(cause, (NoSuchAnchor, InvalidAnchor)):
+            return f"$ref {ref or '#' + cause.anchor}: no such anchor"
         if isinstance(cause, PointerToNowhere):
             return f"$ref {ref if ref and '#' in ref else '#' + cause.ref} points to nothing"
         if isinstance(cause, Unresolvable) and not ref:
             ref = getattr(cause, "ref", None)
         cause = cause.__cause__ or getattr(cause, "_wrapped", None)
-    return f"$ref {ref} cannot be resolved"
+    return f"$ref {ref} cannot be resolved" if ref else f"a reference cannot be resolved ({type(error).__name__})"
 
 
 def find_checker(named: Any, base: Path, override: Path | None, fatal: bool,

@@ -177,6 +177,41 @@ def test_a_schema_that_points_elsewhere_is_one_line_never_a_fetch(tmp_path: Path
         assert listing(tmp_path) == before
 
 
+BROKEN_SCHEMAS = [
+    ({"$schema": 5}, "not a valid JSON Schema: $schema must be a string (a URI)"),
+    ({"properties": {"lxc_configs": {"patternProperties": {"[": {}}}}}, "not a valid JSON Schema: '[' is not"),
+    ({"$ref": "#/definitions/a", "definitions": {"a": {"$ref": "#/definitions/a"}}},
+     "its $refs lead back to themselves without end"),
+    (schema_with_ref("#nope"), "$ref #nope: no such anchor"),
+    (dict(schema_with_ref("#/definitions/x"), definitions={"x": {"$ref": "#/definitions/y"}}),
+     "$ref #/definitions/y points to nothing"),
+    (dict(schema_with_ref("https://example.invalid/other/ct.json"), **{"$id": "https://example.invalid/s/lxc.json"}),
+     "$ref https://example.invalid/other/ct.json is not fetched: splitter never reaches the network"),
+]
+
+
+def test_every_broken_schema_is_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "conf.d"
+    assert run("split", FIXTURE, "-o", out).exit_code == 0
+    schema = tmp_path / "lxc.schema.json"
+    for content, message in BROKEN_SCHEMAS:
+        schema.write_text(json.dumps(content))
+        for command in (["check", out], ["merge", out], ["split", FIXTURE, "--dry-run"]):
+            done = run(*command, "--schema", schema)
+            assert done.exit_code == 2 and done.stdout == "", (content, command, done.stderr)
+            assert one_line(done.stderr) .startswith(f"splitter: {schema}: {message}"), done.stderr
+
+
+def test_a_reference_under_the_schema_id_is_read_from_its_folder(tmp_path: Path) -> None:
+    (tmp_path / "container.json").write_text(json.dumps({"properties": {"cores": {"type": "string"}}}))
+    schema = tmp_path / "lxc.schema.json"
+    schema.write_text(json.dumps(dict(schema_with_ref("container.json"),
+                                      **{"$id": "https://example.invalid/schemas/lxc.schema.json"})))
+    assert run("split", FIXTURE, "-o", tmp_path / "conf.d").exit_code == 0
+    checked = run("check", tmp_path / "conf.d", "--schema", schema)
+    assert checked.exit_code == 1 and "is not of type 'string'" in checked.stdout + checked.stderr
+
+
 def test_a_reference_inside_the_schema_folder_is_followed(tmp_path: Path) -> None:
     (tmp_path / "defs").mkdir()
     (tmp_path / "defs" / "container.json").write_text(json.dumps(
