@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import BadInput
-from .exactjson import Number, map_numbers, parse
 from .jsonpath import json_path
 from .layers import Layer
+from .schemafile import SchemaProblem, load, locate, offline_registry, plain, why
 
 CONTAINERS_KEY = "lxc_configs"
 
@@ -29,82 +26,6 @@ class Problem:
 
     def to_json(self) -> dict:
         return {"file": self.file, "path": self.path, "message": self.message}
-
-
-SIZE_CAP = 16 << 20  # bytes; real schemas are far smaller, and /proc or a runaway file must not fill memory
-_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
-
-
-class SchemaProblem(BadInput):
-    """A schema that cannot be used: unreadable, too big, not JSON, not a JSON Schema, or an unresolvable
-    `$ref`. Fatal for a schema the user named (`--schema`) or under `--strict`; otherwise one warning."""
-
-
-def locate(value: Any, base: Path) -> Path | None:
-    """The schema file a `$schema` value names, or None when there is nothing there to try.
-
-    `value` is the monolith's `$schema`; a relative path is taken from `base` (the monolith's folder). A URL
-    is never fetched. Absolute paths and paths outside `base` are followed: real monoliths name the schema
-    where the hypervisor keeps it (`/usr/local/phoenix_hypervisor/etc/...`). What `read_schema` refuses there
-    (a device, a FIFO, a huge file) becomes a SchemaProblem, not a hang.
-    """
-    if type(value) is not str or not value or _URL.match(value):
-        return None
-    candidate = Path(value) if Path(value).is_absolute() else base / value
-    return candidate if os.path.lexists(candidate) else None
-
-
-def read_schema(path: Path) -> bytes:
-    """The bytes of a schema file: a regular file of at most SIZE_CAP bytes, read without ever blocking.
-
-    Raises SchemaProblem naming the file. The type is checked with stat before opening (opening a device may
-    have effects) and again with fstat on what was opened (the name may have changed in between).
-    """
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise SchemaProblem("is not a regular file", str(path))
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError as error:
-        raise SchemaProblem(error.strerror or str(error), str(path)) from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise SchemaProblem("is not a regular file", str(path))
-        chunks, size = [], 0
-        while size <= SIZE_CAP and (chunk := os.read(fd, min(1 << 20, SIZE_CAP + 1 - size))):
-            chunks.append(chunk)  # st_size is not trusted: files under /proc say 0
-            size += len(chunk)
-    except OSError as error:
-        raise SchemaProblem(error.strerror or str(error), str(path)) from None
-    finally:
-        os.close(fd)
-    if size > SIZE_CAP:
-        raise SchemaProblem(f"is larger than {SIZE_CAP >> 20} MiB; not read as a JSON Schema", str(path))
-    return b"".join(chunks)
-
-
-def load(path: Path) -> dict:
-    """A schema file as plain JSON values (an object); raises SchemaProblem naming the file."""
-    try:
-        schema = _plain(parse(read_schema(path), str(path)))
-    except SchemaProblem:
-        raise
-    except BadInput as error:
-        raise SchemaProblem(f"not JSON: {error.message}", error.file, error.line, error.column) from None
-    if type(schema) is not dict:
-        raise SchemaProblem("a JSON Schema must be an object", str(path))
-    return schema
-
-
-def _plain(value: Any) -> Any:
-    """Numbers kept as lexemes become floats or ints again: jsonschema compares numbers by value."""
-    return map_numbers(value, _plain_number)
-
-
-def _plain_number(number: Any) -> Any:
-    if type(number) is not Number:
-        return number
-    return float(number.text) if any(mark in number.text for mark in ".eE") else int(number.text)
 
 
 _SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs", "dependencies")
@@ -134,16 +55,13 @@ def partial(schema: Any) -> Any:
 class Checker:
     """Validates instances against a monolith schema; messages come from jsonschema's best_match.
 
-    `$ref`s resolve through a `referencing.Registry` whose retrieve function reads only files in the schema's
-    own folder (or below it); it never reaches the network. Every `$ref` reachable from the schema is resolved
-    once here, so a dangling one is a SchemaProblem before any instance is checked.
+    `$ref`s resolve through `offline_registry`: files in the schema's folder only, never the network.
+    Raises SchemaProblem for a schema that is not valid or whose `$ref`s do not resolve.
     """
 
     def __init__(self, schema: dict, origin: str):
         from jsonschema import Draft7Validator, validators
         from jsonschema.exceptions import SchemaError
-        from jsonschema_specifications import REGISTRY as SPECIFICATIONS
-        from referencing import Registry
 
         if "$schema" in schema and type(schema["$schema"]) is not str:
             raise SchemaProblem("not a valid JSON Schema: $schema must be a string (a URI)", origin)
@@ -154,13 +72,7 @@ class Checker:
             raise SchemaProblem(f"not a valid JSON Schema: {error.message}", origin) from None
         self.origin = origin
         self.path = Path(origin)
-        specification = _specification(schema)
-        root = specification.create_resource(schema)
-        # the metaschemas (draft 3 to 2020-12) are known without fetching: jsonschema ships them
-        registry = SPECIFICATIONS.combine(Registry(retrieve=_retriever(self.path, root.id(), specification)))
-        # the root as jsonschema itself roots it (at its $id, if any), so that both resolve $refs alike
-        _resolve_all(schema, registry.resolver_with_root(root), specification, origin)
-        self.full = cls(schema, registry=registry)
+        self.full = cls(schema, registry=offline_registry(schema, self.path, origin))
         containers = (schema.get("properties") or {}).get(CONTAINERS_KEY) or {}
         self._patterns = [(re.compile(pattern), sub) for pattern, sub in
                           (containers.get("patternProperties") or {}).items()]
@@ -178,9 +90,9 @@ class Checker:
         from referencing.exceptions import Unresolvable
 
         try:
-            return list(self.full.evolve(schema=schema).iter_errors(_plain(instance)))
+            return list(self.full.evolve(schema=schema).iter_errors(plain(instance)))
         except Unresolvable as error:  # a $ref below a nested $id that _resolve_all could not see
-            raise SchemaProblem(_why(error), self.origin) from None
+            raise SchemaProblem(why(error), self.origin) from None
         except RecursionError:
             raise SchemaProblem("its $refs lead back to themselves without end", self.origin) from None
 
@@ -250,106 +162,6 @@ def _blamed_path(error, path: tuple) -> tuple:
         if extra:
             return path + (extra[0],)
     return path
-
-
-_NOT_SCHEMAS = ("enum", "const", "default", "examples")  # values, not schemas: a "$ref" there is data
-
-
-def _specification(schema: dict):
-    from referencing.jsonschema import DRAFT7, specification_with
-
-    return specification_with(schema.get("$schema", ""), default=DRAFT7) if type(schema.get("$schema")) is str \
-        else DRAFT7
-
-
-def _resolve_all(schema: dict, resolver, specification, origin: str) -> None:
-    """Look up every `$ref` reachable from the schema, following them into the files they name, once each.
-
-    Raises SchemaProblem for the first one that cannot be resolved.
-    """
-    from referencing.exceptions import Unresolvable
-
-    seen: set[int] = {id(schema)}
-    stack = [(schema, resolver, True)]
-    while stack:
-        node, resolver, root = stack.pop()
-        if type(node) is list:
-            stack.extend((item, resolver, False) for item in node)
-            continue
-        if type(node) is not dict:
-            continue
-        if not root and type(node.get("$id")) is str:
-            resolver = resolver.in_subresource(specification.create_resource(node))
-        ref = node.get("$ref")
-        if type(ref) is str:
-            try:
-                resolved = resolver.lookup(ref)
-            except Unresolvable as error:
-                raise SchemaProblem(_why(error, ref), origin) from None
-            if id(resolved.contents) not in seen:
-                seen.add(id(resolved.contents))
-                stack.append((resolved.contents, resolved.resolver, False))
-        stack.extend((value, resolver, False) for key, value in node.items() if key not in _NOT_SCHEMAS)
-
-
-class _Refused(Exception):
-    """Why the retrieve function would not read a resource (referencing wraps it as the cause)."""
-
-
-def _retriever(schema_path: Path, root_id: str | None, specification):
-    """A retrieve function for referencing.Registry: files in the schema's folder tree only, never a URL.
-
-    A relative `$ref` is a file beside the schema; so is one under the folder of the schema's own `$id`
-    (`$id: https://example.com/lxc.json` with `$ref: ct.json`), as check-jsonschema's `--base-uri` does.
-    Source: referencing's documented `Registry(retrieve=...)` hook, called for any URI not in the registry.
-    """
-    from urllib.parse import unquote, urljoin, urlsplit
-
-    from referencing import Resource
-
-    folder = schema_path.resolve().parent
-    root_uri = schema_path.resolve().as_uri()
-    id_folder = urljoin(root_id, ".") if root_id else None
-
-    def retrieve(uri: str):
-        if id_folder and uri.startswith(id_folder):
-            uri = uri[len(id_folder):]
-        parts = urlsplit(urljoin(root_uri, uri))
-        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-            raise _Refused(f"$ref {uri} is not fetched: splitter never reaches the network (copy that schema "
-                           f"into {folder} and refer to it by a relative path)")
-        path = Path(unquote(parts.path)).resolve()
-        if not path.is_relative_to(folder):
-            raise _Refused(f"$ref {uri} names a file outside the schema's folder {folder}; it is not read")
-        try:
-            contents = load(path)
-        except SchemaProblem as problem:
-            where = path.relative_to(folder).as_posix()
-            if problem.line is not None:
-                where += f":{problem.line}:{problem.column}"
-            raise _Refused(f"$ref {where}: {problem.message}") from None
-        return Resource.from_contents(contents, default_specification=specification)
-
-    return retrieve
-
-
-def _why(error: BaseException, ref: str | None = None) -> str:
-    """One line for an unresolvable reference, from the chain of causes referencing and jsonschema raise."""
-    from referencing.exceptions import InvalidAnchor, NoSuchAnchor, PointerToNowhere, Unresolvable
-
-    cause: BaseException | None = error
-    ref = ref or getattr(error, "ref", None)
-    while cause is not None:
-        if isinstance(cause, _Refused):
-            return str(cause)
-        if isinstance(cause, (NoSuchAnchor, InvalidAnchor)):
-            return f"$ref {ref or '#' + cause.anchor}: no such anchor"
-        if isinstance(cause, PointerToNowhere):
-            return f"$ref {ref if ref and '#' in ref else '#' + cause.ref} points to nothing"
-        if isinstance(cause, Unresolvable) and not ref:
-            ref = getattr(cause, "ref", None)
-        cause = cause.__cause__ or getattr(cause, "_wrapped", None)
-    return f"$ref {ref} cannot be resolved" if ref else f"a reference cannot be resolved ({type(error).__name__})"
 
 
 def find_checker(named: Any, base: Path, override: Path | None, fatal: bool,
