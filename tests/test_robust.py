@@ -11,6 +11,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import FIXTURE, ROOT, run
 
 MONOLITH = json.loads(FIXTURE.read_text())
@@ -356,3 +358,19 @@ def test_check_reports_files_whose_names_fold_to_the_same(tmp_path: Path, first:
     assert len(said) == 1, done.stdout + done.stderr
     later, earlier = sorted([f"lxc/{first}_web.json", f"lxc/{second}_db.json"], reverse=True)
     assert said[0].startswith(f"{later}: $: its id and that of {earlier} differ only in letter case or Unicode")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=300), st.one_of(st.none(), st.integers(), st.text(max_size=400)))
+def test_a_container_file_name_fits_and_gives_its_id_back(ctid: str, name: object) -> None:
+    from splitter.errors import BadInput
+    from splitter.tree import NAME_MAX, container_file, encode_id, id_of_file
+
+    try:
+        encode_id(ctid)
+    except BadInput as error:
+        assert ctid == "" or "too long to name a file" in error.message
+        return
+    leaf = container_file(ctid, name).split("/")[1]
+    assert len(leaf.encode()) <= NAME_MAX and leaf.isascii()
+    assert id_of_file(leaf) == ctid
