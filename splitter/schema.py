@@ -165,12 +165,12 @@ def _blamed_path(error, path: tuple) -> tuple:
 
 
 def find_checker(named: Any, base: Path, override: Path | None, fatal: bool,
-                 warn: Callable[[str], None]) -> Checker | None:
+                 warn: Callable[[SchemaProblem], None]) -> Checker | None:
     """The checker for the schema a command uses, or None when there is none to use.
 
     `named` is the `$schema` value (looked up by `locate` from `base`); `override` the file of `--schema`.
     A schema the user named, or any schema when `fatal` (`--strict`), raises SchemaProblem when it cannot be
-    used; one found by itself is reported through `warn` (one line) and left out: schemas are advisory.
+    used; one found by itself is handed to `warn` and left out: schemas are advisory.
     """
     path = override if override is not None else locate(named, base)
     if path is None:
@@ -180,7 +180,7 @@ def find_checker(named: Any, base: Path, override: Path | None, fatal: bool,
     except SchemaProblem as problem:
         if override is not None or fatal:
             raise
-        warn(not_used(problem))
+        warn(problem)
         return None
 
 
