@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Callable
 
 from .errors import BadInput
 from .exactjson import parse
@@ -12,7 +13,7 @@ from .explain import conflicts
 from .layers import Layer, decode, pointer
 from .layout import Layout
 from .merge import merge, missing, value_at
-from .schema import Checker, Problem, load, schema_path_for
+from .schema import Problem, SchemaProblem, find_checker
 from .tree import (
     BASE,
     DEFAULTS,
@@ -23,8 +24,8 @@ from .tree import (
     PROFILE_PREFIX,
     container_file,
     encode_id,
+    folded_pairs,
     id_of_file,
-    slug,
     tree_holds,
     unknown_profile,
 )
@@ -89,8 +90,13 @@ def _stray(reader: _Reader, relative: str, name: str) -> bool:
     return False
 
 
-def check_tree(root: Path, schema_file: Path | None = None) -> tuple[list[Problem], Path | None]:
-    """All problems of a tree, and the schema that was used (None when there was none to use)."""
+def check_tree(root: Path, schema_file: Path | None = None,
+               warn: Callable[[SchemaProblem], None] = lambda problem: None) -> tuple[list[Problem], Path | None]:
+    """All problems of a tree, and the schema that was used (None when there was none to use).
+
+    A schema found through `$schema` that cannot be used is reported through `warn` and left out; one given
+    as `schema_file` raises SchemaProblem (exit 2).
+    """
     reader = _Reader(root)
     if not root.is_dir():
         raise BadInput("no such conf.d folder", str(root))
@@ -161,6 +167,7 @@ def check_tree(root: Path, schema_file: Path | None = None) -> tuple[list[Proble
         containers[ctid] = layer
         _name_agrees(reader, relative, name, layer, names)
 
+    _folding(reader, [layer.file for layer in containers.values()])
     stacks = {}
     used: set[str] = set()
     for ctid, own in containers.items():
@@ -184,11 +191,27 @@ def check_tree(root: Path, schema_file: Path | None = None) -> tuple[list[Proble
         if name not in used:
             reader.say(layer.file, "no container uses this profile")
 
-    schema_path = schema_path_for(globals_ or {}, root.resolve().parent, schema_file)
-    if schema_path is not None:
-        checker = Checker(load(schema_path), str(schema_path))
-        _schema(reader, checker, globals_, base, profiles, containers, stacks)
-    return sorted(set(reader.problems)), schema_path
+    explicit = schema_file is not None
+    checker = find_checker((globals_ or {}).get("$schema"), root.resolve().parent, schema_file, explicit, warn)
+    if checker is not None:
+        before = list(reader.problems)
+        try:
+            _schema(reader, checker, globals_, base, profiles, containers, stacks)
+        except SchemaProblem as problem:
+            if explicit:
+                raise
+            warn(problem)
+            reader.problems, checker = before, None
+    return sorted(set(reader.problems)), checker.path if checker is not None else None
+
+
+def _folding(reader: _Reader, files: list[str]) -> None:
+    """Container files whose ids are one id where case and Unicode normalisation are ignored (macOS, Windows):
+    a checkout there keeps only one of two files with such names, or mixes up their containers."""
+    ids = {file.split("/", 1)[1][: -len(".json")].split("_", 1)[0]: file for file in files}
+    for first, second in folded_pairs(ids):
+        reader.say(ids[second], f"its id and that of {ids[first]} differ only in letter case or Unicode "
+                                f"normalisation: on macOS and Windows they are one file name; rename one")
 
 
 def _profile_name(file: str) -> str:
@@ -209,8 +232,8 @@ def _name_agrees(reader: _Reader, relative: str, name: str, layer: Layer, taken:
     if type(own_name) is not str or "_" not in name:
         return
     words = name[: -len(".json")].split("_", 1)[1]
-    if words != slug(own_name):
-        expected = container_file(id_of_file(name), own_name).split("/")[1]
+    expected = container_file(id_of_file(name), own_name).split("/")[1]
+    if words != expected[: -len(".json")].partition("_")[2]:  # the words split writes, cut to fit a file name
         if expected.lower() in {other.lower() for other in taken}:
             reader.say(relative, f"its name does not follow the container's name {own_name!r}, and "
                                  f"{LXC}/{expected} is taken: give this container its own id or name")

@@ -8,7 +8,7 @@ from pathlib import Path
 from .assemble import CONTAINERS_KEY
 from .errors import BadInput
 from .exactjson import Style, detect_style, dumps, parse_reproducing
-from .tree import encode_id
+from .tree import encode_id, folded_pairs
 
 
 @dataclass
@@ -45,13 +45,19 @@ def load_monolith(raw: bytes, name: str) -> Monolith:
         raise BadInput(f"has no \"{CONTAINERS_KEY}\" object", name)
     if type(containers) is not dict:
         raise BadInput(f"\"{CONTAINERS_KEY}\" must be an object of containers", name)
+    stems = {}
     for ctid, config in containers.items():
         if type(config) is not dict:
             raise BadInput(f"container \"{ctid}\" must be a JSON object", name)
         try:
-            encode_id(ctid)
+            stems[encode_id(ctid)] = ctid
         except BadInput as error:
             raise BadInput(error.message, name) from None
+    clashes = folded_pairs(stems)  # encoded ids are ASCII: only letter case can make two of them meet
+    if clashes:
+        first, second = clashes[0]
+        raise BadInput(f"container ids \"{stems[first]}\" and \"{stems[second]}\" differ only in letter case: their "
+                       f"files would be one file on macOS and Windows; rename one of them", name)
     if not exact:
         style, exact = _exact_style(doc, raw, style)
     return Monolith(name, raw, doc, style, exact)
