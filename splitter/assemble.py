@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from .errors import BadInput
+from typing import Any
+
 from .exactjson import dumps
 from .layers import Layer
 from .layout import Layout
 from .merge import apply, order_tree, reorder
-from .tree import GLOBALS, Tree
-
-CONTAINERS_KEY = "lxc_configs"
+from .tree import Tree
 
 
 class Assembler:
@@ -38,22 +37,13 @@ class Assembler:
         return reorder(merged, exceptions) if exceptions else merged
 
 
-def assemble(tree: Tree) -> dict:
-    """The monolith document a tree stands for."""
-    if CONTAINERS_KEY in tree.globals:
-        raise BadInput(f"must not hold \"{CONTAINERS_KEY}\": containers live under lxc/", GLOBALS)
+def assemble(tree: Tree) -> Any:
+    """The monolith document a tree stands for (an object, or a list for the collection "")."""
     assembler = Assembler(tree.base, tree.profiles, tree.layout)
     containers = {ctid: assembler.container(ctid, own) for ctid, own in tree.containers.items()}
-    doc = {}
-    for key in tree.layout.top_level:
-        if key == CONTAINERS_KEY:
-            doc[key] = containers
-        elif key in tree.globals:
-            doc[key] = tree.globals[key]
-    for key, value in tree.globals.items():
-        doc.setdefault(key, value)
-    doc.setdefault(CONTAINERS_KEY, containers)
-    return doc
+    files = {ctid: own.file for ctid, own in tree.containers.items()}
+    collection = tree.collection
+    return collection.put_back(tree.globals, tree.layout.top_level, containers, files, collection.globals_file)
 
 
 def monolith_bytes(tree: Tree) -> bytes:

@@ -91,6 +91,11 @@ def main(
     """The options every command shares."""
 
 
+Selector = Annotated[Optional[str], typer.Option(
+    "--collection", metavar="FOLDER|POINTER",
+    help="The collection of the tree to use, by folder (vms) or pointer (/vms); needed when the tree holds several.")]
+
+
 def _mining_options(no_profiles: bool, min_members: int, min_keys: int, max_profiles: int, unset_cost: float,
                     names: list[str], forced: list[Path]):
     from .exactjson import parse
@@ -143,12 +148,22 @@ def split(
         "--schema", help="JSON Schema to warn against (default: the file $schema names, if readable).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Refuse (exit 1) when the monolith breaks the schema.")]
     = False,
+    collection: Annotated[str, typer.Option(
+        "--collection", metavar="POINTER", help="Where the entries are: an RFC 6901 JSON pointer into the monolith "
+                                                "(\"\" for a top-level list).")] = "/lxc_configs",
+    id_key: Annotated[Optional[str], typer.Option(
+        "--id-key", metavar="NAME", help="For a list of entries: the key whose value identifies each one "
+                                         "(for example vmid).")] = None,
+    folder: Annotated[Optional[str], typer.Option(
+        "--folder", metavar="NAME", help="Name the collection's folder (default: after the pointer, e.g. /vms: "
+                                         "vms/ and defaults/vms_base.json).")] = None,
 ) -> None:
     """Write the conf.d tree for a monolith, after proving it merges back into the very same file.
 
     \b
     Example: splitter split phoenix_lxc_configs.json -o conf.d --dry-run --format markdown
     """
+    from .collection import for_split
     from .mining import mine
     from .monolith import read_monolith
     from .report import plan_markdown, plan_summary, plan_text
@@ -161,10 +176,11 @@ def split(
         with _Steps(format is not PlanFormat.json) as step:
             options = _mining_options(no_profiles, min_members, min_keys, max_profiles, unset_cost, name or [],
                                       profile or [])
+            chosen = for_split(collection, id_key, folder, str(monolith))
             step(f"reading {monolith}")
-            mono = read_monolith(monolith)
+            mono = read_monolith(monolith, chosen)
             warnings = _schema_warnings(mono.doc, monolith.parent, schema, strict)
-            step(f"finding profiles among {len(mono.containers)} containers")
+            step(f"finding profiles among {chosen.count(len(mono.containers))}")
             plan = mine(mono.containers, options)
             for name, _ in options.forced:
                 if name not in plan.profiles:
@@ -189,10 +205,10 @@ def split(
         return
     exact = "byte for byte" if mono.byte_exact else "as the same document (its formatting is mixed)"
     _say(f"wrote {output}: {len(files)} files, {len(layers.profiles)} profile(s), "
-         f"{len(layers.containers)} container(s); proven to merge back {exact}")
+         f"{chosen.count(len(layers.containers))}; proven to merge back {exact}")
 
 
-def _schema_warnings(doc: dict, base: Path, schema: Path | None, strict: bool) -> int:
+def _schema_warnings(doc: object, base: Path, schema: Path | None, strict: bool) -> int:
     """Schema violations only warn: real schemas go stale. With --strict they refuse the work (exit 1)."""
     from .schema import schema_path_for, violations
 
@@ -215,6 +231,7 @@ def merge(
         "--schema", help="JSON Schema to warn against (default: the file $schema names, if readable).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Refuse (exit 1) when the result breaks the schema.")]
     = False,
+    collection: Selector = None,
 ) -> None:
     """Assemble the monolith from a conf.d tree.
 
@@ -228,8 +245,8 @@ def merge(
     try:
         with _Steps(True) as step:
             step(f"reading {tree}")
-            loaded = read_tree(tree)
-            step(f"merging {len(loaded.containers)} containers")
+            loaded = read_tree(tree, collection)
+            step(f"merging {loaded.collection.count(len(loaded.containers))}")
             doc = assemble(loaded)
             _schema_warnings(doc, tree.resolve().parent, schema, strict)
             data = dumps(doc, loaded.layout.style)
@@ -248,6 +265,7 @@ def verify(
     monolith: Annotated[Path, typer.Argument(help="The monolith to compare with.")],
     byte_exact: Annotated[bool, typer.Option("--byte-exact", help="Fail when the bytes differ too.")] = False,
     format: Annotated[Format, typer.Option("--format", help="text (stderr) or json (stdout).")] = Format.text,
+    collection: Selector = None,
 ) -> None:
     """Check that a conf.d tree merges into the monolith: exit 0 when it does, 1 when not.
 
@@ -262,8 +280,8 @@ def verify(
     try:
         with _Steps(format is not Format.json) as step:
             step(f"reading {tree}")
-            loaded = read_tree(tree)
-            step(f"comparing {len(loaded.containers)} containers with {monolith}")
+            loaded = read_tree(tree, collection)
+            step(f"comparing {loaded.collection.count(len(loaded.containers))} with {monolith}")
             verdict = compare(loaded, read_bytes(monolith), str(monolith))
     except SplitterError as error:
         _fail(error)
@@ -278,11 +296,12 @@ def verify(
 @app.command()
 def show(
     tree: Annotated[Path, typer.Argument(help="The conf.d folder.")],
-    ctid: Annotated[str, typer.Argument(help="The container id.")],
+    ctid: Annotated[str, typer.Argument(help="The container id (or entry id).")],
     explain: Annotated[bool, typer.Option("--explain", help="For every value, the file that set it and what it "
                                                             "overrode; and every deletion.")] = False,
     format: Annotated[Format, typer.Option("--format", help="--explain as text (stderr) or json (stdout).")]
     = Format.text,
+    collection: Selector = None,
 ) -> None:
     """Print the merged config of one container, as it stands in the monolith.
 
@@ -298,9 +317,9 @@ def show(
     from .tree import read_tree
 
     try:
-        loaded = read_tree(tree)
+        loaded = read_tree(tree, collection)
         if ctid not in loaded.containers:
-            raise SplitterError(f"no container {ctid!r} in the tree", str(tree))
+            raise SplitterError(f"no {loaded.collection.noun} {ctid!r} in the tree", str(tree))
         merged = Assembler(loaded.base, loaded.profiles, loaded.layout).container(ctid, loaded.containers[ctid])
         layers = loaded.layers_of(ctid)
     except SplitterError as error:
@@ -313,7 +332,7 @@ def show(
     if format is Format.json:
         _out(explain_json(ctid, files, origins, removals))
     else:
-        _say(explain_text(ctid, files, origins, removals))
+        _say(explain_text(ctid, files, origins, removals, loaded.collection.noun))
 
 
 @app.command()
@@ -323,6 +342,7 @@ def check(
         "--schema", help="JSON Schema of the monolith (default: the file its $schema names, if readable).")]
     = None,
     format: Annotated[Format, typer.Option("--format", help="text (stderr) or json (stdout).")] = Format.text,
+    collection: Selector = None,
 ) -> None:
     """Check every layer of a tree: structure, profiles, deletions and the JSON Schema. Exit 1 on any problem.
 
@@ -333,7 +353,7 @@ def check(
     from .report import check_json, check_text
 
     try:
-        problems, used = check_tree(tree, schema)
+        problems, used = check_tree(tree, schema, collection)
     except SplitterError as error:
         _fail(error)
     if format is Format.json:

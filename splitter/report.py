@@ -92,7 +92,7 @@ def plan_summary(mono: Monolith, layers: Layers, files: dict[str, bytes], warnin
                    "unset": [pointer(path) for path in own.unsets], "lines": lines(own.file)}
                   for ctid, own in layers.containers.items()]
     monolith_lines = mono.raw.count(b"\n") + 1
-    tree_lines = sum(lines(f) for f in files if f.startswith(("defaults/", "lxc/")))
+    tree_lines = sum(lines(f) for f in files if f.startswith(("defaults/", layers.collection.folder + "/")))
     return {
         "format": PLAN_FORMAT,
         "monolith": {"file": mono.file, "lines": monolith_lines, "containers": len(mono.containers),
@@ -166,8 +166,8 @@ def plan_markdown(summary: dict) -> str:
 
 # ---------------------------------------------------------------- show --explain and check
 
-def explain_text(ctid: str, files: list[str], origins, removals) -> str:
-    out = [f"container {ctid}: " + " -> ".join(files)]
+def explain_text(ctid: str, files: list[str], origins, removals, noun: str = "container") -> str:
+    out = [f"{noun} {ctid}: " + " -> ".join(files)]
     for origin in origins:
         out.append(f"{json_path(origin.path)} = {show_value(origin.value, 80)}")
         out.append(f"    set by {origin.set_by}")

@@ -11,9 +11,8 @@ from typing import Any
 from .errors import BadInput
 from .exactjson import Number, map_numbers, parse
 from .jsonpath import json_path
+from .collection import LXC, Collection
 from .layers import Layer
-
-CONTAINERS_KEY = "lxc_configs"
 
 
 @dataclass(frozen=True, order=True)
@@ -89,7 +88,7 @@ def partial(schema: Any) -> Any:
 class Checker:
     """Validates instances against a monolith schema; messages come from jsonschema's best_match."""
 
-    def __init__(self, schema: dict, origin: str):
+    def __init__(self, schema: dict, origin: str, collection: Collection = LXC):
         from jsonschema import Draft7Validator, validators
         from jsonschema.exceptions import SchemaError
 
@@ -100,12 +99,19 @@ class Checker:
             raise BadInput(f"not a valid JSON Schema: {error.message}", origin) from None
         self.origin = origin
         self.full = cls(schema)
-        containers = (schema.get("properties") or {}).get(CONTAINERS_KEY) or {}
+        self.collection = collection
+        self._tokens = collection.tokens
+        containers = schema
+        for token in self._tokens:  # the schema of the collection: properties along its pointer
+            containers = ((containers.get("properties") or {}) if type(containers) is dict else {}).get(token) or {}
+        containers = containers if type(containers) is dict else {}
         self._patterns = [(re.compile(pattern), sub) for pattern, sub in
                           (containers.get("patternProperties") or {}).items()]
-        self._additional = containers.get("additionalProperties")
+        # a map's entries meet additionalProperties, a list's entries its items
+        self._additional = containers.get("items" if collection.id_key is not None else "additionalProperties")
+        top = self._tokens[0] if self._tokens else None
         self._globals = dict(schema, properties={k: v for k, v in (schema.get("properties") or {}).items()
-                                                 if k != CONTAINERS_KEY})
+                                                 if k != top})
 
     def container_schema(self, ctid: str) -> dict | None:
         for pattern, sub in self._patterns:
@@ -145,7 +151,7 @@ class Checker:
         problems = []
         for path, error in self._grouped(schema, merged):
             culprit = setter(layers, _blamed_path(error, path)) or layers[-1]
-            problems.append(Problem(culprit.file, json_path((CONTAINERS_KEY, ctid) + path), error.message))
+            problems.append(Problem(culprit.file, json_path(self._tokens + (ctid,) + path), error.message))
         return problems
 
     def monolith(self, doc: dict, files: dict[str, str]) -> list[Problem]:
@@ -154,12 +160,16 @@ class Checker:
         `files` maps container ids to their files, for a container id the schema does not allow.
         """
         problems = []
+        tokens, ids = self._tokens, list(files)
         for path, error in self._grouped(self.full.schema, doc):
-            if len(path) >= 2 and path[0] == CONTAINERS_KEY:
+            if len(path) > len(tokens) and path[: len(tokens)] == tokens:
                 continue
             blamed = _blamed_path(error, path)
-            file = files.get(blamed[1], "layout.json") if blamed[:1] == (CONTAINERS_KEY,) and len(blamed) > 1 \
-                else "globals.json"
+            file = self.collection.globals_file
+            if len(blamed) > len(tokens) and blamed[: len(tokens)] == tokens:
+                key = blamed[len(tokens)]  # a list's entry by its index, a map's by its id
+                key = ids[key] if type(key) is int and 0 <= key < len(ids) else key
+                file = files.get(key, self.collection.layout_file)
             problems.append(Problem(file, json_path(path), error.message))
         return problems
 
@@ -184,10 +194,11 @@ def _blamed_path(error, path: tuple) -> tuple:
     return path
 
 
-def schema_path_for(globals_: dict, base: Path, override: Path | None) -> Path | None:
+def schema_path_for(globals_: Any, base: Path, override: Path | None) -> Path | None:
+    """--schema, or the file the document's top-level `$schema` names (a top-level list names none)."""
     if override is not None:
         return override
-    return locate(globals_.get("$schema"), base)
+    return locate(globals_.get("$schema"), base) if type(globals_) is dict else None
 
 
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import tree as disk
-from .assemble import CONTAINERS_KEY, Assembler, monolith_bytes
+from .assemble import Assembler, monolith_bytes
+from .collection import LXC, Collection, neighbours
 from .errors import ProofFailed
 from .exactjson import TREE_STYLE, canonical, dumps, parse
 from .layers import Layer, encode
@@ -31,6 +32,7 @@ class Layers:
     containers: dict[str, Layer]
     layout: Layout
     globals: dict
+    collection: Collection = LXC
 
 
 _MISSING = object()
@@ -103,24 +105,27 @@ def build_layers(mono: Monolith, plan: Plan) -> Layers:
         if sequences:
             key_order[path] = common_order(sequences)
     ordering = order_tree(key_order)
-    base = Layer(disk.BASE, reorder(plan.base, ordering))
-    profiles = {name: Layer(disk.profile_file(name), reorder(values, ordering))
+    collection = mono.collection
+    # a list entry's id stays in its own file: it is data, and the file is named after it
+    base_values = {key: value for key, value in plan.base.items() if key != collection.id_key}
+    base = Layer(collection.base_file, reorder(base_values, ordering))
+    profiles = {name: Layer(collection.profile_file(name), reorder(values, ordering))
                 for name, values in plan.profiles.items()}
-    layout = Layout(mono.style, list(mono.doc), list(containers), key_order, {})
+    globals_, parent_order = collection.outside(mono.doc)
+    layout = Layout(mono.style, parent_order, list(containers), key_order, {})
     assembler = Assembler(base, profiles, layout)
     own = {}
     for ctid, config in containers.items():
         names = plan.uses.get(ctid, [])
         values, unsets = difference(assembler.inherited(tuple(names)), config)
-        layer = Layer(disk.container_file(ctid, config.get("name")), values, list(names), unsets)
+        layer = Layer(collection.entry_file(ctid, config.get("name")), values, list(names), unsets)
         own[ctid] = layer
         merged = assembler.container(ctid, layer)
         if canonical(merged) != canonical(config):
             differences: dict = {}
             _order_differences(config, merged, (), differences)
             layout.exceptions[ctid] = differences
-    globals_ = {key: value for key, value in mono.doc.items() if key != CONTAINERS_KEY}
-    return Layers(base, profiles, own, layout, globals_)
+    return Layers(base, profiles, own, layout, globals_, collection)
 
 
 def layer_bytes(layer: Layer, container: bool) -> bytes:
@@ -133,10 +138,16 @@ def layer_lines(layer: Layer, container: bool) -> int:
 
 
 def tree_files(layers: Layers) -> dict[str, bytes]:
+    collection = layers.collection
+    layout = layers.layout.to_json()
+    if collection.layout_fields():  # recorded after "format", so that a reader sees first what it is
+        at = list(layout).index("format") + 1
+        items = list(layout.items())
+        layout = dict(items[:at] + list(collection.layout_fields().items()) + items[at:])
     files = {
-        disk.LAYOUT: dumps(layers.layout.to_json(), TREE_STYLE),
-        disk.GLOBALS: dumps(layers.globals, TREE_STYLE),
-        disk.BASE: layer_bytes(layers.base, container=False),
+        collection.layout_file: dumps(layout, TREE_STYLE),
+        collection.globals_file: dumps(layers.globals, TREE_STYLE),
+        collection.base_file: layer_bytes(layers.base, container=False),
     }
     for layer in layers.profiles.values():
         files[layer.file] = layer_bytes(layer, container=False)
@@ -147,7 +158,7 @@ def tree_files(layers: Layers) -> dict[str, bytes]:
 
 def prove(root: Path, mono: Monolith) -> None:
     """Read the tree back from disk and check that it merges into the monolith; raise ProofFailed if not."""
-    rebuilt = monolith_bytes(disk.read_tree(root))
+    rebuilt = monolith_bytes(disk.read_tree(root, mono.collection.folder))
     if rebuilt == mono.raw:
         return
     if not mono.byte_exact:
@@ -158,12 +169,18 @@ def prove(root: Path, mono: Monolith) -> None:
 
 
 def write_tree(files: dict[str, bytes], mono: Monolith, target: Path, force: bool) -> None:
-    """Stage the files beside target, prove them, and only then move them into place."""
-    disk.check_target(target, force)
-    staging = disk.stage(target, files)
+    """Stage the files beside target, prove them, and only then move them into place.
+
+    The files of the other collections of target are carried into the new tree byte for byte; a target that
+    holds nothing else needs no --force.
+    """
+    kept, alone = neighbours(target, mono.collection)
+    alone = alone and bool(kept)
+    disk.check_target(target, force or alone)
+    staging = disk.stage(target, {**kept, **files})
     try:
         prove(staging, mono)
-        disk.install(staging, target, force)
+        disk.install(staging, target, force or alone)
     except BaseException:
         disk.discard(staging)
         raise

@@ -13,6 +13,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from . import exactjson
+from .collection import LXC as LXC_COLLECTION
+from .collection import Collection, from_layout, select
 from .errors import BadInput, WriteError
 from .layers import Layer, decode
 from .layout import Layout
@@ -63,8 +65,8 @@ def profile_file(name: str) -> str:
     return f"{DEFAULTS}/{PROFILE_PREFIX}{name}.json"
 
 
-def unknown_profile(name: str) -> str:
-    return f"unknown profile \"{name}\" (no {profile_file(name)})"
+def unknown_profile(name: str, collection: Collection = LXC_COLLECTION) -> str:
+    return f"unknown profile \"{name}\" (no {collection.profile_file(name)})"
 
 
 @dataclass
@@ -74,6 +76,7 @@ class Tree:
     base: Layer
     profiles: dict[str, Layer]
     containers: dict[str, Layer]  # in the monolith's order, then those added by hand
+    collection: Collection = LXC_COLLECTION
 
     def layers_of(self, ctid: str) -> list[Layer]:
         """The layers that make up a container, lowest first (read_tree made sure every profile exists)."""
@@ -129,48 +132,59 @@ def _listing(folder: Path) -> list[os.DirEntry]:
     return entries
 
 
-def read_tree(root: Path) -> Tree:
-    """Read and check every layer of a tree; raises BadInput naming the first bad file."""
+def read_tree(root: Path, selector: str | None = None) -> Tree:
+    """Read and check every layer of one collection of a tree; raises BadInput naming the first bad file.
+
+    `selector` chooses the collection (a folder name or a pointer, see collection.select); it may be left out
+    when the tree holds one.
+    """
     if root.is_symlink():
         raise BadInput("is a symbolic link; name the tree's real folder", str(root))
     if not root.is_dir():
         raise BadInput("no such conf.d folder", str(root))
-    for folder in (DEFAULTS, LXC):
-        if (root / folder).is_symlink():
-            raise BadInput("is a symbolic link; a tree holds plain folders only", str(root / folder))
-    layout = Layout.from_json(_json(root, LAYOUT), str(root / LAYOUT))
-    globals_ = _json(root, GLOBALS)
+    folder = select(root, selector)
+    for name in (DEFAULTS, folder):
+        if (root / name).is_symlink():
+            raise BadInput("is a symbolic link; a tree holds plain folders only", str(root / name))
+    layout_file = Collection(folder=folder).layout_file
+    layout_doc = _json(root, layout_file)
+    collection = from_layout(folder, layout_doc, str(root / layout_file))
+    layout = Layout.from_json(layout_doc, str(root / layout_file))
+    globals_ = _json(root, collection.globals_file)
     if type(globals_) is not dict:
-        raise BadInput("must hold a JSON object", str(root / GLOBALS))
-    base = _layer(root, BASE, container=False)
+        raise BadInput("must hold a JSON object", str(root / collection.globals_file))
+    base = _layer(root, collection.base_file, container=False)
+    prefix = collection.profile_prefix
     profiles = {}
     for entry in _listing(root / DEFAULTS):
         name = entry.name
-        if not (name.startswith(PROFILE_PREFIX) and name.endswith(".json")):
+        if not (name.startswith(prefix) and name.endswith(".json")):
             continue
-        profile = name[len(PROFILE_PREFIX): -len(".json")]
+        profile = name[len(prefix): -len(".json")]
         relative = f"{DEFAULTS}/{name}"
         if not PROFILE_NAME.match(profile):
             raise BadInput("a profile name is lower-case letters, digits, '-' and '_'", str(root / relative))
         profiles[profile] = _layer(root, relative, container=False)
     found: dict[str, Layer] = {}
-    for entry in _listing(root / LXC):
+    for entry in _listing(root / folder):
         if entry.name.startswith(".") or not entry.name.endswith(".json"):
             continue  # editor leftovers: `check` reports them
-        relative = f"{LXC}/{entry.name}"
+        relative = f"{folder}/{entry.name}"
         try:
             ctid = id_of_file(entry.name)
         except UnicodeDecodeError:
-            raise BadInput("its name does not start with a container id", str(root / relative)) from None
+            raise BadInput(f"its name does not start with {'a container' if collection.is_lxc else 'an'} id",
+                           str(root / relative)) from None
         if ctid in found:
-            raise BadInput(f"container {ctid} has two files: {found[ctid].file} and {relative}", str(root / relative))
+            raise BadInput(f"{collection.noun} {ctid} has two files: {found[ctid].file} and {relative}",
+                           str(root / relative))
         found[ctid] = _layer(root, relative, container=True)
         for profile in found[ctid].profiles:
             if profile not in profiles:
-                raise BadInput(unknown_profile(profile), str(root / relative))
+                raise BadInput(unknown_profile(profile, collection), str(root / relative))
     known = [ctid for ctid in layout.containers if ctid in found]
     added = sorted(set(found) - set(known), key=_natural)
-    return Tree(layout, globals_, base, profiles, {ctid: found[ctid] for ctid in known + added})
+    return Tree(layout, globals_, base, profiles, {ctid: found[ctid] for ctid in known + added}, collection)
 
 
 def _natural(text: str) -> tuple:
