@@ -313,15 +313,17 @@ def from_layout(folder: str, doc: Any, file: str) -> Collection:
 def select(root: Path, selector: str | None) -> str:
     """The folder of the collection a command works on: the only one, or the one --collection names.
 
-    `selector` is a folder name (vms) or a pointer ("/vms", "" for the top level). With no layout file at all
-    the answer is lxc, so that reading the tree says layout.json is missing, as for any tree.
+    `selector` is a folder name (vms) or a pointer ("/vms", "" for the top level). Without one: lxc where the
+    tree has it (so that commands written before a second collection came keep doing what they did), else the
+    only collection. With no layout file at all the answer is lxc, so that reading the tree says layout.json is
+    missing, as for any tree.
     """
     found = folders(root)
     if selector is None:
-        if len(found) > 1:
+        if len(found) > 1 and DEFAULT_FOLDER not in found:
             raise BadInput(f"holds {len(found)} collections ({', '.join(found)}); choose one with --collection",
                            str(root))
-        return found[0] if found else DEFAULT_FOLDER
+        return DEFAULT_FOLDER if DEFAULT_FOLDER in found or not found else found[0]
     if selector != "" and not selector.startswith("/"):
         if selector not in found:
             raise BadInput(f"has no collection {selector!r} (it holds {', '.join(found) or 'none'})", str(root))
@@ -334,10 +336,11 @@ def select(root: Path, selector: str | None) -> str:
         path = os.path.join(root, Collection(folder=folder).layout_file)
         if from_layout(folder, parse(read_file(path), path), path).pointer == selector:
             matches.append(folder)
-    if len(matches) != 1:
-        raise BadInput(f"{'has no' if not matches else 'holds several'} collection(s) at {selector!r}"
-                       f"{'' if not matches else ' (' + ', '.join(matches) + '): choose one by its folder name'}",
-                       str(root))
+    if not matches:
+        raise BadInput(f"has no collection at {selector!r} (it holds {', '.join(found) or 'none'})", str(root))
+    if len(matches) > 1:
+        raise BadInput(f"holds several collections at {selector!r} ({', '.join(matches)}): choose one by its "
+                       "folder name", str(root))
     return matches[0]
 
 

@@ -130,11 +130,10 @@ def test_collections_side_by_side(tmp_path: Path) -> None:
     assert run("merge", out, "--collection", "lxc").stdout_bytes == FIXTURE.read_bytes()
     assert run("merge", out, "--collection", "/lxc_configs").stdout_bytes == FIXTURE.read_bytes()
 
-    several = run("merge", out)
-    assert several.exit_code == 2
-    assert several.stderr == (f"splitter: {out}: holds 5 collections (lxc, cluster-resources, docker-stacks, qemu, "
-                              "vms); choose one with --collection\n")
-    assert run("show", out, "8003").exit_code == 2
+    # without --collection, commands work on lxc as they always did
+    assert run("merge", out).stdout_bytes == FIXTURE.read_bytes()
+    assert run("verify", out, FIXTURE, "--byte-exact").exit_code == 0
+    assert run("show", out, "8003").stderr == f"splitter: {out}: no container '8003' in the tree\n"
     assert run("show", out, "8003", "--collection", "/vms").exit_code == 0
     assert run("verify", out, COLLECTIONS / "qemu.json", "--collection", "qemu", "--byte-exact").exit_code == 0
     assert run("merge", out, "--collection", "nothing").exit_code == 2
@@ -194,3 +193,16 @@ def test_schema_of_a_list_collection(tmp_path: Path) -> None:
     problems = json.loads(run("check", out, "--format", "json").stdout)["problems"]
     assert ("vms/8002_windows-gaming.json", "$.vms['8002']", "'name' is a required property") in \
         {(p["file"], p["path"], p["message"]) for p in problems}
+
+
+def test_a_tree_without_lxc_and_several_collections_needs_a_choice(tmp_path: Path) -> None:
+    out = tmp_path / "conf.d"
+    assert split(CASES[0], out).exit_code == 0 and split(CASES[3], out).exit_code == 0
+    several = run("merge", out)
+    assert several.exit_code == 2 and several.stdout == ""
+    assert several.stderr == f"splitter: {out}: holds 2 collections (qemu, vms); choose one with --collection\n"
+    assert run("show", out, "112").exit_code == 2
+    assert run("show", out, "112", "--collection", "/data").exit_code == 0
+    unknown = run("merge", out, "--collection", "/nothing")
+    assert unknown.exit_code == 2 and "has no collection at '/nothing' (it holds qemu, vms)" in unknown.stderr
+    assert run("check", out).exit_code == 0
