@@ -6,15 +6,15 @@ import os
 import re
 from pathlib import Path
 
+from .collection import LXC, Collection, folders, from_layout, id_text, select
 from .errors import BadInput
 from .exactjson import parse
 from .explain import conflicts
+from .jsonpath import json_path
 from .layers import Layer, decode, pointer
 from .layout import Layout
 from .merge import merge, missing, value_at
 from .schema import Checker, Problem, load, schema_path_for
-from .collection import LXC, Collection, folders, from_layout, id_text, select
-from .jsonpath import json_path
 from .tree import DEFAULTS, PROFILE_NAME, PROFILE_PREFIX, encode_id, id_of_file, slug, unknown_profile
 
 LEFTOVER = re.compile(r"(~|\.orig|\.rej|\.bak|\.swp|\.swo|\.tmp|\.old|\.new)$|^#.*#$|^\.#")

@@ -80,11 +80,9 @@ class Collection:
         return f"defaults/{self.profile_prefix}{name}.json"
 
     def entry_file(self, ctid: str, name: object) -> str:
-        from .tree import encode_id, slug  # tree imports this module
+        from .tree import container_file  # tree imports this module
 
-        stem = encode_id(ctid)
-        words = slug(name) if isinstance(name, str) else ""
-        return f"{self.folder}/{stem}_{words}.json" if words else f"{self.folder}/{stem}.json"
+        return container_file(ctid, name, self.folder)
 
     def owns(self, relative: str) -> bool:
         """Whether a path relative to the tree root (with '/') is one of this collection's files."""
@@ -360,6 +358,9 @@ def neighbours(root: Path, collection: Collection) -> tuple[dict[str, bytes], bo
             if os.path.islink(path) or not any(other.owns(relative) for other in others):
                 alone = False
                 continue
-            with open(path, "rb") as handle:
-                found[relative] = handle.read()
+            try:
+                with open(path, "rb") as handle:
+                    found[relative] = handle.read()
+            except OSError as error:
+                raise BadInput(error.strerror or str(error), path) from None
     return found, alone

@@ -50,10 +50,11 @@ def encode_id(ctid: str) -> str:
     return encoded
 
 
-def container_file(ctid: str, name: object) -> str:
+def container_file(ctid: str, name: object, folder: str = LXC) -> str:
+    """An entry's file: <folder>/<id>_<words of its name>.json, or <folder>/<id>.json without a name."""
     stem = encode_id(ctid)
     words = slug(name) if isinstance(name, str) else ""
-    return f"{LXC}/{stem}_{words}.json" if words else f"{LXC}/{stem}.json"
+    return f"{folder}/{stem}_{words}.json" if words else f"{folder}/{stem}.json"
 
 
 def id_of_file(filename: str) -> str:
