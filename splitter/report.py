@@ -113,6 +113,11 @@ def plan_summary(mono: Monolith, layers: Layers, files: dict[str, bytes], warnin
     }
 
 
+def _folder(summary: dict) -> str:
+    """The folder of the plan's collection, from its base file defaults/<folder>_base.json (lxc, vms, ...)."""
+    return summary["base"]["file"].removeprefix("defaults/").removesuffix("_base.json")
+
+
 def plan_text(summary: dict) -> str:
     totals = summary["totals"]
     out = [f"plan for {summary['monolith']['file']}: {summary['monolith']['containers']} containers, "
@@ -127,7 +132,7 @@ def plan_text(summary: dict) -> str:
         unset = f"; unset {', '.join(container['unset'])}" if container["unset"] else ""
         out.append(f"container {container['id']} -> {container['file']}: profiles "
                    f"[{', '.join(container['profiles'])}], {len(container['own_keys'])} own keys{unset}")
-    out.append(f"lines: {totals['monolith_lines']} in the monolith, {totals['tree_lines']} under defaults/ and lxc/ "
+    out.append(f"lines: {totals['monolith_lines']} in the monolith, {totals['tree_lines']} under defaults/ and {_folder(summary)}/ "
                f"({totals['ratio']:.0%}); path=value pairs written in two or more container files: "
                f"{totals['repeated_pairs']}; deletion markers: {totals['unset_markers']}; "
                f"schema warnings: {totals['schema_warnings']}")
@@ -142,9 +147,9 @@ def plan_markdown(summary: dict) -> str:
     totals = summary["totals"]
     out = [f"## splitter plan for `{summary['monolith']['file']}`", "",
            f"{summary['monolith']['containers']} containers, {len(summary['profiles'])} profiles: "
-           f"**{totals['tree_lines']}** lines under `defaults/` and `lxc/` for **{totals['monolith_lines']}** "
+           f"**{totals['tree_lines']}** lines under `defaults/` and `{_folder(summary)}/` for **{totals['monolith_lines']}** "
            f"in the monolith ({totals['ratio']:.0%}).", "",
-           "```mermaid", "graph LR", f"  base[{_mermaid_label('lxc_base')}]"]
+           "```mermaid", "graph LR", f"  base[{_mermaid_label(_folder(summary) + '_base')}]"]
     for number, profile in enumerate(summary["profiles"]):
         out.append(f"  p{number}[{_mermaid_label('profile ' + profile['name'])}]")
     profile_ids = {profile["name"]: f"p{number}" for number, profile in enumerate(summary["profiles"])}

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE, FIXTURES, run
+from conftest import CORPUS, FIXTURE, FIXTURES, run
 
 COLLECTIONS = FIXTURES / "collections"
 # (fixture, split options, folder, id key, an entry's id, that entry's position or key in the collection)
@@ -47,6 +47,9 @@ def test_split_merge_verify_check_show(case, tmp_path: Path) -> None:
     assert layout["collection"] == case[1][1] and layout.get("id_key") == id_key
     if folder in ("vms", "docker-stacks"):  # discovery finds the GPU machines and stacks
         assert list((out / "defaults").glob(f"{folder}_profile_*.json"))
+
+    dry = run("split", monolith, "--dry-run", *case[1])
+    assert dry.exit_code == 0 and f" under defaults/ and {folder}/ (" in dry.stderr
 
     merged = run("merge", out)
     assert merged.exit_code == 0 and merged.stdout_bytes == monolith.read_bytes()
@@ -206,3 +209,40 @@ def test_a_tree_without_lxc_and_several_collections_needs_a_choice(tmp_path: Pat
     unknown = run("merge", out, "--collection", "/nothing")
     assert unknown.exit_code == 2 and "has no collection at '/nothing' (it holds qemu, vms)" in unknown.stderr
     assert run("check", out).exit_code == 0
+
+
+@pytest.mark.parametrize("doc, pointer, folder", [
+    ({"100": {"cores": 2, "name": "a"}, "101": {"cores": 2, "name": "b"}}, "", "inventory"),
+    ({"z": 1, "cluster": {"nodes/ct": {"7": {"x": [1]}, "3": {"x": [2]}}, "k": None}, "a": {}}, "/cluster/nodes~1ct",
+     "nodes-ct"),
+], ids=["top-level-map", "escaped-nested-map"])
+def test_maps_anywhere(doc, pointer: str, folder: str, tmp_path: Path) -> None:
+    monolith = tmp_path / "inventory.json"
+    monolith.write_text(json.dumps(doc, indent=3) + "\n")
+    out = tmp_path / "conf.d"
+    done = run("split", monolith, "-o", out, "--collection", pointer)
+    assert done.exit_code == 0, done.stderr
+    assert (out / folder).is_dir() and json.loads((out / f"layout_{folder}.json").read_text())["collection"] == pointer
+    assert run("merge", out).stdout_bytes == monolith.read_bytes()
+    assert run("check", out).exit_code == 0
+
+
+def test_latest_corpus_containers_as_a_list(tmp_path: Path) -> None:
+    """The real containers, written as a list keyed by ctid: the same tree layers, the same bytes back."""
+    latest = CORPUS / "testing-ideas" / "067_2b02afc.json"
+    if not latest.exists():
+        pytest.skip("../shared/corpus is not beside the project")
+    doc = json.loads(latest.read_text())
+    listed = [{"ctid": int(ctid), **config} for ctid, config in doc.pop("lxc_configs").items()]
+    monolith = tmp_path / "phoenix_lxc_list.json"
+    monolith.write_text(json.dumps({**doc, "containers": listed}, indent=4, ensure_ascii=False) + "\n")
+    out = tmp_path / "conf.d"
+    done = run("split", monolith, "-o", out, "--collection", "/containers", "--id-key", "ctid")
+    assert done.exit_code == 0, done.stderr
+    assert run("merge", out).stdout_bytes == monolith.read_bytes()
+    assert run("verify", out, monolith, "--byte-exact").exit_code == 0
+    mapped = tmp_path / "mapped"
+    assert run("split", latest, "-o", mapped).exit_code == 0
+    profiles = sorted(path.name.removeprefix("profile_") for path in (mapped / "defaults").glob("profile_*"))
+    assert sorted(path.name.removeprefix("containers_profile_")
+                  for path in (out / "defaults").glob("containers_profile_*")) == profiles
