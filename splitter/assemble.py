@@ -42,8 +42,7 @@ def assemble(tree: Tree) -> Any:
     assembler = Assembler(tree.base, tree.profiles, tree.layout)
     containers = {ctid: assembler.container(ctid, own) for ctid, own in tree.containers.items()}
     files = {ctid: own.file for ctid, own in tree.containers.items()}
-    collection = tree.collection
-    return collection.put_back(tree.globals, tree.layout.top_level, containers, files, collection.globals_file)
+    return tree.collection.put_back(tree.globals, tree.layout.top_level, containers, files)
 
 
 def monolith_bytes(tree: Tree) -> bytes:

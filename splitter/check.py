@@ -251,9 +251,10 @@ def _schema(reader, checker, globals_, base, profiles, containers, stacks, layou
         order = (layout_doc or {}).get("top_level") if type(layout_doc) is dict else None
         try:
             doc = collection.put_back(globals_, order if type(order) is list else [],
-                                      {ctid: merge(stack) for ctid, stack in stacks.items()}, files,
-                                      collection.globals_file)
-        except BadInput:
-            return  # the tree cannot be merged; the problems above say why
+                                      {ctid: merge(stack) for ctid, stack in stacks.items()}, files)
+        except BadInput as error:  # the tree cannot be merged: an id problem is said above, the rest here
+            if error.file == collection.globals_file:
+                reader.say(error.file, error.message)
+            return
         reader.problems += checker.monolith(doc, files)
 

@@ -174,8 +174,8 @@ class Collection:
         parent = value_at(doc, path)
         return _replaced(doc, path, {k: v for k, v in parent.items() if k != key}), list(parent)
 
-    def put_back(self, outside: dict, parent_order: list[str], entries: dict[str, dict], files: dict[str, str],
-                 globals_file: str) -> Any:
+    def put_back(self, outside: dict, parent_order: list[str], entries: dict[str, dict],
+                 files: dict[str, str]) -> Any:
         """The monolith document: `outside` with the entries in place, at their remembered position.
 
         `files` maps ids to their files, for the message when a list entry's id key disagrees with its file.
@@ -191,16 +191,18 @@ class Collection:
                                    "and the file name must agree", files.get(ctid, self.folder))
             collection = list(entries.values())
         if not self.tokens:
+            if outside:
+                raise BadInput("must hold {}: the whole document is the collection", self.globals_file)
             return collection
         *parents, key = self.tokens
         path = tuple(parents)
         parent = value_at(outside, path)
         if type(parent) is not dict:
             raise BadInput(f"has no object at {to_pointer(path) or 'the top level'} to hold \"{self.pointer}\"",
-                           globals_file)
+                           self.globals_file)
         if key in parent:
             raise BadInput(f"must not hold \"{self.pointer}\": its {self.plural} live under {self.folder}/",
-                           globals_file)
+                           self.globals_file)
         rebuilt = {}
         for name in parent_order:
             if name == key:

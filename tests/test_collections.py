@@ -246,3 +246,13 @@ def test_latest_corpus_containers_as_a_list(tmp_path: Path) -> None:
     profiles = sorted(path.name.removeprefix("profile_") for path in (mapped / "defaults").glob("profile_*"))
     assert sorted(path.name.removeprefix("containers_profile_")
                   for path in (out / "defaults").glob("containers_profile_*")) == profiles
+
+
+def test_globals_must_not_hold_the_collection(tmp_path: Path) -> None:
+    out = tmp_path / "conf.d"
+    assert split(CASES[2], out).exit_code == 0  # the top-level list: nothing is outside it
+    (out / "globals_cluster-resources.json").write_text('{"x": 1}')
+    merged = run("merge", out)
+    assert merged.exit_code == 2
+    assert merged.stderr == ("splitter: globals_cluster-resources.json: must hold {}: the whole document is the "
+                             "collection\n")
