@@ -93,7 +93,7 @@ def main(
 
 Selector = Annotated[Optional[str], typer.Option(
     "--collection", metavar="FOLDER|POINTER",
-    help="The collection of the tree to use, by folder (vms) or pointer (/vms); needed when the tree holds several.")]
+    help="The collection of the tree to use, by folder (vms) or pointer (/vms); default: lxc, or the tree's only one.")]
 
 
 def _mining_options(no_profiles: bool, min_members: int, min_keys: int, max_profiles: int, unset_cost: float,
@@ -342,7 +342,8 @@ def check(
         "--schema", help="JSON Schema of the monolith (default: the file its $schema names, if readable).")]
     = None,
     format: Annotated[Format, typer.Option("--format", help="text (stderr) or json (stdout).")] = Format.text,
-    collection: Selector = None,
+    collection: Annotated[Optional[str], typer.Option(
+        "--collection", metavar="FOLDER|POINTER", help="Check this collection only (default: every one).")] = None,
 ) -> None:
     """Check every layer of a tree: structure, profiles, deletions and the JSON Schema. Exit 1 on any problem.
 
