@@ -10,6 +10,8 @@ from .layout import Layout
 from .merge import apply, order_tree, reorder
 from .tree import Tree
 
+CONTAINERS_KEY = "lxc_configs"  # the key of the default collection (collection.DEFAULT_POINTER)
+
 
 class Assembler:
     """Merges containers, reusing the merge of base and profiles that containers share."""

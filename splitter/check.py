@@ -15,7 +15,8 @@ from .layers import Layer, decode, pointer
 from .layout import Layout
 from .merge import merge, missing, value_at
 from .schema import Checker, Problem, load, schema_path_for
-from .tree import DEFAULTS, PROFILE_NAME, PROFILE_PREFIX, encode_id, id_of_file, slug, unknown_profile
+from .tree import (DEFAULTS, PROFILE_NAME, PROFILE_PREFIX, DiskSource, encode_id, id_of_file, slug,
+                   unknown_profile)
 
 LEFTOVER = re.compile(r"(~|\.orig|\.rej|\.bak|\.swp|\.swo|\.tmp|\.old|\.new)$|^#.*#$|^\.#")
 
@@ -87,7 +88,7 @@ def check_tree(root: Path, schema_file: Path | None = None,
     if not root.is_dir():
         raise BadInput("no such conf.d folder", str(root))
     everyone = [Collection(folder=folder) for folder in folders(root)] or [LXC]
-    chosen = [select(root, selector)] if selector is not None else [each.folder for each in everyone]
+    chosen = [select(DiskSource(root), selector)] if selector is not None else [each.folder for each in everyone]
     top = {DEFAULTS} | {name for each in everyone for name in (each.layout_file, each.globals_file, each.folder)}
     for name in reader.listing("."):
         if name in top or (name.startswith(".") and not LEFTOVER.search(name)):

@@ -282,13 +282,17 @@ def _derived_folder(pointer: str, tokens: tuple, monolith: str) -> str:
 
 
 def folders(root: Path) -> list[str]:
-    """The collections a tree holds, by folder: one per layout file at its top (lxc first)."""
+    """The collections of a tree folder on disk, by folder: one per layout file at its top (lxc first)."""
     try:
-        names = sorted(entry.name for entry in os.scandir(root))
+        return folders_in(sorted(entry.name for entry in os.scandir(root)))
     except OSError:
         return []
+
+
+def folders_in(names: list[str]) -> list[str]:
+    """The collections named by the file names at a tree's top: layout.json is lxc, layout_<folder>.json others."""
     found = [DEFAULT_FOLDER] if "layout.json" in names else []
-    for name in names:
+    for name in sorted(names):
         folder = name[len("layout_"): -len(".json")] if name.startswith("layout_") and name.endswith(".json") else ""
         if FOLDER_NAME.match(folder) and folder != DEFAULT_FOLDER:
             found.append(folder)
@@ -310,37 +314,34 @@ def from_layout(folder: str, doc: Any, file: str) -> Collection:
     return Collection(pointer, folder, id_key)
 
 
-def select(root: Path, selector: str | None) -> str:
-    """The folder of the collection a command works on: the only one, or the one --collection names.
+def select(source, selector: str | None) -> str:
+    """The folder of the collection a command works on, in a tree source (see tree.read_source).
 
     `selector` is a folder name (vms) or a pointer ("/vms", "" for the top level). Without one: lxc where the
     tree has it (so that commands written before a second collection came keep doing what they did), else the
     only collection. With no layout file at all the answer is lxc, so that reading the tree says layout.json is
     missing, as for any tree.
     """
-    found = folders(root)
+    found = folders_in(source.names(""))
+    root = source.where("").rstrip("/")
     if selector is None:
         if len(found) > 1 and DEFAULT_FOLDER not in found:
-            raise BadInput(f"holds {len(found)} collections ({', '.join(found)}); choose one with --collection",
-                           str(root))
+            raise BadInput(f"holds {len(found)} collections ({', '.join(found)}); choose one with --collection", root)
         return DEFAULT_FOLDER if DEFAULT_FOLDER in found or not found else found[0]
     if selector != "" and not selector.startswith("/"):
         if selector not in found:
-            raise BadInput(f"has no collection {selector!r} (it holds {', '.join(found) or 'none'})", str(root))
+            raise BadInput(f"has no collection {selector!r} (it holds {', '.join(found) or 'none'})", root)
         return selector
-    from .exactjson import parse
-    from .tree import read_file
-
     matches = []
     for folder in found:
-        path = os.path.join(root, Collection(folder=folder).layout_file)
-        if from_layout(folder, parse(read_file(path), path), path).pointer == selector:
+        layout_file = Collection(folder=folder).layout_file
+        if from_layout(folder, source.parse(layout_file), source.where(layout_file)).pointer == selector:
             matches.append(folder)
     if not matches:
-        raise BadInput(f"has no collection at {selector!r} (it holds {', '.join(found) or 'none'})", str(root))
+        raise BadInput(f"has no collection at {selector!r} (it holds {', '.join(found) or 'none'})", root)
     if len(matches) > 1:
         raise BadInput(f"holds several collections at {selector!r} ({', '.join(matches)}): choose one by its "
-                       "folder name", str(root))
+                       "folder name", root)
     return matches[0]
 
 

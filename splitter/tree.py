@@ -14,7 +14,7 @@ from urllib.parse import unquote
 
 from . import exactjson
 from .collection import LXC as LXC_COLLECTION
-from .collection import Collection, from_layout, select
+from .collection import Collection, folders, from_layout, select
 from .errors import BadInput, WriteError
 from .layers import Layer, decode
 from .layout import Layout
@@ -105,18 +105,36 @@ def read_file(path: str) -> bytes:
     return b"".join(chunks)
 
 
-def _json(root: Path, relative: str) -> object:
-    path = os.path.join(root, relative)
-    return exactjson.parse(read_file(path), path)
+class DiskSource:
+    """A tree's files on disk, as read_tree reads them: relative path -> bytes, and a folder's file names."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def where(self, relative: str) -> str:
+        """The file as the user reaches it, for messages: DIR/relative."""
+        return os.path.join(self.root, relative)
+
+    def read(self, relative: str) -> bytes:
+        return read_file(os.path.join(self.root, relative))
+
+    def parse(self, relative: str) -> object:
+        """The file's JSON document (exactjson.parse); BadInput names DIR/relative and line:column."""
+        path = os.path.join(self.root, relative)
+        return exactjson.parse(read_file(path), path)
+
+    def names(self, folder: str) -> list[str]:
+        """The sorted names in a folder of the tree ([] when it is missing); a symbolic link is refused."""
+        return [entry.name for entry in _listing(self.root / folder)]
 
 
-def _layer(root: Path, relative: str, container: bool) -> Layer:
-    """A layer file, read and decoded; errors name the file as the user reaches it (DIR/relative)."""
+def _layer(source, relative: str, container: bool) -> Layer:
+    """A layer file, read and decoded; errors name the file as the user reaches it (source.where)."""
     try:
-        return decode(_json(root, relative), relative, container)
+        return decode(source.parse(relative), relative, container)
     except BadInput as error:
         if error.file == relative:
-            error.file = os.path.join(root, relative)
+            error.file = source.where(relative)
         raise
 
 
@@ -134,55 +152,69 @@ def _listing(folder: Path) -> list[os.DirEntry]:
 
 
 def read_tree(root: Path, selector: str | None = None) -> Tree:
-    """Read and check every layer of one collection of a tree; raises BadInput naming the first bad file.
+    """Read and check every layer of one collection of a tree on disk; raises BadInput naming the first bad file.
 
-    `selector` chooses the collection (a folder name or a pointer, see collection.select); it may be left out
-    when the tree holds one.
+    `selector` chooses the collection (a folder name or a pointer, see collection.select).
     """
+    read_tree_checks(root)
+    return read_source(DiskSource(root), selector)
+
+
+def read_tree_checks(root: Path) -> None:
+    """Refuse a tree folder that is missing or reached through a symbolic link, or whose folders are links."""
     if root.is_symlink():
         raise BadInput("is a symbolic link; name the tree's real folder", str(root))
     if not root.is_dir():
         raise BadInput("no such conf.d folder", str(root))
-    folder = select(root, selector)
-    for name in (DEFAULTS, folder):
-        if (root / name).is_symlink():
-            raise BadInput("is a symbolic link; a tree holds plain folders only", str(root / name))
+    for folder in dict.fromkeys((DEFAULTS, LXC, *folders(root))):
+        if (root / folder).is_symlink():
+            raise BadInput("is a symbolic link; a tree holds plain folders only", str(root / folder))
+
+
+def read_source(source, selector: str | None = None) -> Tree:
+    """Read and check every layer of one collection of a tree from a source (DiskSource, or gitsource.GitSource).
+
+    A source has where(relative) -> str for messages, read(relative) -> bytes, parse(relative) -> its JSON
+    document and names(folder) -> sorted list of file names ("" for the tree's top); they raise BadInput naming
+    the file (as where() writes it). `selector` chooses the collection (see collection.select). Raises
+    BadInput naming the first bad file.
+    """
+    folder = select(source, selector)
     layout_file = Collection(folder=folder).layout_file
-    layout_doc = _json(root, layout_file)
-    collection = from_layout(folder, layout_doc, str(root / layout_file))
-    layout = Layout.from_json(layout_doc, str(root / layout_file))
-    globals_ = _json(root, collection.globals_file)
+    layout_doc = source.parse(layout_file)
+    collection = from_layout(folder, layout_doc, source.where(layout_file))
+    layout = Layout.from_json(layout_doc, source.where(layout_file))
+    globals_ = source.parse(collection.globals_file)
     if type(globals_) is not dict:
-        raise BadInput("must hold a JSON object", str(root / collection.globals_file))
-    base = _layer(root, collection.base_file, container=False)
+        raise BadInput("must hold a JSON object", source.where(collection.globals_file))
+    base = _layer(source, collection.base_file, container=False)
     prefix = collection.profile_prefix
     profiles = {}
-    for entry in _listing(root / DEFAULTS):
-        name = entry.name
+    for name in source.names(DEFAULTS):
         if not (name.startswith(prefix) and name.endswith(".json")):
             continue
         profile = name[len(prefix): -len(".json")]
         relative = f"{DEFAULTS}/{name}"
         if not PROFILE_NAME.match(profile):
-            raise BadInput("a profile name is lower-case letters, digits, '-' and '_'", str(root / relative))
-        profiles[profile] = _layer(root, relative, container=False)
+            raise BadInput("a profile name is lower-case letters, digits, '-' and '_'", source.where(relative))
+        profiles[profile] = _layer(source, relative, container=False)
     found: dict[str, Layer] = {}
-    for entry in _listing(root / folder):
-        if entry.name.startswith(".") or not entry.name.endswith(".json"):
+    for name in source.names(folder):
+        if name.startswith(".") or not name.endswith(".json"):
             continue  # editor leftovers: `check` reports them
-        relative = f"{folder}/{entry.name}"
+        relative = f"{folder}/{name}"
         try:
-            ctid = id_of_file(entry.name)
+            ctid = id_of_file(name)
         except UnicodeDecodeError:
             raise BadInput(f"its name does not start with {'a container' if collection.is_lxc else 'an'} id",
-                           str(root / relative)) from None
+                           source.where(relative)) from None
         if ctid in found:
             raise BadInput(f"{collection.noun} {ctid} has two files: {found[ctid].file} and {relative}",
-                           str(root / relative))
-        found[ctid] = _layer(root, relative, container=True)
+                           source.where(relative))
+        found[ctid] = _layer(source, relative, container=True)
         for profile in found[ctid].profiles:
             if profile not in profiles:
-                raise BadInput(unknown_profile(profile, collection), str(root / relative))
+                raise BadInput(unknown_profile(profile, collection), source.where(relative))
     known = [ctid for ctid in layout.containers if ctid in found]
     added = sorted(set(found) - set(known), key=_natural)
     return Tree(layout, globals_, base, profiles, {ctid: found[ctid] for ctid in known + added}, collection)
