@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .errors import BadInput
 from .exactjson import dumps
-from .layers import Layer
+from .layers import Layer, pointer
 from .layout import Layout
-from .merge import apply, order_tree, reorder
+from .merge import apply, missing, order_tree, reorder, value_at
 from .tree import Tree
 
 CONTAINERS_KEY = "lxc_configs"  # the key of the default collection (collection.DEFAULT_POINTER)
@@ -39,12 +40,34 @@ class Assembler:
         return reorder(merged, exceptions) if exceptions else merged
 
 
+def stale_unset(assembler: Assembler, own: Layer, where=str) -> None:
+    """Raise BadInput for the first `$unset` pointer of a container file that deletes nothing.
+
+    Such a pointer is a typo or a leftover: merging would silently keep the key it was meant to delete.
+    `where(relative)` writes the file as the user reaches it (Tree.where), for the message.
+    """
+    if not own.unsets:
+        return
+    inherited = assembler.inherited(tuple(own.profiles))
+    for path in own.unsets:
+        if missing(value_at(inherited, path)):
+            raise BadInput(f"$unset {pointer(path)} deletes nothing: no base or profile of this container sets it",
+                           where(own.file))
+
+
 def assemble(tree: Tree) -> Any:
     """The monolith document a tree stands for (an object, or a list for the collection "")."""
     assembler = Assembler(tree.base, tree.profiles, tree.layout)
+    for own in tree.containers.values():
+        stale_unset(assembler, own, tree.where)
     containers = {ctid: assembler.container(ctid, own) for ctid, own in tree.containers.items()}
-    files = {ctid: own.file for ctid, own in tree.containers.items()}
-    return tree.collection.put_back(tree.globals, tree.layout.top_level, containers, files)
+    files = {ctid: tree.where(own.file) for ctid, own in tree.containers.items()}
+    try:
+        return tree.collection.put_back(tree.globals, tree.layout.top_level, containers, files)
+    except BadInput as error:
+        if error.file == tree.collection.globals_file:
+            error.file = tree.where(error.file)
+        raise
 
 
 def monolith_bytes(tree: Tree) -> bytes:

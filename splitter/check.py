@@ -15,8 +15,17 @@ from .layers import Layer, decode, pointer
 from .layout import Layout
 from .merge import merge, missing, value_at
 from .schema import Checker, Problem, load, schema_path_for
-from .tree import (DEFAULTS, PROFILE_NAME, PROFILE_PREFIX, DiskSource, encode_id, id_of_file, slug,
-                   unknown_profile)
+from .tree import (
+    DEFAULTS,
+    PROFILE_NAME,
+    PROFILE_PREFIX,
+    DiskSource,
+    encode_id,
+    id_of_file,
+    slug,
+    tree_holds,
+    unknown_profile,
+)
 
 LEFTOVER = re.compile(r"(~|\.orig|\.rej|\.bak|\.swp|\.swo|\.tmp|\.old|\.new)$|^#.*#$|^\.#")
 
@@ -88,10 +97,16 @@ def check_tree(root: Path, schema_file: Path | None = None,
     if not root.is_dir():
         raise BadInput("no such conf.d folder", str(root))
     everyone = [Collection(folder=folder) for folder in folders(root)] or [LXC]
+    if not any((root / name).exists() for each in everyone
+               for name in (each.layout_file, each.globals_file, each.base_file)):
+        # like merge and show: a folder that is no tree at all is bad input, not a list of strays
+        raise BadInput(f"not a conf.d tree: it holds none of {LXC.layout_file}, {LXC.globals_file}, "
+                       f"{LXC.base_file}", str(root))
     chosen = [select(DiskSource(root), selector)] if selector is not None else [each.folder for each in everyone]
-    top = {DEFAULTS} | {name for each in everyone for name in (each.layout_file, each.globals_file, each.folder)}
+    held = tuple(each.folder for each in everyone)
     for name in reader.listing("."):
-        if name in top or (name.startswith(".") and not LEFTOVER.search(name)):
+        if tree_holds(name, held) or tree_holds(name + "/", held) or \
+                (name.startswith(".") and not LEFTOVER.search(name)):
             continue  # dot files at the top (.gitattributes, ...) belong to the repository, not the tree
         if not _stray(reader, name, name):
             reader.say(name, "not part of a conf.d tree: move it out")
@@ -142,7 +157,8 @@ def _check_collection(reader: _Reader, folder: str, everyone: list[Collection],
             profiles[profile] = layer
 
     containers: dict[str, Layer] = {}
-    for name in reader.listing(folder):
+    names = reader.listing(folder)
+    for name in names:
         relative = f"{folder}/{name}"
         if name.startswith(".") and not LEFTOVER.search(name):
             reader.say(relative, "a hidden file: not part of a conf.d tree")
@@ -168,7 +184,7 @@ def _check_collection(reader: _Reader, folder: str, everyone: list[Collection],
             reader.say(relative, f"{noun} {ctid} has another file: {containers[ctid].file}")
             continue
         containers[ctid] = layer
-        _name_agrees(reader, relative, name, layer, collection)
+        _name_agrees(reader, relative, name, layer, collection, names)
 
     stacks = {}
     used: set[str] = set()
@@ -210,15 +226,26 @@ def _looks_like_container(name: str) -> bool:
     return bool(re.match(r"^[A-Za-z0-9%.-]+(_.*)?\.json$", name)) and name != "lxc_base.json"
 
 
-def _name_agrees(reader: _Reader, relative: str, name: str, layer: Layer, collection: Collection) -> None:
-    """The words after the id in a file name follow the container's name, when the file sets one."""
+def _name_agrees(reader: _Reader, relative: str, name: str, layer: Layer, collection: Collection,
+                 taken: list[str]) -> None:
+    """The words after the id in a file name follow the container's name, when the file sets one.
+
+    The advice never names a file that is already there (`taken`: the names in the collection's folder),
+    which renaming would overwrite; case is ignored, as case-insensitive file systems do.
+    """
     own_name = layer.values.get("name")
     if type(own_name) is not str or "_" not in name:
         return
     words = name[: -len(".json")].split("_", 1)[1]
     if words != slug(own_name):
         expected = collection.entry_file(id_of_file(name), own_name).split("/")[1]
-        reader.say(relative, f"its name does not follow the {collection.noun}'s name {own_name!r}: rename it {expected}")
+        noun = collection.noun
+        if expected.lower() in {other.lower() for other in taken}:
+            reader.say(relative, f"its name does not follow the {noun}'s name {own_name!r}, and "
+                                 f"{collection.folder}/{expected} is taken: give this {noun} its own id or name")
+        else:
+            reader.say(relative, f"its name does not follow the {noun}'s name {own_name!r}: "
+                                 f"rename it {expected}")
 
 
 def _id_agrees(reader: _Reader, collection: Collection, ctid: str, file: str, merged: dict) -> None:

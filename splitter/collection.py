@@ -137,7 +137,8 @@ class Collection:
             try:
                 encode_id(ctid)
             except BadInput as error:  # its message speaks of containers
-                raise BadInput(f"{where}: {error.message.replace('a container id', 'the id').replace('container id', 'id')}", file) from None
+                said = error.message.replace("a container id", "the id").replace("container id", "id")
+                raise BadInput(f"{where}: {said}", file) from None
             if ctid in found:
                 first = next(i for i, key in enumerate(found) if key == ctid)
                 raise BadInput(f"{where} has \"{self.id_key}\" {ctid}, like entry {first}; ids must be unique", file)

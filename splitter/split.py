@@ -168,19 +168,24 @@ def prove(root: Path, mono: Monolith) -> None:
                       "(this is a bug in splitter: please report it with the input)", mono.file)
 
 
-def write_tree(files: dict[str, bytes], mono: Monolith, target: Path, force: bool) -> None:
+def write_tree(files: dict[str, bytes], mono: Monolith, target: Path, force: bool,
+               inputs: tuple[Path, ...] = ()) -> None:
     """Stage the files beside target, prove them, and only then move them into place.
 
-    The files of the other collections of target are carried into the new tree byte for byte; a target that
-    holds nothing else needs no --force.
+    With `force` an existing target is replaced only when `tree.replaceable` allows it; the monolith and
+    `inputs` (other files the run read) are never inside what is replaced. The files of the other
+    collections of target are carried into the new tree byte for byte; a target that holds nothing else
+    needs no --force.
     """
+    inputs = (Path(mono.file), *inputs)
     kept, alone = neighbours(target, mono.collection)
-    alone = alone and bool(kept)
-    disk.check_target(target, force or alone)
+    force = force or (alone and bool(kept))
+    held = (mono.collection.folder,)
+    disk.check_target(target, force, inputs, held)
     staging = disk.stage(target, {**kept, **files})
     try:
         prove(staging, mono)
-        disk.install(staging, target, force or alone)
+        disk.install(staging, target, force, inputs, held)
     except BaseException:
         disk.discard(staging)
         raise

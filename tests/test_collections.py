@@ -1,4 +1,4 @@
-"""Collections other than lxc_configs: a VM list, a stacks map, a top-level list and an API dump, alone and side by side."""
+"""Collections besides lxc_configs: a VM list, a stacks map, a top-level list and an API dump, alone and together."""
 
 from __future__ import annotations
 
@@ -49,13 +49,13 @@ def test_split_merge_verify_check_show(case, tmp_path: Path) -> None:
         assert list((out / "defaults").glob(f"{folder}_profile_*.json"))
 
     dry = run("split", monolith, "--dry-run", *case[1])
-    assert dry.exit_code == 0 and f" under defaults/ and {folder}/ (" in dry.stderr
+    assert dry.exit_code == 0 and f" under defaults/ and {folder}/ (" in dry.stdout
 
     merged = run("merge", out)
     assert merged.exit_code == 0 and merged.stdout_bytes == monolith.read_bytes()
     assert run("verify", out, monolith, "--byte-exact").exit_code == 0
     checked = run("check", out)
-    assert checked.exit_code == 0 and "0 problem(s)" in checked.stderr
+    assert checked.exit_code == 0 and "0 problem(s)" in checked.stdout
 
     expected = entries(json.loads(monolith.read_text()), folder)
     files = [path for path in (out / folder).iterdir() if path.name.split("_")[0].removesuffix(".json") == ctid]
@@ -69,7 +69,7 @@ def test_split_merge_verify_check_show(case, tmp_path: Path) -> None:
     assert explained["layers"][-1] == f"{folder}/{files[0].name}"
     assert {value["pointer"].split("/")[1] for value in explained["values"]} == set(expected[ctid])
     text = run("show", out, ctid, "--explain")
-    assert text.stderr.startswith(f"entry {ctid}: defaults/{folder}_base.json")
+    assert text.stdout.startswith(f"entry {ctid}: defaults/{folder}_base.json")
 
     # an edit: verify finds it, in that entry and that file
     own = json.loads(files[0].read_text())
@@ -141,7 +141,7 @@ def test_collections_side_by_side(tmp_path: Path) -> None:
     assert run("verify", out, COLLECTIONS / "qemu.json", "--collection", "qemu", "--byte-exact").exit_code == 0
     assert run("merge", out, "--collection", "nothing").exit_code == 2
     checked = run("check", out)  # every collection, and no file of one is a stray of another
-    assert checked.exit_code == 0 and "0 problem(s)" in checked.stderr
+    assert checked.exit_code == 0 and "0 problem(s)" in checked.stdout
 
     # split --force of one collection replaces that one only
     (out / "vms" / "8003_ubuntu-gpu-worker.json").unlink()
@@ -172,11 +172,11 @@ def test_list_entry_id_must_agree_with_its_file(tmp_path: Path) -> None:
     shutil.copy(out / "vms" / "8005_ubuntu-dev.json", out / "vms" / "8007_ubuntu-dev.json")
     merged = run("merge", out)
     assert merged.exit_code == 2 and merged.stdout == ""
-    assert merged.stderr == ('splitter: vms/8007_ubuntu-dev.json: entry 8007 has "vmid": 8005; the id and the file '
-                             'name must agree\n')
+    assert merged.stderr == (f'splitter: {out}/vms/8007_ubuntu-dev.json: entry 8007 has "vmid": 8005; the id and '
+                             'the file name must agree\n')
     checked = run("check", out)
     assert checked.exit_code == 1
-    assert 'vms/8007_ubuntu-dev.json: $.vmid: "vmid" is not 8007, which its file name says' in checked.stderr
+    assert 'vms/8007_ubuntu-dev.json: $.vmid: "vmid" is not 8007, which its file name says' in checked.stdout
 
 
 def test_schema_of_a_list_collection(tmp_path: Path) -> None:
@@ -254,5 +254,25 @@ def test_globals_must_not_hold_the_collection(tmp_path: Path) -> None:
     (out / "globals_cluster-resources.json").write_text('{"x": 1}')
     merged = run("merge", out)
     assert merged.exit_code == 2
-    assert merged.stderr == ("splitter: globals_cluster-resources.json: must hold {}: the whole document is the "
-                             "collection\n")
+    assert merged.stderr == (f"splitter: {out}/globals_cluster-resources.json: must hold {{}}: the whole document "
+                             "is the collection\n")
+
+
+def test_what_a_tree_of_several_collections_holds(tmp_path: Path) -> None:
+    from splitter.tree import tree_holds
+
+    both = ("lxc", "vms")
+    for held in ["layout_vms.json", "globals_vms.json", "defaults/vms_base.json", "defaults/vms_profile_gpu.json",
+                 "vms/", "vms/8001_ubuntu.json", "layout.json", "lxc/950_x.json", "defaults/profile_gpu.json"]:
+        assert tree_holds(held, both), held
+    for foreign in ["vms/.8001.json", "vms/sub/8001.json", "vms/notes.txt", "layout_qemu.json", "qemu/1.json",
+                    "defaults/qemu_base.json"]:
+        assert not tree_holds(foreign, both), foreign
+    assert not tree_holds("vms/8001_ubuntu.json") and not tree_holds("layout_vms.json")
+    # --force replaces only what a tree of these collections holds
+    out = tmp_path / "conf.d"
+    assert run("split", FIXTURE, "-o", out).exit_code == 0 and split(CASES[0], out).exit_code == 0
+    (out / "vms" / "notes.txt").write_text("mine")
+    forced = run("split", COLLECTIONS / CASES[0][0], "-o", out, "--force", *CASES[0][1])
+    assert forced.exit_code == 2 and "holds vms/notes.txt, which a tree does not hold" in forced.stderr
+    assert (out / "vms" / "notes.txt").read_text() == "mine"
