@@ -23,6 +23,9 @@ class Plan:
     base: dict
     profiles: dict[str, dict] = field(default_factory=dict)
     uses: dict[str, list[str]] = field(default_factory=dict)  # container id -> profile names
+    roles: dict[str, str] = field(default_factory=dict)  # profile -> its role in words
+    reasons: dict[str, str] = field(default_factory=dict)  # profile -> why a member uses it
+    left_out: dict[str, list[str]] = field(default_factory=dict)  # profile -> holders of its role left out
 
 
 @dataclass
@@ -32,6 +35,7 @@ class Layers:
     containers: dict[str, Layer]
     layout: Layout
     globals: dict
+    plan: Plan | None = None  # the plan the layers were built from, for the report's explanations
     collection: Collection = LXC
 
 
@@ -125,7 +129,7 @@ def build_layers(mono: Monolith, plan: Plan) -> Layers:
             differences: dict = {}
             _order_differences(config, merged, (), differences)
             layout.exceptions[ctid] = differences
-    return Layers(base, profiles, own, layout, globals_, collection)
+    return Layers(base, profiles, own, layout, globals_, plan, collection)
 
 
 def layer_bytes(layer: Layer, container: bool) -> bytes:
