@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Callable
 
 from .collection import LXC, Collection, folders, from_layout, id_text, select
 from .errors import BadInput
@@ -14,15 +15,15 @@ from .jsonpath import json_path
 from .layers import Layer, decode, pointer
 from .layout import Layout
 from .merge import merge, missing, value_at
-from .schema import Checker, Problem, load, schema_path_for
+from .schema import Problem, SchemaProblem, find_checker
 from .tree import (
     DEFAULTS,
     PROFILE_NAME,
     PROFILE_PREFIX,
     DiskSource,
     encode_id,
+    folded_pairs,
     id_of_file,
-    slug,
     tree_holds,
     unknown_profile,
 )
@@ -88,10 +89,13 @@ def _stray(reader: _Reader, relative: str, name: str) -> bool:
 
 
 def check_tree(root: Path, schema_file: Path | None = None,
-               selector: str | None = None) -> tuple[list[Problem], Path | None]:
+               selector: str | None = None,
+               warn: Callable[[SchemaProblem], None] = lambda problem: None) -> tuple[list[Problem], Path | None]:
     """All problems of a tree, and the schema that was used (None when there was none to use).
 
     Every collection of the tree is checked, or the one `selector` names (see collection.select).
+    A schema found through `$schema` that cannot be used is reported through `warn` and left out; one given
+    as `schema_file` raises SchemaProblem (exit 2).
     """
     reader = _Reader(root)
     if not root.is_dir():
@@ -112,12 +116,12 @@ def check_tree(root: Path, schema_file: Path | None = None,
             reader.say(name, "not part of a conf.d tree: move it out")
     used = None
     for folder in chosen:
-        used = _check_collection(reader, folder, everyone, schema_file) or used
+        used = _check_collection(reader, folder, everyone, schema_file, warn) or used
     return sorted(set(reader.problems)), used
 
 
-def _check_collection(reader: _Reader, folder: str, everyone: list[Collection],
-                      schema_file: Path | None) -> Path | None:
+def _check_collection(reader: _Reader, folder: str, everyone: list[Collection], schema_file: Path | None,
+                      warn: Callable[[SchemaProblem], None]) -> Path | None:
     """Add the problems of one collection of the tree to the reader's; the schema used, if any."""
     root = reader.root
     layout_file = Collection(folder=folder).layout_file
@@ -186,6 +190,7 @@ def _check_collection(reader: _Reader, folder: str, everyone: list[Collection],
         containers[ctid] = layer
         _name_agrees(reader, relative, name, layer, collection, names)
 
+    _folding(reader, [layer.file for layer in containers.values()])
     stacks = {}
     used: set[str] = set()
     for ctid, own in containers.items():
@@ -211,11 +216,28 @@ def _check_collection(reader: _Reader, folder: str, everyone: list[Collection],
         if name not in used:
             reader.say(layer.file, f"no {noun} uses this profile")
 
-    schema_path = schema_path_for(globals_ or {}, root.resolve().parent, schema_file)
-    if schema_path is not None:
-        checker = Checker(load(schema_path), str(schema_path), collection)
-        _schema(reader, checker, globals_, base, profiles, containers, stacks, layout_doc)
-    return schema_path
+    explicit = schema_file is not None
+    checker = find_checker((globals_ or {}).get("$schema"), root.resolve().parent, schema_file, explicit, warn,
+                           collection)
+    if checker is not None:
+        before = list(reader.problems)
+        try:
+            _schema(reader, checker, globals_, base, profiles, containers, stacks, layout_doc)
+        except SchemaProblem as problem:
+            if explicit:
+                raise
+            warn(problem)
+            reader.problems, checker = before, None
+    return checker.path if checker is not None else None
+
+
+def _folding(reader: _Reader, files: list[str]) -> None:
+    """Container files whose ids are one id where case and Unicode normalisation are ignored (macOS, Windows):
+    a checkout there keeps only one of two files with such names, or mixes up their containers."""
+    ids = {file.split("/", 1)[1][: -len(".json")].split("_", 1)[0]: file for file in files}
+    for first, second in folded_pairs(ids):
+        reader.say(ids[second], f"its id and that of {ids[first]} differ only in letter case or Unicode "
+                                f"normalisation: on macOS and Windows they are one file name; rename one")
 
 
 def _profile_name(file: str) -> str:
@@ -237,9 +259,9 @@ def _name_agrees(reader: _Reader, relative: str, name: str, layer: Layer, collec
     if type(own_name) is not str or "_" not in name:
         return
     words = name[: -len(".json")].split("_", 1)[1]
-    if words != slug(own_name):
-        expected = collection.entry_file(id_of_file(name), own_name).split("/")[1]
-        noun = collection.noun
+    expected = collection.entry_file(id_of_file(name), own_name).split("/")[1]
+    noun = collection.noun
+    if words != expected[: -len(".json")].partition("_")[2]:  # the words split writes, cut to fit a file name
         if expected.lower() in {other.lower() for other in taken}:
             reader.say(relative, f"its name does not follow the {noun}'s name {own_name!r}, and "
                                  f"{collection.folder}/{expected} is taken: give this {noun} its own id or name")

@@ -102,13 +102,15 @@ def _mining_options(no_profiles: bool, min_members: int, min_keys: int | None, m
     from .exactjson import parse
     from .layers import decode
     from .mining import Options
-    from .tree import PROFILE_NAME, PROFILE_PREFIX
+    from .tree import NAME_MAX, PROFILE_NAME, PROFILE_PREFIX
 
     rename = []
+    longest = NAME_MAX - len(f"{PROFILE_PREFIX}.json")  # profile_<name>.json must fit in one file name
     for pair in names:
         old, sep, new = pair.partition("=")
-        if not sep or not PROFILE_NAME.match(new):
-            raise SplitterError(f"--name takes OLD=NEW with a new name of lower-case letters, digits, '-', '_': {pair!r}")
+        if not sep or not PROFILE_NAME.match(new) or len(new) > longest:
+            raise SplitterError(f"--name takes OLD=NEW with a new name of lower-case letters, digits, '-', '_' "
+                                f"(at most {longest} of them): {pair!r}")
         rename.append((old, new))
     profiles = []
     for path in forced:
@@ -183,7 +185,7 @@ def split(
             chosen = for_split(collection, id_key, folder, str(monolith))
             step(f"reading {monolith}")
             mono = read_monolith(monolith, chosen)
-            warnings = _schema_warnings(mono.doc, monolith.parent, schema, strict)
+            warnings, schema_used = _schema_warnings(mono.doc, monolith.parent, schema, strict)
             step(f"finding profiles among {chosen.count(len(mono.containers))}")
             plan = mine(mono.containers, options)
             for (name, _), path in zip(options.forced, profile or []):
@@ -199,8 +201,8 @@ def split(
     except SplitterError as error:
         _fail(error)
     if dry_run or format is not None:
-        _print_plan(plan_summary(mono, layers, files, warnings, _schema_report(mono.doc, monolith.parent, schema,
-                                                                                 warnings)),
+        _print_plan(plan_summary(mono, layers, files, warnings, _schema_report(mono.doc, monolith.parent,
+                                                                                 schema_used, warnings)),
                     format or PlanFormat.text)
     if dry_run:
         return
@@ -221,27 +223,52 @@ def _print_plan(summary: dict, format: PlanFormat) -> None:
         _out(plan_text(summary).encode())
 
 
-def _schema_report(doc: object, base: Path, schema: Path | None, warnings: int) -> dict:
-    """Which schema the plan was checked against, or why there was none."""
-    from .schema import schema_path_for
+def _schema_report(doc: object, base: Path, used: Path | str | None, warnings: int) -> dict:
+    """Which schema the plan was checked against, or why there was none (`used` as _schema_warnings gives it)."""
     from .schemanote import schema_summary
 
-    doc = doc if type(doc) is dict else {}  # a top-level list (collection "") names no $schema
-    return schema_summary(doc, base, schema_path_for(doc, base, schema), warnings)
+    if isinstance(used, str):
+        return {"file": None, "reason": used}
+    return schema_summary(doc if type(doc) is dict else {}, base, used, warnings)  # a top-level list: no $schema
 
 
-def _schema_warnings(doc: object, base: Path, schema: Path | None, strict: bool) -> int:
-    """Schema violations only warn: real schemas go stale. With --strict they refuse the work (exit 1)."""
-    from .schema import schema_path_for, violations
+def _schema_warnings(doc: object, base: Path, schema: Path | None, strict: bool) -> tuple[int, Path | str | None]:
+    """Schema violations only warn: real schemas go stale. With --strict they refuse the work (exit 1).
 
-    found = schema_path_for(doc, base, schema)
-    count = violations(doc, found)
+    A schema that cannot be used is one warning, or exit 2 when given with --schema or under --strict.
+    Returns how many places break the schema, and the schema used (its file), or why none was (a phrase),
+    or None when `$schema` names no file.
+    """
+    from .schema import SchemaProblem, find_checker
+
+    fatal = strict or schema is not None
+    unusable: list[SchemaProblem] = []
+    named = doc.get("$schema") if type(doc) is dict else None  # a top-level list (collection "") names none
+    checker = find_checker(named, base, schema, fatal, unusable.append)
+    if checker is not None:
+        try:
+            count = checker.count(doc)
+        except SchemaProblem as problem:
+            if fatal:
+                raise
+            unusable.append(problem)
+    if unusable:
+        _warn_schema(unusable[0])
+        return 0, str(unusable[0])
+    if checker is None:
+        return 0, None
     if count:
-        _say(f"splitter: {'error' if strict else 'warning'}: {count} place(s) break the schema {found}"
+        _say(f"splitter: {'error' if strict else 'warning'}: {count} place(s) break the schema {checker.path}"
              f"{'' if strict else '; going on'} (splitter check shows where)")
         if strict:
             raise typer.Exit(1)
-    return count
+    return count, checker.path
+
+
+def _warn_schema(problem) -> None:
+    from .schema import not_used
+
+    _say(f"splitter: warning: {not_used(problem)}")
 
 
 @app.command()
@@ -391,14 +418,18 @@ def check(
     from .check import check_tree
     from .report import check_json, check_text
 
+    unusable: list = []
     try:
-        problems, used = check_tree(tree, schema, collection)
+        problems, used = check_tree(tree, schema, collection, warn=unusable.append)
     except SplitterError as error:
         _fail(error)
+    for problem in unusable:
+        _warn_schema(problem)
     if format is Format.json:
         _out(check_json(problems, used))
     else:
-        _out(check_text(problems, used or _no_schema(tree)).encode())
+        why = f"none used ({unusable[0]})" if unusable else None
+        _out(check_text(problems, used or why or _no_schema(tree)).encode())
     if problems:
         raise typer.Exit(1)
 

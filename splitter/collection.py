@@ -119,6 +119,7 @@ class Collection:
                     encode_id(ctid)
                 except BadInput as error:
                     raise BadInput(error.message, file) from None
+            _no_folded_ids(value, self.noun, file)
             return value
         if type(value) is not list:
             raise BadInput(f"{self._where()} must be a list of entries for --id-key (it is "
@@ -143,6 +144,7 @@ class Collection:
                 first = next(i for i, key in enumerate(found) if key == ctid)
                 raise BadInput(f"{where} has \"{self.id_key}\" {ctid}, like entry {first}; ids must be unique", file)
             found[ctid] = config
+        _no_folded_ids(found, self.noun, file)
         return found
 
     def _where(self) -> str:
@@ -226,6 +228,18 @@ def _replaced(doc: dict, path: tuple, value: Any) -> Any:
     copy = dict(doc)
     copy[path[0]] = _replaced(doc[path[0]], path[1:], value)
     return copy
+
+
+def _no_folded_ids(ids, noun: str, file: str) -> None:
+    """Refuse two ids whose files would be one file where letter case is ignored (macOS, Windows)."""
+    from .tree import encode_id, folded_pairs
+
+    stems = {encode_id(ctid): ctid for ctid in ids}
+    clashes = folded_pairs(stems)  # encoded ids are ASCII: only letter case can make two of them meet
+    if clashes:
+        first, second = clashes[0]
+        raise BadInput(f"{noun} ids \"{stems[first]}\" and \"{stems[second]}\" differ only in letter case: their "
+                       f"files would be one file on macOS and Windows; rename one of them", file)
 
 
 def _short(value: Any) -> str:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import errno
+import glob
 import os
 import re
 import shutil
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 from urllib.parse import unquote
 
 import orjson
@@ -29,11 +32,12 @@ PROFILE_PREFIX = "profile_"
 LXC = "lxc"
 PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _SAFE_ID = "-."  # besides ASCII letters and digits, kept as they are in file names
+NAME_MAX = 255  # bytes in one file name: the limit of ext4, XFS, btrfs, APFS and NTFS (in UTF-16 units there)
 
 
 def slug(text: str, limit: int = 60) -> str:
-    """Lower-case ASCII words joined by '-', for file and profile names."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit].strip("-")
+    """Lower-case ASCII words joined by '-', for file and profile names; at most `limit` characters."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:max(limit, 0)].strip("-")
 
 
 def encode_id(ctid: str) -> str:
@@ -47,15 +51,42 @@ def encode_id(ctid: str) -> str:
     )
     if encoded.startswith("."):
         encoded = "%2E" + encoded[1:]  # no hidden files, no '..'
-    if len(encoded) > 200:
-        raise BadInput(f"container id {ctid[:40]!r}... is too long to name a file")
+    if len(encoded) + len(".json") > NAME_MAX:
+        raise BadInput(f"container id {ctid[:40]!r}... is too long to name a file: written in a file name it takes "
+                       f"{len(encoded)} bytes, at most {NAME_MAX - len('.json')} fit")
     return encoded
 
 
+def fold(name: str) -> str:
+    """A file name as file systems that ignore case and Unicode normalisation compare it (APFS and HFS+ on
+    macOS, NTFS and FAT on Windows): canonical decomposition, Unicode case folding, then composition.
+
+    Source: Unicode Standard, section 3.13 (caseless matching with normalisation); each file system's own
+    tables differ in corners, so a match here means "may collide there".
+    """
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", name).casefold())
+
+
+def folded_pairs(names: Iterable[str]) -> list[tuple[str, str]]:
+    """(earlier, later) for each name that folds (see `fold`) to the same as an earlier one, in input order."""
+    first: dict[str, str] = {}
+    pairs = []
+    for name in names:
+        other = first.setdefault(fold(name), name)
+        if other != name:
+            pairs.append((other, name))
+    return pairs
+
+
 def container_file(ctid: str, name: object, folder: str = LXC) -> str:
-    """An entry's file: <folder>/<id>_<words of its name>.json, or <folder>/<id>.json without a name."""
+    """`<folder>/<id>_<words>.json` (lxc/ by default); the words, only for people, are cut so that the name
+    fits in NAME_MAX bytes.
+
+    Raises BadInput when even the id alone does not fit (see encode_id).
+    """
     stem = encode_id(ctid)
-    words = slug(name) if isinstance(name, str) else ""
+    room = NAME_MAX - len(stem) - len("_.json")  # the encoded id and the words are ASCII: bytes = characters
+    words = slug(name, min(60, room)) if isinstance(name, str) and room > 0 else ""
     return f"{folder}/{stem}_{words}.json" if words else f"{folder}/{stem}.json"
 
 
@@ -238,8 +269,9 @@ def read_source(source, selector: str | None = None) -> Tree:
         for profile in found[ctid].profiles:
             if profile not in profiles:
                 raise BadInput(unknown_profile(profile, collection), source.where(relative))
+    listed = set(layout.containers)
     known = [ctid for ctid in layout.containers if ctid in found]
-    added = sorted(set(found) - set(known), key=_natural)
+    added = sorted((ctid for ctid in found if ctid not in listed), key=natural_key)
     return Tree(layout, globals_, base, profiles, {ctid: found[ctid] for ctid in known + added}, source.where,
                 collection)
 
@@ -289,8 +321,11 @@ def _id_or_none(filename: str) -> str | None:
         return None
 
 
-def _natural(text: str) -> tuple:
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part)
+def natural_key(text: str) -> tuple:
+    """A total order on ids: natural order (digit runs by value: 9 < 10), then the exact string, so that ids
+    it ties (`1`, `01`, `001`) never fall back on the order a set or folder listing happened to give."""
+    parts = tuple((0, int(part), "") if part.isdecimal() else (1, 0, part) for part in re.split(r"(\d+)", text) if part)
+    return parts, text
 
 
 # ---------------------------------------------------------------- writing
@@ -394,9 +429,16 @@ def check_target(target: Path, force: bool, inputs: tuple[Path, ...] = (),
         raise WriteError(f"cannot create its parent folder: {error.strerror or error}", str(target)) from None
 
 
+def _hidden_prefix(target: Path) -> str:
+    """`.<target>.splitter`, the target's name cut so that a hidden sibling's name (with `-<pid>-<8 hex>` and
+    install's `-old`) stays within NAME_MAX bytes."""
+    name = os.fsencode(target.name)[: NAME_MAX - 48]
+    return f".{os.fsdecode(name)}.splitter"
+
+
 def _sweep(target: Path) -> None:
     # a split killed earlier leaves its staging folder behind; remove those whose process is gone
-    for stale in target.parent.glob(f".{target.name}.splitter-*"):
+    for stale in target.parent.glob(f"{glob.escape(_hidden_prefix(target))}-*"):
         try:
             pid = int(stale.name.rsplit("-", 2)[-2])
             os.kill(pid, 0)
@@ -411,7 +453,7 @@ def _sweep(target: Path) -> None:
 def stage(target: Path, files: dict[str, bytes]) -> Path:
     """Write the files into a new hidden sibling of target, and return it."""
     _sweep(target)
-    staging = target.parent / f".{target.name}.splitter-{os.getpid()}-{os.urandom(4).hex()}"
+    staging = target.parent / f"{_hidden_prefix(target)}-{os.getpid()}-{os.urandom(4).hex()}"
     try:
         staging.mkdir()
         folders = {staging}
@@ -499,7 +541,7 @@ def check_output_file(target: Path, tree: Path) -> None:
 
 def write_atomic(target: Path, data: bytes) -> None:
     """Write one file through a hidden sibling renamed into place."""
-    temporary = target.parent / f".{target.name}.splitter-{os.getpid()}-{os.urandom(4).hex()}"
+    temporary = target.parent / f"{_hidden_prefix(target)}-{os.getpid()}-{os.urandom(4).hex()}"
     try:
         with open(temporary, "xb") as handle:
             handle.write(data)

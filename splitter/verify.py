@@ -148,5 +148,5 @@ def _diff(old: Any, new: Any, path: list, into: list, file_for, layout_file: str
         _key_orders(old, new, path, orders)
         found = [Difference(where, "order", list(_value(old, where[len(path):])),
                             list(_value(new, where[len(path):])), layout_file) for where in orders]
-    into.extend(sorted(found, key=lambda d: [str(part) for part in d.path]))
+    into.extend(sorted(found, key=lambda d: ([str(part) for part in d.path], d.kind)))
 
