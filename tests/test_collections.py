@@ -92,7 +92,8 @@ def test_split_merge_verify_check_show(case, tmp_path: Path) -> None:
     ([{"vmid": "x" * 300}], 'entry 0 of "/vms": id'),
     (["a vm"], 'entry 0 of "/vms" must be a JSON object'),
     ({"a": {"vmid": 1}}, '"/vms" must be a list of entries for --id-key'),
-], ids=["missing", "duplicate", "null", "float", "object", "empty", "too-long", "not-object", "a-map"])
+    ([{"vmid": "web"}, {"vmid": "WEB"}], 'entry ids "web" and "WEB" differ only in letter case'),
+], ids=["missing", "duplicate", "null", "float", "object", "empty", "too-long", "not-object", "a-map", "case"])
 def test_bad_list_entries_are_refused_and_nothing_written(bad, message: str, tmp_path: Path) -> None:
     monolith = tmp_path / "vms.json"
     monolith.write_text(json.dumps({"vm_defaults": {}, "vms": bad}, indent=2))
