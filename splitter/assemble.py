@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .errors import BadInput
 from .exactjson import dumps
 from .layers import Layer, pointer
 from .layout import Layout
 from .merge import apply, missing, order_tree, reorder, value_at
-from .tree import GLOBALS, Tree
+from .tree import Tree
 
-CONTAINERS_KEY = "lxc_configs"
+CONTAINERS_KEY = "lxc_configs"  # the key of the default collection (collection.DEFAULT_POINTER)
 
 
 class Assembler:
@@ -53,10 +55,8 @@ def stale_unset(assembler: Assembler, own: Layer, where=str) -> None:
                            where(own.file))
 
 
-def assemble(tree: Tree) -> dict:
-    """The monolith document a tree stands for."""
-    if CONTAINERS_KEY in tree.globals:
-        raise BadInput(f"must not hold \"{CONTAINERS_KEY}\": containers live under lxc/", GLOBALS)
+def assemble(tree: Tree) -> Any:
+    """The monolith document a tree stands for (an object, or a list for the collection "")."""
     assembler = Assembler(tree.base, tree.profiles, tree.layout)
     for own in tree.containers.values():
         stale_unset(assembler, own, tree.where)
@@ -64,16 +64,13 @@ def assemble(tree: Tree) -> dict:
     globals_ = reorder(tree.globals, order_tree(tree.layout.globals_order))
     if tree.layout.globals_exceptions:
         globals_ = reorder(globals_, order_tree(tree.layout.globals_exceptions), indexed=True)
-    doc = {}
-    for key in tree.layout.top_level:
-        if key == CONTAINERS_KEY:
-            doc[key] = containers
-        elif key in globals_:
-            doc[key] = globals_[key]
-    for key, value in globals_.items():
-        doc.setdefault(key, value)
-    doc.setdefault(CONTAINERS_KEY, containers)
-    return doc
+    files = {ctid: tree.where(own.file) for ctid, own in tree.containers.items()}
+    try:
+        return tree.collection.put_back(globals_, tree.layout.top_level, containers, files)
+    except BadInput as error:
+        if error.file == tree.collection.globals_file:
+            error.file = tree.where(error.file)
+        raise
 
 
 def monolith_bytes(tree: Tree) -> bytes:

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from .collection import LXC, Collection
 from .jsonpath import json_path
 from .layers import Layer
 from .schemafile import SchemaProblem, load, locate, offline_registry, plain, why
-
-CONTAINERS_KEY = "lxc_configs"
 
 
 @dataclass(frozen=True, order=True)
@@ -59,7 +58,7 @@ class Checker:
     Raises SchemaProblem for a schema that is not valid or whose `$ref`s do not resolve.
     """
 
-    def __init__(self, schema: dict, origin: str):
+    def __init__(self, schema: dict, origin: str, collection: Collection = LXC):
         from jsonschema import Draft7Validator, validators
         from jsonschema.exceptions import SchemaError
 
@@ -73,12 +72,19 @@ class Checker:
         self.origin = origin
         self.path = Path(origin)
         self.full = cls(schema, registry=offline_registry(schema, self.path, origin))
-        containers = (schema.get("properties") or {}).get(CONTAINERS_KEY) or {}
+        self.collection = collection
+        self._tokens = collection.tokens
+        containers = schema
+        for token in self._tokens:  # the schema of the collection: properties along its pointer
+            containers = ((containers.get("properties") or {}) if type(containers) is dict else {}).get(token) or {}
+        containers = containers if type(containers) is dict else {}
         self._patterns = [(re.compile(pattern), sub) for pattern, sub in
                           (containers.get("patternProperties") or {}).items()]
-        self._additional = containers.get("additionalProperties")
+        # a map's entries meet additionalProperties, a list's entries its items
+        self._additional = containers.get("items" if collection.id_key is not None else "additionalProperties")
+        top = self._tokens[0] if self._tokens else None
         self._globals = dict(schema, properties={k: v for k, v in (schema.get("properties") or {}).items()
-                                                 if k != CONTAINERS_KEY})
+                                                 if k != top})
 
     def container_schema(self, ctid: str) -> dict | None:
         for pattern, sub in self._patterns:
@@ -125,7 +131,7 @@ class Checker:
         problems = []
         for path, error in self._grouped(schema, merged):
             culprit = setter(layers, _blamed_path(error, path)) or layers[-1]
-            problems.append(Problem(culprit.file, json_path((CONTAINERS_KEY, ctid) + path), error.message))
+            problems.append(Problem(culprit.file, json_path(self._tokens + (ctid,) + path), error.message))
         return problems
 
     def monolith(self, doc: dict, files: dict[str, str]) -> list[Problem]:
@@ -134,12 +140,16 @@ class Checker:
         `files` maps container ids to their files, for a container id the schema does not allow.
         """
         problems = []
+        tokens, ids = self._tokens, list(files)
         for path, error in self._grouped(self.full.schema, doc):
-            if len(path) >= 2 and path[0] == CONTAINERS_KEY:
+            if len(path) > len(tokens) and path[: len(tokens)] == tokens:
                 continue
             blamed = _blamed_path(error, path)
-            file = files.get(blamed[1], "layout.json") if blamed[:1] == (CONTAINERS_KEY,) and len(blamed) > 1 \
-                else "globals.json"
+            file = self.collection.globals_file
+            if len(blamed) > len(tokens) and blamed[: len(tokens)] == tokens:
+                key = blamed[len(tokens)]  # a list's entry by its index, a map's by its id
+                key = ids[key] if type(key) is int and 0 <= key < len(ids) else key
+                file = files.get(key, self.collection.layout_file)
             problems.append(Problem(file, json_path(path), error.message))
         return problems
 
@@ -165,7 +175,7 @@ def _blamed_path(error, path: tuple) -> tuple:
 
 
 def find_checker(named: Any, base: Path, override: Path | None, fatal: bool,
-                 warn: Callable[[SchemaProblem], None]) -> Checker | None:
+                 warn: Callable[[SchemaProblem], None], collection: Collection = LXC) -> Checker | None:
     """The checker for the schema a command uses, or None when there is none to use.
 
     `named` is the `$schema` value (looked up by `locate` from `base`); `override` the file of `--schema`.
@@ -176,7 +186,7 @@ def find_checker(named: Any, base: Path, override: Path | None, fatal: bool,
     if path is None:
         return None
     try:
-        return Checker(load(path), str(path))
+        return Checker(load(path), str(path), collection)
     except SchemaProblem as problem:
         if override is not None or fatal:
             raise

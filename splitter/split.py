@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import tree as disk
-from .assemble import CONTAINERS_KEY, Assembler, monolith_bytes
+from .assemble import Assembler, monolith_bytes
+from .collection import LXC, Collection, neighbours
 from .errors import ProofFailed
 from .exactjson import TREE_STYLE, canonical, dumps, parse
 from .layers import Layer, encode
@@ -35,6 +36,7 @@ class Layers:
     layout: Layout
     globals: dict
     plan: Plan | None = None  # the plan the layers were built from, for the report's explanations
+    collection: Collection = LXC
 
 
 _MISSING = object()
@@ -78,24 +80,29 @@ def build_layers(mono: Monolith, plan: Plan) -> Layers:
     # reformatting or sorting any tree file leaves the merge unchanged
     key_order = record_orders(containers.values())
     ordering = order_tree(key_order)
-    base = Layer(disk.BASE, reorder(plan.base, ordering))
-    profiles = {name: Layer(disk.profile_file(name), reorder(values, ordering))
+    collection = mono.collection
+    # a list entry's id stays in its own file: it is data, and the file is named after it
+    base_values = {key: value for key, value in plan.base.items() if key != collection.id_key}
+    base = Layer(collection.base_file, reorder(base_values, ordering))
+    profiles = {name: Layer(collection.profile_file(name), reorder(values, ordering))
                 for name, values in plan.profiles.items()}
-    globals_ = {key: value for key, value in mono.doc.items() if key != CONTAINERS_KEY}
-    globals_order = record_orders([globals_], root=False)
+    globals_, parent_order = collection.outside(mono.doc)
+    # the objects outside the collection keep their order in the layout too (the top level's, where the
+    # collection's parent is the top level, is parent_order)
+    globals_order = record_orders([globals_], root=len(collection.tokens) > 1)
     globals_exceptions = order_exceptions(globals_, reorder(globals_, order_tree(globals_order)))
-    layout = Layout(mono.style, list(mono.doc), list(containers), key_order, {}, globals_order, globals_exceptions)
+    layout = Layout(mono.style, parent_order, list(containers), key_order, {}, globals_order, globals_exceptions)
     assembler = Assembler(base, profiles, layout)
     own = {}
     for ctid, config in containers.items():
         names = plan.uses.get(ctid, [])
         values, unsets = difference(assembler.inherited(tuple(names)), config)
-        layer = Layer(disk.container_file(ctid, config.get("name")), values, list(names), unsets)
+        layer = Layer(collection.entry_file(ctid, config.get("name")), values, list(names), unsets)
         own[ctid] = layer
         merged = assembler.container(ctid, layer)
         if canonical(merged) != canonical(config):
             layout.exceptions[ctid] = order_exceptions(config, merged)
-    return Layers(base, profiles, own, layout, globals_, plan)
+    return Layers(base, profiles, own, layout, globals_, plan, collection)
 
 
 def layer_bytes(layer: Layer, container: bool) -> bytes:
@@ -108,10 +115,16 @@ def layer_lines(layer: Layer, container: bool) -> int:
 
 
 def tree_files(layers: Layers) -> dict[str, bytes]:
+    collection = layers.collection
+    layout = layers.layout.to_json()
+    if collection.layout_fields():  # recorded after "format", so that a reader sees first what it is
+        at = list(layout).index("format") + 1
+        items = list(layout.items())
+        layout = dict(items[:at] + list(collection.layout_fields().items()) + items[at:])
     files = {
-        disk.LAYOUT: dumps(layers.layout.to_json(), TREE_STYLE),
-        disk.GLOBALS: dumps(layers.globals, TREE_STYLE),
-        disk.BASE: layer_bytes(layers.base, container=False),
+        collection.layout_file: dumps(layout, TREE_STYLE),
+        collection.globals_file: dumps(layers.globals, TREE_STYLE),
+        collection.base_file: layer_bytes(layers.base, container=False),
     }
     for layer in layers.profiles.values():
         files[layer.file] = layer_bytes(layer, container=False)
@@ -122,7 +135,7 @@ def tree_files(layers: Layers) -> dict[str, bytes]:
 
 def prove(root: Path, mono: Monolith) -> None:
     """Read the tree back from disk and check that it merges into the monolith; raise ProofFailed if not."""
-    rebuilt = monolith_bytes(disk.read_tree(root))
+    rebuilt = monolith_bytes(disk.read_tree(root, mono.collection.folder))
     if rebuilt == mono.raw:
         return
     if not mono.byte_exact:
@@ -137,14 +150,19 @@ def write_tree(files: dict[str, bytes], mono: Monolith, target: Path, force: boo
     """Stage the files beside target, prove them, and only then move them into place.
 
     With `force` an existing target is replaced only when `tree.replaceable` allows it; the monolith and
-    `inputs` (other files the run read) are never inside what is replaced.
+    `inputs` (other files the run read) are never inside what is replaced. The files of the other
+    collections of target are carried into the new tree byte for byte; a target that holds nothing else
+    needs no --force.
     """
     inputs = (Path(mono.file), *inputs)
-    disk.check_target(target, force, inputs)
-    staging = disk.stage(target, files)
+    kept, alone = neighbours(target, mono.collection)
+    force = force or (alone and bool(kept))
+    held = (mono.collection.folder,)
+    disk.check_target(target, force, inputs, held)
+    staging = disk.stage(target, {**kept, **files})
     try:
         prove(staging, mono)
-        disk.install(staging, target, force, inputs)
+        disk.install(staging, target, force, inputs, held)
     except BaseException:
         disk.discard(staging)
         raise
