@@ -342,3 +342,60 @@ def check(
         _say(check_text(problems, used))
     if problems:
         raise typer.Exit(1)
+
+
+@app.command()
+def update(
+    tree: Annotated[Path, typer.Argument(help="The conf.d folder to bring up to date.")],
+    monolith: Annotated[Path, typer.Argument(help="The monolith it must merge into.")],
+    base: Annotated[Optional[Path], typer.Option(
+        "--base", metavar="OLD_MONOLITH", help="The monolith the tree was last in step with: keep the tree's own "
+                                               "edits since then (a three-way merge).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing; print what would change.")] = False,
+    format: Annotated[PlanFormat, typer.Option("--format", help="The report as text, json or markdown (stdout).")]
+    = PlanFormat.text,
+) -> None:
+    """Bring a conf.d tree up to date with the monolith, keeping its base, profiles and files where they fit.
+
+    Exit 1 when --base finds a value changed on both sides (nothing is written).
+
+    \b
+    Example: splitter update conf.d phoenix_lxc_configs.json --base old.json --dry-run
+    """
+    from .assemble import assemble
+    from .monolith import read_monolith
+    from .report import update_json, update_markdown, update_text
+    from .tree import read_tree
+    from .update import merged_target, plan_update, three_way, write_update
+
+    try:
+        with _Steps(format is not PlanFormat.json) as step:
+            step(f"reading {tree}")
+            loaded = read_tree(tree)
+            step(f"reading {monolith}")
+            mono = read_monolith(monolith)
+            conflicts, kept = [], []
+            target = mono
+            if base is not None:
+                old = read_monolith(base)
+                doc, conflicts, kept = three_way(old.doc, assemble(loaded), mono.doc)
+                target = merged_target(mono, doc)
+            result = None
+            if not conflicts:
+                step("planning the update")
+                result = plan_update(tree, loaded, target)
+                result.kept_edits = kept
+                if not dry_run and result.files:
+                    step(f"writing and proving {len(result.written)} files")
+                    write_update(tree, result)
+    except SplitterError as error:
+        _fail(error)
+    report = {PlanFormat.json: update_json, PlanFormat.markdown: update_markdown}.get(format, update_text)
+    _out(report(str(tree), str(monolith), result, conflicts, kept, dry_run))
+    if conflicts:
+        _say(f"splitter: {len(conflicts)} value(s) changed both in {tree} and in {monolith} since {base}; "
+             "nothing was written")
+        raise typer.Exit(1)
+    if not dry_run:
+        _say(f"updated {tree}: {len(result.files)} file(s) changed, {len(result.kept)} kept; proven to merge "
+             f"into {monolith}" + (" with the tree's own edits" if result.target is not mono else ""))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import tree as disk
@@ -132,9 +132,18 @@ def layer_lines(layer: Layer, container: bool) -> int:
     return layer_bytes(layer, container).count(b"\n")
 
 
+# one entry a line, so that git merges two branches that add containers at different places
+LAYOUT_STYLE = replace(TREE_STYLE, inline_lists=0)
+
+
+def layout_bytes(layout: Layout) -> bytes:
+    """layout.json as split and update write it."""
+    return dumps(layout.to_json(), LAYOUT_STYLE)
+
+
 def tree_files(layers: Layers) -> dict[str, bytes]:
     files = {
-        disk.LAYOUT: dumps(layers.layout.to_json(), TREE_STYLE),
+        disk.LAYOUT: layout_bytes(layers.layout),
         disk.GLOBALS: dumps(layers.globals, TREE_STYLE),
         disk.BASE: layer_bytes(layers.base, container=False),
     }
@@ -147,7 +156,12 @@ def tree_files(layers: Layers) -> dict[str, bytes]:
 
 def prove(root: Path, mono: Monolith) -> None:
     """Read the tree back from disk and check that it merges into the monolith; raise ProofFailed if not."""
-    rebuilt = monolith_bytes(disk.read_tree(root))
+    prove_tree(disk.read_tree(root), mono)
+
+
+def prove_tree(tree: disk.Tree, mono: Monolith) -> None:
+    """Check that a tree merges into the monolith; raise ProofFailed if not."""
+    rebuilt = monolith_bytes(tree)
     if rebuilt == mono.raw:
         return
     if not mono.byte_exact:

@@ -228,8 +228,12 @@ def _sweep(target: Path) -> None:
             pass
 
 
-def stage(target: Path, files: dict[str, bytes]) -> Path:
-    """Write the files into a new hidden sibling of target, and return it."""
+def stage(target: Path, files: dict[str, bytes], keep: dict[str, Path] | None = None) -> Path:
+    """Write the files into a new hidden sibling of target, and return it.
+
+    `keep` maps more relative paths to existing files that are hard-linked in (copied where the file
+    system cannot link): the files an update leaves as they are, without writing them again.
+    """
     _sweep(target)
     staging = target.parent / f".{target.name}.splitter-{os.getpid()}-{secrets.token_hex(4)}"
     try:
@@ -243,6 +247,18 @@ def stage(target: Path, files: dict[str, bytes]) -> Path:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
+        for relative, source in (keep or {}).items():
+            path = staging / relative
+            if path.parent not in folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(path.parent)
+            if source.is_symlink():
+                os.symlink(os.readlink(source), path)
+                continue
+            try:
+                os.link(source, path, follow_symlinks=False)
+            except OSError:
+                shutil.copy2(source, path)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
         raise WriteError(f"cannot write: {error.strerror or error}", str(target)) from None
