@@ -38,12 +38,15 @@ class Assembler:
         return reorder(merged, exceptions) if exceptions else merged
 
 
-def assemble(tree: Tree) -> dict:
-    """The monolith document a tree stands for."""
+def assemble(tree: Tree, known: dict | None = None) -> dict:
+    """The monolith document a tree stands for; `known` gives containers whose merge is known already
+    (ctid -> merged config: update's containers whose layers and order records it kept)."""
     if CONTAINERS_KEY in tree.globals:
         raise BadInput(f"must not hold \"{CONTAINERS_KEY}\": containers live under lxc/", GLOBALS)
     assembler = Assembler(tree.base, tree.profiles, tree.layout)
-    containers = {ctid: assembler.container(ctid, own) for ctid, own in tree.containers.items()}
+    known = known or {}
+    containers = {ctid: known[ctid] if ctid in known else assembler.container(ctid, own)
+                  for ctid, own in tree.containers.items()}
     doc = {}
     for key in tree.layout.top_level:
         if key == CONTAINERS_KEY:
@@ -56,5 +59,5 @@ def assemble(tree: Tree) -> dict:
     return doc
 
 
-def monolith_bytes(tree: Tree) -> bytes:
-    return dumps(assemble(tree), tree.layout.style)
+def monolith_bytes(tree: Tree, known: dict | None = None) -> bytes:
+    return dumps(assemble(tree, known), tree.layout.style)

@@ -1,4 +1,4 @@
-"""Benchmark: split, merge and verify against the floor of this machine, measured in the same run.
+"""Benchmark: split, merge, verify and update against the floor of this machine, measured in the same run.
 
     python -m splitter.bench                 # 1,000 and 10,000 containers
     python -m splitter.bench 1000 10000 100000
@@ -7,7 +7,9 @@ The floor is what any tool must do: parse the monolith, write one file per
 container, read them all back (orjson, no checks). The commands run as a user
 runs them, each in its own process, and report seconds, their ratio to the
 floor and their peak memory; steps up to 10,000 containers run three times
-and the best time of each counts.
+and the best time of each counts. `update` brings the split tree up to date
+with the same fleet where 10 containers changed; its figure is a ratio to `merge`
+on the same tree (the issue's bound: at most 2x).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 
 import orjson
 
-from .fleet import monolith_bytes
+from .fleet import edited_monolith_bytes, monolith_bytes
 
 
 def _floor(monolith: Path, folder: Path) -> dict[str, float]:
@@ -61,6 +63,8 @@ def bench(count: int, root: Path, repeat: int) -> dict:
     """The best of `repeat` runs of each step: file creation times on a shared disk vary from run to run."""
     monolith = root / f"fleet-{count}.json"
     monolith.write_bytes(monolith_bytes(count))
+    edited = root / f"fleet-{count}-edited.json"
+    edited.write_bytes(edited_monolith_bytes(count, edits=10))
     result: dict = {"count": count, "megabytes": monolith.stat().st_size / 2**20}
     for attempt in range(repeat):
         os.sync()  # start each run with no writes of the last one still pending
@@ -71,6 +75,7 @@ def bench(count: int, root: Path, repeat: int) -> dict:
         runs = {"split": _run("split", str(monolith), "-o", str(tree)),
                 "merge": _run("merge", str(tree), "-o", str(merged)),
                 "verify": _run("verify", str(tree), str(monolith), "--byte-exact")}
+        runs["update"] = _run("update", str(tree), str(edited))  # last: it changes the tree
         assert merged.read_bytes() == monolith.read_bytes(), "merge did not give the monolith back"
         if attempt == 0:
             result["tree_lines"] = sum(path.read_bytes().count(b"\n") for folder in ("defaults", "lxc")
@@ -117,6 +122,9 @@ def report(result: dict) -> str:
         seconds, code, peak = result[command]
         lines.append(f"        {command:<6} {seconds:7.3f}s = {seconds / floor[against]:5.2f} x floor {against:<5}"
                      f"  peak {peak} MiB  exit {code}")
+    seconds, code, peak = result["update"]
+    lines.append(f"        update {seconds:7.3f}s = {seconds / result['merge'][0]:5.2f} x merge       "
+                 f"  peak {peak} MiB  exit {code}  (10 containers changed)")
     return "\n".join(lines)
 
 

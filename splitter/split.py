@@ -159,9 +159,9 @@ def prove(root: Path, mono: Monolith) -> None:
     prove_tree(disk.read_tree(root), mono)
 
 
-def prove_tree(tree: disk.Tree, mono: Monolith) -> None:
-    """Check that a tree merges into the monolith; raise ProofFailed if not."""
-    rebuilt = monolith_bytes(tree)
+def prove_tree(tree: disk.Tree, mono: Monolith, known: dict | None = None) -> None:
+    """Check that a tree merges into the monolith (`known`: as assemble); raise ProofFailed if not."""
+    rebuilt = monolith_bytes(tree, known)
     if rebuilt == mono.raw:
         return
     if not mono.byte_exact:

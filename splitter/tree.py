@@ -228,12 +228,8 @@ def _sweep(target: Path) -> None:
             pass
 
 
-def stage(target: Path, files: dict[str, bytes], keep: dict[str, Path] | None = None) -> Path:
-    """Write the files into a new hidden sibling of target, and return it.
-
-    `keep` maps more relative paths to existing files that are hard-linked in (copied where the file
-    system cannot link): the files an update leaves as they are, without writing them again.
-    """
+def stage(target: Path, files: dict[str, bytes]) -> Path:
+    """Write the files into a new hidden sibling of target, and return it."""
     _sweep(target)
     staging = target.parent / f".{target.name}.splitter-{os.getpid()}-{secrets.token_hex(4)}"
     try:
@@ -247,18 +243,6 @@ def stage(target: Path, files: dict[str, bytes], keep: dict[str, Path] | None = 
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-        for relative, source in (keep or {}).items():
-            path = staging / relative
-            if path.parent not in folders:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(path.parent)
-            if source.is_symlink():
-                os.symlink(os.readlink(source), path)
-                continue
-            try:
-                os.link(source, path, follow_symlinks=False)
-            except OSError:
-                shutil.copy2(source, path)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
         raise WriteError(f"cannot write: {error.strerror or error}", str(target)) from None
@@ -315,3 +299,42 @@ def write_atomic(target: Path, data: bytes) -> None:
         temporary.unlink(missing_ok=True)
         raise WriteError(f"cannot write: {error.strerror or error}", str(target)) from None
 
+
+
+def replace_files(staging: Path, target: Path, written: list[str], removed: list[str]) -> None:
+    """Move proven files from staging into target and remove others, all or none.
+
+    The files already in target that this replaces or removes are first hard-linked
+    aside in staging; when a step fails part-way, every file done so far is put back
+    and WriteError is raised. Files of target not named are never touched.
+    """
+    aside = staging / ".replaced"
+    done: list[tuple[str, bool]] = []  # (relative path, whether target had it)
+    try:
+        for relative in [*written, *removed]:
+            if os.path.lexists(target / relative):
+                (aside / relative).parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(target / relative, aside / relative, follow_symlinks=False)
+                except OSError:
+                    shutil.copy2(target / relative, aside / relative, follow_symlinks=False)
+        for relative in written:
+            had = os.path.lexists(target / relative)
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / relative, target / relative)
+            done.append((relative, had))
+        for relative in removed:
+            if os.path.lexists(target / relative):
+                os.unlink(target / relative)
+                done.append((relative, True))
+    except OSError as error:
+        for relative, had in reversed(done):
+            try:
+                if had:
+                    os.replace(aside / relative, target / relative)
+                else:
+                    os.unlink(target / relative)
+            except OSError:
+                pass  # best effort: the original stays in the staging folder's .replaced
+        raise WriteError(f"cannot update: {error.strerror or error}; the tree was put back as it was",
+                         str(target)) from None

@@ -9,7 +9,7 @@ from typing import Any
 
 from . import tree as disk
 from .assemble import CONTAINERS_KEY, Assembler
-from .errors import BadInput, ProofFailed
+from .errors import BadInput
 from .exactjson import TREE_STYLE, canonical, dumps, parse
 from .itemsets import items, nest
 from .layers import Layer, encode
@@ -62,6 +62,7 @@ class Update:
     values: list[ValueChange] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     kept_edits: list[ValueChange] = field(default_factory=list)  # with --base: the tree's own edits, kept
+    known: dict = field(default_factory=dict)  # ctid -> merged config, for containers whose inputs all stayed
 
 
 def _same(first: Any, second: Any) -> bool:
@@ -198,11 +199,20 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
     layout = _layout(tree, target, base, profiles, own, set(touched), configs)
     globals_ = {key: value for key, value in target.doc.items() if key != CONTAINERS_KEY}
     new_tree = disk.Tree(layout, globals_, base, profiles, own)
-    _check_in_memory(new_tree, target, tree, touched)
-
-    update = Update(target, {}, [], new_tree)
+    update = Update(target, {}, [], new_tree, known=_known(tree, new_tree, old))
     _files(root, tree, new_tree, update, why, changed, added, removed, old, configs)
     return update
+
+
+def _known(old: disk.Tree, new: disk.Tree, merged: dict) -> dict:
+    """The containers whose merge is known without merging again: their own layer, the layers below it and
+    their order records are the very ones of the old tree, so Assembler.container gives what it gave."""
+    if new.base is not old.base or new.layout.key_order != old.layout.key_order:
+        return {}
+    same_profiles = {name for name, layer in new.profiles.items() if old.profiles.get(name) is layer}
+    return {ctid: merged[ctid] for ctid, own in new.containers.items()
+            if old.containers.get(ctid) is own and all(name in same_profiles for name in own.profiles)
+            and new.layout.exceptions.get(ctid) == old.layout.exceptions.get(ctid)}
 
 
 def _refit(values: dict, members: list[str], changed: set[str], old: dict, new: dict) -> tuple[dict | None, str]:
@@ -339,12 +349,14 @@ def _layout(tree: disk.Tree, target: Monolith, base: Layer, profiles: dict[str, 
         known = key_order.get(path)
         ids = touched if known is not None else configs
         if known is None:
-            full = True
+            full = True  # a new place where layers meet: its order holds for every container there
         sequences = [keys for ctid in ids if (keys := _keys_at(configs[ctid], path)) is not None]
         if known is not None:
             sequences.insert(0, tuple(known))
         if sequences:
             key_order[path] = common_order(sequences)
+    # kept exceptions rest on the old key order: where it moved, recompute every container's, as split does
+    full = full or key_order != tree.layout.key_order
     layout = Layout(target.style, list(target.doc), list(configs), key_order, {})
     return _exceptions(layout, tree.layout, base, profiles, own, configs, None if full else touched)
 
@@ -367,16 +379,6 @@ def _exceptions(layout: Layout, old: Layout, base: Layer, profiles: dict, own: d
             exceptions[ctid] = found
     layout.exceptions = exceptions
     return layout
-
-
-def _check_in_memory(new_tree: disk.Tree, target: Monolith, old_tree: disk.Tree, touched: set) -> None:
-    """Kept exceptions rest on the old key order: where the new one moved a kept container's keys,
-    recompute every container's exceptions (as split does) before anything is written."""
-    try:
-        prove_tree(new_tree, target)
-    except ProofFailed:
-        _exceptions(new_tree.layout, old_tree.layout, new_tree.base, new_tree.profiles, new_tree.containers,
-                    target.containers, None)
 
 
 # ---------------------------------------------------------------- files
@@ -471,38 +473,23 @@ def _layout_why(old: Layout, new: Layout) -> str:
 # ---------------------------------------------------------------- writing
 
 def write_update(root: Path, update: Update) -> None:
-    """Build the new tree beside root (kept files hard-linked, others written), read back what was written,
-    prove the tree merges into the target, and only then swap it in; on any failure root stays as it was."""
-    dropped = {change.file for change in update.files if change.action == "remove"}
-    keep = {}
-    for folder, _, names in os.walk(root):
-        for name in names:
-            relative = os.path.relpath(os.path.join(folder, name), root)
-            if relative not in update.written and relative not in dropped:
-                keep[relative] = Path(folder) / name  # tree files kept, and anything else the folder holds
-    staging = disk.stage(root, update.written, keep)
+    """Write the changed files beside root, read them back, prove that with the kept files they merge
+    into the target, and only then move them into place (tree.replace_files: all or none). Files the
+    update keeps are never written again, and files it does not own are never touched."""
+    removed = [change.file for change in update.files if change.action == "remove"]
+    staging = disk.stage(root, update.written)
     try:
-        read = dict(update.tree.__dict__)
-        for relative in update.written:
-            if relative == disk.LAYOUT:
-                read["layout"] = Layout.from_json(parse(disk.read_file(str(staging / relative)), relative), relative)
-            elif relative == disk.GLOBALS:
-                read["globals"] = parse(disk.read_file(str(staging / relative)), relative)
+        layout, globals_ = update.tree.layout, update.tree.globals
+        if disk.LAYOUT in update.written:
+            layout = Layout.from_json(parse(disk.read_file(str(staging / disk.LAYOUT)), disk.LAYOUT), disk.LAYOUT)
+        if disk.GLOBALS in update.written:
+            globals_ = parse(disk.read_file(str(staging / disk.GLOBALS)), disk.GLOBALS)
         written = {relative: disk._layer(staging, relative, container=relative.startswith(disk.LXC + "/"))
                    for relative in update.written if relative.startswith((disk.DEFAULTS + "/", disk.LXC + "/"))}
         profiles = {name: written.get(layer.file, layer) for name, layer in update.tree.profiles.items()}
         containers = {ctid: written.get(layer.file, layer) for ctid, layer in update.tree.containers.items()}
-        proven = disk.Tree(read["layout"], read["globals"], written.get(disk.BASE, update.tree.base), profiles,
-                           containers)
-        for relative in keep:  # linked, or where links fail copied: the very files of the tree
-            if os.stat(staging / relative, follow_symlinks=False).st_ino != os.stat(
-                    root / relative, follow_symlinks=False).st_ino and not os.path.islink(root / relative) \
-                    and disk.read_file(str(staging / relative)) != disk.read_file(str(root / relative)):
-                raise ProofFailed("a kept file changed while the update ran; nothing was written",
-                                  str(root / relative))
-        prove_tree(proven, update.target)
-        disk.install(staging, root, force=True)
-    except BaseException:
+        proven = disk.Tree(layout, globals_, written.get(disk.BASE, update.tree.base), profiles, containers)
+        prove_tree(proven, update.target, update.known)
+        disk.replace_files(staging, root, list(update.written), removed)
+    finally:
         disk.discard(staging)
-        raise
-
