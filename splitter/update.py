@@ -100,10 +100,7 @@ def _merge3(base: Any, ours: Any, theirs: Any, path: tuple, conflicts: list, kep
     if _same(ours, base):
         return theirs
     if _same(theirs, base):
-        if not (type(ours) is dict and type(base) is dict):
-            kept.append(ValueChange(*_split_path(path), base, ours))
-        else:
-            _merge3(base, ours, base, path, conflicts, kept)  # lists the leaves the tree edited
+        _edits(base, ours, path, kept)
         return ours
     if type(ours) is dict and type(theirs) is dict:
         below = base if type(base) is dict else {}
@@ -116,6 +113,17 @@ def _merge3(base: Any, ours: Any, theirs: Any, path: tuple, conflicts: list, kep
         return result
     conflicts.append(Conflict(*_split_path(path), base, ours, theirs))
     return ours
+
+
+def _edits(base: Any, ours: Any, path: tuple, kept: list) -> None:
+    """The leaves where ours differs from base, for the report of the tree's own edits."""
+    if type(base) is dict and type(ours) is dict:
+        for key in dict.fromkeys([*base, *ours]):
+            before, after = base.get(key, MISSING), ours.get(key, MISSING)
+            if not _same(before, after):
+                _edits(before, after, path + (key,), kept)
+    else:
+        kept.append(ValueChange(*_split_path(path), base, ours))
 
 
 def merged_target(mono: Monolith, doc: dict) -> Monolith:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURE, ROOT, run
 
-COMMANDS = ["split", "merge", "verify", "show", "check"]
+COMMANDS = ["split", "merge", "verify", "show", "check", "update"]
 
 
 def shell_lines(markdown: str) -> list[str]:

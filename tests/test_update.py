@@ -203,14 +203,17 @@ def test_a_failed_proof_leaves_the_tree_as_it_was(tree: Path, tmp_path: Path, mo
 
 def test_base_keeps_edits_to_different_leaves_on_both_sides(tree: Path, tmp_path: Path) -> None:
     edit(tree / "lxc/101_nginx-gateway.json", lambda doc: doc.__setitem__("cores", 6))
+    edit(tree / "lxc/102_traefik-internal.json", lambda doc: doc.__setitem__("cores", 5))  # in the tree only
     doc = fixture_doc()
     doc["lxc_configs"]["101"]["memory_mb"] = 3072
     doc["lxc_configs"]["952"]["cores"] = 12
     result = run("update", tree, write_doc(tmp_path / "new.json", doc), "--base", FIXTURE)
     assert result.exit_code == 0, result.stderr
     assert "the tree's own edits since the base, kept" in result.stdout
+    assert "102  $.lxc_configs['102'].cores: 2 -> 5" in result.stdout
     merged = json.loads(run("merge", tree).stdout)["lxc_configs"]
     assert (merged["101"]["cores"], merged["101"]["memory_mb"], merged["952"]["cores"]) == (6, 3072, 12)
+    assert merged["102"]["cores"] == 5
 
 
 def test_base_lists_a_leaf_changed_differently_on_both_sides_as_a_conflict(tree: Path, tmp_path: Path) -> None:
