@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from strategies import monoliths
 from conftest import CORPUS, FIXTURE, run
 from test_edits import edit, tree  # noqa: F401 (tree: the split fixture, a pytest fixture)
 
@@ -16,7 +20,7 @@ from splitter.assemble import Assembler, monolith_bytes
 from splitter.check import check_tree
 from splitter.exactjson import canonical, dumps
 from splitter.mining import mine
-from splitter.monolith import read_monolith
+from splitter.monolith import load_monolith, read_monolith
 from splitter.naming import _tags
 from splitter.split import build_layers, tree_files, write_tree
 from splitter.tree import read_tree
@@ -295,3 +299,52 @@ def test_two_branches_adding_containers_merge_in_git(tmp_path: Path) -> None:
     write_doc(tmp_path / "expected.json", both)
     assert (repo / "phoenix_lxc_configs.json").read_bytes() == (tmp_path / "expected.json").read_bytes()
     verify(repo / "conf.d", tmp_path / "expected.json")
+
+
+# ---------------------------------------------------------------- any two monoliths
+
+@settings(max_examples=max(10, int(os.environ.get("SPLITTER_EXAMPLES", "2000")) // 100), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(first=monoliths(), second=monoliths())
+def test_update_from_any_monolith_to_any_other_is_byte_identical(first: bytes, second: bytes) -> None:
+    """Whatever the two monoliths share, the updated tree, read back from disk, merges into the second."""
+    old, new = load_monolith(first, "first.json"), load_monolith(second, "second.json")
+    root = Path(tempfile.mkdtemp()) / "conf.d"
+    try:
+        write_tree(tree_files(build_layers(old, mine(old.containers))), old, root, False)
+        update = plan_update(root, read_tree(root), new)
+        if update.files:
+            write_update(root, update)
+        assert monolith_bytes(read_tree(root)) == second
+    finally:
+        shutil.rmtree(root.parent)
+
+
+def test_keys_moved_between_layers_stay_moved(tree: Path, tmp_path: Path) -> None:
+    """A person moved `application_script` out of the vllm profile into each member's own file."""
+    members = [ctid for ctid, own in read_tree(tree).containers.items() if "vllm" in own.profiles]
+    line = '  "application_script": "phoenix_lxc_vllm.sh",\n'
+    profile_file = tree / "defaults" / "profile_vllm.json"
+    profile_file.write_text(profile_file.read_text().replace(line, ""))
+    for path in (tree / "lxc").iterdir():  # as text: json.loads would lose the lexeme of 0.90
+        if path.name.split("_")[0] in members:
+            path.write_text(path.read_text().replace('\n  "name": ', "\n" + line + '  "name": '))
+    verify(tree, FIXTURE)  # the same monolith as before
+    profile = (tree / "defaults" / "profile_vllm.json").read_bytes()
+    doc = fixture_doc()
+    doc["lxc_configs"][members[0]]["cores"] = 3
+    result = run("update", tree, write_doc(tmp_path / "new.json", doc))
+    assert result.exit_code == 0, result.stderr
+    assert (tree / "defaults" / "profile_vllm.json").read_bytes() == profile
+    changed = next((tree / "lxc").glob(f"{members[0]}_*.json")).read_text()
+    assert '"application_script": "phoenix_lxc_vllm.sh"' in changed and '"cores": 3' in changed
+    verify(tree, tmp_path / "new.json")
+
+
+def test_bad_input_is_one_line_and_exit_2(tree: Path, tmp_path: Path) -> None:
+    (tmp_path / "broken.json").write_text('{"lxc_configs": {')
+    for args in ([tmp_path / "nowhere", FIXTURE], [tree, tmp_path / "broken.json"],
+                 [tree, FIXTURE, "--base", tmp_path / "broken.json"]):
+        result = run("update", *args)
+        assert result.exit_code == 2 and result.stdout == ""
+        assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("splitter: ")
