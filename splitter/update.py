@@ -141,8 +141,8 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
     Containers whose merged config is unchanged keep their files; changed ones are
     rewritten against the profiles they use (split.difference); new ones take the
     existing profiles that save them lines; a base or profile leaf changes only
-    when every member of that layer changed it to one same value; unused profiles
-    go; a role (naming._tags: words in top-level lists) that no container had and
+    when every member of that layer changed it to one same value; profiles the
+    update leaves unused go; a role (naming._tags: words in top-level lists) that no container had and
     no profile is named after becomes a profile when its holders share at least
     `min_keys` leaves and are at least `min_members`.
     """
@@ -185,9 +185,11 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
             for ctid in holders:
                 uses[ctid].append(role)
             why[profiles[role].file] = f"new role {role!r}, held by {', '.join(holders)}"
+    # a profile the update leaves unused goes; one nobody used before (written by hand, not wired yet) stays
     used = {name for names in uses.values() for name in names}
+    used_before = {name for own in tree.containers.values() for name in own.profiles}
     for name in list(profiles):
-        if name not in used:
+        if name not in used and name in used_before:
             del profiles[name]
 
     # the containers' own layers

@@ -72,6 +72,8 @@ def test_the_corpus_chain_stays_put(tmp_path: Path) -> None:
         assert monolith_bytes(new_tree) == mono.raw, version.name
         problems, schema = check_tree(root)
         assert schema is None and problems == [], (version.name, problems)  # no schema beside tmp: structure only
+        for path, keys in old_tree.layout.key_order.items():  # the order record grows, never reshuffles
+            assert [key for key in new_tree.layout.key_order[path] if key in keys] == keys, version.name
         new = mono.containers
         touched = [ctid for ctid in new if ctid not in old or canonical(old[ctid]) != canonical(new[ctid])]
         touched += [ctid for ctid in old if ctid not in new]
@@ -353,3 +355,13 @@ def test_bad_input_is_one_line_and_exit_2(tree: Path, tmp_path: Path) -> None:
         result = run("update", *args)
         assert result.exit_code == 2 and result.stdout == ""
         assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("splitter: ")
+
+
+def test_a_profile_nobody_used_yet_is_not_deleted(tree: Path, tmp_path: Path) -> None:
+    draft = tree / "defaults" / "profile_draft.json"
+    draft.write_text('{"cores": 4}\n')
+    doc = fixture_doc()
+    doc["lxc_configs"]["952"]["cores"] = 12
+    assert run("update", tree, write_doc(tmp_path / "new.json", doc)).exit_code == 0
+    assert draft.read_text() == '{"cores": 4}\n'
+    verify(tree, tmp_path / "new.json")
