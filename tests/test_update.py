@@ -365,3 +365,30 @@ def test_a_profile_nobody_used_yet_is_not_deleted(tree: Path, tmp_path: Path) ->
     assert run("update", tree, write_doc(tmp_path / "new.json", doc)).exit_code == 0
     assert draft.read_text() == '{"cores": 4}\n'
     verify(tree, tmp_path / "new.json")
+
+
+@settings(max_examples=max(10, int(os.environ.get("SPLITTER_EXAMPLES", "2000")) // 20), deadline=None)
+@given(first=monoliths(), second=monoliths())
+def test_three_way_keeps_both_sides_edits_and_finds_every_clash(first: bytes, second: bytes) -> None:
+    from splitter.update import three_way
+
+    a, b = load_monolith(first, "a.json").doc, load_monolith(second, "b.json").doc
+    for base, tree_side, monolith_side in ((a, a, b), (a, b, a), (a, b, b)):
+        merged, conflicts, _ = three_way(base, tree_side, monolith_side)
+        assert conflicts == [] and canonical(merged) == canonical(b)
+    # inside containers: the tree edits each one's first key, the monolith its last one
+    ours, theirs = copy.deepcopy(a), copy.deepcopy(a)
+    wide = [ctid for ctid, config in a["lxc_configs"].items() if len(config) >= 2]
+    for ctid in wide:
+        ours["lxc_configs"][ctid][next(iter(a["lxc_configs"][ctid]))] = "tree edit"
+        theirs["lxc_configs"][ctid][list(a["lxc_configs"][ctid])[-1]] = "monolith edit"
+    merged, conflicts, kept = three_way(a, ours, theirs)
+    assert conflicts == [] and len(kept) == len(wide)
+    for ctid in wide:
+        values = list(merged["lxc_configs"][ctid].values())
+        assert (values[0], values[-1]) == ("tree edit", "monolith edit")
+    # the same leaves edited on both sides, differently: one conflict each
+    _, conflicts, _ = three_way(a, ours, {**ours, "lxc_configs": {
+        ctid: {key: ("other edit" if value == "tree edit" else value) for key, value in config.items()}
+        for ctid, config in ours["lxc_configs"].items()}})
+    assert sorted(conflict.container for conflict in conflicts) == sorted(wide)
