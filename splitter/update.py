@@ -484,8 +484,9 @@ def _layout_why(old: Layout, new: Layout) -> str:
 
 def write_update(root: Path, update: Update) -> None:
     """Write the changed files beside root, read them back, prove that with the kept files they merge
-    into the target, and only then move them into place (tree.replace_files: all or none). Files the
-    update keeps are never written again, and files it does not own are never touched."""
+    into the target, and only then move them into place (tree.replace_files puts back what it moved when
+    a move fails). Files the update keeps are never written again, files it does not own never touched.
+    Raises ProofFailed (exit 1) or WriteError (exit 2); root is then as it was."""
     removed = [change.file for change in update.files if change.action == "remove"]
     staging = disk.stage(root, update.written)
     try:

@@ -392,3 +392,26 @@ def test_three_way_keeps_both_sides_edits_and_finds_every_clash(first: bytes, se
         ctid: {key: ("other edit" if value == "tree edit" else value) for key, value in config.items()}
         for ctid, config in ours["lxc_configs"].items()}})
     assert sorted(conflict.container for conflict in conflicts) == sorted(wide)
+
+
+def test_a_move_that_fails_part_way_puts_every_file_back(tree: Path, tmp_path: Path, monkeypatch) -> None:
+    from splitter import tree as disk
+
+    before = files_of(tree)
+    doc = fixture_doc()
+    doc["lxc_configs"]["101"]["cores"] = 16
+    doc["lxc_configs"]["952"]["cores"] = 12
+    del doc["lxc_configs"]["103"]
+    real, moves = os.replace, []
+
+    def flaky(source, target):
+        moves.append(target)
+        if len(moves) == 2 and Path(target).parent.parent == tree:  # the second file moved into the tree
+            raise OSError(28, "No space left on device")
+        return real(source, target)
+
+    monkeypatch.setattr(disk.os, "replace", flaky)
+    result = run("update", tree, write_doc(tmp_path / "new.json", doc))
+    assert result.exit_code == 2 and "put back as it was" in result.stderr
+    assert files_of(tree) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".conf.d.splitter")]
