@@ -300,7 +300,6 @@ def write_atomic(target: Path, data: bytes) -> None:
         raise WriteError(f"cannot write: {error.strerror or error}", str(target)) from None
 
 
-
 def replace_files(staging: Path, target: Path, written: list[str], removed: list[str]) -> None:
     """Move proven files from staging into target and remove others, all or none.
 
