@@ -12,6 +12,7 @@ from .assemble import CONTAINERS_KEY, Assembler
 from .errors import BadInput
 from .exactjson import TREE_STYLE, canonical, dumps, parse
 from .itemsets import items, nest
+from .jsonpath import json_path
 from .layers import Layer, encode
 from .layout import Layout, common_order
 from .merge import missing, value_at
@@ -230,17 +231,16 @@ def _refit(values: dict, members: list[str], changed: set[str], old: dict, new: 
     if not members or any(ctid not in changed for ctid in members):
         return None, ""
     follow = []
-    for path, value in items(values):
-        first = value_at(new[members[0]], path)
-        if all(not _same(_at(old[ctid], path), _at(new[ctid], path)) and _same(_at(new[ctid], path), _at(
-                new[members[0]], path)) for ctid in members):
-            follow.append((path, MISSING if missing(first) else first))
+    for path, _ in items(values):
+        first = _at(new[members[0]], path)
+        if all(not _same(_at(old[ctid], path), _at(new[ctid], path)) and _same(_at(new[ctid], path), first)
+               for ctid in members):
+            follow.append((path, first))
     if not follow:
         return None, ""
     result = values
     for path, value in follow:
         result = _set(result, path, value)
-    from .jsonpath import json_path
     return result, (f"all {len(members)} member(s) changed " + ", ".join(json_path(path) for path, _ in follow))
 
 
