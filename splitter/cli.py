@@ -362,7 +362,7 @@ def update(
     \b
     Example: splitter update conf.d phoenix_lxc_configs.json --base old.json --dry-run
     """
-    from .assemble import assemble
+    from .assemble import CONTAINERS_KEY, assemble
     from .monolith import read_monolith
     from .report import update_json, update_markdown, update_text
     from .tree import read_tree
@@ -375,15 +375,17 @@ def update(
             step(f"reading {monolith}")
             mono = read_monolith(monolith)
             conflicts, kept = [], []
-            target = mono
+            target, merged = mono, None
             if base is not None:
                 old = read_monolith(base)
-                doc, conflicts, kept = three_way(old.doc, assemble(loaded), mono.doc)
+                tree_doc = assemble(loaded)
+                merged = tree_doc.get(CONTAINERS_KEY)
+                doc, conflicts, kept = three_way(old.doc, tree_doc, mono.doc)
                 target = merged_target(mono, doc)
             result = None
             if not conflicts:
                 step("planning the update")
-                result = plan_update(tree, loaded, target)
+                result = plan_update(tree, loaded, target, merged=merged)
                 result.kept_edits = kept
                 if not dry_run and result.files:
                     step(f"writing and proving {len(result.written)} files")

@@ -136,7 +136,8 @@ def merged_target(mono: Monolith, doc: dict) -> Monolith:
 
 # ---------------------------------------------------------------- the plan
 
-def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int = 2, min_keys: int = 3) -> Update:
+def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int = 2, min_keys: int = 3,
+                merged: dict | None = None) -> Update:
     """The new tree for `target`, keeping the design of `tree` (read from `root`) wherever it still fits.
 
     Containers whose merged config is unchanged keep their files; changed ones are
@@ -145,10 +146,13 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
     when every member of that layer changed it to one same value; profiles the
     update leaves unused go; a role (naming._tags: words in top-level lists) that no container had and
     no profile is named after becomes a profile when its holders share at least
-    `min_keys` leaves and are at least `min_members`.
+    `min_keys` leaves and are at least `min_members`. `merged`: the tree's containers as
+    assemble gave them (ctid -> config), when the caller has them already.
     """
-    old_assembler = Assembler(tree.base, tree.profiles, tree.layout)
-    old = {ctid: old_assembler.container(ctid, own) for ctid, own in tree.containers.items()}
+    if merged is None:
+        old_assembler = Assembler(tree.base, tree.profiles, tree.layout)
+        merged = {ctid: old_assembler.container(ctid, own) for ctid, own in tree.containers.items()}
+    old = merged
     configs = target.containers
     changed = [ctid for ctid, config in configs.items()
                if ctid in old and canonical(old[ctid]) != canonical(config)]
