@@ -401,3 +401,64 @@ def update(
     if not dry_run:
         _say(f"updated {tree}: {len(result.files)} file(s) changed, {len(result.kept)} kept; proven to merge "
              f"into {monolith}" + (" with the tree's own edits" if result.target is not mono else ""))
+
+
+@app.command()
+def diff(
+    old: Annotated[str, typer.Argument(help="The old side: a conf.d folder, a monolith file, or REV:PATH of either "
+                                            "in the git repository here (e.g. origin/main:conf.d).")],
+    new: Annotated[Optional[str], typer.Argument(
+        help="The new side, the same kinds. Without it: PATH of OLD in the working tree.")] = None,
+    format: Annotated[PlanFormat, typer.Option(
+        "--format", help="text, json or markdown (a pull-request comment); all on stdout.")] = PlanFormat.text,
+    limit: Annotated[int, typer.Option(
+        min=1000, help="--format markdown: leave out the sections past this many characters, saying so.")]
+    = 60000,
+) -> None:
+    """Show what a change does to every container's final config, and the file that caused each change.
+
+    Exit 0 when no container's final config changes (formatting and key order aside), 1 when some do.
+
+    \b
+    Example: splitter diff "$(git merge-base origin/main HEAD):conf.d" conf.d
+    """
+    from .diff import compare, load_side
+    from .diffreport import diff_json, diff_markdown, text_lines
+
+    try:
+        if new is None:
+            from .gitsource import top_level
+
+            if ":" not in old:
+                old += ":conf.d"
+            import os
+
+            new = os.path.relpath(Path(top_level(old)) / old.partition(":")[2])
+        blobs: dict = {}  # shared by both sides: what did not change is read and parsed once
+        parsed: dict = {}
+        report = compare(load_side(old, blobs=blobs, parsed=parsed), load_side(new, blobs=blobs, parsed=parsed))
+    except SplitterError as error:
+        _fail(error)
+    if format is PlanFormat.json:
+        _out(diff_json(report))
+    elif format is PlanFormat.markdown:
+        _out(diff_markdown(report, limit).encode())
+    else:
+        _print_styled(text_lines(report))
+    if report.changed:
+        raise typer.Exit(1)
+
+
+def _print_styled(lines: list[tuple[str, str]]) -> None:
+    """Lines on stdout, coloured only on a terminal and never with NO_COLOR (https://no-color.org)."""
+    import os
+
+    if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+        from rich.console import Console
+        from rich.text import Text
+
+        console = Console(highlight=False, soft_wrap=True)
+        for style, line in lines:
+            console.print(Text(line, style=style or ""))
+        return
+    _out("\n".join(line for _, line in lines).encode())

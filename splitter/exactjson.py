@@ -64,6 +64,11 @@ def canonical(value: Any) -> bytes:
     return orjson.dumps(value, default=_default)
 
 
+def canonical_sorted(value: Any) -> bytes:
+    """Compact JSON text of a value with object keys sorted: equal bytes mean equal values but for key order."""
+    return orjson.dumps(value, default=_default, option=orjson.OPT_SORT_KEYS)
+
+
 @dataclass(frozen=True)
 class Style:
     """How a JSON document is laid out, so that it can be written back byte for byte."""

@@ -101,18 +101,36 @@ def read_file(path: str) -> bytes:
     return b"".join(chunks)
 
 
-def _json(root: Path, relative: str) -> object:
-    path = os.path.join(root, relative)
-    return exactjson.parse(read_file(path), path)
+class DiskSource:
+    """A tree's files on disk, as read_tree reads them: relative path -> bytes, and a folder's file names."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def where(self, relative: str) -> str:
+        """The file as the user reaches it, for messages: DIR/relative."""
+        return os.path.join(self.root, relative)
+
+    def read(self, relative: str) -> bytes:
+        return read_file(os.path.join(self.root, relative))
+
+    def parse(self, relative: str) -> object:
+        """The file's JSON document (exactjson.parse); BadInput names DIR/relative and line:column."""
+        path = os.path.join(self.root, relative)
+        return exactjson.parse(read_file(path), path)
+
+    def names(self, folder: str) -> list[str]:
+        """The sorted names in a folder of the tree ([] when it is missing); a symbolic link is refused."""
+        return [entry.name for entry in _listing(self.root / folder)]
 
 
-def _layer(root: Path, relative: str, container: bool) -> Layer:
-    """A layer file, read and decoded; errors name the file as the user reaches it (DIR/relative)."""
+def _layer(source, relative: str, container: bool) -> Layer:
+    """A layer file, read and decoded; errors name the file as the user reaches it (source.where)."""
     try:
-        return decode(_json(root, relative), relative, container)
+        return decode(source.parse(relative), relative, container)
     except BadInput as error:
         if error.file == relative:
-            error.file = os.path.join(root, relative)
+            error.file = source.where(relative)
         raise
 
 
@@ -130,7 +148,13 @@ def _listing(folder: Path) -> list[os.DirEntry]:
 
 
 def read_tree(root: Path) -> Tree:
-    """Read and check every layer of a tree; raises BadInput naming the first bad file."""
+    """Read and check every layer of a tree on disk; raises BadInput naming the first bad file."""
+    read_tree_checks(root)
+    return read_source(DiskSource(root))
+
+
+def read_tree_checks(root: Path) -> None:
+    """Refuse a tree folder that is missing or reached through a symbolic link."""
     if root.is_symlink():
         raise BadInput("is a symbolic link; name the tree's real folder", str(root))
     if not root.is_dir():
@@ -138,36 +162,45 @@ def read_tree(root: Path) -> Tree:
     for folder in (DEFAULTS, LXC):
         if (root / folder).is_symlink():
             raise BadInput("is a symbolic link; a tree holds plain folders only", str(root / folder))
-    layout = Layout.from_json(_json(root, LAYOUT), str(root / LAYOUT))
-    globals_ = _json(root, GLOBALS)
+
+
+def read_source(source) -> Tree:
+    """Read and check every layer of a tree from a source (DiskSource, or gitsource.GitSource at a revision).
+
+    A source has where(relative) -> str for messages, read(relative) -> bytes, parse(relative) -> its JSON
+    document and names(folder) -> sorted list of file names; they raise BadInput naming the file (as
+    where() writes it). Raises BadInput naming the first bad file.
+    """
+    layout = Layout.from_json(source.parse(LAYOUT), source.where(LAYOUT))
+    globals_ = source.parse(GLOBALS)
     if type(globals_) is not dict:
-        raise BadInput("must hold a JSON object", str(root / GLOBALS))
-    base = _layer(root, BASE, container=False)
+        raise BadInput("must hold a JSON object", source.where(GLOBALS))
+    base = _layer(source, BASE, container=False)
     profiles = {}
-    for entry in _listing(root / DEFAULTS):
-        name = entry.name
+    for name in source.names(DEFAULTS):
         if not (name.startswith(PROFILE_PREFIX) and name.endswith(".json")):
             continue
         profile = name[len(PROFILE_PREFIX): -len(".json")]
         relative = f"{DEFAULTS}/{name}"
         if not PROFILE_NAME.match(profile):
-            raise BadInput("a profile name is lower-case letters, digits, '-' and '_'", str(root / relative))
-        profiles[profile] = _layer(root, relative, container=False)
+            raise BadInput("a profile name is lower-case letters, digits, '-' and '_'", source.where(relative))
+        profiles[profile] = _layer(source, relative, container=False)
     found: dict[str, Layer] = {}
-    for entry in _listing(root / LXC):
-        if entry.name.startswith(".") or not entry.name.endswith(".json"):
+    for name in source.names(LXC):
+        if name.startswith(".") or not name.endswith(".json"):
             continue  # editor leftovers: `check` reports them
-        relative = f"{LXC}/{entry.name}"
+        relative = f"{LXC}/{name}"
         try:
-            ctid = id_of_file(entry.name)
+            ctid = id_of_file(name)
         except UnicodeDecodeError:
-            raise BadInput("its name does not start with a container id", str(root / relative)) from None
+            raise BadInput("its name does not start with a container id", source.where(relative)) from None
         if ctid in found:
-            raise BadInput(f"container {ctid} has two files: {found[ctid].file} and {relative}", str(root / relative))
-        found[ctid] = _layer(root, relative, container=True)
+            raise BadInput(f"container {ctid} has two files: {found[ctid].file} and {relative}",
+                           source.where(relative))
+        found[ctid] = _layer(source, relative, container=True)
         for profile in found[ctid].profiles:
             if profile not in profiles:
-                raise BadInput(unknown_profile(profile), str(root / relative))
+                raise BadInput(unknown_profile(profile), source.where(relative))
     known = [ctid for ctid in layout.containers if ctid in found]
     added = sorted(set(found) - set(known), key=_natural)
     return Tree(layout, globals_, base, profiles, {ctid: found[ctid] for ctid in known + added})

@@ -10,7 +10,7 @@ from typing import Any
 from . import tree as disk
 from .assemble import CONTAINERS_KEY, Assembler
 from .errors import BadInput
-from .exactjson import TREE_STYLE, canonical, dumps, parse
+from .exactjson import TREE_STYLE, canonical, dumps
 from .itemsets import items, nest
 from .jsonpath import json_path
 from .layers import Layer, encode
@@ -494,12 +494,13 @@ def write_update(root: Path, update: Update) -> None:
     removed = [change.file for change in update.files if change.action == "remove"]
     staging = disk.stage(root, update.written)
     try:
+        source = disk.DiskSource(staging)
         layout, globals_ = update.tree.layout, update.tree.globals
         if disk.LAYOUT in update.written:
-            layout = Layout.from_json(parse(disk.read_file(str(staging / disk.LAYOUT)), disk.LAYOUT), disk.LAYOUT)
+            layout = Layout.from_json(source.parse(disk.LAYOUT), source.where(disk.LAYOUT))
         if disk.GLOBALS in update.written:
-            globals_ = parse(disk.read_file(str(staging / disk.GLOBALS)), disk.GLOBALS)
-        written = {relative: disk._layer(staging, relative, container=relative.startswith(disk.LXC + "/"))
+            globals_ = source.parse(disk.GLOBALS)
+        written = {relative: disk._layer(source, relative, container=relative.startswith(disk.LXC + "/"))
                    for relative in update.written if relative.startswith((disk.DEFAULTS + "/", disk.LXC + "/"))}
         profiles = {name: written.get(layer.file, layer) for name, layer in update.tree.profiles.items()}
         containers = {ctid: written.get(layer.file, layer) for ctid, layer in update.tree.containers.items()}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURE, ROOT, run
 
-COMMANDS = ["split", "merge", "verify", "show", "check", "update"]
+COMMANDS = ["split", "merge", "verify", "show", "check", "update", "diff"]
 
 
 def shell_lines(markdown: str) -> list[str]:
@@ -27,7 +27,7 @@ def test_every_command_in_the_guide_runs(tmp_path: Path) -> None:
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
                GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid", GIT_COMMITTER_NAME="t",
                GIT_COMMITTER_EMAIL="t@example.invalid")
-    subprocess.run(["git", "init", "-q"], cwd=work, check=True, env=env)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=work, check=True, env=env)  # the guide names main
     guide = (ROOT / "MIGRATION.md").read_text()
     # the CI example's steps run last, on the tree the guide leaves behind
     ci_steps = re.findall(r"^\s*- run: (splitter .*)$", guide, re.M)
@@ -41,6 +41,10 @@ def test_every_command_in_the_guide_runs(tmp_path: Path) -> None:
     assert (work / "plan.md").read_text().startswith("## splitter plan")
     assert (work / "conf.d" / "lxc").is_dir()
     assert '"955": {' in (work / "phoenix_lxc_configs.json").read_text()  # the container added by hand
+    # the diff the guide shows is the one its recipe gives
+    shown = re.search(r"`review.txt` then reads.*?```text\n(.*?)```", guide, re.S).group(1)
+    assert (work / "review.txt").read_text() == shown
+    assert (work / "review.md").read_text().count("<details>") == 5
 
 
 @pytest.mark.parametrize("command", COMMANDS)

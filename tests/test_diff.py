@@ -1,0 +1,308 @@
+"""splitter diff: two sides (a tree, a monolith, or REV:PATH of either in a real git repository) compared."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURE, run
+from markdown_it import MarkdownIt
+
+from splitter.exactjson import dumps, parse
+
+VLLM = ["950", "951", "952", "953", "954"]
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A scratch repository whose first commit holds the fixture and its tree; the machine's git config is ignored."""
+    empty = tmp_path / "gitconfig"
+    empty.write_text("")
+    for name, value in {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": str(empty), "HOME": str(tmp_path),
+                        "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    work = tmp_path / "repo"
+    work.mkdir()
+    shutil.copy(FIXTURE, work / "phoenix_lxc_configs.json")
+    assert run("split", work / "phoenix_lxc_configs.json", "-o", work / "conf.d").exit_code == 0
+    git(work, "init", "-q")
+    git(work, "config", "user.name", "t")
+    git(work, "config", "user.email", "t@example.invalid")
+    git(work, "add", "-A")
+    git(work, "commit", "-qm", "split")
+    monkeypatch.chdir(work)
+    return work
+
+
+def edit(path: Path, change) -> None:
+    """Change a layer file as a person would: every other number keeps its lexeme (0.90 stays 0.90)."""
+    doc = parse(path.read_bytes(), str(path))
+    change(doc)
+    path.write_bytes(dumps(doc))
+
+
+def commit(repo: Path, message: str) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", message)
+
+
+def diff_json(*args: str) -> tuple[int, dict]:
+    result = run("diff", *args, "--format", "json")
+    assert result.stderr == ""
+    return result.exit_code, json.loads(result.stdout)
+
+
+def merged(repo: Path, revision: str) -> dict:
+    """Every container's final config at a revision, by merge from a checkout of its own (not by diff)."""
+    folder = repo.parent / f"checkout-{revision.replace('~', '-')}"
+    git(repo, "worktree", "add", "-q", "--detach", str(folder), revision)
+    result = run("merge", folder / "conf.d")
+    assert result.exit_code == 0
+    return json.loads(result.stdout)["lxc_configs"]
+
+
+def test_a_profile_edit_reports_every_member_naming_the_profile(repo: Path) -> None:
+    edit(repo / "conf.d/defaults/profile_vllm.json", lambda doc: doc["vllm_engine_config"]["CacheConfig"]
+         .update(swap_space=8))
+    commit(repo, "more swap")
+    result = run("diff", "HEAD~1:conf.d", "HEAD:conf.d")
+    assert result.exit_code == 1 and result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0] == "defaults/profile_vllm.json changed: 5 containers affected (950, 951, 952, 953, 954)"
+    assert lines[1].startswith("5 container(s) changed, 0 added, 0 removed, 9 unchanged")
+    for ctid in VLLM:
+        assert f"container {ctid} (" in result.stdout
+    assert result.stdout.count("  changed  $.vllm_engine_config.CacheConfig.swap_space: 4 -> 8    from "
+                               "defaults/profile_vllm.json (profile vllm)") == 5
+    assert "\x1b[" not in result.stdout  # not a terminal: no colour
+    code, report = diff_json("HEAD~1:conf.d", "HEAD:conf.d")
+    assert code == 1 and report["format"] == "splitter-diff/1"
+    assert report["summary"] == [{"file": "defaults/profile_vllm.json", "containers": VLLM}]
+    assert [c["id"] for c in report["containers"]] == VLLM
+    assert report["containers"][0]["changes"] == [{
+        "path": "$.vllm_engine_config.CacheConfig.swap_space", "pointer": "/vllm_engine_config/CacheConfig/swap_space",
+        "kind": "changed", "old": 4, "new": 8, "file": "defaults/profile_vllm.json", "layer": "profile vllm",
+        "side": "new"}]
+
+
+def test_one_argument_compares_the_working_tree_with_the_revision(repo: Path) -> None:
+    edit(repo / "conf.d/lxc/950_vllm-qwen-coder.json", lambda doc: doc.update(cores=3, extra_key=[1]))
+    code, report = diff_json("HEAD:conf.d")
+    assert code == 1 and report["new"].endswith("conf.d")
+    [container] = report["containers"]
+    assert container["id"] == "950" and container["file"] == "lxc/950_vllm-qwen-coder.json"
+    kinds = {change["path"]: change["kind"] for change in container["changes"]}
+    assert kinds == {"$.cores": "changed", "$.extra_key": "added"}
+    assert diff_json("HEAD")[1]["containers"] == report["containers"]  # PATH defaults to conf.d
+
+
+def test_a_base_edit_overridden_by_some_containers_reports_only_the_others(repo: Path) -> None:
+    edit(repo / "conf.d/defaults/lxc_base.json", lambda doc: doc.update(memory_mb=3072))
+    commit(repo, "more memory by default")
+    before, after = merged(repo, "HEAD~1"), merged(repo, "HEAD")
+    expected = [ctid for ctid in after if before[ctid] != after[ctid]]
+    assert 0 < len(expected) < len(after)  # some containers override memory_mb
+    code, report = diff_json("HEAD~1:conf.d", "HEAD:conf.d")
+    assert code == 1
+    assert [c["id"] for c in report["containers"]] == expected
+    assert report["summary"] == [{"file": "defaults/lxc_base.json", "containers": expected}]
+    assert all(c["changes"] == [{"path": "$.memory_mb", "pointer": "/memory_mb", "kind": "changed", "old": 2048,
+                                 "new": 3072, "file": "defaults/lxc_base.json", "layer": "base", "side": "new"}]
+               for c in report["containers"])
+
+
+def test_a_renamed_container_file_is_no_change(repo: Path) -> None:
+    git(repo, "mv", "conf.d/lxc/101_nginx-gateway.json", "conf.d/lxc/101_gateway.json")
+    commit(repo, "rename")
+    result = run("diff", "HEAD~1:conf.d", "HEAD:conf.d")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert result.stdout.startswith("no container's final config changes (0 container(s) changed, 0 added, "
+                                    "0 removed, 14 unchanged)")
+
+
+def test_moving_a_key_from_container_files_into_a_profile_is_no_change(repo: Path) -> None:
+    # the old side: portainer_role written in each docker container's own file, not in the profile
+    members = [path for path in (repo / "conf.d/lxc").iterdir()
+               if json.loads(path.read_text()).get("$profiles") == ["docker"]]
+    assert len(members) == 4
+    profile = repo / "conf.d/defaults/profile_docker.json"
+    original = profile.read_bytes()
+    edit(profile, lambda doc: doc.pop("portainer_role"))
+    for path in members:
+        edit(path, lambda doc: doc.update(portainer_role="agent"))
+    commit(repo, "role in each file")
+    for path in members:
+        edit(path, lambda doc: doc.pop("portainer_role"))
+    profile.write_bytes(original)
+    commit(repo, "role moved into the profile")
+    result = run("diff", "HEAD~1:conf.d", "HEAD:conf.d")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert "0 container(s) changed" in result.stdout.splitlines()[0]
+
+
+def test_formatting_and_key_order_are_counted_apart(repo: Path) -> None:
+    path = repo / "conf.d/lxc/952_vllm-embed.json"
+    doc = json.loads(path.read_text())
+    path.write_text(json.dumps(dict(reversed(list(doc.items()))), indent=4))
+    code, report = diff_json("HEAD:conf.d", "conf.d")
+    assert code == 0 and report["containers"] == [] and report["formatting"] == ["lxc/952_vllm-embed.json"]
+
+
+def test_monolith_against_tree(repo: Path) -> None:
+    result = run("diff", "phoenix_lxc_configs.json", "conf.d")
+    assert result.exit_code == 0 and "14 unchanged" in result.stdout
+    assert run("diff", "HEAD:phoenix_lxc_configs.json", "HEAD:conf.d").exit_code == 0
+    edit(repo / "conf.d/defaults/profile_docker.json", lambda doc: doc.update(cores=4))
+    edit(repo / "conf.d/lxc/103_step-ca.json", lambda doc: doc.pop("name"))
+    code, report = diff_json("HEAD:phoenix_lxc_configs.json", "conf.d")
+    assert code == 1
+    by_id = {c["id"]: c["changes"] for c in report["containers"]}
+    assert sorted(by_id) == ["101", "102", "103", "104", "105"]
+    assert by_id["101"][0]["file"] == "defaults/profile_docker.json"
+    # a value gone from the tree: the cause is on the old side, the monolith, which has no layers
+    assert by_id["103"] == [{"path": "$.name", "pointer": "/name", "kind": "removed", "old": "step-ca",
+                             "file": "HEAD:phoenix_lxc_configs.json", "layer": "monolith", "side": "old"}]
+    # and the other way round: on the new side, a monolith is its own cause
+    code, report = diff_json("conf.d", "HEAD:phoenix_lxc_configs.json")
+    assert code == 1 and report["summary"][0] == {"file": "HEAD:phoenix_lxc_configs.json",
+                                                  "containers": ["101", "102", "103", "104", "105"]}
+
+
+def test_added_and_removed_containers_and_lists(repo: Path) -> None:
+    shutil.copy(repo / "conf.d/lxc/951_vllm-granite.json", repo / "conf.d/lxc/955_vllm-granite.json")
+    (repo / "conf.d/lxc/9000_template-base.json").unlink()
+    edit(repo / "conf.d/defaults/profile_vllm.json", lambda doc: doc.update(features=["nvidia", "vllm", "x"]))
+    code, report = diff_json("HEAD:conf.d", "conf.d")
+    assert code == 1
+    status = {c["id"]: c["status"] for c in report["containers"]}
+    assert status == {**{ctid: "changed" for ctid in VLLM}, "955": "added", "9000": "removed"}
+    change = report["containers"][0]["changes"][0]
+    assert change["path"] == "$.features" and change["list"] == [{"op": "+", "index": 2, "value": "x"}]
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("nope:conf.d", "nope:conf.d: no such revision 'nope' in this git repository"),
+    ("HEAD:no-such-dir", "HEAD:no-such-dir: no file or folder 'no-such-dir' at revision HEAD"),
+    ("no-such-dir", "no-such-dir: no such file or folder (a git revision is written REV:PATH)"),
+])
+def test_bad_input_is_exit_2_and_one_line(repo: Path, spec: str, message: str) -> None:
+    result = run("diff", spec, "conf.d")
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"splitter: {message}\n")
+
+
+def test_outside_a_git_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    result = run("diff", "HEAD:conf.d", "conf.d")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == "splitter: HEAD:conf.d: not a git repository here (nor a file or folder of that name)\n"
+
+
+def test_a_bad_file_at_a_revision_is_named(repo: Path) -> None:
+    (repo / "conf.d/lxc/101_nginx-gateway.json").write_text("{\n  \"cores\": 2,\n}\n")
+    commit(repo, "broken")
+    result = run("diff", "HEAD~1:conf.d", "HEAD:conf.d")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("splitter: HEAD:conf.d/lxc/101_nginx-gateway.json:3:1: ")
+    assert result.stderr.count("\n") == 1
+
+
+def _markdown(text: str):
+    return MarkdownIt("commonmark").enable("table").parse(text)
+
+
+def test_markdown_has_a_summary_table_and_one_details_section_per_container(repo: Path) -> None:
+    edit(repo / "conf.d/defaults/profile_vllm.json", lambda doc: doc["health_check"].update(retries=11))
+    edit(repo / "conf.d/lxc/101_nginx-gateway.json", lambda doc: doc.update(name="a|b`c"))
+    result = run("diff", "HEAD:conf.d", "conf.d", "--format", "markdown")
+    assert result.exit_code == 1 and result.stderr == ""
+    tokens = _markdown(result.stdout)
+    table = [tokens[i + 1].content for i, token in enumerate(tokens) if token.type in ("th_open", "td_open")]
+    assert table == ["file", "containers affected", "`defaults/profile_vllm.json`", "5: 950, 951, 952, 953, 954",
+                     "`lxc/101_nginx-gateway.json`", "1: 101"]
+    details = [token.content for token in tokens if token.type == "html_block" and "<details>" in token.content]
+    assert len(details) == 6 and "<summary>container 101 (a|b`c): 1 change(s)</summary>" in details[-1]
+    fences = [token for token in tokens if token.type == "fence"]
+    assert [fence.info for fence in fences] == ["diff"] * 6
+    assert fences[0].content.splitlines() == [
+        "- $.health_check.retries: 10", "+ $.health_check.retries: 11    # defaults/profile_vllm.json (profile vllm)"]
+
+
+def test_markdown_past_the_limit_says_what_it_left_out(repo: Path) -> None:
+    edit(repo / "conf.d/defaults/lxc_base.json", lambda doc: doc.update(boot_delay=6, template="t" * 300))
+    full = run("diff", "HEAD:conf.d", "conf.d", "--format", "markdown").stdout
+    cut = run("diff", "HEAD:conf.d", "conf.d", "--format", "markdown", "--limit", "2000").stdout
+    assert len(full) > 2000 >= len(cut)
+    tokens = _markdown(cut)
+    shown = sum(token.type == "html_block" and "<details>" in token.content for token in tokens)
+    total = sum(token.type == "html_block" and "<details>" in token.content for token in _markdown(full))
+    assert 0 < shown < total
+    assert f"**Truncated:** {total - shown} of {total} sections are not shown" in cut
+    assert cut.startswith(full[:200])
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(repo: Path) -> None:
+    import pty
+
+    edit(repo / "conf.d/lxc/950_vllm-qwen-coder.json", lambda doc: doc.update(cores=3))
+    script = "import sys; from splitter.cli import app; sys.argv = ['splitter', 'diff', 'HEAD']; app()"
+    outputs = {}
+    for no_color in ("", "1"):
+        env = dict(os.environ, NO_COLOR=no_color, TERM="xterm-256color")
+        if not no_color:
+            env.pop("NO_COLOR")
+        leader, follower = pty.openpty()
+        process = subprocess.Popen([sys.executable, "-c", script], stdout=follower,
+                                   stderr=subprocess.PIPE, env=env)
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert process.wait() == 1
+        os.close(leader)
+        outputs[no_color] = b"".join(chunks).decode()
+    assert "\x1b[" in outputs[""] and "\x1b[" not in outputs["1"]
+    assert "container 950 (vllm-qwen-coder): 1 change(s)" in outputs["1"]
+
+
+def test_consecutive_corpus_versions_compare_as_a_plain_json_reading_says() -> None:
+    """Each real monolith against the next: the containers diff reports are those whose JSON differs."""
+    import orjson
+    from conftest import corpus_files
+
+    from splitter.diff import compare, load_side
+
+    files = [path for path in corpus_files() if path.parent.name == "testing-ideas"]
+    if len(files) < 2:
+        pytest.skip("../shared/corpus is not beside the project")
+    checked = 0
+    for older, newer in zip(files, files[1:]):
+        report = compare(load_side(str(older)), load_side(str(newer)))
+        before, after = (orjson.loads(path.read_bytes())["lxc_configs"] for path in (older, newer))
+        expected = {ctid for ctid in {*before, *after} if ctid not in before or ctid not in after
+                    or orjson.dumps(before[ctid], option=orjson.OPT_SORT_KEYS)
+                    != orjson.dumps(after[ctid], option=orjson.OPT_SORT_KEYS)}
+        assert {c.id for c in report.containers} == expected, (older.name, newer.name)
+        assert all(change.file == str(newer if change.side == "new" else older) and change.layer == "monolith"
+                   for c in report.containers for change in c.changes)
+        checked += bool(expected)
+    assert checked > 10  # the corpus has many versions that change containers
