@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from .errors import BadInput
 from .exactjson import dumps
-from .layers import Layer
+from .layers import Layer, pointer
 from .layout import Layout
-from .merge import apply, order_tree, reorder
+from .merge import apply, missing, order_tree, reorder, value_at
 from .tree import GLOBALS, Tree
 
 CONTAINERS_KEY = "lxc_configs"
@@ -38,12 +38,29 @@ class Assembler:
         return reorder(merged, exceptions) if exceptions else merged
 
 
+def stale_unset(assembler: Assembler, own: Layer, where=str) -> None:
+    """Raise BadInput for the first `$unset` pointer of a container file that deletes nothing.
+
+    Such a pointer is a typo or a leftover: merging would silently keep the key it was meant to delete.
+    `where(relative)` writes the file as the user reaches it (Tree.where), for the message.
+    """
+    if not own.unsets:
+        return
+    inherited = assembler.inherited(tuple(own.profiles))
+    for path in own.unsets:
+        if missing(value_at(inherited, path)):
+            raise BadInput(f"$unset {pointer(path)} deletes nothing: no base or profile of this container sets it",
+                           where(own.file))
+
+
 def assemble(tree: Tree, known: dict | None = None) -> dict:
     """The monolith document a tree stands for; `known` gives containers whose merge is known already
     (ctid -> merged config: update's containers whose layers and order records it kept)."""
     if CONTAINERS_KEY in tree.globals:
         raise BadInput(f"must not hold \"{CONTAINERS_KEY}\": containers live under lxc/", GLOBALS)
     assembler = Assembler(tree.base, tree.profiles, tree.layout)
+    for own in tree.containers.values():
+        stale_unset(assembler, own, tree.where)
     known = known or {}
     containers = {ctid: known[ctid] if ctid in known else assembler.container(ctid, own)
                   for ctid, own in tree.containers.items()}

@@ -25,11 +25,11 @@ from .tree import (
     encode_id,
     id_of_file,
     slug,
+    tree_holds,
     unknown_profile,
 )
 
 LEFTOVER = re.compile(r"(~|\.orig|\.rej|\.bak|\.swp|\.swo|\.tmp|\.old|\.new)$|^#.*#$|^\.#")
-TOP = {LAYOUT, GLOBALS, DEFAULTS, LXC}
 
 
 class _Reader:
@@ -94,8 +94,11 @@ def check_tree(root: Path, schema_file: Path | None = None) -> tuple[list[Proble
     reader = _Reader(root)
     if not root.is_dir():
         raise BadInput("no such conf.d folder", str(root))
+    if not any((root / name).exists() for name in (LAYOUT, GLOBALS, BASE)):
+        # like merge and show: a folder that is no tree at all is bad input, not a list of strays
+        raise BadInput(f"not a conf.d tree: it holds none of {LAYOUT}, {GLOBALS}, {BASE}", str(root))
     for name in reader.listing("."):
-        if name in TOP or (name.startswith(".") and not LEFTOVER.search(name)):
+        if tree_holds(name) or tree_holds(name + "/") or (name.startswith(".") and not LEFTOVER.search(name)):
             continue  # dot files at the top (.gitattributes, ...) belong to the repository, not the tree
         if not _stray(reader, name, name):
             reader.say(name, "not part of a conf.d tree: move it out")
@@ -129,7 +132,8 @@ def check_tree(root: Path, schema_file: Path | None = None) -> tuple[list[Proble
             profiles[profile] = layer
 
     containers: dict[str, Layer] = {}
-    for name in reader.listing(LXC):
+    names = reader.listing(LXC)
+    for name in names:
         relative = f"{LXC}/{name}"
         if name.startswith(".") and not LEFTOVER.search(name):
             reader.say(relative, "a hidden file: not part of a conf.d tree")
@@ -155,7 +159,7 @@ def check_tree(root: Path, schema_file: Path | None = None) -> tuple[list[Proble
             reader.say(relative, f"container {ctid} has another file: {containers[ctid].file}")
             continue
         containers[ctid] = layer
-        _name_agrees(reader, relative, name, layer)
+        _name_agrees(reader, relative, name, layer, names)
 
     stacks = {}
     used: set[str] = set()
@@ -195,15 +199,24 @@ def _looks_like_container(name: str) -> bool:
     return bool(re.match(r"^[A-Za-z0-9%.-]+(_.*)?\.json$", name)) and name != "lxc_base.json"
 
 
-def _name_agrees(reader: _Reader, relative: str, name: str, layer: Layer) -> None:
-    """The words after the id in a file name follow the container's name, when the file sets one."""
+def _name_agrees(reader: _Reader, relative: str, name: str, layer: Layer, taken: list[str]) -> None:
+    """The words after the id in a file name follow the container's name, when the file sets one.
+
+    The advice never names a file that is already there (`taken`: the names in lxc/), which renaming
+    would overwrite; case is ignored, as case-insensitive file systems do.
+    """
     own_name = layer.values.get("name")
     if type(own_name) is not str or "_" not in name:
         return
     words = name[: -len(".json")].split("_", 1)[1]
     if words != slug(own_name):
         expected = container_file(id_of_file(name), own_name).split("/")[1]
-        reader.say(relative, f"its name does not follow the container's name {own_name!r}: rename it {expected}")
+        if expected.lower() in {other.lower() for other in taken}:
+            reader.say(relative, f"its name does not follow the container's name {own_name!r}, and "
+                                 f"{LXC}/{expected} is taken: give this container its own id or name")
+        else:
+            reader.say(relative, f"its name does not follow the container's name {own_name!r}: "
+                                 f"rename it {expected}")
 
 
 def _schema(reader, checker, globals_, base, profiles, containers, stacks) -> None:

@@ -34,11 +34,12 @@ class PlanFormat(str, Enum):
 
 
 def _say(text: str) -> None:
-    """Everything meant for people goes to stderr; stdout carries documents and --format json."""
+    """Progress, warnings and errors go to stderr; the result a command exists to produce goes to stdout."""
     print(text, file=sys.stderr)
 
 
 def _out(data: bytes) -> None:
+    """The result a command exists to produce (a document, plan, report or explanation), in any format."""
     sys.stdout.buffer.write(data if data.endswith(b"\n") else data + b"\n")
     sys.stdout.flush()
 
@@ -123,11 +124,12 @@ def _mining_options(no_profiles: bool, min_members: int, min_keys: int, max_prof
 def split(
     monolith: Annotated[Path, typer.Argument(help="The monolith, e.g. phoenix_lxc_configs.json.")],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="The conf.d folder to write.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace a non-empty output folder, once the new tree is "
-                                                        "proven.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an output folder that holds a tree splitter wrote "
+                                                        "and nothing else, once the new tree is proven.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing; print the plan.")] = False,
-    format: Annotated[PlanFormat, typer.Option(
-        "--format", help="The plan as text (stderr), json or markdown (stdout).")] = PlanFormat.text,
+    format: Annotated[Optional[PlanFormat], typer.Option(
+        "--format", help="The plan on stdout as text, json or markdown (default text with --dry-run; without "
+                         "--dry-run the plan is printed only when --format is given).")] = None,
     no_profiles: Annotated[bool, typer.Option("--no-profiles", help="Base only: mine no profiles.")] = False,
     min_members: Annotated[int, typer.Option(min=2, help="Containers a profile needs at least.")] = 2,
     min_keys: Annotated[int, typer.Option(min=1, help="Keys (leaves) a profile needs at least.")] = 3,
@@ -151,7 +153,7 @@ def split(
     """
     from .mining import mine
     from .monolith import read_monolith
-    from .report import plan_markdown, plan_summary, plan_text
+    from .report import plan_summary
     from .split import build_layers, tree_files, write_tree
 
     if output is None and not dry_run:
@@ -166,30 +168,47 @@ def split(
             warnings = _schema_warnings(mono.doc, monolith.parent, schema, strict)
             step(f"finding profiles among {len(mono.containers)} containers")
             plan = mine(mono.containers, options)
-            for name, _ in options.forced:
-                if name not in plan.profiles:
-                    _say(f"splitter: warning: profile {name} saves no container a line; it is left out")
+            for (name, _), path in zip(options.forced, profile or []):
+                if name not in plan.profiles:  # a profile nobody uses would fail `check` at once
+                    raise SplitterError(f"profile {name} saves no container a line; change it or leave it out",
+                                        str(path))
             step("laying out the tree")
             layers = build_layers(mono, plan)
             files = tree_files(layers)
             if not dry_run:
                 step(f"writing and proving {len(files)} files")
-                write_tree(files, mono, output, force)
+                write_tree(files, mono, output, force, tuple(profile or ()))
     except SplitterError as error:
         _fail(error)
+    if dry_run or format is not None:
+        _print_plan(plan_summary(mono, layers, files, warnings, _schema_report(mono.doc, monolith.parent, schema,
+                                                                                 warnings)),
+                    format or PlanFormat.text)
     if dry_run:
-        summary = plan_summary(mono, layers, files, warnings)
-        if format is PlanFormat.json:
-            from .exactjson import dumps
-            _out(dumps(summary))
-        elif format is PlanFormat.markdown:
-            _out(plan_markdown(summary).encode())
-        else:
-            _say(plan_text(summary))
         return
     exact = "byte for byte" if mono.byte_exact else "as the same document (its formatting is mixed)"
     _say(f"wrote {output}: {len(files)} files, {len(layers.profiles)} profile(s), "
          f"{len(layers.containers)} container(s); proven to merge back {exact}")
+
+
+def _print_plan(summary: dict, format: PlanFormat) -> None:
+    from .report import plan_markdown, plan_text
+
+    if format is PlanFormat.json:
+        from .exactjson import dumps
+        _out(dumps(summary))
+    elif format is PlanFormat.markdown:
+        _out(plan_markdown(summary).encode())
+    else:
+        _out(plan_text(summary).encode())
+
+
+def _schema_report(doc: dict, base: Path, schema: Path | None, warnings: int) -> dict:
+    """Which schema the plan was checked against, or why there was none."""
+    from .schema import schema_path_for
+    from .schemanote import schema_summary
+
+    return schema_summary(doc, base, schema_path_for(doc, base, schema), warnings)
 
 
 def _schema_warnings(doc: dict, base: Path, schema: Path | None, strict: bool) -> int:
@@ -209,7 +228,8 @@ def _schema_warnings(doc: dict, base: Path, schema: Path | None, strict: bool) -
 @app.command()
 def merge(
     tree: Annotated[Path, typer.Argument(help="The conf.d folder.")],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")]
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Write here instead of stdout: outside the tree, over nothing or a monolith.")]
     = None,
     schema: Annotated[Optional[Path], typer.Option(
         "--schema", help="JSON Schema to warn against (default: the file $schema names, if readable).")] = None,
@@ -223,9 +243,11 @@ def merge(
     """
     from .assemble import assemble
     from .exactjson import dumps
-    from .tree import read_tree, write_atomic
+    from .tree import check_output_file, read_tree, write_atomic
 
     try:
+        if output is not None:
+            check_output_file(output, tree)
         with _Steps(True) as step:
             step(f"reading {tree}")
             loaded = read_tree(tree)
@@ -247,7 +269,7 @@ def verify(
     tree: Annotated[Path, typer.Argument(help="The conf.d folder.")],
     monolith: Annotated[Path, typer.Argument(help="The monolith to compare with.")],
     byte_exact: Annotated[bool, typer.Option("--byte-exact", help="Fail when the bytes differ too.")] = False,
-    format: Annotated[Format, typer.Option("--format", help="text (stderr) or json (stdout).")] = Format.text,
+    format: Annotated[Format, typer.Option("--format", help="The report on stdout as text or json.")] = Format.text,
 ) -> None:
     """Check that a conf.d tree merges into the monolith: exit 0 when it does, 1 when not.
 
@@ -270,7 +292,7 @@ def verify(
     if format is Format.json:
         _out(verify_json(verdict))
     else:
-        _say(verify_text(verdict, str(tree), str(monolith)))
+        _out(verify_text(verdict, str(tree), str(monolith)).encode())
     if not verdict.same_document or (byte_exact and not verdict.same_bytes):
         raise typer.Exit(1)
 
@@ -281,7 +303,7 @@ def show(
     ctid: Annotated[str, typer.Argument(help="The container id.")],
     explain: Annotated[bool, typer.Option("--explain", help="For every value, the file that set it and what it "
                                                             "overrode; and every deletion.")] = False,
-    format: Annotated[Format, typer.Option("--format", help="--explain as text (stderr) or json (stdout).")]
+    format: Annotated[Format, typer.Option("--format", help="--explain on stdout as text or json.")]
     = Format.text,
 ) -> None:
     """Print the merged config of one container, as it stands in the monolith.
@@ -295,12 +317,10 @@ def show(
     from .exactjson import dumps
     from .explain import explain as provenance
     from .report import explain_json, explain_text
-    from .tree import read_tree
+    from .tree import read_container
 
     try:
-        loaded = read_tree(tree)
-        if ctid not in loaded.containers:
-            raise SplitterError(f"no container {ctid!r} in the tree", str(tree))
+        loaded = read_container(tree, ctid)
         merged = Assembler(loaded.base, loaded.profiles, loaded.layout).container(ctid, loaded.containers[ctid])
         layers = loaded.layers_of(ctid)
     except SplitterError as error:
@@ -313,7 +333,21 @@ def show(
     if format is Format.json:
         _out(explain_json(ctid, files, origins, removals))
     else:
-        _say(explain_text(ctid, files, origins, removals))
+        _out(explain_text(ctid, files, origins, removals).encode())
+
+
+def _no_schema(tree: Path) -> str:
+    """Why check used no schema, in the words the plan uses."""
+    from .exactjson import parse
+    from .schemanote import why_no_schema
+    from .tree import GLOBALS
+
+    try:
+        globals_ = parse((tree / GLOBALS).read_bytes(), GLOBALS)
+    except (OSError, SplitterError):
+        return f"none found ({GLOBALS} cannot be read)"
+    value = globals_.get("$schema") if type(globals_) is dict else None
+    return f"none found ({why_no_schema(value, tree.resolve().parent)})"
 
 
 @app.command()
@@ -322,7 +356,8 @@ def check(
     schema: Annotated[Optional[Path], typer.Option(
         "--schema", help="JSON Schema of the monolith (default: the file its $schema names, if readable).")]
     = None,
-    format: Annotated[Format, typer.Option("--format", help="text (stderr) or json (stdout).")] = Format.text,
+    format: Annotated[Format, typer.Option("--format", help="The problems on stdout as text or json.")]
+    = Format.text,
 ) -> None:
     """Check every layer of a tree: structure, profiles, deletions and the JSON Schema. Exit 1 on any problem.
 
@@ -339,7 +374,7 @@ def check(
     if format is Format.json:
         _out(check_json(problems, used))
     else:
-        _say(check_text(problems, used))
+        _out(check_text(problems, used or _no_schema(tree)).encode())
     if problems:
         raise typer.Exit(1)
 
@@ -352,8 +387,9 @@ def update(
         "--base", metavar="OLD_MONOLITH", help="The monolith the tree was last in step with: keep the tree's own "
                                                "edits since then (a three-way merge).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing; print what would change.")] = False,
-    format: Annotated[PlanFormat, typer.Option("--format", help="The report as text, json or markdown (stdout).")]
-    = PlanFormat.text,
+    format: Annotated[Optional[PlanFormat], typer.Option(
+        "--format", help="The report on stdout as text, json or markdown (default text with --dry-run or on "
+                         "conflicts; otherwise printed only when --format is given).")] = None,
 ) -> None:
     """Bring a conf.d tree up to date with the monolith, keeping its base, profiles and files where they fit.
 
@@ -392,8 +428,9 @@ def update(
                     write_update(tree, result)
     except SplitterError as error:
         _fail(error)
-    report = {PlanFormat.json: update_json, PlanFormat.markdown: update_markdown}.get(format, update_text)
-    _out(report(str(tree), str(monolith), result, conflicts, kept, dry_run))
+    if dry_run or conflicts or format is not None:  # as split: a real run prints its report when asked
+        report = {PlanFormat.json: update_json, PlanFormat.markdown: update_markdown}.get(format, update_text)
+        _out(report(str(tree), str(monolith), result, conflicts, kept, dry_run))
     if conflicts:
         _say(f"splitter: {len(conflicts)} value(s) changed both in {tree} and in {monolith} since {base}; "
              "nothing was written")

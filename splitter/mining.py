@@ -120,6 +120,7 @@ def mine(containers: dict, options: Options = Options()) -> Plan:
     fleet = Fleet(containers)
     base_items = choose_base(fleet, options)
     if not options.profiles or len(fleet.rows) < options.min_members:
+        _rename([], options)  # a --name then names no profile: say so
         return Plan(fleet.nest(base_items))
     # an operator's profile that saves no container a line is left out: a profile nobody uses fails `check`
     forced = [profile for profile in _adopt_forced(fleet, containers, options) if profile.members]
@@ -179,6 +180,10 @@ def _adopt_forced(fleet: Fleet, containers: dict, options: Options) -> list[_For
 
 def _rename(names: list[str], options: Options) -> list[str]:
     mapping = dict(options.rename)
+    for old, new in options.rename:
+        if old not in names:  # a typo must not pass silently
+            raise BadInput(f"--name {old}={new}: no discovered profile is named {old}; the discovered profiles "
+                           f"are: {', '.join(names) or '(none)'}")
     renamed = [mapping.get(name, name) for name in names]
     if len(set(renamed)) != len(renamed):
         raise BadInput(f"--name would give two profiles one name: {sorted(renamed)}")

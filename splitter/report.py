@@ -72,8 +72,15 @@ def _own_lines(layers: Layers, ctid: str, config: dict, skip: str, inherited: di
     return layer_lines(Layer(own.file, values, list(names), unsets), container=True)
 
 
-def plan_summary(mono: Monolith, layers: Layers, files: dict[str, bytes], warnings: int = 0) -> dict:
-    """Everything the dry-run report says, as one JSON-ready object (its form is documented in MIGRATION.md)."""
+def plan_summary(mono: Monolith, layers: Layers, files: dict[str, bytes], warnings: int = 0,
+                 schema: dict | None = None) -> dict:
+    """Everything the plan says, as one JSON-ready object (its form is documented in MIGRATION.md).
+
+    `schema` is {"file": path, "warnings": n} for the schema that was read, or {"file": None, "reason": why}
+    (see schemanote.schema_summary); without it the plan says no schema was looked for.
+    """
+    if schema is None:
+        schema = {"file": None, "reason": "none was looked for"}
     def lines(relative: str) -> int:
         return files[relative].count(b"\n")
 
@@ -108,8 +115,9 @@ def plan_summary(mono: Monolith, layers: Layers, files: dict[str, bytes], warnin
             # every place a path=value pair stands when it stands in two or more container files
             "repeated_pairs": sum(count for count in written.values() if count > 1),
             "unset_markers": sum(len(own.unsets) for own in layers.containers.values()),
-            "schema_warnings": warnings,
+            "schema_warnings": warnings if schema["file"] is not None else None,  # None: no schema was read
         },
+        "schema": schema,
     }
 
 
@@ -129,9 +137,16 @@ def plan_text(summary: dict) -> str:
                    f"[{', '.join(container['profiles'])}], {len(container['own_keys'])} own keys{unset}")
     out.append(f"lines: {totals['monolith_lines']} in the monolith, {totals['tree_lines']} under defaults/ and lxc/ "
                f"({totals['ratio']:.0%}); path=value pairs written in two or more container files: "
-               f"{totals['repeated_pairs']}; deletion markers: {totals['unset_markers']}; "
-               f"schema warnings: {totals['schema_warnings']}")
+               f"{totals['repeated_pairs']}; deletion markers: {totals['unset_markers']}")
+    out.append(schema_line(summary["schema"]))
     return "\n".join(out)
+
+
+def schema_line(schema: dict) -> str:
+    """The plan's sentence on the schema: which file was read and what it found, or why none was read."""
+    if schema["file"] is None:
+        return f"no schema found ({schema['reason']})"
+    return f"schema {schema['file']}: {schema['warnings']} place(s) break it"
 
 
 def _mermaid_label(text: str) -> str:
@@ -160,7 +175,7 @@ def plan_markdown(summary: dict) -> str:
             f"{', '.join('`' + u + '`' for u in c['unset']) or '-'} |" for c in summary["containers"]]
     out += ["", f"Base keys: {', '.join('`' + k + '`' for k in summary['base']['keys']) or '-'}", "",
             f"Path=value pairs written in two or more container files: {totals['repeated_pairs']}; "
-            f"deletion markers: {totals['unset_markers']}; schema warnings: {totals['schema_warnings']}."]
+            f"deletion markers: {totals['unset_markers']}.", "", schema_line(summary["schema"]) + "."]
     return "\n".join(out) + "\n"
 
 

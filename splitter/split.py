@@ -171,13 +171,19 @@ def prove_tree(tree: disk.Tree, mono: Monolith, known: dict | None = None) -> No
                       "(this is a bug in splitter: please report it with the input)", mono.file)
 
 
-def write_tree(files: dict[str, bytes], mono: Monolith, target: Path, force: bool) -> None:
-    """Stage the files beside target, prove them, and only then move them into place."""
-    disk.check_target(target, force)
+def write_tree(files: dict[str, bytes], mono: Monolith, target: Path, force: bool,
+               inputs: tuple[Path, ...] = ()) -> None:
+    """Stage the files beside target, prove them, and only then move them into place.
+
+    With `force` an existing target is replaced only when `tree.replaceable` allows it; the monolith and
+    `inputs` (other files the run read) are never inside what is replaced.
+    """
+    inputs = (Path(mono.file), *inputs)
+    disk.check_target(target, force, inputs)
     staging = disk.stage(target, files)
     try:
         prove(staging, mono)
-        disk.install(staging, target, force)
+        disk.install(staging, target, force, inputs)
     except BaseException:
         disk.discard(staging)
         raise

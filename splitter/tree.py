@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
 import re
-import secrets
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+import orjson
+
 from . import exactjson
 from .errors import BadInput, WriteError
 from .layers import Layer, decode
-from .layout import Layout
+from .layout import FORMAT, Layout
 
 LAYOUT = "layout.json"
 GLOBALS = "globals.json"
@@ -67,6 +68,20 @@ def unknown_profile(name: str) -> str:
     return f"unknown profile \"{name}\" (no {profile_file(name)})"
 
 
+def tree_holds(relative: str) -> bool:
+    """Whether splitter writes this path into a tree: the one list of what a tree holds.
+
+    `relative` is a POSIX path from the tree's root; a folder is written with a trailing '/'.
+    `split --force` replaces only a folder that holds nothing else (see `replaceable`).
+    """
+    if relative in (LAYOUT, GLOBALS, BASE, f"{DEFAULTS}/", f"{LXC}/"):
+        return True
+    folder, _, name = relative.partition("/")
+    if "/" in name or name.startswith(".") or not name.endswith(".json"):
+        return False
+    return (folder == DEFAULTS and name.startswith(PROFILE_PREFIX)) or folder == LXC
+
+
 @dataclass
 class Tree:
     layout: Layout
@@ -74,6 +89,7 @@ class Tree:
     base: Layer
     profiles: dict[str, Layer]
     containers: dict[str, Layer]  # in the monolith's order, then those added by hand
+    where: Callable[[str], str] = str  # a file of the tree as the user reaches it (source.where), for messages
 
     def layers_of(self, ctid: str) -> list[Layer]:
         """The layers that make up a container, lowest first (read_tree made sure every profile exists)."""
@@ -203,7 +219,46 @@ def read_source(source) -> Tree:
                 raise BadInput(unknown_profile(profile), source.where(relative))
     known = [ctid for ctid in layout.containers if ctid in found]
     added = sorted(set(found) - set(known), key=_natural)
-    return Tree(layout, globals_, base, profiles, {ctid: found[ctid] for ctid in known + added})
+    return Tree(layout, globals_, base, profiles, {ctid: found[ctid] for ctid in known + added}, source.where)
+
+
+def read_container(root: Path, ctid: str) -> Tree:
+    """Only the files one container needs: layout.json, the base, its profiles and its own file.
+
+    Its file is found by the id before the first '_' of the names in lxc/, without reading any other
+    container's file, so that another container's broken file does not stop `show`. Returns a Tree with
+    that one container (and no globals); raises BadInput naming the first bad file it needs.
+    """
+    read_tree_checks(root)
+    source = DiskSource(root)
+    layout = Layout.from_json(source.parse(LAYOUT), source.where(LAYOUT))
+    base = _layer(source, BASE, container=False)
+    try:
+        names = sorted(entry.name for entry in os.scandir(root / LXC))
+    except FileNotFoundError:
+        names = []
+    except OSError as error:
+        raise BadInput(error.strerror or str(error), str(root / LXC)) from None
+    mine = [name for name in names if not name.startswith(".") and name.endswith(".json") and _id_or_none(name) == ctid]
+    if not mine:
+        raise BadInput(f"no container {ctid!r} in the tree", str(root))
+    if len(mine) > 1:
+        raise BadInput(f"container {ctid} has two files: {LXC}/{mine[0]} and {LXC}/{mine[1]}",
+                       source.where(f"{LXC}/{mine[1]}"))
+    own = _layer(source, f"{LXC}/{mine[0]}", container=True)
+    profiles = {}
+    for name in own.profiles:
+        if not PROFILE_NAME.match(name) or not (root / profile_file(name)).is_file():
+            raise BadInput(unknown_profile(name), source.where(own.file))
+        profiles[name] = _layer(source, profile_file(name), container=False)
+    return Tree(layout, {}, base, profiles, {ctid: own}, source.where)
+
+
+def _id_or_none(filename: str) -> str | None:
+    try:
+        return id_of_file(filename)
+    except UnicodeDecodeError:
+        return None
 
 
 def _natural(text: str) -> tuple:
@@ -219,6 +274,8 @@ _RENAME_EXCHANGE = 2
 
 def _renameat2(source: Path, target: Path, flags: int) -> bool:
     """renameat2(2) where the C library has it; False when it cannot be used here."""
+    import ctypes  # only split needs it: merge and verify start faster without
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         call = libc.renameat2
@@ -232,15 +289,70 @@ def _renameat2(source: Path, target: Path, flags: int) -> bool:
     raise OSError(code, os.strerror(code), str(target))
 
 
-def check_target(target: Path, force: bool) -> None:
-    """Refuse a target split must not write to, before any work is done."""
+_ONLY = "--force replaces only an empty folder or a tree splitter wrote"
+
+
+def replaceable(target: Path, inputs: tuple[Path, ...] = ()) -> None:
+    """Raise BadInput, naming the first file at fault, unless target is empty or a tree splitter wrote.
+
+    A tree splitter wrote has a layout.json with "format": "splitter/1" and nothing `tree_holds` does not
+    list: no input of the run (`inputs`, e.g. the monolith), no `.git`, no symbolic link, no other file.
+    """
+    kept = []
+    for path in inputs:
+        try:
+            kept.append(os.stat(path))
+        except OSError:
+            pass
+    empty = True
+    for folder, folders, files in os.walk(target, onerror=_unreadable):
+        folders.sort()
+        here = Path(folder)
+        for name in folders + sorted(files):
+            path = here / name
+            relative = path.relative_to(target).as_posix()
+            empty = False
+            if name == ".git":
+                raise BadInput(f"holds {relative} (a repository); {_ONLY}", str(target))
+            info = os.lstat(path)
+            if any(os.path.samestat(info, other) for other in kept):
+                raise BadInput(f"holds {relative}, an input of this split; {_ONLY}", str(target))
+            if os.path.islink(path):
+                raise BadInput(f"holds {relative}, a symbolic link; {_ONLY}", str(target))
+            relative += "/" if name in folders else ""
+            if not tree_holds(relative):
+                raise BadInput(f"holds {relative}, which a tree does not hold; {_ONLY}", str(target))
+    if empty:
+        return
+    try:
+        layout = exactjson.parse(read_file(str(target / LAYOUT)), str(target / LAYOUT))
+    except BadInput:
+        layout = None
+    if type(layout) is not dict or layout.get("format") != FORMAT:
+        raise BadInput(f"has no {LAYOUT} with \"format\": \"{FORMAT}\", so splitter did not write it; {_ONLY}",
+                       str(target))
+
+
+def _unreadable(error: OSError) -> None:
+    raise BadInput(f"cannot be read: {error.strerror or error}; {_ONLY}", error.filename)
+
+
+def check_target(target: Path, force: bool, inputs: tuple[Path, ...] = ()) -> None:
+    """Refuse a target split must not write to, before any work is done.
+
+    `inputs` are the files the run reads (the monolith, profile files): a target holding one is never replaced.
+    """
     if target.is_symlink():
         raise BadInput("is a symbolic link; name a real folder", str(target))
     if target.exists():
         if not target.is_dir():
             raise BadInput("exists and is not a folder", str(target))
-        if any(target.iterdir()) and not force:
-            raise BadInput("exists and is not empty; use --force to replace it", str(target))
+        if not force:
+            if any(target.iterdir()):
+                raise BadInput("exists and is not empty; use --force to replace a tree splitter wrote",
+                               str(target))
+        else:
+            replaceable(target, inputs)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)  # like mkdir -p: only empty folders
     except OSError as error:
@@ -264,7 +376,7 @@ def _sweep(target: Path) -> None:
 def stage(target: Path, files: dict[str, bytes]) -> Path:
     """Write the files into a new hidden sibling of target, and return it."""
     _sweep(target)
-    staging = target.parent / f".{target.name}.splitter-{os.getpid()}-{secrets.token_hex(4)}"
+    staging = target.parent / f".{target.name}.splitter-{os.getpid()}-{os.urandom(4).hex()}"
     try:
         staging.mkdir()
         folders = {staging}
@@ -282,7 +394,7 @@ def stage(target: Path, files: dict[str, bytes]) -> Path:
     return staging
 
 
-def install(staging: Path, target: Path, force: bool) -> None:
+def install(staging: Path, target: Path, force: bool, inputs: tuple[Path, ...] = ()) -> None:
     """Move a proven staging folder to target in one step; the old tree, if any, is removed after."""
     taken = BadInput("was filled by someone else while splitting; nothing was changed", str(target))
     try:
@@ -290,6 +402,7 @@ def install(staging: Path, target: Path, force: bool) -> None:
             return
         if not force and any(target.iterdir()):
             raise taken
+        replaceable(target, inputs)  # again: someone may have put a file there while we worked
         if _renameat2(staging, target, _RENAME_EXCHANGE):
             shutil.rmtree(staging, ignore_errors=True)  # staging now holds the old tree
             return
@@ -321,9 +434,36 @@ def discard(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
+def check_output_file(target: Path, tree: Path) -> None:
+    """Refuse a file merge must not write (raises BadInput naming it), before any work is done.
+
+    merge writes only outside the tree it reads, and replaces only a regular file that already holds
+    a JSON object (a monolith, as merge writes): never a folder, a symbolic link or any other file.
+    """
+    where = str(target)
+    if os.path.realpath(target).startswith(os.path.join(os.path.realpath(tree), "")):
+        raise BadInput(f"is inside the tree merge reads ({tree}); write the monolith outside it", where)
+    if target.is_symlink():
+        raise BadInput("is a symbolic link; name a real file", where)
+    if not target.exists():
+        return
+    if not target.is_file():
+        raise BadInput("exists and is not a regular file; merge replaces only a monolith", where)
+    raw = read_file(where)
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        try:  # orjson refuses what exact parsing keeps (integers beyond 64 bits, ...)
+            doc = exactjson.parse(raw, where)
+        except BadInput:
+            doc = None
+    if type(doc) is not dict:
+        raise BadInput("exists and does not hold a JSON object; merge replaces only a monolith", where)
+
+
 def write_atomic(target: Path, data: bytes) -> None:
     """Write one file through a hidden sibling renamed into place."""
-    temporary = target.parent / f".{target.name}.splitter-{os.getpid()}-{secrets.token_hex(4)}"
+    temporary = target.parent / f".{target.name}.splitter-{os.getpid()}-{os.urandom(4).hex()}"
     try:
         with open(temporary, "xb") as handle:
             handle.write(data)

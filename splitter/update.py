@@ -213,7 +213,7 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
 
     layout = _layout(tree, target, base, profiles, own, set(touched), configs)
     globals_ = {key: value for key, value in target.doc.items() if key != CONTAINERS_KEY}
-    new_tree = disk.Tree(layout, globals_, base, profiles, own)
+    new_tree = disk.Tree(layout, globals_, base, profiles, own, tree.where)
     update = Update(target, {}, [], new_tree, known=_known(tree, new_tree, old))
     _files(root, tree, new_tree, update, why, changed, added, removed, old, configs)
     return update
@@ -504,7 +504,8 @@ def write_update(root: Path, update: Update) -> None:
                    for relative in update.written if relative.startswith((disk.DEFAULTS + "/", disk.LXC + "/"))}
         profiles = {name: written.get(layer.file, layer) for name, layer in update.tree.profiles.items()}
         containers = {ctid: written.get(layer.file, layer) for ctid, layer in update.tree.containers.items()}
-        proven = disk.Tree(layout, globals_, written.get(disk.BASE, update.tree.base), profiles, containers)
+        proven = disk.Tree(layout, globals_, written.get(disk.BASE, update.tree.base), profiles, containers,
+                           update.tree.where)
         prove_tree(proven, update.target, update.known)
         disk.replace_files(staging, root, list(update.written), removed)
     finally:

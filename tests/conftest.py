@@ -24,11 +24,17 @@ def corpus_files() -> list[Path]:
         return [CORPUS / row["config"] for row in csv.DictReader(handle, delimiter="\t")]
 
 
+CORPUS_SAMPLE = 9  # the default run takes every 9th corpus file and the latest; `-m slow` runs the rest
+
+
 def corpus_params():
+    """One param per corpus file: a spread sample (every 9th and the latest) in the default run, the others slow."""
     files = corpus_files()
     if not files:
         return [pytest.param(None, marks=pytest.mark.skip(reason="../shared/corpus is not beside the project"))]
-    return [pytest.param(path, id=f"{path.parent.name}/{path.name}") for path in files]
+    sample = set(files[::CORPUS_SAMPLE]) | {files[-1]}
+    return [pytest.param(path, id=f"{path.parent.name}/{path.name}", marks=() if path in sample else pytest.mark.slow)
+            for path in files]
 
 
 @dataclass
@@ -42,3 +48,11 @@ class Run:
 def run(*args: object) -> Run:
     result = CliRunner().invoke(app, [str(arg) for arg in args], catch_exceptions=False)
     return Run(result.exit_code, result.stdout, result.stderr, result.stdout_bytes)
+
+
+@pytest.fixture()
+def fixture_tree(tmp_path: Path) -> Path:
+    """The shipped fixture split into tmp_path/conf.d."""
+    out = tmp_path / "conf.d"
+    assert run("split", FIXTURE, "-o", out).exit_code == 0
+    return out

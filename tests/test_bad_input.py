@@ -116,10 +116,10 @@ def test_tree_unknown_directive(tmp_path: Path) -> None:
 def test_merge_output_not_half_written(tmp_path: Path) -> None:
     out = fresh_tree(tmp_path)
     target = tmp_path / "merged.json"
-    target.write_text("previous")
+    target.write_text('{"previous": 1}')
     (out / "layout.json").write_text("{")
     assert run("merge", out, "-o", target).exit_code == 2
-    assert target.read_text() == "previous"
+    assert target.read_text() == '{"previous": 1}'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["conf.d", "merged.json"]
 
 
@@ -129,6 +129,9 @@ def test_split_refuses_non_empty_target_without_force(tmp_path: Path) -> None:
     result = run("split", FIXTURE, "-o", out)
     assert result.exit_code == 2 and "--force" in result.stderr
     assert (out / "mine.txt").read_text() == "keep me"
-    assert run("split", FIXTURE, "-o", out, "--force").exit_code == 0
-    assert not (out / "mine.txt").exists()
+    assert run("split", FIXTURE, "-o", out, "--force").exit_code == 2  # not only files splitter wrote
+    assert (out / "mine.txt").read_text() == "keep me"
+    (out / "mine.txt").unlink()
+    (out / "lxc" / "950_vllm-qwen-coder.json").unlink()
+    assert run("split", FIXTURE, "-o", out, "--force").exit_code == 0  # a tree splitter wrote, edited
     assert run("merge", out).stdout_bytes == FIXTURE.read_bytes()

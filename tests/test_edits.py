@@ -84,7 +84,7 @@ def test_container_removed_by_hand_is_gone(tree: Path) -> None:
     before = list(json.loads(FIXTURE.read_text())["lxc_configs"])
     assert ids == [ctid for ctid in before if ctid != "960"]
     result = run("verify", tree, FIXTURE)
-    assert result.exit_code == 1 and "$.lxc_configs['960']  (removed)" in result.stderr
+    assert result.exit_code == 1 and "$.lxc_configs['960']  (removed)" in result.stdout
 
 
 def test_global_edit(tree: Path) -> None:

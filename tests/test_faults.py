@@ -41,8 +41,11 @@ def fleet(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.mark.parametrize("force", [False, True], ids=["new", "force"])
-def test_killed_split_leaves_no_tree_or_the_old_one(tmp_path: Path, fleet: Path, force: bool) -> None:
+@pytest.mark.parametrize("force,kills", [
+    pytest.param(False, 3, id="new"), pytest.param(True, 3, id="force"),
+    pytest.param(False, 12, id="new-12", marks=pytest.mark.slow),
+    pytest.param(True, 12, id="force-12", marks=pytest.mark.slow)])
+def test_killed_split_leaves_no_tree_or_the_old_one(tmp_path: Path, fleet: Path, force: bool, kills: int) -> None:
     started = time.perf_counter()
     assert split_process(fleet, tmp_path / "timing").wait() == 0
     duration = time.perf_counter() - started
@@ -54,7 +57,7 @@ def test_killed_split_leaves_no_tree_or_the_old_one(tmp_path: Path, fleet: Path,
         previous = snapshot(out)
     rng = random.Random(4)
     outcomes = []
-    for _ in range(12):
+    for _ in range(kills):
         process = split_process(fleet, out, *(["--force"] if force else []))
         time.sleep(rng.uniform(0.02, duration))  # anywhere from start-up to the end
         process.send_signal(signal.SIGKILL)
@@ -133,7 +136,7 @@ def test_merge_to_a_full_disk_leaves_the_old_file(tmp_path: Path, monkeypatch) -
     out = tmp_path / "conf.d"
     assert run("split", FIXTURE, "-o", out).exit_code == 0
     target = tmp_path / "merged.json"
-    target.write_text("old")
+    target.write_text('{"old": true}')  # merge replaces only a monolith
     real_replace = os.replace
 
     def full(*args):
@@ -143,7 +146,7 @@ def test_merge_to_a_full_disk_leaves_the_old_file(tmp_path: Path, monkeypatch) -
     result = run("merge", out, "-o", target)
     monkeypatch.setattr(disk.os, "replace", real_replace)
     assert result.exit_code == 2 and "No space left on device" in result.stderr
-    assert target.read_text() == "old"
+    assert target.read_text() == '{"old": true}'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["conf.d", "merged.json"]
 
 
@@ -167,7 +170,7 @@ def test_symlinks_inside_a_tree_are_refused(tmp_path: Path) -> None:
         result = run(*args)
         assert result.exit_code == 2 and "symbolic link" in result.stderr
     assert any("999_link.json" in line and "symbolic link" in line
-               for line in run("check", out).stderr.splitlines())
+               for line in run("check", out).stdout.splitlines())
     (out / "lxc" / "999_link.json").unlink()
     (out / "defaults").rename(tmp_path / "defaults")
     (out / "defaults").symlink_to(tmp_path / "defaults")
@@ -175,9 +178,12 @@ def test_symlinks_inside_a_tree_are_refused(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "symbolic link" in result.stderr
 
 
-def test_racing_splits_never_mix_trees(tmp_path: Path, fleet: Path) -> None:
-    other = tmp_path / "other.json"
-    other.write_bytes(monolith_bytes(1500, seed=12))
+@pytest.mark.parametrize("size", [pytest.param(300, id="300"),
+                                  pytest.param(1500, id="1500", marks=pytest.mark.slow)])
+def test_racing_splits_never_mix_trees(tmp_path: Path, size: int) -> None:
+    fleet, other = tmp_path / "fleet.json", tmp_path / "other.json"
+    fleet.write_bytes(monolith_bytes(size, seed=11))
+    other.write_bytes(monolith_bytes(size, seed=12))
     expected = {}
     for source in (fleet, other):
         reference = tmp_path / f"ref-{source.stem}"

@@ -53,7 +53,7 @@ def split_damaged(raw: bytes) -> None:
         shutil.rmtree(folder)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(damaged())
 def test_damaged_corpus_files(raw: bytes) -> None:
     split_damaged(raw)
@@ -79,9 +79,21 @@ def fixture_tree(tmp_path_factory) -> Path:
     return out
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(damaged_tree_file())
 def test_damaged_tree_files(fixture_tree: Path, case: tuple[str, int, int]) -> None:
+    damage_tree_file(fixture_tree, case)
+
+
+@pytest.mark.slow
+@settings(max_examples=2_000, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(damaged_tree_file())
+def test_damaged_tree_files_long(fixture_tree: Path, case: tuple[str, int, int]) -> None:
+    damage_tree_file(fixture_tree, case)
+
+
+def damage_tree_file(fixture_tree: Path, case: tuple[str, int, int]) -> None:
     name, position, byte = case
     path = next(fixture_tree.glob(name + "*")) if name.startswith("lxc/") else fixture_tree / name
     original = path.read_bytes()

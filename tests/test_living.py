@@ -57,7 +57,7 @@ def test_corpus_show_explain_check(monolith: Path, tmp_path: Path) -> None:
         assert problem["file"] == "globals.json" or (out / problem["file"]).is_file()
         assert problem["path"].startswith("$") and problem["message"]
     text = run("check", out, "--schema", schema)
-    assert text.exit_code == 1 and f"{len(report['problems'])} problem(s)" in text.stderr
+    assert text.exit_code == 1 and f"{len(report['problems'])} problem(s)" in text.stdout and text.stderr == ""
 
 
 def test_explain_names_setter_overridden_and_deleted(tmp_path: Path) -> None:
@@ -78,8 +78,8 @@ def test_explain_names_setter_overridden_and_deleted(tmp_path: Path) -> None:
     assert deleted["/swap"]["was_set_by"] == ["defaults/lxc_base.json"]
     assert deleted["/net/dns"]["was_set_by"] == ["defaults/lxc_base.json"]
     text = run("show", out, "7", "--explain")
-    assert "$.cores = 16\n    set by lxc/7_big.json\n    overrides defaults/lxc_base.json: 2" in text.stderr
-    assert "$.swap deleted by lxc/7_big.json; was set by defaults/lxc_base.json" in text.stderr
+    assert "$.cores = 16\n    set by lxc/7_big.json\n    overrides defaults/lxc_base.json: 2" in text.stdout
+    assert "$.swap deleted by lxc/7_big.json; was set by defaults/lxc_base.json" in text.stdout
     assert run("show", out, "99").exit_code == 2
 
 

@@ -159,13 +159,13 @@ def test_forced_profile_from_a_file(tmp_path: Path) -> None:
 
 def test_dry_run_writes_nothing_and_reports_in_three_formats(tmp_path: Path) -> None:
     text = run("split", FIXTURE, "--dry-run", "-o", tmp_path / "out")
-    assert text.exit_code == 0 and text.stdout == ""
-    assert "profile vllm" in text.stderr and "lines:" in text.stderr
+    assert text.exit_code == 0 and text.stderr == ""
+    assert "profile vllm" in text.stdout and "lines:" in text.stdout
     assert not (tmp_path / "out").exists()
 
     data = json.loads(run("split", FIXTURE, "--dry-run", "--format", "json").stdout)
     assert data["format"] == "splitter-plan/1"
-    assert set(data) == {"format", "monolith", "base", "profiles", "containers", "totals"}
+    assert set(data) == {"format", "monolith", "base", "profiles", "containers", "totals", "schema"}
     assert data["totals"]["tree_lines"] < data["totals"]["monolith_lines"]
     assert {c["id"] for c in data["containers"]} == set(json.loads(FIXTURE.read_text())["lxc_configs"])
     for profile in data["profiles"]:
@@ -180,12 +180,11 @@ def test_dry_run_writes_nothing_and_reports_in_three_formats(tmp_path: Path) -> 
     assert markdown.stderr == ""
 
 
-def test_forced_profile_nobody_needs_is_left_out(tmp_path: Path) -> None:
+def test_forced_profile_nobody_needs_is_refused(tmp_path: Path) -> None:
     useless = tmp_path / "profile_useless.json"
     useless.write_text('{"nothing": "matches", "in": "any", "container": true}')
     out = tmp_path / "conf.d"
     result = run("split", FIXTURE, "-o", out, "--profile", useless)
-    assert result.exit_code == 0
-    assert "profile useless saves no container a line; it is left out" in result.stderr
-    assert not (out / "defaults" / "profile_useless.json").exists()
-    assert run("check", out).exit_code == 0
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == f"splitter: {useless}: profile useless saves no container a line; change it or leave it out\n"
+    assert not out.exists()

@@ -21,6 +21,33 @@ def head() -> str | None:
     return done.stdout.strip() if done.returncode == 0 and hooks.returncode == 0 else None
 
 
+def test_each_hook_as_pre_commit_runs_it(tmp_path: Path) -> None:
+    """The default run's check of the hooks: each entry with its args, as pre-commit calls it (no file names)."""
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert [hook["id"] for hook in hooks] == ["splitter-verify", "splitter-check"]
+    work = tmp_path / "repo"
+    work.mkdir()
+    shutil.copy(FIXTURE, work / "phoenix_lxc_configs.json")
+    assert run("split", work / "phoenix_lxc_configs.json", "-o", work / "conf.d").exit_code == 0
+    splitter = str(Path(sys.executable).parent / "splitter")
+
+    def call(hook: dict) -> subprocess.CompletedProcess:
+        assert hook["pass_filenames"] is False and hook["language"] == "python"
+        command = [splitter, *hook["entry"].split()[1:], *hook["args"]]
+        return subprocess.run(command, cwd=work, capture_output=True, text=True)
+
+    assert [call(hook).returncode for hook in hooks] == [0, 0]
+    own = next((work / "conf.d" / "lxc").glob("101_*.json"))
+    own.write_text(json.dumps(dict(json.loads(own.read_text()), cores=3), indent=2) + "\n")
+    (work / "conf.d" / "lxc" / "101_x.json~").write_text("backup")
+    verified, checked = (call(hook) for hook in hooks)
+    assert verified.returncode == 1 and "differ" in verified.stdout
+    assert checked.returncode == 1 and "lxc/101_x.json~: $: an editor or merge leftover" in checked.stdout
+
+
+@pytest.mark.slow  # pre-commit builds the hooks' own environment: a pip install, most of a minute
 def test_hooks_green_on_a_fresh_split_red_after_a_bad_edit(tmp_path: Path) -> None:
     rev = head()
     if rev is None:

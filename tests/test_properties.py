@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from strategies import monoliths
 
@@ -17,7 +18,10 @@ from splitter.monolith import load_monolith
 from splitter.split import build_layers, tree_files
 from splitter.tree import read_tree
 
-EXAMPLES = int(os.environ.get("SPLITTER_EXAMPLES", "2000"))
+# the default run draws a few hundred monoliths (every property, in seconds); the slow run
+# (`-m slow`) draws 10,000 of each: test_round_trip_long in test_fuzz.py and the one below
+EXAMPLES = int(os.environ.get("SPLITTER_EXAMPLES", "200"))
+LONG = 10_000
 
 
 def write(files: dict[str, bytes], root: Path) -> None:
@@ -48,6 +52,17 @@ def test_split_merge_is_byte_identical(raw: bytes) -> None:
 @settings(max_examples=EXAMPLES // 4, deadline=None)
 @given(monoliths())
 def test_canonical_keeps_types_apart(raw: bytes) -> None:
+    canonical_keeps_types_apart(raw)
+
+
+@pytest.mark.slow
+@settings(max_examples=LONG, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(monoliths())
+def test_canonical_keeps_types_apart_long(raw: bytes) -> None:
+    canonical_keeps_types_apart(raw)
+
+
+def canonical_keeps_types_apart(raw: bytes) -> None:
     doc = load_monolith(raw, "random.json").doc
     # two parses of the same bytes agree, and the canonical text never merges 1, 1.0 and true
     assert canonical(load_monolith(raw, "again.json").doc) == canonical(doc)

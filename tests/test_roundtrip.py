@@ -33,12 +33,12 @@ def test_corpus_round_trip(monolith: Path, tmp_path: Path) -> None:
     assert merged.stdout_bytes == monolith.read_bytes()
     verified = run("verify", out, monolith, "--byte-exact")
     assert verified.exit_code == 0, verified.stderr
-    assert "bytes: identical" in verified.stderr
+    assert "bytes: identical" in verified.stdout
 
     changed, key = change_one_value(out)
     verified = run("verify", out, monolith)
     assert verified.exit_code == 1
-    assert key in verified.stderr and changed.name in verified.stderr
+    assert key in verified.stdout and changed.name in verified.stdout
 
 
 def test_fixture_round_trip_and_report(tmp_path: Path) -> None:
@@ -85,7 +85,7 @@ def test_mixed_style_same_document_bytes_differ(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "same document" in result.stderr
     verified = run("verify", out, monolith)
-    assert verified.exit_code == 0 and "bytes: differ" in verified.stderr
+    assert verified.exit_code == 0 and "bytes: differ" in verified.stdout
     assert run("verify", out, monolith, "--byte-exact").exit_code == 1
 
 
@@ -108,5 +108,5 @@ def test_verify_same_document_in_another_style(tmp_path: Path) -> None:
                         .replace('"gpu_memory_utilization": 0.5,', '"gpu_memory_utilization": 0.50,')
                         .replace('"rope_freq_scale": 0.5', '"rope_freq_scale": 0.50'))
     result = run("verify", out, restyled)
-    assert result.exit_code == 0 and "bytes: differ" in result.stderr
+    assert result.exit_code == 0 and "bytes: differ" in result.stdout
     assert run("verify", out, restyled, "--byte-exact").exit_code == 1

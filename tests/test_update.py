@@ -108,7 +108,7 @@ def test_unchanged_files_and_a_reformatted_file_are_kept(tree: Path, tmp_path: P
     before = files_of(tree)
     doc = fixture_doc()
     doc["lxc_configs"]["952"]["cores"] = 12
-    result = run("update", tree, write_doc(tmp_path / "new.json", doc))
+    result = run("update", tree, write_doc(tmp_path / "new.json", doc), "--format", "text")
     assert result.exit_code == 0, result.stderr
     after = files_of(tree)
     assert {file for file in after if after[file] != before.get(file)} == {"lxc/952_vllm-embed.json"}
@@ -153,7 +153,7 @@ def test_removed_container_goes_and_unused_profile_goes(tree: Path, tmp_path: Pa
     users = [ctid for ctid, own in read_tree(tree).containers.items() if "docker" in own.profiles]
     for ctid in users:
         del doc["lxc_configs"][ctid]
-    result = run("update", tree, write_doc(tmp_path / "new.json", doc))
+    result = run("update", tree, write_doc(tmp_path / "new.json", doc), "--format", "text")
     assert result.exit_code == 0, result.stderr
     assert not (tree / "defaults" / "profile_docker.json").exists()
     assert "remove   defaults/profile_docker.json: no container uses it any more" in result.stdout
@@ -167,7 +167,7 @@ def test_a_new_role_becomes_a_profile_named_after_it(tree: Path, tmp_path: Path)
             "name": f"minio-{number}", "features": ["minio"], "memory_mb": 4096, "cores": 2,
             "minio_config": {"root_user": "admin", "volumes": "/data", "console_port": 9001, "region": "home"},
             "mac_address": f"52:54:00:70:00:0{number}"}
-    result = run("update", tree, write_doc(tmp_path / "new.json", doc))
+    result = run("update", tree, write_doc(tmp_path / "new.json", doc), "--format", "text")
     assert result.exit_code == 0, result.stderr
     assert (tree / "defaults" / "profile_minio.json").exists()
     assert "new role 'minio'" in result.stdout
@@ -218,7 +218,7 @@ def test_base_keeps_edits_to_different_leaves_on_both_sides(tree: Path, tmp_path
     doc = fixture_doc()
     doc["lxc_configs"]["101"]["memory_mb"] = 3072
     doc["lxc_configs"]["952"]["cores"] = 12
-    result = run("update", tree, write_doc(tmp_path / "new.json", doc), "--base", FIXTURE)
+    result = run("update", tree, write_doc(tmp_path / "new.json", doc), "--base", FIXTURE, "--format", "text")
     assert result.exit_code == 0, result.stderr
     assert "the tree's own edits since the base, kept" in result.stdout
     assert "102  $.lxc_configs['102'].cores: 2 -> 5" in result.stdout

@@ -1,0 +1,127 @@
+"""Mistakes are errors, never silent: --name and --profile that match nothing, a $unset that deletes nothing,
+check on a folder that is not a tree, advice that would overwrite a file; show needs only its container's files;
+the plan says which schema it read."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURE, run
+
+
+def one_error(result, start: str, words: str) -> None:
+    assert result.exit_code == 2, result.stderr
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith(f"splitter: {start}"), result.stderr
+    assert words in result.stderr, result.stderr
+
+
+@pytest.fixture()
+def tree(fixture_tree: Path) -> Path:
+    return fixture_tree
+
+
+def test_a_name_that_renames_nothing_is_an_error(tmp_path: Path) -> None:
+    out = tmp_path / "conf.d"
+    result = run("split", FIXTURE, "-o", out, "--name", "nvidai=gpu")
+    one_error(result, "--name nvidai=gpu", "no discovered profile is named nvidai; the discovered profiles are: "
+                                            "nvidia, docker, vllm")
+    assert not out.exists()
+    one_error(run("split", FIXTURE, "--dry-run", "--no-profiles", "--name", "nvidia=gpu"), "--name nvidia=gpu",
+              "the discovered profiles are: (none)")
+    assert run("split", FIXTURE, "--dry-run", "--name", "nvidia=gpu").exit_code == 0
+
+
+def test_a_stale_unset_is_refused_by_merge_and_verify_and_reported_by_check(tree: Path) -> None:
+    own = tree / "lxc" / "950_vllm-qwen-coder.json"
+    layer = json.loads(own.read_text())
+    layer["$unset"] = ["/portainer_rol"]  # the typo of the issue: the key stays in the merged config
+    own.write_text(json.dumps(layer, indent=2))
+    target = tree.parent / "phoenix_lxc_configs.json"
+    message = "$unset /portainer_rol deletes nothing: no base or profile of this container sets it"
+    for args in (["merge", tree], ["merge", tree, "-o", target], ["verify", tree, FIXTURE, "--byte-exact"]):
+        one_error(run(*args), f"{own}: ", message)
+    assert not target.exists()
+    checked = run("check", tree)
+    assert checked.exit_code == 1
+    assert "lxc/950_vllm-qwen-coder.json: $['$unset']: deletes /portainer_rol, which nothing below sets" \
+        in checked.stdout.splitlines()
+
+
+@pytest.mark.parametrize("where", ["lxc", "parent", "empty"])
+def test_check_on_a_folder_that_is_not_a_tree(tree: Path, where: str) -> None:
+    folder = {"lxc": tree / "lxc", "parent": tree.parent, "empty": tree.parent / "empty"}[where]
+    folder.mkdir(exist_ok=True)
+    one_error(run("check", folder), f"{folder}: ", "not a conf.d tree: it holds none of layout.json, globals.json, "
+                                                   "defaults/lxc_base.json")
+
+
+def test_check_never_advises_a_name_that_is_taken(tree: Path) -> None:
+    shutil.copy(tree / "lxc" / "951_vllm-granite.json", tree / "lxc" / "951_copy.json")
+    result = run("check", tree, "--format", "json")
+    assert result.exit_code == 1
+    messages = {p["file"]: p["message"] for p in json.loads(result.stdout)["problems"]
+                if "name does not follow" in p["message"]}
+    assert messages == {"lxc/951_copy.json": "its name does not follow the container's name 'vllm-granite', and "
+                                             "lxc/951_vllm-granite.json is taken: give this container its own id "
+                                             "or name"}
+    existing = {path.name for path in (tree / "lxc").iterdir()}
+    advice = [p["message"] for p in json.loads(result.stdout)["problems"] if "rename it" in p["message"]]
+    assert not [text for text in advice if text.rsplit(" ", 1)[-1] in existing]
+
+
+def test_show_reads_only_the_files_of_its_container(tree: Path) -> None:
+    (tree / "lxc" / "101_nginx-gateway.json").write_text("{")
+    (tree / "lxc" / "102_traefik-internal.json").unlink()
+    (tree / "lxc" / "102_traefik-internal.json").symlink_to(tree.parent)
+    (tree / "defaults" / "profile_docker.json").write_text("[broken")  # a profile 950 does not use
+    (tree / "globals.json").write_text("not json")
+    shown = run("show", tree, "950")
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["name"] == "vllm-qwen-coder", shown.stderr
+    assert run("show", tree, "950", "--explain").exit_code == 0
+    one_error(run("show", tree, "101"), f"{tree / 'lxc' / '101_nginx-gateway.json'}:1:2: ", "")
+    one_error(run("show", tree, "102"), f"{tree / 'lxc' / '102_traefik-internal.json'}: ", "symbolic link")
+    one_error(run("show", tree, "104"), f"{tree / 'defaults' / 'profile_docker.json'}:", "")
+    one_error(run("show", tree, "9"), f"{tree}: ", "no container '9' in the tree")
+    shutil.copy(tree / "lxc" / "951_vllm-granite.json", tree / "lxc" / "951_copy.json")
+    one_error(run("show", tree, "951"), f"{tree / 'lxc' / '951_vllm-granite.json'}: ", "container 951 has two files")
+
+
+def plan(monolith: Path, form: str) -> str:
+    result = run("split", monolith, "--dry-run", "--format", form)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def test_the_plan_says_no_schema_was_found_and_why(tmp_path: Path) -> None:
+    monolith = tmp_path / "phoenix_lxc_configs.json"
+    monolith.write_bytes(FIXTURE.read_bytes())  # its $schema names a file that is not there
+    why = f"$schema names ./phoenix_lxc_configs.schema.json, which is in neither {tmp_path} nor the working folder"
+    assert plan(monolith, "text").splitlines()[-1] == f"no schema found ({why})"
+    assert "schema warnings" not in plan(monolith, "text")
+    data = json.loads(plan(monolith, "json"))
+    assert data["schema"] == {"file": None, "reason": why} and data["totals"]["schema_warnings"] is None
+    assert f"no schema found ({why})." in plan(monolith, "markdown")
+    for value, reason in ((None, "the monolith has no $schema"), ("https://example.invalid/s.json", "is a URL"),
+                          (".", "which is not a regular file")):
+        doc = json.loads(FIXTURE.read_text())
+        if value is None:
+            del doc["$schema"]
+        else:
+            doc["$schema"] = value
+        monolith.write_text(json.dumps(doc, indent=4) + "\n")
+        assert reason in json.loads(plan(monolith, "json"))["schema"]["reason"]
+
+
+def test_the_plan_names_the_schema_it_read(tmp_path: Path) -> None:
+    monolith = tmp_path / "phoenix_lxc_configs.json"
+    monolith.write_bytes(FIXTURE.read_bytes())
+    schema = tmp_path / "phoenix_lxc_configs.schema.json"
+    schema.write_text('{"properties": {"nvidia_driver_version": {"type": "integer"}}}')
+    assert plan(monolith, "text").splitlines()[-1] == f"schema {schema}: 1 place(s) break it"
+    data = json.loads(plan(monolith, "json"))
+    assert data["schema"] == {"file": str(schema), "warnings": 1} and data["totals"]["schema_warnings"] == 1
+    assert f"schema {schema}: 1 place(s) break it." in plan(monolith, "markdown")
