@@ -92,7 +92,7 @@ def main(
     """The options every command shares."""
 
 
-def _mining_options(no_profiles: bool, min_members: int, min_keys: int, max_profiles: int, unset_cost: float,
+def _mining_options(no_profiles: bool, min_members: int, min_keys: int | None, max_profiles: int, unset_cost: float,
                     names: list[str], forced: list[Path]):
     from .exactjson import parse
     from .layers import decode
@@ -132,7 +132,9 @@ def split(
                          "--dry-run the plan is printed only when --format is given).")] = None,
     no_profiles: Annotated[bool, typer.Option("--no-profiles", help="Base only: mine no profiles.")] = False,
     min_members: Annotated[int, typer.Option(min=2, help="Containers a profile needs at least.")] = 2,
-    min_keys: Annotated[int, typer.Option(min=1, help="Keys (leaves) a profile needs at least.")] = 3,
+    min_keys: Annotated[Optional[int], typer.Option(
+        min=1, help="Keys (leaves) a profile needs at least [default: 1 for a role of 3 or more containers, "
+                    "else 3].")] = None,
     max_profiles: Annotated[int, typer.Option(min=0, help="Profiles at most.")] = 12,
     unset_cost: Annotated[float, typer.Option(
         min=1.0, help="What one deletion marker costs a reader, in lines.")] = 2.0,

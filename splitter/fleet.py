@@ -18,29 +18,30 @@ BASE = {
     "apparmor_profile": "unconfined", "apparmor_manages_nesting": True, "enable_lifecycle_snapshots": True,
 }
 
-# the hidden profiles: what the miner should find again
+# the hidden profiles, by the role word a container lists in `features`: what the miner should find again
 PROFILES = {
-    "gpu": {"gpu_assignment": "0,1", "clone_from_ctid": "901", "features": ["nvidia"], "dependencies": ["901"],
-            "unprivileged": False, "memory_mb": 65536},
-    "vllm": {"features": ["nvidia", "vllm"], "application_script": "phoenix_lxc_vllm.sh",
+    "nvidia": {"gpu_assignment": "0,1", "clone_from_ctid": "901", "dependencies": ["901"],
+               "unprivileged": False, "memory_mb": 65536},
+    "vllm": {"application_script": "phoenix_lxc_vllm.sh",
              "vllm_engine_config": {
                  "ModelConfig": {"trust_remote_code": True, "dtype": "auto", "max_model_len": 8192},
                  "CacheConfig": {"gpu_memory_utilization": 0.9, "swap_space": 4, "block_size": 16},
                  "ParallelConfig": {"tensor_parallel_size": 1},
                  "ServerConfig": {"host": "0.0.0.0", "port": 8000}},
              "health_check": {"command": "curl -fsS http://localhost:8000/health", "retries": 10}},
-    "docker": {"features": ["base_setup", "docker"], "application_script": "phoenix_lxc_docker.sh",
+    "docker": {"application_script": "phoenix_lxc_docker.sh",
                "portainer_role": "agent", "pct_options": ["nesting=1", "keyctl=1"], "memory_mb": 8192},
     "web": {"firewall": {"enabled": True, "rules": [
         _RULE_SSH,
         {"type": "in", "action": "ACCEPT", "proto": "tcp", "port": "80", "source": "0.0.0.0/0", "comment": "HTTP"},
         {"type": "in", "action": "ACCEPT", "proto": "tcp", "port": "443", "source": "0.0.0.0/0",
          "comment": "HTTPS"}]}, "traefik_service": {"entrypoint": "websecure", "tls": True}},
-    "ca": {"application_script": "phoenix_lxc_step_ca.sh", "bootstrap_ca_url": "https://ca.internal:9000",
-           "features": ["base_setup", "step_ca"], "memory_mb": 1024},
+    "step_ca": {"application_script": "phoenix_lxc_step_ca.sh", "bootstrap_ca_url": "https://ca.internal:9000",
+                "memory_mb": 1024},
 }
-KINDS = [("vllm", ["gpu", "vllm"]), ("gpu", ["gpu"]), ("docker", ["docker"]), ("web", ["docker", "web"]),
-         ("ca", ["ca", "web"]), ("plain", [])]
+# kinds of container and the roles each carries, broad before narrow: `features` lists them in this order
+KINDS = [("vllm", ["nvidia", "vllm"]), ("gpu", ["nvidia"]), ("docker", ["docker"]), ("web", ["docker", "web"]),
+         ("ca", ["step_ca", "web"]), ("plain", [])]
 MODELS = ["Qwen/Qwen2.5-7B-Instruct-AWQ", "ibm-granite/granite-3.3-8b-instruct", "BAAI/bge-m3",
           "mistralai/Mistral-7B-Instruct-v0.3"]
 
@@ -57,6 +58,8 @@ def container(index: int, rng: random.Random) -> dict:
     kind, profiles = KINDS[rng.randrange(len(KINDS))]
     config = {"name": f"{kind}-{index}"}
     config.update(BASE)
+    if profiles:
+        config["features"] = list(profiles)
     for name in profiles:
         config = _overlay(config, PROFILES[name])
     config["cores"] = rng.choice([2, 4, 8])
@@ -69,7 +72,18 @@ def container(index: int, rng: random.Random) -> dict:
         engine["ServerConfig"] = dict(engine["ServerConfig"], served_model_name=f"model-{index}")
     if rng.random() < 0.1:
         config.pop("enable_lifecycle_snapshots")  # a few containers lack a default
+    if profiles and rng.random() < 0.05:
+        config["memory_mb"] = 131072  # and a few differ from their profile
     return config
+
+
+def hidden_members(doc: dict) -> dict[str, set[str]]:
+    """The containers of a generated monolith that carry each hidden profile: role word -> container ids."""
+    members: dict[str, set[str]] = {name: set() for name in PROFILES}
+    for ctid, config in doc["lxc_configs"].items():
+        for name in config.get("features", ()):
+            members[name].add(ctid)
+    return members
 
 
 def monolith(count: int, seed: int = 0) -> dict:

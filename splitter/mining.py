@@ -1,16 +1,19 @@
-"""Profile discovery: which path=value items go into the base and into named profiles.
+"""Profile discovery: the base holds true defaults, each profile follows a role the operators wrote down.
 
 Each container is a set of items (path, exact value); paths stop at scalars,
-lists and empty objects. The base takes, path by path, the value whose
-sharing saves more lines than the deletion markers it forces. The rest is
-mined greedily: candidate profiles are the residual item sets of containers
-and their pairwise intersections, scored by the lines they save a person.
+lists and empty objects. The base takes, path by path, the value most
+containers hold, where sharing it saves more lines than the deletion markers it
+forces. Profiles start from role markers (roles.py): the holders of a role are
+its members (less the few that disagree on most of it), and the profile holds
+what the members share beyond the base. Large identical subtrees without a
+role (blocks) come last. Roles are chosen by the lines they save, within a cap
+of profiles per container and on average, and stack broad before narrow.
 """
 
 from __future__ import annotations
 
-import hashlib
-import heapq
+import gc
+import math
 from collections import Counter
 from dataclasses import dataclass
 
@@ -19,51 +22,54 @@ from .exactjson import canonical
 from .itemsets import Fleet, items
 from .layers import Layer
 from .merge import missing, value_at
-from .naming import name_profiles
-from .polish import POLISH_LIMIT, polish
+from .naming import name_words, unique_names
+from .roles import BLOCK_LEAVES, KIND_RANK, Role, describe, find_blocks, find_roles, item_weights
 from .split import Plan
+
+AGREE = 0.5  # a holder that has less than this share of what most of its role share is left out of the profile
+MOST = 0.75  # "most of the role": the share of holders an item needs to count as the role's
+ROLE_MEMBERS = 3  # a role held by this many containers becomes a profile even when they share little
+PAIR_KEYS = 3  # a role of fewer holders needs this many keys
+NEAR_ALL = 0.9  # in a role of 10 or more, an item this share holds is the role's; the rest override it
 
 
 @dataclass(frozen=True)
 class Options:
     min_members: int = 2
-    min_keys: int = 3
+    min_keys: int | None = None  # None: 1 for a role of ROLE_MEMBERS or more holders, PAIR_KEYS for others
     max_profiles: int = 12
     unset_cost: float = 2.0  # a deletion marker costs a reader this many lines
-    candidates: int = 400  # residual signatures whose pairwise intersections are tried
+    per_container: int = 3  # profiles one container uses at most (its operator's own come on top)
+    average: float = 2.0  # profiles a container uses on average at most
     profiles: bool = True  # False: base only
     forced: tuple = ()  # (name, values) profiles the operator wrote, applied before the mined ones
     rename: tuple = ()  # (old, new) names for mined profiles
 
 
-def choose_base(fleet: Fleet, options: Options, count: Counter | None = None, majority: bool = True,
-                taken: set[tuple] | None = None) -> set[int]:
-    """Items for the base: per path the most common value, where sharing it beats the deletions it forces.
+def choose_base(fleet: Fleet, options: Options, markers: set[tuple] = frozenset()) -> set[int]:
+    """Items for the base: per path the value most containers hold (a strict majority), where sharing it
+    saves more lines than the deletion markers it forces on the containers without the path.
 
-    `count` says how many containers would write each item themselves (all
-    that hold it, before profiles are chosen); `taken` are paths already in the base.
+    A minority value never goes into the base: a newcomer would silently inherit it. Nor does a role
+    marker (`markers`: the paths of `features`-like lists and shared scripts) that not every container
+    holds: a newcomer is not a vLLM server because most containers are.
     """
     total = len(fleet.rows)
     best: dict[tuple, int] = {}
-    pairs = enumerate(fleet.count) if count is None else count.items()
-    count = fleet.count if count is None else count
-    for item, number in pairs:
-        if not number:
-            continue
+    for item, number in enumerate(fleet.count):
         path = fleet.path(item)
         other = best.get(path)
         # the most common value wins; on a tie, the smaller canonical text (never the order of input)
-        if other is None or (-number, fleet.keys[item][1]) < (-count[other], fleet.keys[other][1]):
+        if other is None or (-number, fleet.keys[item][1]) < (-fleet.count[other], fleet.keys[other][1]):
             best[path] = item
     holders = _holders(fleet, set(best))
     scored = []
     for path, item in best.items():
-        gain = count[item] - 1 - options.unset_cost * (total - holders[path])
-        # a default that most containers override misleads the reader: first the majority values only
-        if gain > 0 and (not majority or 2 * fleet.count[item] > total):
+        gain = fleet.count[item] - 1 - options.unset_cost * (total - holders[path])
+        if gain > 0 and 2 * fleet.count[item] > total and (path not in markers or fleet.count[item] == total):
             scored.append((-gain, path, item))
     chosen: set[int] = set()
-    taken = set() if taken is None else set(taken)
+    taken: set[tuple] = set()
     for _, path, item in sorted(scored):
         # a path and one of its prefixes cannot both be in one layer
         if any(path[:depth] in taken for depth in range(1, len(path))) or any(
@@ -79,8 +85,10 @@ def _holders(fleet: Fleet, paths: set[tuple]) -> dict[tuple, int]:
 
     Those containers need at most an override for a base value there; the others need a deletion marker.
     """
-    shapes = Counter(tuple(sorted({fleet.path(item) for item in row})) for row in fleet.rows)
-    held = Counter()
+    keys = fleet.keys
+    # rows are sorted by (path, value) and hold one value per path: their paths come sorted and unique
+    shapes = Counter(tuple([keys[item][0] for item in row]) for row in fleet.rows)
+    held: Counter = Counter()
     for shape, count in shapes.items():
         leaves = set(shape)
         nodes = {path[:depth] for path in shape for depth in range(1, len(path) + 1)}
@@ -88,15 +96,6 @@ def _holders(fleet: Fleet, paths: set[tuple]) -> dict[tuple, int]:
             if path in nodes or any(path[:depth] in leaves for depth in range(1, len(path))):
                 held[path] += count
     return held
-
-
-@dataclass
-class _Signature:
-    items: int  # bitmask of residual items the containers share: not yet given by a profile
-    have: int  # bitmask of all mined items the containers hold
-    paths: int  # bitmask of mined paths the containers hold, with any value
-    members: list[int]
-    named: bool = False  # the containers already list a profile, so naming one more costs no line
 
 
 def saving(shared: int, overrides: int, absent: int, named: bool, options: Options) -> float:
@@ -107,58 +106,72 @@ def saving(shared: int, overrides: int, absent: int, named: bool, options: Optio
 
 @dataclass
 class _Forced:
-    """A profile the operator wrote, with the containers it saves lines and its items the fleet knows."""
+    """A profile the operator wrote, with the containers it saves lines."""
 
     name: str
     layer: Layer
     members: list[int]
+
+
+@dataclass
+class _Candidate:
+    """A role made a profile: its roles (same holders), members, holders left out, and content."""
+
+    roles: list[Role]
+    members: list[int]
+    dropped: list[int]
     items: list[int]
 
+    @property
+    def role(self) -> Role:
+        return self.roles[0]
 
-def mine(containers: dict, options: Options = Options()) -> Plan:
-    """The plan: base, profiles in the order they apply, and which containers use which."""
-    fleet = Fleet(containers)
-    base_items = choose_base(fleet, options)
-    if not options.profiles or len(fleet.rows) < options.min_members:
-        _rename([], options)  # a --name then names no profile: say so
-        return Plan(fleet.nest(base_items))
-    # an operator's profile that saves no container a line is left out: a profile nobody uses fails `check`
-    forced = [profile for profile in _adopt_forced(fleet, containers, options) if profile.members]
-    given: dict[int, set[int]] = {}
-    for profile in forced:
-        for member in profile.members:
-            given.setdefault(member, set()).update(set(profile.items) & set(fleet.rows[member]))
-    chosen = _hoist(_mine_profiles(fleet, base_items, options, given), options)
-    # refit: what containers still write themselves may now be worth a default
-    written = Counter({item: number for item, number in enumerate(fleet.count) if number > 1})
-    for items_, members in chosen:
+    def gain(self) -> int:
+        """Lines saved: each member writes the content once less, plus its $profiles entry; the file costs
+        its content and braces."""
+        return len(self.members) * (len(self.items) - 1) - len(self.items) - 2
+
+    def order(self) -> tuple:
+        """Broad before narrow: more members first, then kind of role, then name."""
+        return (-len(self.members), KIND_RANK[self.role.kind], self.role.name, self.role.key, self.role.value)
+
+
+def _fit(fleet: Fleet, role: Role, base: set[int], options: Options) -> _Candidate:
+    """Members and content of a role: drop the few holders that disagree on most of what the role shares,
+    then keep what all members share (in roles of 10 or more: what nearly all share, the rest holding the
+    path and overriding it)."""
+    holders = list(role.members)
+
+    def tally(members: list[int]) -> Counter:
+        counts: Counter = Counter()
         for member in members:
-            for item in set(items_) & set(fleet.rows[member]):
-                written[item] -= 1
-    for items_ in given.values():
-        for item in items_:
-            written[item] -= 1
-    for item in base_items:
-        written.pop(item, None)
-    base_items |= choose_base(fleet, options, +written, majority=False,
-                              taken={fleet.path(item) for item in base_items})
-    fixed = [(profile.layer, set(profile.members)) for profile in forced]
-    if len(fleet.rows) <= POLISH_LIMIT:
-        base_items, chosen = polish(fleet, containers, base_items, chosen, fixed, options)
-    names = _rename(name_profiles(fleet, chosen, containers, taken={profile.name for profile in forced}), options)
-    profiles = {profile.name: profile.layer.values for profile in forced}
-    profiles.update((name, fleet.nest(items_)) for name, (items_, _) in zip(names, chosen, strict=True))
-    uses: dict[str, list[str]] = {}
-    for name, members in [(profile.name, profile.members) for profile in forced] + [
-            (name, members) for name, (_, members) in zip(names, chosen, strict=True)]:
-        for member in members:
-            uses.setdefault(fleet.ids[member], []).append(name)
-    return Plan(fleet.nest(base_items), profiles, uses)
+            counts.update(fleet.rows[member])
+        depth = len(role.path)
+        return Counter({item: count for item, count in counts.items() if item not in base
+                        and (not depth or fleet.path(item)[:depth] == role.path)})
+
+    counts = tally(holders)
+    members, dropped = holders, []
+    if len(holders) >= 3:
+        most = {item for item, count in counts.items() if count >= MOST * len(holders)}
+        agree = [m for m in holders if len(most.intersection(fleet.rows[m])) >= AGREE * len(most)]
+        if len(agree) < len(holders) and len(agree) >= max(options.min_members, math.ceil(MOST * len(holders))):
+            kept = set(agree)
+            members, dropped = agree, [m for m in holders if m not in kept]
+            counts = tally(members)
+    size = len(members)
+    content = [item for item, count in counts.items() if count == size]
+    if size >= 10:
+        paths: Counter = Counter()
+        for item, count in counts.items():
+            paths[fleet.path(item)] += count
+        content += [item for item, count in counts.items()
+                    if NEAR_ALL * size <= count < size and paths[fleet.path(item)] == size]
+    return _Candidate([role], members, dropped, sorted(content))
 
 
 def _adopt_forced(fleet: Fleet, containers: dict, options: Options) -> list[_Forced]:
     """Operator-written profiles, each used by the containers it saves lines."""
-    ids = {key: item for item, key in enumerate(fleet.keys)} if options.forced else {}
     result = []
     for name, values in options.forced:
         leaves = [(path, canonical(value)) for path, value in items(values)]
@@ -173,9 +186,208 @@ def _adopt_forced(fleet: Fleet, containers: dict, options: Options) -> list[_For
                     shared += 1
             if saving(shared, len(leaves) - shared - absent, absent, False, options) > 0:
                 members.append(member)
-        known = [ids[leaf] for leaf in leaves if leaf in ids]
-        result.append(_Forced(name, Layer(f"profile {name}", values), members, known))
+        result.append(_Forced(name, Layer(f"profile {name}", values), members))
     return result
+
+
+class _Stack:
+    """What each container inherits so far, path by path, as profiles are added in order.
+
+    Containers with the same list of profiles inherit the same: the paths are
+    kept once per list, so checking a profile of 10,000 members costs a few lists.
+    """
+
+    def __init__(self, fleet: Fleet, options: Options, forced: list[_Forced]):
+        self.fleet = fleet
+        self.options = options
+        self.layers: list[dict[tuple, int | None]] = []  # path -> item (None: an operator's, any value)
+        self.stack_of: dict[int, tuple[int, ...]] = {}
+        self.count: Counter = Counter()  # discovered profiles per container
+        self.chosen: list[_Candidate] = []
+        self._given: dict[tuple[int, ...], dict] = {(): {}}
+        for profile in forced:
+            layer: dict[tuple, int | None] = {}
+            for path, _ in items(profile.layer.values):
+                for depth in range(1, len(path) + 1):  # an operator's path blocks its prefixes too
+                    layer[path[:depth]] = None
+            self._push(layer, profile.members)
+
+    def _push(self, layer: dict, members: list[int]) -> None:
+        index = len(self.layers)
+        self.layers.append(layer)
+        for member in members:
+            self.stack_of[member] = self.stack_of.get(member, ()) + (index,)
+
+    def given(self, stack: tuple[int, ...]) -> dict:
+        if stack not in self._given:
+            merged = dict(self.given(stack[:-1]))
+            merged.update(self.layers[stack[-1]])
+            self._given[stack] = merged
+        return self._given[stack]
+
+    def trim(self, candidate: _Candidate) -> list[int]:
+        """The candidate's content less what every member already inherits and less what would conflict
+        with a profile a member already uses (check: "profiles X and Y set /p to different values")."""
+        gives = [self.given(stack) for stack in sorted({self.stack_of.get(m, ()) for m in candidate.members})]
+        kept = []
+        for item in candidate.items:
+            path = self.fleet.path(item)
+            found = [given.get(path, -1) for given in gives]
+            if all(other == item for other in found):
+                continue  # every member has it already
+            if any(other is None or (other != -1 and other != item) for other in found) or any(
+                    path[:depth] in given for given in gives for depth in range(1, len(path))):
+                continue
+            kept.append(item)
+        return kept
+
+    def add(self, candidate: _Candidate) -> None:
+        self.chosen.append(candidate)
+        self._push({self.fleet.path(item): item for item in candidate.items}, candidate.members)
+        for member in candidate.members:
+            self.count[member] += 1
+
+
+def _candidates(fleet: Fleet, roles: list[Role], base: set[int], options: Options,
+                weights: list[int]) -> list[_Candidate]:
+    """One candidate per set of members: roles with the same members become one profile (named by the
+    first role: a list word before a template before a script)."""
+    fitted: dict[tuple, _Candidate] = {}
+    for role in roles:
+        if len(role.members) < options.min_members:
+            continue
+        candidate = _fit(fleet, role, base, options)
+        if len(candidate.members) < options.min_members or not _enough(candidate, options, weights):
+            continue
+        key = tuple(candidate.members)
+        if key in fitted:
+            fitted[key].roles.append(role)
+            if role.kind == "block":  # each block brings its own values
+                fitted[key].items = sorted(set(fitted[key].items) | set(candidate.items))
+        else:
+            fitted[key] = candidate
+    return list(fitted.values())
+
+
+def mine(containers: dict, options: Options = Options()) -> Plan:
+    """The plan: base, profiles in the order they apply, who uses which, and why.
+
+    containers: id -> config (parsed JSON objects). Deterministic: the result
+    depends on the containers' content only, never on their order or on hashing.
+    """
+    # mining makes millions of small objects, none in a cycle; each collection of the oldest generation
+    # would walk every parsed config again, which made 100,000 containers take 3 times 10 x 10,000
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _mine(containers, options)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _mine(containers: dict, options: Options) -> Plan:
+    fleet = Fleet(containers)
+    configs = list(containers.values())
+    found = find_roles(fleet)
+    markers = {(role.key,) for role in found if role.kind in ("list", "script")}
+    base_items = choose_base(fleet, options, markers)
+    if not options.profiles or len(fleet.rows) < options.min_members:
+        _rename([], options)  # a --name then names no profile: say so
+        return Plan(fleet.nest(base_items))
+    # an operator's profile that saves no container a line is left out: a profile nobody uses fails `check`
+    forced = [profile for profile in _adopt_forced(fleet, containers, options) if profile.members]
+    stack = _Stack(fleet, options, forced)
+    total = len(fleet.rows)
+    weights = item_weights(fleet)
+    roles = _candidates(fleet, found, base_items, options, weights)
+    # the roles that save most lines are chosen first; then they stack broad before narrow
+    picked: list[_Candidate] = []
+    count: Counter = Counter()
+    for candidate in sorted(roles, key=lambda c: (-c.gain(), c.order())):
+        if _room(count, len(picked), candidate.members, options, total):
+            picked.append(candidate)
+            count.update(candidate.members)
+    for candidate in sorted(picked, key=_Candidate.order):
+        candidate.items = stack.trim(candidate)
+        if _enough(candidate, options, weights):
+            stack.add(candidate)
+    # large identical blocks without a role, where containers still have room for a profile
+    blocks = _candidates(fleet, find_blocks(fleet, options.min_members, weights), base_items, options, weights)
+    for candidate in sorted(blocks, key=lambda c: (-c.gain(), c.order())):
+        candidate.items = stack.trim(candidate)
+        if _enough(candidate, options, weights) and _room(
+                stack.count, len(stack.chosen), candidate.members, options, total):
+            stack.add(candidate)
+    chosen = stack.chosen
+    names = _rename(_names(chosen, configs, fleet.ids, {profile.name for profile in forced}), options)
+    profiles = {profile.name: profile.layer.values for profile in forced}
+    profiles.update((name, fleet.nest(candidate.items)) for name, candidate in zip(names, chosen, strict=True))
+    uses: dict[str, list[str]] = {}
+    for name, members in [(profile.name, profile.members) for profile in forced] + [
+            (name, candidate.members) for name, candidate in zip(names, chosen, strict=True)]:
+        for member in members:
+            uses.setdefault(fleet.ids[member], []).append(name)
+    roles_said = {profile.name: "" for profile in forced}  # the operator's: no role of the data
+    reasons = {profile.name: "given with --profile, it saves this container lines" for profile in forced}
+    left_out = {}
+    for name, candidate in zip(names, chosen, strict=True):
+        roles_said[name] = describe(candidate.roles, len(candidate.role.members))
+        reasons[name] = _reason(candidate.role)
+        if candidate.dropped:
+            left_out[name] = [fleet.ids[m] for m in candidate.dropped]
+    return Plan(fleet.nest(base_items), profiles, uses, roles_said, reasons, left_out)
+
+
+def _enough(candidate: _Candidate, options: Options, weights: list[int]) -> bool:
+    """Whether a profile has the keys it needs: --min-keys when given; else a role of ROLE_MEMBERS or more
+    holders is worth its name as soon as they share one value beyond the base, and a pair needs PAIR_KEYS.
+    A block without a role is a profile only when it stands for BLOCK_LEAVES values or more."""
+    if candidate.role.kind == "block":
+        return (len(candidate.items) >= (options.min_keys or 1)
+                and sum(weights[item] for item in candidate.items) >= BLOCK_LEAVES)
+    needs = options.min_keys or (1 if len(candidate.members) >= ROLE_MEMBERS else PAIR_KEYS)
+    return len(candidate.items) >= needs
+
+
+def _room(count: Counter, profiles: int, members: list[int], options: Options, total: int) -> bool:
+    """Whether one more profile fits: under --max-profiles, under the cap per container for every member,
+    and under the average over the fleet. count: profiles per container so far."""
+    return (profiles < options.max_profiles and all(count[m] < options.per_container for m in members)
+            and sum(count.values()) + len(members) <= options.average * total)
+
+
+def _reason(role: Role) -> str:
+    """Why a member uses the profile, in words: "its `features` include `vllm`"."""
+    if role.kind == "list":
+        return f"its `{role.key}` include `{role.value}`"
+    if role.kind == "template":
+        return "it is a template"
+    if role.kind == "script":
+        return f"its `{role.key}` is `{role.value}`"
+    return f"it holds the same `{role.key}` block as the others"
+
+
+def _names(chosen: list[_Candidate], configs: list[dict], ids: list[str], taken: set[str]) -> list[str]:
+    """Names from the roles; on a clash the broader profile keeps the plain word and the other gets a second
+    word: another marker all its members share, a word all their names share, the marker's key, its ids."""
+    markers = sorted({candidate.role.key for candidate in chosen if candidate.role.kind == "list"})
+    words_of = name_words(configs)
+    proposals = []
+    for candidate in chosen:
+        role = candidate.role
+        words = [w for key in markers for w in sorted(set.intersection(
+            *(set(configs[m].get(key) or ()) if type(configs[m].get(key)) is list else set()
+              for m in candidate.members)))]
+        seconds = [role.kind if role.kind != "list" else ""] + words + words_of(candidate.members)
+        seconds += [role.key.replace("/", "_"), ids[candidate.members[0]], ids[candidate.members[-1]], role.value]
+        proposals.append((role.name, [w for w in seconds if w]))
+    order = sorted(range(len(chosen)), key=lambda index: chosen[index].order())
+    ordered = unique_names([proposals[index] for index in order], taken)
+    names = [""] * len(chosen)
+    for index, name in zip(order, ordered):
+        names[index] = name
+    return names
 
 
 def _rename(names: list[str], options: Options) -> list[str]:
@@ -188,139 +400,3 @@ def _rename(names: list[str], options: Options) -> list[str]:
     if len(set(renamed)) != len(renamed):
         raise BadInput(f"--name would give two profiles one name: {sorted(renamed)}")
     return renamed
-
-
-def _mine_profiles(fleet: Fleet, base_items: set[int], options: Options,
-                   given: dict[int, set[int]]) -> list[tuple[list[int], list[int]]]:
-    mined = [item for item, count in enumerate(fleet.count) if count >= options.min_members and item not in base_items]
-    bit = {item: position for position, item in enumerate(mined)}
-    path_ids: dict[tuple, int] = {}
-    for item in mined:
-        path_ids.setdefault(fleet.path(item), len(path_ids))
-    path_bit = [1 << path_ids[fleet.path(item)] for item in mined]
-    groups: dict[tuple[int, int], list[int]] = {}
-    for member, row in enumerate(fleet.rows):
-        items_mask = paths_mask = 0
-        taken = given.get(member, ())
-        for item in row:
-            position = bit.get(item)
-            if position is not None and item not in taken:
-                items_mask |= 1 << position
-            path = path_ids.get(fleet.path(item))
-            if path is not None:
-                paths_mask |= 1 << path
-        groups.setdefault((items_mask, paths_mask), []).append(member)
-    signatures = [_Signature(i, i, p, m) for (i, p), m in groups.items()]
-
-    def score(candidate: int) -> tuple[float, list[_Signature]]:
-        size = candidate.bit_count()
-        candidate_paths = 0
-        for position in _bits(candidate):
-            candidate_paths |= path_bit[position]
-        saved = 0.0
-        adopters = []
-        for signature in signatures:
-            shared = (candidate & signature.items).bit_count()
-            if not shared:
-                continue
-            given = (candidate & signature.have).bit_count() - shared  # already from an earlier profile
-            absent = (candidate_paths & ~signature.paths).bit_count()
-            saves = saving(shared, size - shared - given - absent, absent, signature.named, options)
-            if saves > 0:
-                saved += saves * len(signature.members)
-                adopters.append(signature)
-        return saved - size - 2, adopters  # 2: the profile file's braces
-
-    heap: list = []
-    seen: set[int] = set()
-
-    def offer(candidate: int) -> None:
-        if candidate in seen or candidate.bit_count() < options.min_keys:
-            return
-        seen.add(candidate)
-        gain, adopters = score(candidate)
-        if gain > 0 and sum(len(s.members) for s in adopters) >= options.min_members:
-            heapq.heappush(heap, (-gain, _digest(candidate), candidate))
-
-    for candidate in _candidates(signatures, options):
-        offer(candidate)
-    chosen: list[tuple[list[int], list[int]]] = []
-    while heap and len(chosen) < options.max_profiles:
-        _, digest, candidate = heapq.heappop(heap)
-        gain, adopters = score(candidate)
-        users = sum(len(s.members) for s in adopters)
-        if gain <= 0 or users < options.min_members:
-            continue
-        if heap and gain < -heap[0][0]:
-            heapq.heappush(heap, (-gain, digest, candidate))  # stale: others may now be better
-            continue
-        members = sorted(member for signature in adopters for member in signature.members)
-        chosen.append(([mined[position] for position in _bits(candidate)], members))
-        merged: dict[tuple[int, int, int, bool], list[int]] = {}
-        adopting = {id(signature) for signature in adopters}
-        for signature in signatures:
-            if id(signature) in adopting:
-                key = (signature.items & ~candidate, signature.have, signature.paths, True)
-            else:
-                key = (signature.items, signature.have, signature.paths, signature.named)
-            merged.setdefault(key, []).extend(signature.members)
-        signatures = [_Signature(i, h, p, m, named) for (i, h, p, named), m in merged.items()]
-        # what the others share besides the profile just taken may still be worth a profile
-        for _, _, other in list(heap):
-            offer(other & ~candidate)
-    return chosen
-
-
-def _hoist(chosen: list[tuple[list[int], list[int]]], options: Options) -> list[tuple[list[int], list[int]]]:
-    """Where two profiles share enough items, those items become a profile of their own used by both.
-
-    The greedy search prefers the larger set of fewer containers (three vLLM
-    servers with all they share) over the smaller set of more (all five); this
-    gives the five their common profile back, and saves the lines written twice.
-    """
-    profiles = [(set(items), set(members)) for items, members in chosen]
-    while True:
-        best = None
-        for first in range(len(profiles)):
-            for second in range(first + 1, len(profiles)):
-                common = profiles[first][0] & profiles[second][0]
-                if len(common) < options.min_keys or (best is not None and len(common) <= len(best[2])):
-                    continue
-                # what is left of the two stays a profile only while it still pays for itself
-                rest = [(items - common, members) for items, members in (profiles[first], profiles[second])
-                        if len(items - common) >= options.min_keys]
-                if len(profiles) - 1 + len(rest) <= options.max_profiles:
-                    best = (first, second, common, rest)
-        if best is None:
-            break
-        first, second, common, rest = best
-        hoisted = (common, profiles[first][1] | profiles[second][1])
-        kept = [profile for index, profile in enumerate(profiles) if index not in (first, second)]
-        profiles = kept[:first] + [hoisted] + kept[first:] + rest
-    return [(sorted(items), sorted(members)) for items, members in profiles]
-
-
-def _bits(mask: int) -> list[int]:
-    result = []
-    while mask:
-        low = mask & -mask
-        result.append(low.bit_length() - 1)
-        mask ^= low
-    return result
-
-
-def _digest(mask: int) -> bytes:
-    return hashlib.blake2b(mask.to_bytes((mask.bit_length() + 7) // 8 or 1, "little"), digest_size=8).digest()
-
-
-def _candidates(signatures: list[_Signature], options: Options) -> list[int]:
-    """Residual item sets of the most common signatures, and their pairwise intersections."""
-    top = sorted(signatures, key=lambda s: (-len(s.members), _digest(s.items)))[: options.candidates]
-    masks = sorted({s.items for s in top if s.items.bit_count() >= options.min_keys}, key=_digest)
-    found = set(masks)
-    for index, first in enumerate(masks):
-        for second in masks[index + 1:]:
-            common = first & second
-            if common.bit_count() >= options.min_keys:
-                found.add(common)
-    return sorted(found, key=_digest)

@@ -72,10 +72,17 @@ def _own_lines(layers: Layers, ctid: str, config: dict, skip: str, inherited: di
     return layer_lines(Layer(own.file, values, list(names), unsets), container=True)
 
 
+def _container_name(config: dict) -> str | None:
+    name = config.get("name")
+    return name if type(name) is str else None
+
+
 def plan_summary(mono: Monolith, layers: Layers, files: dict[str, bytes], warnings: int = 0,
                  schema: dict | None = None) -> dict:
     """Everything the plan says, as one JSON-ready object (its form is documented in MIGRATION.md).
 
+    Besides the figures, it says why: each profile's role, its members with their names and its values;
+    the base's values; and for each container, why it uses each of its profiles.
     `schema` is {"file": path, "warnings": n} for the schema that was read, or {"file": None, "reason": why}
     (see schemanote.schema_summary); without it the plan says no schema was looked for.
     """
@@ -84,6 +91,10 @@ def plan_summary(mono: Monolith, layers: Layers, files: dict[str, bytes], warnin
     def lines(relative: str) -> int:
         return files[relative].count(b"\n")
 
+    plan = layers.plan
+    roles = plan.roles if plan else {}
+    reasons = plan.reasons if plan else {}
+    left_out = plan.left_out if plan else {}
     written = Counter()
     for layer in layers.containers.values():
         written.update((path, canonical(value)) for path, value in items(layer.values))
@@ -94,9 +105,14 @@ def plan_summary(mono: Monolith, layers: Layers, files: dict[str, bytes], warnin
         without = sum(_own_lines(layers, ctid, mono.containers[ctid], name, inherited)
                       - lines(layers.containers[ctid].file) for ctid in members)
         profiles.append({"name": name, "file": layer.file, "keys": _leaf_pointers(layer.values),
-                         "members": members, "lines": lines(layer.file), "lines_saved": without - lines(layer.file)})
+                         "members": members, "lines": lines(layer.file), "lines_saved": without - lines(layer.file),
+                         "role": roles.get(name, ""),
+                         "member_names": [_container_name(mono.containers[ctid]) for ctid in members],
+                         "left_out": left_out.get(name, []), "values": layer.values})
     containers = [{"id": ctid, "file": own.file, "profiles": own.profiles, "own_keys": _leaf_pointers(own.values),
-                   "unset": [pointer(path) for path in own.unsets], "lines": lines(own.file)}
+                   "unset": [pointer(path) for path in own.unsets], "lines": lines(own.file),
+                   "name": _container_name(mono.containers[ctid]),
+                   "why": {name: reasons.get(name, "") for name in own.profiles}}
                   for ctid, own in layers.containers.items()]
     monolith_lines = mono.raw.count(b"\n") + 1
     tree_lines = sum(lines(f) for f in files if f.startswith(("defaults/", "lxc/")))
@@ -104,7 +120,8 @@ def plan_summary(mono: Monolith, layers: Layers, files: dict[str, bytes], warnin
         "format": PLAN_FORMAT,
         "monolith": {"file": mono.file, "lines": monolith_lines, "containers": len(mono.containers),
                      "byte_exact": mono.byte_exact},
-        "base": {"file": layers.base.file, "keys": _leaf_pointers(layers.base.values), "lines": lines(layers.base.file)},
+        "base": {"file": layers.base.file, "keys": _leaf_pointers(layers.base.values), "lines": lines(layers.base.file),
+                 "values": layers.base.values},
         "profiles": profiles,
         "containers": containers,
         "totals": {
@@ -121,20 +138,37 @@ def plan_summary(mono: Monolith, layers: Layers, files: dict[str, bytes], warnin
     }
 
 
+def _who(ctid: str, name: str | None) -> str:
+    return f"{ctid} ({name})" if name else ctid
+
+
+def _pairs(values: dict) -> list[str]:
+    return [f"{pointer(path)} = {show_value(value, 100)}" for path, value in items(values)]
+
+
 def plan_text(summary: dict) -> str:
     totals = summary["totals"]
+    names = {container["id"]: container["name"] for container in summary["containers"]}
+    base = summary["base"]
     out = [f"plan for {summary['monolith']['file']}: {summary['monolith']['containers']} containers, "
            f"{len(summary['profiles'])} profiles, {totals['files']} files",
-           f"base ({summary['base']['file']}, {summary['base']['lines']} lines): "
-           + (", ".join(summary["base"]["keys"]) or "nothing shared")]
+           f"base ({base['file']}, {base['lines']} lines): the values most containers hold"
+           + ("" if base["keys"] else ": nothing shared")]
+    out += ["    " + pair for pair in _pairs(base["values"])]
     for profile in summary["profiles"]:
         out.append(f"profile {profile['name']} ({profile['lines']} lines, saves {profile['lines_saved']}): "
-                   f"{len(profile['keys'])} keys, used by {', '.join(profile['members'])}")
-        out.append(f"    keys: {', '.join(profile['keys'])}")
+                   f"{profile['role'] or 'given by the operator'}")
+        out.append("    members: " + ", ".join(_who(ctid, name) for ctid, name in
+                                               zip(profile["members"], profile["member_names"])))
+        if profile["left_out"]:
+            out.append("    left out, as they share little of it: " + ", ".join(
+                _who(ctid, names.get(ctid)) for ctid in profile["left_out"]))
+        out += ["    " + pair for pair in _pairs(profile["values"])]
     for container in summary["containers"]:
         unset = f"; unset {', '.join(container['unset'])}" if container["unset"] else ""
-        out.append(f"container {container['id']} -> {container['file']}: profiles "
-                   f"[{', '.join(container['profiles'])}], {len(container['own_keys'])} own keys{unset}")
+        uses = "; ".join(f"{name} ({why})" if why else name for name, why in container["why"].items()) or "no profile"
+        out.append(f"container {_who(container['id'], container['name'])} -> {container['file']}: {uses}; "
+                   f"{len(container['own_keys'])} own keys{unset}")
     out.append(f"lines: {totals['monolith_lines']} in the monolith, {totals['tree_lines']} under defaults/ and lxc/ "
                f"({totals['ratio']:.0%}); path=value pairs written in two or more container files: "
                f"{totals['repeated_pairs']}; deletion markers: {totals['unset_markers']}")
@@ -153,28 +187,65 @@ def _mermaid_label(text: str) -> str:
     return '"' + text.replace('"', "#quot;") + '"'
 
 
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+DETAILS_LINES = 12  # a file longer than this is folded in the markdown plan
+
+
+def _json_block(values: dict, summary_line: str) -> list[str]:
+    text = dumps(values).decode().rstrip("\n")
+    block = ["```json", text, "```"]
+    if text.count("\n") + 1 <= DETAILS_LINES:
+        return block
+    return ["<details>", f"<summary>{summary_line}</summary>", "", *block, "", "</details>"]
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def plan_markdown(summary: dict) -> str:
     totals = summary["totals"]
+    names = {container["id"]: container["name"] for container in summary["containers"]}
     out = [f"## splitter plan for `{summary['monolith']['file']}`", "",
            f"{summary['monolith']['containers']} containers, {len(summary['profiles'])} profiles: "
            f"**{totals['tree_lines']}** lines under `defaults/` and `lxc/` for **{totals['monolith_lines']}** "
-           f"in the monolith ({totals['ratio']:.0%}).", "",
+           f"in the monolith ({totals['ratio']:.0%}). Each container gets the base, then its profiles in the "
+           f"order listed, then its own values.", "",
            "```mermaid", "graph LR", f"  base[{_mermaid_label('lxc_base')}]"]
     for number, profile in enumerate(summary["profiles"]):
         out.append(f"  p{number}[{_mermaid_label('profile ' + profile['name'])}]")
     profile_ids = {profile["name"]: f"p{number}" for number, profile in enumerate(summary["profiles"])}
     for number, container in enumerate(summary["containers"]):
-        out.append(f"  c{number}({_mermaid_label(container['id'])})")
+        out.append(f"  c{number}({_mermaid_label(_who(container['id'], container['name']))})")
         sources = [profile_ids[name] for name in container["profiles"] if name in profile_ids] or ["base"]
         out.extend(f"  {source} --> c{number}" for source in sources)
-    out += ["```", "", "| profile | keys | members | lines saved |", "|---|---|---|---|"]
-    out += [f"| `{p['name']}` | {len(p['keys'])} | {', '.join(p['members'])} | {p['lines_saved']} |"
-            for p in summary["profiles"]]
-    out += ["", "| container | file | profiles | own keys | deletion markers |", "|---|---|---|---|---|"]
-    out += [f"| {c['id']} | `{c['file']}` | {', '.join(c['profiles']) or '-'} | {len(c['own_keys'])} | "
-            f"{', '.join('`' + u + '`' for u in c['unset']) or '-'} |" for c in summary["containers"]]
-    out += ["", f"Base keys: {', '.join('`' + k + '`' for k in summary['base']['keys']) or '-'}", "",
-            f"Path=value pairs written in two or more container files: {totals['repeated_pairs']}; "
+    out += ["```", "", "| profile | role | members | keys | lines saved |", "|---|---|---|---|---|"]
+    out += [f"| `{p['name']}` | {_cell(p['role'] or 'given by the operator')} | {', '.join(p['members'])} | "
+            f"{len(p['keys'])} | {p['lines_saved']} |" for p in summary["profiles"]]
+    base = summary["base"]
+    out += ["", f"### Base: `{base['file']}`", "",
+            f"The values most containers hold, which a new container would be right to inherit "
+            f"({len(base['keys'])} keys).", ""]
+    out += _json_block(base["values"], f"{len(base['keys'])} keys, {base['lines']} lines")
+    for profile in summary["profiles"]:
+        out += ["", f"### Profile `{profile['name']}`: `{profile['file']}`", "",
+                _sentence(profile["role"] or "given by the operator") + f"; saves {profile['lines_saved']} lines.", "",
+                "Members: " + ", ".join(_who(ctid, name) for ctid, name in
+                                        zip(profile["members"], profile["member_names"])) + "."]
+        if profile["left_out"]:
+            out += ["", "Left out, as they share little of it: " + ", ".join(
+                _who(ctid, names.get(ctid)) for ctid in profile["left_out"]) + "."]
+        out += [""] + _json_block(profile["values"], f"{len(profile['keys'])} keys, {profile['lines']} lines")
+    out += ["", "### Containers", "", "| container | file | profiles, and why | own keys | deletion markers |",
+            "|---|---|---|---|---|"]
+    out += [f"| {_cell(_who(c['id'], c['name']))} | `{c['file']}` | "
+            f"{_cell('; '.join(f'`{n}`: {w}' if w else f'`{n}`' for n, w in c['why'].items())) or '-'} | "
+            f"{len(c['own_keys'])} | {', '.join('`' + u + '`' for u in c['unset']) or '-'} |"
+            for c in summary["containers"]]
+    out += ["", f"Path=value pairs written in two or more container files: {totals['repeated_pairs']}; "
             f"deletion markers: {totals['unset_markers']}.", "", schema_line(summary["schema"]) + "."]
     return "\n".join(out) + "\n"
 

@@ -22,6 +22,9 @@ class Plan:
     base: dict
     profiles: dict[str, dict] = field(default_factory=dict)
     uses: dict[str, list[str]] = field(default_factory=dict)  # container id -> profile names
+    roles: dict[str, str] = field(default_factory=dict)  # profile -> its role in words
+    reasons: dict[str, str] = field(default_factory=dict)  # profile -> why a member uses it
+    left_out: dict[str, list[str]] = field(default_factory=dict)  # profile -> holders of its role left out
 
 
 @dataclass
@@ -31,6 +34,7 @@ class Layers:
     containers: dict[str, Layer]
     layout: Layout
     globals: dict
+    plan: Plan | None = None  # the plan the layers were built from, for the report's explanations
 
 
 _MISSING = object()
@@ -120,7 +124,7 @@ def build_layers(mono: Monolith, plan: Plan) -> Layers:
             _order_differences(config, merged, (), differences)
             layout.exceptions[ctid] = differences
     globals_ = {key: value for key, value in mono.doc.items() if key != CONTAINERS_KEY}
-    return Layers(base, profiles, own, layout, globals_)
+    return Layers(base, profiles, own, layout, globals_, plan)
 
 
 def layer_bytes(layer: Layer, container: bool) -> bytes:

@@ -11,13 +11,13 @@ from . import tree as disk
 from .assemble import CONTAINERS_KEY, Assembler
 from .errors import BadInput
 from .exactjson import TREE_STYLE, canonical, dumps
-from .itemsets import items, nest
+from .itemsets import Fleet, items, nest
 from .jsonpath import json_path
 from .layers import Layer, encode
 from .layout import Layout, common_order
 from .merge import missing, value_at
 from .monolith import Monolith
-from .naming import _tags, profile_slug
+from .roles import find_roles
 from .split import _keys_at, _object_paths, _order_differences, difference, layout_bytes, layer_bytes, layer_lines, prove_tree
 
 MISSING = value_at({}, ("x",))  # merge's marker for "no value here"
@@ -144,7 +144,7 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
     rewritten against the profiles they use (split.difference); new ones take the
     existing profiles that save them lines; a base or profile leaf changes only
     when every member of that layer changed it to one same value; profiles the
-    update leaves unused go; a role (naming._tags: words in top-level lists) that no container had and
+    update leaves unused go; a role (roles.find_roles) that no container had and
     no profile is named after becomes a profile when its holders share at least
     `min_keys` leaves and are at least `min_members`. `merged`: the tree's containers as
     assemble gave them (ctid -> config), when the caller has them already.
@@ -305,26 +305,35 @@ def _fit(assembler: Assembler, config: dict, order: list[str], ctid: str) -> lis
 
 
 def _new_roles(old: dict, configs: dict, touched: list[str], profiles: dict, min_members: int) -> dict[str, list]:
-    """Roles (discovery's tags) that changed or new containers hold, that no container held before and no
-    profile is named after, with their holders in monolith order."""
-    candidates: set[str] = set()
-    for ctid in touched:
-        candidates |= _tags(configs[ctid])
-    if not candidates:
+    """Roles (roles.find_roles: list words, shared scripts) that changed or new containers hold, that no
+    other container held before and no profile is named after: role name -> its holders, in monolith order.
+
+    Roles are looked for among the touched containers only (a role needs two holders there), so that
+    a new profile never changes the file of a container that did not change; then each is checked
+    against every old config, stopping at the first holder.
+    """
+    if len(touched) < min_members:
         return {}
-    for config in old.values():
-        candidates -= _tags(config)
-        if not candidates:
-            return {}
-    roles = {}
-    for tag in sorted(candidates):
-        name = profile_slug(tag)
-        if not name or name in profiles or not disk.PROFILE_NAME.match(name):
+    ids = [ctid for ctid in configs if ctid in set(touched)]
+    found = find_roles(Fleet({ctid: configs[ctid] for ctid in ids}))
+    roles: dict[str, list] = {}
+    for role in found:
+        if role.kind not in ("list", "script") or role.name in profiles or role.name in roles:
             continue
-        holders = [ctid for ctid, config in configs.items() if tag in _tags(config)]
-        if len(holders) >= min_members:
-            roles.setdefault(name, holders)
+        if len(role.members) < min_members or not disk.PROFILE_NAME.match(role.name):
+            continue
+        if any(_holds(config, role) for config in old.values()):
+            continue
+        roles[role.name] = [ids[member] for member in role.members]
     return roles
+
+
+def _holds(config: dict, role) -> bool:
+    """Whether a config carries a role's marker: the word in its list, or the script as its value."""
+    value = config.get(role.key)
+    if role.kind == "list":
+        return type(value) is list and role.value in value
+    return value == role.value
 
 
 def _shared(assembler: Assembler, configs: dict, holders: list[str], uses: dict) -> dict:

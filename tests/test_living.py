@@ -154,13 +154,13 @@ def test_check_unused_profile(tree: Path) -> None:
 
 
 def test_check_profiles_that_disagree(tree: Path) -> None:
-    (tree / "defaults" / "profile_big.json").write_text('{"memory_mb": 1}\n')
+    (tree / "defaults" / "profile_big.json").write_text('{"storage_size_gb": 1}\n')
     rewrite(container(tree, "950"), lambda d: d["$profiles"].insert(0, "big"))
     rewrite(container(tree, "951"), lambda d: d["$profiles"].append("big"))
-    found = sorted(p for p in problems(tree) if "set /memory_mb to different values" in p)
+    found = sorted(p for p in problems(tree) if "set /storage_size_gb to different values" in p)
     assert [p.split("_")[0] for p in found] == ["lxc/950", "lxc/951"]
-    assert found[0].endswith("profiles big and vllm set /memory_mb to different values; vllm wins")
-    assert found[1].endswith("profiles vllm and big set /memory_mb to different values; big wins")
+    assert found[0].endswith("profiles big and vllm set /storage_size_gb to different values; vllm wins")
+    assert found[1].endswith("profiles vllm and big set /storage_size_gb to different values; big wins")
 
 
 def test_check_stale_deletion(tree: Path) -> None:
@@ -177,7 +177,9 @@ def test_check_schema_pins_the_file(tree: Path, tmp_path: Path) -> None:
             "properties": {"cores": {"type": "integer", "maximum": 32}, "name": {"type": "string"}}}}}}}))
     assert run("check", tree, "--schema", schema).exit_code == 0
     rewrite(container(tree, "953"), lambda d: d.update(cores=64))
-    rewrite(container(tree, "960"), lambda d: (d.pop("memory_mb", None), d.setdefault("$unset", []).append("/memory_mb")))
+    # 960 loses memory_mb: from its own file, or by a deletion marker where a profile gives it
+    rewrite(container(tree, "960"), lambda d: d.pop("memory_mb") if "memory_mb" in d
+            else d.setdefault("$unset", []).append("/memory_mb"))
     result = run("check", tree, "--schema", schema, "--format", "json")
     assert result.exit_code == 1
     found = {(p["file"].split("_")[0], p["path"], p["message"]) for p in json.loads(result.stdout)["problems"]}
