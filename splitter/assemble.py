@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .errors import BadInput
 from .exactjson import dumps
 from .layers import Layer, pointer
 from .layout import Layout
 from .merge import apply, missing, order_tree, reorder, value_at
-from .tree import GLOBALS, Tree
+from .tree import Tree
 
-CONTAINERS_KEY = "lxc_configs"
+CONTAINERS_KEY = "lxc_configs"  # the key of the default collection (collection.DEFAULT_POINTER)
 
 
 class Assembler:
@@ -53,27 +55,22 @@ def stale_unset(assembler: Assembler, own: Layer, where=str) -> None:
                            where(own.file))
 
 
-def assemble(tree: Tree, known: dict | None = None) -> dict:
-    """The monolith document a tree stands for; `known` gives containers whose merge is known already
-    (ctid -> merged config: update's containers whose layers and order records it kept)."""
-    if CONTAINERS_KEY in tree.globals:
-        raise BadInput(f"must not hold \"{CONTAINERS_KEY}\": containers live under lxc/", GLOBALS)
+def assemble(tree: Tree, known: dict | None = None) -> Any:
+    """The monolith document a tree stands for (an object, or a list for the collection ""); `known` gives
+    containers whose merge is known already (ctid -> merged config: update's containers it kept whole)."""
     assembler = Assembler(tree.base, tree.profiles, tree.layout)
     for own in tree.containers.values():
         stale_unset(assembler, own, tree.where)
     known = known or {}
     containers = {ctid: known[ctid] if ctid in known else assembler.container(ctid, own)
                   for ctid, own in tree.containers.items()}
-    doc = {}
-    for key in tree.layout.top_level:
-        if key == CONTAINERS_KEY:
-            doc[key] = containers
-        elif key in tree.globals:
-            doc[key] = tree.globals[key]
-    for key, value in tree.globals.items():
-        doc.setdefault(key, value)
-    doc.setdefault(CONTAINERS_KEY, containers)
-    return doc
+    files = {ctid: tree.where(own.file) for ctid, own in tree.containers.items()}
+    try:
+        return tree.collection.put_back(tree.globals, tree.layout.top_level, containers, files)
+    except BadInput as error:
+        if error.file == tree.collection.globals_file:
+            error.file = tree.where(error.file)
+        raise
 
 
 def monolith_bytes(tree: Tree, known: dict | None = None) -> bytes:

@@ -5,26 +5,25 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Callable
 
+from .collection import LXC, Collection, folders, from_layout, id_text, select
 from .errors import BadInput
 from .exactjson import parse
 from .explain import conflicts
+from .jsonpath import json_path
 from .layers import Layer, decode, pointer
 from .layout import Layout
 from .merge import merge, missing, value_at
-from .schema import Checker, Problem, load, schema_path_for
+from .schema import Problem, SchemaProblem, find_checker
 from .tree import (
-    BASE,
     DEFAULTS,
-    GLOBALS,
-    LAYOUT,
-    LXC,
     PROFILE_NAME,
     PROFILE_PREFIX,
-    container_file,
+    DiskSource,
     encode_id,
+    folded_pairs,
     id_of_file,
-    slug,
     tree_holds,
     unknown_profile,
 )
@@ -89,41 +88,71 @@ def _stray(reader: _Reader, relative: str, name: str) -> bool:
     return False
 
 
-def check_tree(root: Path, schema_file: Path | None = None) -> tuple[list[Problem], Path | None]:
-    """All problems of a tree, and the schema that was used (None when there was none to use)."""
+def check_tree(root: Path, schema_file: Path | None = None,
+               selector: str | None = None,
+               warn: Callable[[SchemaProblem], None] = lambda problem: None) -> tuple[list[Problem], Path | None]:
+    """All problems of a tree, and the schema that was used (None when there was none to use).
+
+    Every collection of the tree is checked, or the one `selector` names (see collection.select).
+    A schema found through `$schema` that cannot be used is reported through `warn` and left out; one given
+    as `schema_file` raises SchemaProblem (exit 2).
+    """
     reader = _Reader(root)
     if not root.is_dir():
         raise BadInput("no such conf.d folder", str(root))
-    if not any((root / name).exists() for name in (LAYOUT, GLOBALS, BASE)):
+    everyone = [Collection(folder=folder) for folder in folders(root)] or [LXC]
+    if not any((root / name).exists() for each in everyone
+               for name in (each.layout_file, each.globals_file, each.base_file)):
         # like merge and show: a folder that is no tree at all is bad input, not a list of strays
-        raise BadInput(f"not a conf.d tree: it holds none of {LAYOUT}, {GLOBALS}, {BASE}", str(root))
+        raise BadInput(f"not a conf.d tree: it holds none of {LXC.layout_file}, {LXC.globals_file}, "
+                       f"{LXC.base_file}", str(root))
+    chosen = [select(DiskSource(root), selector)] if selector is not None else [each.folder for each in everyone]
+    held = tuple(each.folder for each in everyone)
     for name in reader.listing("."):
-        if tree_holds(name) or tree_holds(name + "/") or (name.startswith(".") and not LEFTOVER.search(name)):
+        if tree_holds(name, held) or tree_holds(name + "/", held) or \
+                (name.startswith(".") and not LEFTOVER.search(name)):
             continue  # dot files at the top (.gitattributes, ...) belong to the repository, not the tree
         if not _stray(reader, name, name):
             reader.say(name, "not part of a conf.d tree: move it out")
-    layout_doc = reader.json(LAYOUT)
+    used = None
+    for folder in chosen:
+        used = _check_collection(reader, folder, everyone, schema_file, warn) or used
+    return sorted(set(reader.problems)), used
+
+
+def _check_collection(reader: _Reader, folder: str, everyone: list[Collection], schema_file: Path | None,
+                      warn: Callable[[SchemaProblem], None]) -> Path | None:
+    """Add the problems of one collection of the tree to the reader's; the schema used, if any."""
+    root = reader.root
+    layout_file = Collection(folder=folder).layout_file
+    layout_doc = reader.json(layout_file)
+    collection = Collection(folder=folder)
     if layout_doc is not None:
         try:
-            Layout.from_json(layout_doc, LAYOUT)  # only its form matters here: order plays no part in checks
+            collection = from_layout(folder, layout_doc, layout_file)
+            Layout.from_json(layout_doc, layout_file)  # only its form matters here: order plays no part in checks
         except BadInput as error:
-            reader.say(LAYOUT, error.message)
-    globals_ = reader.json(GLOBALS)
+            reader.say(layout_file, error.message)
+    noun, prefix, base_file = collection.noun, collection.profile_prefix, collection.base_file
+    globals_file = collection.globals_file
+    globals_ = reader.json(globals_file)
     if globals_ is not None and type(globals_) is not dict:
-        reader.say(GLOBALS, "must hold a JSON object")
+        reader.say(globals_file, "must hold a JSON object")
         globals_ = None
-    base = reader.layer(BASE, container=False) or Layer(BASE, {})
+    base = reader.layer(base_file, container=False) or Layer(base_file, {})
 
     profiles: dict[str, Layer] = {}
     for name in reader.listing(DEFAULTS):
         relative = f"{DEFAULTS}/{name}"
-        if relative == BASE or _stray(reader, relative, name):
+        if relative == base_file or _stray(reader, relative, name):
             continue
-        if not name.startswith(PROFILE_PREFIX):
-            reader.say(relative, "defaults/ holds lxc_base.json and profile_<name>.json only"
-                       + ("; a container file belongs in lxc/" if _looks_like_container(name) else ""))
+        if not name.startswith(prefix):
+            if not any(other.owns(relative) for other in everyone):
+                reader.say(relative, f"defaults/ holds {base_file[len(DEFAULTS) + 1:]} and {prefix}<name>.json only"
+                           + (f"; {'a container' if collection.is_lxc else 'an entry'} file belongs in {folder}/"
+                              if _looks_like_container(name) else ""))
             continue
-        profile = name[len(PROFILE_PREFIX): -len(".json")]
+        profile = name[len(prefix): -len(".json")]
         if not PROFILE_NAME.match(profile):
             reader.say(relative, "a profile name is lower-case letters, digits, '-' and '_'")
             continue
@@ -132,35 +161,36 @@ def check_tree(root: Path, schema_file: Path | None = None) -> tuple[list[Proble
             profiles[profile] = layer
 
     containers: dict[str, Layer] = {}
-    names = reader.listing(LXC)
+    names = reader.listing(folder)
     for name in names:
-        relative = f"{LXC}/{name}"
+        relative = f"{folder}/{name}"
         if name.startswith(".") and not LEFTOVER.search(name):
             reader.say(relative, "a hidden file: not part of a conf.d tree")
             continue
         if _stray(reader, relative, name):
             continue
         if name.startswith(PROFILE_PREFIX):
-            reader.say(relative, "a profile belongs in defaults/, not in lxc/")
+            reader.say(relative, f"a profile belongs in defaults/, not in {folder}/")
             continue
         try:
             ctid = id_of_file(name)
-            canonical_name = container_file(ctid, None).split("/")[1][: -len(".json")]
+            canonical_name = collection.entry_file(ctid, None).split("/")[1][: -len(".json")]
         except (UnicodeDecodeError, BadInput):
-            reader.say(relative, "its name does not start with a container id")
+            reader.say(relative, f"its name does not start with {'a container' if collection.is_lxc else 'an'} id")
             continue
         if name.split("_", 1)[0].removesuffix(".json") != canonical_name:
-            reader.say(relative, f"its name says container {ctid!r}, which is written "
+            reader.say(relative, f"its name says {noun} {ctid!r}, which is written "
                                  f"{encode_id(ctid)!r} in file names")
         layer = reader.layer(relative, container=True)
         if layer is None:
             continue
         if ctid in containers:
-            reader.say(relative, f"container {ctid} has another file: {containers[ctid].file}")
+            reader.say(relative, f"{noun} {ctid} has another file: {containers[ctid].file}")
             continue
         containers[ctid] = layer
-        _name_agrees(reader, relative, name, layer, names)
+        _name_agrees(reader, relative, name, layer, collection, names)
 
+    _folding(reader, [layer.file for layer in containers.values()])
     stacks = {}
     used: set[str] = set()
     for ctid, own in containers.items():
@@ -170,9 +200,11 @@ def check_tree(root: Path, schema_file: Path | None = None) -> tuple[list[Proble
                 stack.append(profiles[profile])
                 used.add(profile)
             else:
-                reader.say(own.file, unknown_profile(profile), "$['$profiles']")
+                reader.say(own.file, unknown_profile(profile, collection), "$['$profiles']")
         stack.append(own)
         stacks[ctid] = stack
+        if collection.id_key is not None:
+            _id_agrees(reader, collection, ctid, own.file, merge(stack))
         for path, lower, higher in conflicts(stack):
             reader.say(own.file, f"profiles {_profile_name(lower)} and {_profile_name(higher)} set "
                                  f"{pointer(path)} to different values; {_profile_name(higher)} wins", "$['$profiles']")
@@ -182,13 +214,30 @@ def check_tree(root: Path, schema_file: Path | None = None) -> tuple[list[Proble
                     reader.say(layer.file, f"deletes {pointer(path)}, which nothing below sets", "$['$unset']")
     for name, layer in profiles.items():
         if name not in used:
-            reader.say(layer.file, "no container uses this profile")
+            reader.say(layer.file, f"no {noun} uses this profile")
 
-    schema_path = schema_path_for(globals_ or {}, root.resolve().parent, schema_file)
-    if schema_path is not None:
-        checker = Checker(load(schema_path), str(schema_path))
-        _schema(reader, checker, globals_, base, profiles, containers, stacks)
-    return sorted(set(reader.problems)), schema_path
+    explicit = schema_file is not None
+    checker = find_checker((globals_ or {}).get("$schema"), root.resolve().parent, schema_file, explicit, warn,
+                           collection)
+    if checker is not None:
+        before = list(reader.problems)
+        try:
+            _schema(reader, checker, globals_, base, profiles, containers, stacks, layout_doc)
+        except SchemaProblem as problem:
+            if explicit:
+                raise
+            warn(problem)
+            reader.problems, checker = before, None
+    return checker.path if checker is not None else None
+
+
+def _folding(reader: _Reader, files: list[str]) -> None:
+    """Container files whose ids are one id where case and Unicode normalisation are ignored (macOS, Windows):
+    a checkout there keeps only one of two files with such names, or mixes up their containers."""
+    ids = {file.split("/", 1)[1][: -len(".json")].split("_", 1)[0]: file for file in files}
+    for first, second in folded_pairs(ids):
+        reader.say(ids[second], f"its id and that of {ids[first]} differ only in letter case or Unicode "
+                                f"normalisation: on macOS and Windows they are one file name; rename one")
 
 
 def _profile_name(file: str) -> str:
@@ -199,29 +248,42 @@ def _looks_like_container(name: str) -> bool:
     return bool(re.match(r"^[A-Za-z0-9%.-]+(_.*)?\.json$", name)) and name != "lxc_base.json"
 
 
-def _name_agrees(reader: _Reader, relative: str, name: str, layer: Layer, taken: list[str]) -> None:
+def _name_agrees(reader: _Reader, relative: str, name: str, layer: Layer, collection: Collection,
+                 taken: list[str]) -> None:
     """The words after the id in a file name follow the container's name, when the file sets one.
 
-    The advice never names a file that is already there (`taken`: the names in lxc/), which renaming
-    would overwrite; case is ignored, as case-insensitive file systems do.
+    The advice never names a file that is already there (`taken`: the names in the collection's folder),
+    which renaming would overwrite; case is ignored, as case-insensitive file systems do.
     """
     own_name = layer.values.get("name")
     if type(own_name) is not str or "_" not in name:
         return
     words = name[: -len(".json")].split("_", 1)[1]
-    if words != slug(own_name):
-        expected = container_file(id_of_file(name), own_name).split("/")[1]
+    expected = collection.entry_file(id_of_file(name), own_name).split("/")[1]
+    noun = collection.noun
+    if words != expected[: -len(".json")].partition("_")[2]:  # the words split writes, cut to fit a file name
         if expected.lower() in {other.lower() for other in taken}:
-            reader.say(relative, f"its name does not follow the container's name {own_name!r}, and "
-                                 f"{LXC}/{expected} is taken: give this container its own id or name")
+            reader.say(relative, f"its name does not follow the {noun}'s name {own_name!r}, and "
+                                 f"{collection.folder}/{expected} is taken: give this {noun} its own id or name")
         else:
-            reader.say(relative, f"its name does not follow the container's name {own_name!r}: "
+            reader.say(relative, f"its name does not follow the {noun}'s name {own_name!r}: "
                                  f"rename it {expected}")
 
 
-def _schema(reader, checker, globals_, base, profiles, containers, stacks) -> None:
+def _id_agrees(reader: _Reader, collection: Collection, ctid: str, file: str, merged: dict) -> None:
+    """A list entry's id key is what its file name says: merge refuses the tree otherwise."""
+    key = collection.id_key
+    if key not in merged:
+        reader.say(file, f"has no \"{key}\": a {collection.folder} entry needs its id", "$")
+    elif id_text(merged[key]) != ctid:
+        reader.say(file, f"\"{key}\" is not {ctid}, which its file name says; rename the file or fix the id",
+                   json_path((key,)))
+
+
+def _schema(reader, checker, globals_, base, profiles, containers, stacks, layout_doc) -> None:
+    collection = checker.collection
     if globals_ is not None:
-        reader.problems += checker.globals(globals_, GLOBALS)
+        reader.problems += checker.globals(globals_, collection.globals_file)
     # layers are checked against the schema of the containers that use them
     any_schema = next((s for ctid in containers if (s := checker.container_schema(ctid)) is not None), None)
     for layer in [base, *profiles.values()]:
@@ -235,7 +297,14 @@ def _schema(reader, checker, globals_, base, profiles, containers, stacks) -> No
             if (problem.file, problem.message) not in said:  # else already said of the layer itself
                 reader.problems.append(problem)
     if globals_ is not None:
-        doc = dict(globals_)
-        doc["lxc_configs"] = {ctid: merge(stack) for ctid, stack in stacks.items()}
-        reader.problems += checker.monolith(doc, {ctid: own.file for ctid, own in containers.items()})
+        files = {ctid: own.file for ctid, own in containers.items()}
+        order = (layout_doc or {}).get("top_level") if type(layout_doc) is dict else None
+        try:
+            doc = collection.put_back(globals_, order if type(order) is list else [],
+                                      {ctid: merge(stack) for ctid, stack in stacks.items()}, files)
+        except BadInput as error:  # the tree cannot be merged: an id problem is said above, the rest here
+            if error.file == collection.globals_file:
+                reader.say(error.file, error.message)
+            return
+        reader.problems += checker.monolith(doc, files)
 

@@ -92,18 +92,25 @@ def main(
     """The options every command shares."""
 
 
+Selector = Annotated[Optional[str], typer.Option(
+    "--collection", metavar="FOLDER|POINTER",
+    help="The collection of the tree to use, by folder (vms) or pointer (/vms); default: lxc, or the tree's only one.")]
+
+
 def _mining_options(no_profiles: bool, min_members: int, min_keys: int | None, max_profiles: int, unset_cost: float,
                     names: list[str], forced: list[Path]):
     from .exactjson import parse
     from .layers import decode
     from .mining import Options
-    from .tree import PROFILE_NAME, PROFILE_PREFIX
+    from .tree import NAME_MAX, PROFILE_NAME, PROFILE_PREFIX
 
     rename = []
+    longest = NAME_MAX - len(f"{PROFILE_PREFIX}.json")  # profile_<name>.json must fit in one file name
     for pair in names:
         old, sep, new = pair.partition("=")
-        if not sep or not PROFILE_NAME.match(new):
-            raise SplitterError(f"--name takes OLD=NEW with a new name of lower-case letters, digits, '-', '_': {pair!r}")
+        if not sep or not PROFILE_NAME.match(new) or len(new) > longest:
+            raise SplitterError(f"--name takes OLD=NEW with a new name of lower-case letters, digits, '-', '_' "
+                                f"(at most {longest} of them): {pair!r}")
         rename.append((old, new))
     profiles = []
     for path in forced:
@@ -147,12 +154,22 @@ def split(
         "--schema", help="JSON Schema to warn against (default: the file $schema names, if readable).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Refuse (exit 1) when the monolith breaks the schema.")]
     = False,
+    collection: Annotated[str, typer.Option(
+        "--collection", metavar="POINTER", help="Where the entries are: an RFC 6901 JSON pointer into the monolith "
+                                                "(\"\" for a top-level list).")] = "/lxc_configs",
+    id_key: Annotated[Optional[str], typer.Option(
+        "--id-key", metavar="NAME", help="For a list of entries: the key whose value identifies each one "
+                                         "(for example vmid).")] = None,
+    folder: Annotated[Optional[str], typer.Option(
+        "--folder", metavar="NAME", help="Name the collection's folder (default: after the pointer, e.g. /vms: "
+                                         "vms/ and defaults/vms_base.json).")] = None,
 ) -> None:
     """Write the conf.d tree for a monolith, after proving it merges back into the very same file.
 
     \b
     Example: splitter split phoenix_lxc_configs.json -o conf.d --dry-run --format markdown
     """
+    from .collection import for_split
     from .mining import mine
     from .monolith import read_monolith
     from .report import plan_summary
@@ -165,10 +182,11 @@ def split(
         with _Steps(format is not PlanFormat.json) as step:
             options = _mining_options(no_profiles, min_members, min_keys, max_profiles, unset_cost, name or [],
                                       profile or [])
+            chosen = for_split(collection, id_key, folder, str(monolith))
             step(f"reading {monolith}")
-            mono = read_monolith(monolith)
-            warnings = _schema_warnings(mono.doc, monolith.parent, schema, strict)
-            step(f"finding profiles among {len(mono.containers)} containers")
+            mono = read_monolith(monolith, chosen)
+            warnings, schema_used = _schema_warnings(mono.doc, monolith.parent, schema, strict)
+            step(f"finding profiles among {chosen.count(len(mono.containers))}")
             plan = mine(mono.containers, options)
             for (name, _), path in zip(options.forced, profile or []):
                 if name not in plan.profiles:  # a profile nobody uses would fail `check` at once
@@ -183,14 +201,14 @@ def split(
     except SplitterError as error:
         _fail(error)
     if dry_run or format is not None:
-        _print_plan(plan_summary(mono, layers, files, warnings, _schema_report(mono.doc, monolith.parent, schema,
-                                                                                 warnings)),
+        _print_plan(plan_summary(mono, layers, files, warnings, _schema_report(mono.doc, monolith.parent,
+                                                                                 schema_used, warnings)),
                     format or PlanFormat.text)
     if dry_run:
         return
     exact = "byte for byte" if mono.byte_exact else "as the same document (its formatting is mixed)"
     _say(f"wrote {output}: {len(files)} files, {len(layers.profiles)} profile(s), "
-         f"{len(layers.containers)} container(s); proven to merge back {exact}")
+         f"{chosen.count(len(layers.containers))}; proven to merge back {exact}")
 
 
 def _print_plan(summary: dict, format: PlanFormat) -> None:
@@ -205,26 +223,52 @@ def _print_plan(summary: dict, format: PlanFormat) -> None:
         _out(plan_text(summary).encode())
 
 
-def _schema_report(doc: dict, base: Path, schema: Path | None, warnings: int) -> dict:
-    """Which schema the plan was checked against, or why there was none."""
-    from .schema import schema_path_for
+def _schema_report(doc: object, base: Path, used: Path | str | None, warnings: int) -> dict:
+    """Which schema the plan was checked against, or why there was none (`used` as _schema_warnings gives it)."""
     from .schemanote import schema_summary
 
-    return schema_summary(doc, base, schema_path_for(doc, base, schema), warnings)
+    if isinstance(used, str):
+        return {"file": None, "reason": used}
+    return schema_summary(doc if type(doc) is dict else {}, base, used, warnings)  # a top-level list: no $schema
 
 
-def _schema_warnings(doc: dict, base: Path, schema: Path | None, strict: bool) -> int:
-    """Schema violations only warn: real schemas go stale. With --strict they refuse the work (exit 1)."""
-    from .schema import schema_path_for, violations
+def _schema_warnings(doc: object, base: Path, schema: Path | None, strict: bool) -> tuple[int, Path | str | None]:
+    """Schema violations only warn: real schemas go stale. With --strict they refuse the work (exit 1).
 
-    found = schema_path_for(doc, base, schema)
-    count = violations(doc, found)
+    A schema that cannot be used is one warning, or exit 2 when given with --schema or under --strict.
+    Returns how many places break the schema, and the schema used (its file), or why none was (a phrase),
+    or None when `$schema` names no file.
+    """
+    from .schema import SchemaProblem, find_checker
+
+    fatal = strict or schema is not None
+    unusable: list[SchemaProblem] = []
+    named = doc.get("$schema") if type(doc) is dict else None  # a top-level list (collection "") names none
+    checker = find_checker(named, base, schema, fatal, unusable.append)
+    if checker is not None:
+        try:
+            count = checker.count(doc)
+        except SchemaProblem as problem:
+            if fatal:
+                raise
+            unusable.append(problem)
+    if unusable:
+        _warn_schema(unusable[0])
+        return 0, str(unusable[0])
+    if checker is None:
+        return 0, None
     if count:
-        _say(f"splitter: {'error' if strict else 'warning'}: {count} place(s) break the schema {found}"
+        _say(f"splitter: {'error' if strict else 'warning'}: {count} place(s) break the schema {checker.path}"
              f"{'' if strict else '; going on'} (splitter check shows where)")
         if strict:
             raise typer.Exit(1)
-    return count
+    return count, checker.path
+
+
+def _warn_schema(problem) -> None:
+    from .schema import not_used
+
+    _say(f"splitter: warning: {not_used(problem)}")
 
 
 @app.command()
@@ -237,6 +281,7 @@ def merge(
         "--schema", help="JSON Schema to warn against (default: the file $schema names, if readable).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Refuse (exit 1) when the result breaks the schema.")]
     = False,
+    collection: Selector = None,
 ) -> None:
     """Assemble the monolith from a conf.d tree.
 
@@ -252,8 +297,8 @@ def merge(
             check_output_file(output, tree)
         with _Steps(True) as step:
             step(f"reading {tree}")
-            loaded = read_tree(tree)
-            step(f"merging {len(loaded.containers)} containers")
+            loaded = read_tree(tree, collection)
+            step(f"merging {loaded.collection.count(len(loaded.containers))}")
             doc = assemble(loaded)
             _schema_warnings(doc, tree.resolve().parent, schema, strict)
             data = dumps(doc, loaded.layout.style)
@@ -272,6 +317,7 @@ def verify(
     monolith: Annotated[Path, typer.Argument(help="The monolith to compare with.")],
     byte_exact: Annotated[bool, typer.Option("--byte-exact", help="Fail when the bytes differ too.")] = False,
     format: Annotated[Format, typer.Option("--format", help="The report on stdout as text or json.")] = Format.text,
+    collection: Selector = None,
 ) -> None:
     """Check that a conf.d tree merges into the monolith: exit 0 when it does, 1 when not.
 
@@ -286,8 +332,8 @@ def verify(
     try:
         with _Steps(format is not Format.json) as step:
             step(f"reading {tree}")
-            loaded = read_tree(tree)
-            step(f"comparing {len(loaded.containers)} containers with {monolith}")
+            loaded = read_tree(tree, collection)
+            step(f"comparing {loaded.collection.count(len(loaded.containers))} with {monolith}")
             verdict = compare(loaded, read_bytes(monolith), str(monolith))
     except SplitterError as error:
         _fail(error)
@@ -302,11 +348,12 @@ def verify(
 @app.command()
 def show(
     tree: Annotated[Path, typer.Argument(help="The conf.d folder.")],
-    ctid: Annotated[str, typer.Argument(help="The container id.")],
+    ctid: Annotated[str, typer.Argument(help="The container id (or entry id).")],
     explain: Annotated[bool, typer.Option("--explain", help="For every value, the file that set it and what it "
                                                             "overrode; and every deletion.")] = False,
     format: Annotated[Format, typer.Option("--format", help="--explain on stdout as text or json.")]
     = Format.text,
+    collection: Selector = None,
 ) -> None:
     """Print the merged config of one container, as it stands in the monolith.
 
@@ -322,7 +369,7 @@ def show(
     from .tree import read_container
 
     try:
-        loaded = read_container(tree, ctid)
+        loaded = read_container(tree, ctid, collection)
         merged = Assembler(loaded.base, loaded.profiles, loaded.layout).container(ctid, loaded.containers[ctid])
         layers = loaded.layers_of(ctid)
     except SplitterError as error:
@@ -335,7 +382,7 @@ def show(
     if format is Format.json:
         _out(explain_json(ctid, files, origins, removals))
     else:
-        _out(explain_text(ctid, files, origins, removals).encode())
+        _out(explain_text(ctid, files, origins, removals, loaded.collection.noun).encode())
 
 
 def _no_schema(tree: Path) -> str:
@@ -360,6 +407,8 @@ def check(
     = None,
     format: Annotated[Format, typer.Option("--format", help="The problems on stdout as text or json.")]
     = Format.text,
+    collection: Annotated[Optional[str], typer.Option(
+        "--collection", metavar="FOLDER|POINTER", help="Check this collection only (default: every one).")] = None,
 ) -> None:
     """Check every layer of a tree: structure, profiles, deletions and the JSON Schema. Exit 1 on any problem.
 
@@ -369,14 +418,18 @@ def check(
     from .check import check_tree
     from .report import check_json, check_text
 
+    unusable: list = []
     try:
-        problems, used = check_tree(tree, schema)
+        problems, used = check_tree(tree, schema, collection, warn=unusable.append)
     except SplitterError as error:
         _fail(error)
+    for problem in unusable:
+        _warn_schema(problem)
     if format is Format.json:
         _out(check_json(problems, used))
     else:
-        _out(check_text(problems, used or _no_schema(tree)).encode())
+        why = f"none used ({unusable[0]})" if unusable else None
+        _out(check_text(problems, used or why or _no_schema(tree)).encode())
     if problems:
         raise typer.Exit(1)
 

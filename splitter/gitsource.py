@@ -37,7 +37,7 @@ class GitSource:
         return f"{self.spec}/{relative}" if not self.spec.endswith(":") else f"{self.spec}{relative}"
 
     def names(self, folder: str) -> list[str]:
-        prefix = folder + "/"
+        prefix = folder + "/" if folder else ""  # "" is the tree's top
         found = []
         for relative, (mode, _) in self.entries.items():
             if relative.startswith(prefix) and "/" not in relative[len(prefix):]:

@@ -39,14 +39,26 @@ def pointer(path: Path) -> str:
     return "".join("/" + key.replace("~", "~0").replace("/", "~1") for key in path)
 
 
-def parse_pointer(text: Any, file: str) -> Path:
-    if not isinstance(text, str) or not text.startswith("/"):
-        raise BadInput(f"{UNSET} holds {text!r}: each entry must be a JSON pointer such as \"/firewall/rules\"", file)
+def split_pointer(text: str) -> Path:
+    """The reference tokens of an RFC 6901 JSON pointer ("" is the whole document); ValueError when malformed."""
+    if text == "":
+        return ()
+    if not text.startswith("/"):
+        raise ValueError("a JSON pointer is empty or starts with '/'")
     parts = text[1:].split("/")
     for part in parts:
         if "~" in part.replace("~0", "").replace("~1", ""):
-            raise BadInput(f"{UNSET} holds {text!r}: '~' must be written ~0 and '/' ~1 inside a key", file)
+            raise ValueError("'~' must be written ~0 and '/' ~1 inside a key")
     return tuple(part.replace("~1", "/").replace("~0", "~") for part in parts)
+
+
+def parse_pointer(text: Any, file: str) -> Path:
+    if not isinstance(text, str) or not text.startswith("/"):
+        raise BadInput(f"{UNSET} holds {text!r}: each entry must be a JSON pointer such as \"/firewall/rules\"", file)
+    try:
+        return split_pointer(text)
+    except ValueError as error:
+        raise BadInput(f"{UNSET} holds {text!r}: {error}", file) from None
 
 
 def encode(layer: Layer, container: bool) -> dict:

@@ -4,24 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from .assemble import CONTAINERS_KEY
+from .collection import LXC, Collection
 from .errors import BadInput
 from .exactjson import Style, detect_style, dumps, parse_reproducing
-from .tree import encode_id
 
 
 @dataclass
 class Monolith:
     file: str
     raw: bytes
-    doc: dict
+    doc: Any  # an object, or a list for the collection ""
     style: Style
     byte_exact: bool  # writing doc in style gives raw back
-
-    @property
-    def containers(self) -> dict:
-        return self.doc[CONTAINERS_KEY]
+    containers: dict[str, dict]  # the collection's entries by id, in the monolith's order
+    collection: Collection = LXC
 
 
 def read_bytes(path: Path | str) -> bytes:
@@ -31,30 +29,18 @@ def read_bytes(path: Path | str) -> bytes:
         raise BadInput(error.strerror or str(error), str(path)) from None
 
 
-def read_monolith(path: Path | str) -> Monolith:
-    return load_monolith(read_bytes(path), str(path))
+def read_monolith(path: Path | str, collection: Collection = LXC) -> Monolith:
+    return load_monolith(read_bytes(path), str(path), collection)
 
 
-def load_monolith(raw: bytes, name: str) -> Monolith:
+def load_monolith(raw: bytes, name: str, collection: Collection = LXC) -> Monolith:
+    """Parse a monolith exactly and find its collection's entries; BadInput naming the file when either fails."""
     style = detect_style(raw)
     doc, exact = parse_reproducing(raw, name, style)
-    if type(doc) is not dict:
-        raise BadInput("the top level must be a JSON object", name)
-    containers = doc.get(CONTAINERS_KEY)
-    if containers is None and CONTAINERS_KEY not in doc:
-        raise BadInput(f"has no \"{CONTAINERS_KEY}\" object", name)
-    if type(containers) is not dict:
-        raise BadInput(f"\"{CONTAINERS_KEY}\" must be an object of containers", name)
-    for ctid, config in containers.items():
-        if type(config) is not dict:
-            raise BadInput(f"container \"{ctid}\" must be a JSON object", name)
-        try:
-            encode_id(ctid)
-        except BadInput as error:
-            raise BadInput(error.message, name) from None
+    containers = collection.entries(doc, name)
     if not exact:
         style, exact = _exact_style(doc, raw, style)
-    return Monolith(name, raw, doc, style, exact)
+    return Monolith(name, raw, doc, style, exact, containers, collection)
 
 
 def _exact_style(doc: dict, raw: bytes, style: Style) -> tuple[Style, bool]:

@@ -115,7 +115,7 @@ def plan_summary(mono: Monolith, layers: Layers, files: dict[str, bytes], warnin
                    "why": {name: reasons.get(name, "") for name in own.profiles}}
                   for ctid, own in layers.containers.items()]
     monolith_lines = mono.raw.count(b"\n") + 1
-    tree_lines = sum(lines(f) for f in files if f.startswith(("defaults/", "lxc/")))
+    tree_lines = sum(lines(f) for f in files if f.startswith(("defaults/", layers.collection.folder + "/")))
     return {
         "format": PLAN_FORMAT,
         "monolith": {"file": mono.file, "lines": monolith_lines, "containers": len(mono.containers),
@@ -136,6 +136,11 @@ def plan_summary(mono: Monolith, layers: Layers, files: dict[str, bytes], warnin
         },
         "schema": schema,
     }
+
+
+def _folder(summary: dict) -> str:
+    """The folder of the plan's collection, from its base file defaults/<folder>_base.json (lxc, vms, ...)."""
+    return summary["base"]["file"].removeprefix("defaults/").removesuffix("_base.json")
 
 
 def _who(ctid: str, name: str | None) -> str:
@@ -169,7 +174,8 @@ def plan_text(summary: dict) -> str:
         uses = "; ".join(f"{name} ({why})" if why else name for name, why in container["why"].items()) or "no profile"
         out.append(f"container {_who(container['id'], container['name'])} -> {container['file']}: {uses}; "
                    f"{len(container['own_keys'])} own keys{unset}")
-    out.append(f"lines: {totals['monolith_lines']} in the monolith, {totals['tree_lines']} under defaults/ and lxc/ "
+    out.append(f"lines: {totals['monolith_lines']} in the monolith, {totals['tree_lines']} under defaults/ and "
+               f"{_folder(summary)}/ "
                f"({totals['ratio']:.0%}); path=value pairs written in two or more container files: "
                f"{totals['repeated_pairs']}; deletion markers: {totals['unset_markers']}")
     out.append(schema_line(summary["schema"]))
@@ -211,10 +217,10 @@ def plan_markdown(summary: dict) -> str:
     names = {container["id"]: container["name"] for container in summary["containers"]}
     out = [f"## splitter plan for `{summary['monolith']['file']}`", "",
            f"{summary['monolith']['containers']} containers, {len(summary['profiles'])} profiles: "
-           f"**{totals['tree_lines']}** lines under `defaults/` and `lxc/` for **{totals['monolith_lines']}** "
-           f"in the monolith ({totals['ratio']:.0%}). Each container gets the base, then its profiles in the "
-           f"order listed, then its own values.", "",
-           "```mermaid", "graph LR", f"  base[{_mermaid_label('lxc_base')}]"]
+           f"**{totals['tree_lines']}** lines under `defaults/` and `{_folder(summary)}/` for "
+           f"**{totals['monolith_lines']}** in the monolith ({totals['ratio']:.0%}). Each container gets the base, "
+           f"then its profiles in the order listed, then its own values.", "",
+           "```mermaid", "graph LR", f"  base[{_mermaid_label(_folder(summary) + '_base')}]"]
     for number, profile in enumerate(summary["profiles"]):
         out.append(f"  p{number}[{_mermaid_label('profile ' + profile['name'])}]")
     profile_ids = {profile["name"]: f"p{number}" for number, profile in enumerate(summary["profiles"])}
@@ -252,8 +258,8 @@ def plan_markdown(summary: dict) -> str:
 
 # ---------------------------------------------------------------- show --explain and check
 
-def explain_text(ctid: str, files: list[str], origins, removals) -> str:
-    out = [f"container {ctid}: " + " -> ".join(files)]
+def explain_text(ctid: str, files: list[str], origins, removals, noun: str = "container") -> str:
+    out = [f"{noun} {ctid}: " + " -> ".join(files)]
     for origin in origins:
         out.append(f"{json_path(origin.path)} = {show_value(origin.value, 80)}")
         out.append(f"    set by {origin.set_by}")

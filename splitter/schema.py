@@ -6,14 +6,12 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from .errors import BadInput
-from .exactjson import Number, map_numbers, parse
+from .collection import LXC, Collection
 from .jsonpath import json_path
 from .layers import Layer
-
-CONTAINERS_KEY = "lxc_configs"
+from .schemafile import SchemaProblem, load, locate, offline_registry, plain, why
 
 
 @dataclass(frozen=True, order=True)
@@ -27,39 +25,6 @@ class Problem:
 
     def to_json(self) -> dict:
         return {"file": self.file, "path": self.path, "message": self.message}
-
-
-def locate(value: Any, base: Path) -> Path | None:
-    """The schema file a `$schema` value names, when it is a readable local path (URLs are never fetched)."""
-    if type(value) is not str or not value or re.match(r"^[a-z][a-z0-9+.-]*://", value):
-        return None
-    candidate = Path(value)
-    for path in ([candidate] if candidate.is_absolute() else [base / candidate, candidate]):
-        if path.is_file():
-            return path
-    return None
-
-
-def load(path: Path) -> dict:
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise BadInput(error.strerror or str(error), str(path)) from None
-    schema = _plain(parse(raw, str(path)))
-    if type(schema) is not dict:
-        raise BadInput("a JSON Schema must be an object", str(path))
-    return schema
-
-
-def _plain(value: Any) -> Any:
-    """Numbers kept as lexemes become floats or ints again: jsonschema compares numbers by value."""
-    return map_numbers(value, _plain_number)
-
-
-def _plain_number(number: Any) -> Any:
-    if type(number) is not Number:
-        return number
-    return float(number.text) if any(mark in number.text for mark in ".eE") else int(number.text)
 
 
 _SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs", "dependencies")
@@ -87,25 +52,39 @@ def partial(schema: Any) -> Any:
 
 
 class Checker:
-    """Validates instances against a monolith schema; messages come from jsonschema's best_match."""
+    """Validates instances against a monolith schema; messages come from jsonschema's best_match.
 
-    def __init__(self, schema: dict, origin: str):
+    `$ref`s resolve through `offline_registry`: files in the schema's folder only, never the network.
+    Raises SchemaProblem for a schema that is not valid or whose `$ref`s do not resolve.
+    """
+
+    def __init__(self, schema: dict, origin: str, collection: Collection = LXC):
         from jsonschema import Draft7Validator, validators
         from jsonschema.exceptions import SchemaError
 
+        if "$schema" in schema and type(schema["$schema"]) is not str:
+            raise SchemaProblem("not a valid JSON Schema: $schema must be a string (a URI)", origin)
         cls = validators.validator_for(schema, default=Draft7Validator)
         try:
             cls.check_schema(schema)
         except SchemaError as error:
-            raise BadInput(f"not a valid JSON Schema: {error.message}", origin) from None
+            raise SchemaProblem(f"not a valid JSON Schema: {error.message}", origin) from None
         self.origin = origin
-        self.full = cls(schema)
-        containers = (schema.get("properties") or {}).get(CONTAINERS_KEY) or {}
+        self.path = Path(origin)
+        self.full = cls(schema, registry=offline_registry(schema, self.path, origin))
+        self.collection = collection
+        self._tokens = collection.tokens
+        containers = schema
+        for token in self._tokens:  # the schema of the collection: properties along its pointer
+            containers = ((containers.get("properties") or {}) if type(containers) is dict else {}).get(token) or {}
+        containers = containers if type(containers) is dict else {}
         self._patterns = [(re.compile(pattern), sub) for pattern, sub in
                           (containers.get("patternProperties") or {}).items()]
-        self._additional = containers.get("additionalProperties")
+        # a map's entries meet additionalProperties, a list's entries its items
+        self._additional = containers.get("items" if collection.id_key is not None else "additionalProperties")
+        top = self._tokens[0] if self._tokens else None
         self._globals = dict(schema, properties={k: v for k, v in (schema.get("properties") or {}).items()
-                                                 if k != CONTAINERS_KEY})
+                                                 if k != top})
 
     def container_schema(self, ctid: str) -> dict | None:
         for pattern, sub in self._patterns:
@@ -114,7 +93,14 @@ class Checker:
         return self._additional if type(self._additional) is dict else None
 
     def _errors(self, schema: Any, instance: Any) -> list:
-        return list(self.full.evolve(schema=schema).iter_errors(_plain(instance)))
+        from referencing.exceptions import Unresolvable
+
+        try:
+            return list(self.full.evolve(schema=schema).iter_errors(plain(instance)))
+        except Unresolvable as error:  # a $ref below a nested $id that _resolve_all could not see
+            raise SchemaProblem(why(error), self.origin) from None
+        except RecursionError:
+            raise SchemaProblem("its $refs lead back to themselves without end", self.origin) from None
 
     def _grouped(self, schema: Any, instance: Any):
         from jsonschema.exceptions import best_match
@@ -145,7 +131,7 @@ class Checker:
         problems = []
         for path, error in self._grouped(schema, merged):
             culprit = setter(layers, _blamed_path(error, path)) or layers[-1]
-            problems.append(Problem(culprit.file, json_path((CONTAINERS_KEY, ctid) + path), error.message))
+            problems.append(Problem(culprit.file, json_path(self._tokens + (ctid,) + path), error.message))
         return problems
 
     def monolith(self, doc: dict, files: dict[str, str]) -> list[Problem]:
@@ -154,12 +140,16 @@ class Checker:
         `files` maps container ids to their files, for a container id the schema does not allow.
         """
         problems = []
+        tokens, ids = self._tokens, list(files)
         for path, error in self._grouped(self.full.schema, doc):
-            if len(path) >= 2 and path[0] == CONTAINERS_KEY:
+            if len(path) > len(tokens) and path[: len(tokens)] == tokens:
                 continue
             blamed = _blamed_path(error, path)
-            file = files.get(blamed[1], "layout.json") if blamed[:1] == (CONTAINERS_KEY,) and len(blamed) > 1 \
-                else "globals.json"
+            file = self.collection.globals_file
+            if len(blamed) > len(tokens) and blamed[: len(tokens)] == tokens:
+                key = blamed[len(tokens)]  # a list's entry by its index, a map's by its id
+                key = ids[key] if type(key) is int and 0 <= key < len(ids) else key
+                file = files.get(key, self.collection.layout_file)
             problems.append(Problem(file, json_path(path), error.message))
         return problems
 
@@ -184,13 +174,25 @@ def _blamed_path(error, path: tuple) -> tuple:
     return path
 
 
-def schema_path_for(globals_: dict, base: Path, override: Path | None) -> Path | None:
-    if override is not None:
-        return override
-    return locate(globals_.get("$schema"), base)
+def find_checker(named: Any, base: Path, override: Path | None, fatal: bool,
+                 warn: Callable[[SchemaProblem], None], collection: Collection = LXC) -> Checker | None:
+    """The checker for the schema a command uses, or None when there is none to use.
+
+    `named` is the `$schema` value (looked up by `locate` from `base`); `override` the file of `--schema`.
+    A schema the user named, or any schema when `fatal` (`--strict`), raises SchemaProblem when it cannot be
+    used; one found by itself is handed to `warn` and left out: schemas are advisory.
+    """
+    path = override if override is not None else locate(named, base)
+    if path is None:
+        return None
+    try:
+        return Checker(load(path), str(path), collection)
+    except SchemaProblem as problem:
+        if override is not None or fatal:
+            raise
+        warn(problem)
+        return None
 
 
-
-def violations(doc: dict, schema_file: Path | None) -> int:
-    """How many places of a monolith break its schema; 0 without a schema."""
-    return 0 if schema_file is None else Checker(load(schema_file), str(schema_file)).count(doc)
+def not_used(problem: SchemaProblem) -> str:
+    return f"{problem}; the schema is not used (--strict or --schema makes this an error)"

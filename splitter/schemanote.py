@@ -11,7 +11,7 @@ def why_no_schema(value: Any, base: Path) -> str:
     """Why the `$schema` value of a monolith led to no schema file, as a short phrase.
 
     `value` is the document's `$schema` (or None when it has none), `base` the folder a relative name is
-    looked up in first (then the working folder, as `schema.locate` does). Returns e.g.
+    looked up in (as `schemafile.locate` does). Returns e.g.
     "$schema names x.json, which does not exist". The rules mirror `schema.locate`: URLs are never fetched.
     """
     if value is None:
@@ -20,14 +20,10 @@ def why_no_schema(value: Any, base: Path) -> str:
         return "$schema is not a file name"
     if re.match(r"^[a-z][a-z0-9+.-]*://", value):
         return f"$schema is a URL ({value}), and URLs are never fetched; pass --schema FILE"
-    candidate = Path(value)
-    places = [candidate] if candidate.is_absolute() else [base / candidate, candidate]
-    present = [path for path in places if path.exists()]
-    if present:
-        return f"$schema names {value}, which is not a regular file"
-    if candidate.is_absolute():
+    # anything locate finds is read, and what is wrong with it is said as a warning: here only absence is left
+    if Path(value).is_absolute():
         return f"$schema names {value}, which does not exist"
-    return f"$schema names {value}, which is in neither {base} nor the working folder"
+    return f"$schema names {value}, which is not in {base}"
 
 
 def schema_summary(doc: dict, base: Path, found: Path | None, warnings: int) -> dict:

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import tree as disk
-from .assemble import CONTAINERS_KEY, Assembler, monolith_bytes
+from .assemble import Assembler, monolith_bytes
+from .collection import LXC, Collection, neighbours
 from .errors import ProofFailed
 from .exactjson import TREE_STYLE, canonical, dumps, parse
 from .layers import Layer, encode
@@ -35,6 +36,7 @@ class Layers:
     layout: Layout
     globals: dict
     plan: Plan | None = None  # the plan the layers were built from, for the report's explanations
+    collection: Collection = LXC
 
 
 _MISSING = object()
@@ -107,24 +109,27 @@ def build_layers(mono: Monolith, plan: Plan) -> Layers:
         if sequences:
             key_order[path] = common_order(sequences)
     ordering = order_tree(key_order)
-    base = Layer(disk.BASE, reorder(plan.base, ordering))
-    profiles = {name: Layer(disk.profile_file(name), reorder(values, ordering))
+    collection = mono.collection
+    # a list entry's id stays in its own file: it is data, and the file is named after it
+    base_values = {key: value for key, value in plan.base.items() if key != collection.id_key}
+    base = Layer(collection.base_file, reorder(base_values, ordering))
+    profiles = {name: Layer(collection.profile_file(name), reorder(values, ordering))
                 for name, values in plan.profiles.items()}
-    layout = Layout(mono.style, list(mono.doc), list(containers), key_order, {})
+    globals_, parent_order = collection.outside(mono.doc)
+    layout = Layout(mono.style, parent_order, list(containers), key_order, {})
     assembler = Assembler(base, profiles, layout)
     own = {}
     for ctid, config in containers.items():
         names = plan.uses.get(ctid, [])
         values, unsets = difference(assembler.inherited(tuple(names)), config)
-        layer = Layer(disk.container_file(ctid, config.get("name")), values, list(names), unsets)
+        layer = Layer(collection.entry_file(ctid, config.get("name")), values, list(names), unsets)
         own[ctid] = layer
         merged = assembler.container(ctid, layer)
         if canonical(merged) != canonical(config):
             differences: dict = {}
             _order_differences(config, merged, (), differences)
             layout.exceptions[ctid] = differences
-    globals_ = {key: value for key, value in mono.doc.items() if key != CONTAINERS_KEY}
-    return Layers(base, profiles, own, layout, globals_, plan)
+    return Layers(base, profiles, own, layout, globals_, plan, collection)
 
 
 def layer_bytes(layer: Layer, container: bool) -> bytes:
@@ -140,16 +145,22 @@ def layer_lines(layer: Layer, container: bool) -> int:
 LAYOUT_STYLE = replace(TREE_STYLE, inline_lists=0)
 
 
-def layout_bytes(layout: Layout) -> bytes:
-    """layout.json as split and update write it."""
-    return dumps(layout.to_json(), LAYOUT_STYLE)
+def layout_bytes(layout: Layout, collection) -> bytes:
+    """A collection's layout file as split and update write it."""
+    doc = layout.to_json()
+    if collection.layout_fields():  # recorded after "format", so that a reader sees first what it is
+        at = list(doc).index("format") + 1
+        items = list(doc.items())
+        doc = dict(items[:at] + list(collection.layout_fields().items()) + items[at:])
+    return dumps(doc, LAYOUT_STYLE)
 
 
 def tree_files(layers: Layers) -> dict[str, bytes]:
+    collection = layers.collection
     files = {
-        disk.LAYOUT: layout_bytes(layers.layout),
-        disk.GLOBALS: dumps(layers.globals, TREE_STYLE),
-        disk.BASE: layer_bytes(layers.base, container=False),
+        collection.layout_file: layout_bytes(layers.layout, collection),
+        collection.globals_file: dumps(layers.globals, TREE_STYLE),
+        collection.base_file: layer_bytes(layers.base, container=False),
     }
     for layer in layers.profiles.values():
         files[layer.file] = layer_bytes(layer, container=False)
@@ -160,7 +171,7 @@ def tree_files(layers: Layers) -> dict[str, bytes]:
 
 def prove(root: Path, mono: Monolith) -> None:
     """Read the tree back from disk and check that it merges into the monolith; raise ProofFailed if not."""
-    prove_tree(disk.read_tree(root), mono)
+    prove_tree(disk.read_tree(root, mono.collection.folder), mono)
 
 
 def prove_tree(tree: disk.Tree, mono: Monolith, known: dict | None = None) -> None:
@@ -180,14 +191,19 @@ def write_tree(files: dict[str, bytes], mono: Monolith, target: Path, force: boo
     """Stage the files beside target, prove them, and only then move them into place.
 
     With `force` an existing target is replaced only when `tree.replaceable` allows it; the monolith and
-    `inputs` (other files the run read) are never inside what is replaced.
+    `inputs` (other files the run read) are never inside what is replaced. The files of the other
+    collections of target are carried into the new tree byte for byte; a target that holds nothing else
+    needs no --force.
     """
     inputs = (Path(mono.file), *inputs)
-    disk.check_target(target, force, inputs)
-    staging = disk.stage(target, files)
+    kept, alone = neighbours(target, mono.collection)
+    force = force or (alone and bool(kept))
+    held = (mono.collection.folder,)
+    disk.check_target(target, force, inputs, held)
+    staging = disk.stage(target, {**kept, **files})
     try:
         prove(staging, mono)
-        disk.install(staging, target, force, inputs)
+        disk.install(staging, target, force, inputs, held)
     except BaseException:
         disk.discard(staging)
         raise

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import errno
+import glob
 import os
 import re
 import shutil
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 from urllib.parse import unquote
 
 import orjson
 
 from . import exactjson
+from .collection import LXC as LXC_COLLECTION
+from .collection import Collection, from_layout, select
+from .collection import folders as collection_folders
 from .errors import BadInput, WriteError
 from .layers import Layer, decode
 from .layout import FORMAT, Layout
@@ -26,11 +32,12 @@ PROFILE_PREFIX = "profile_"
 LXC = "lxc"
 PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _SAFE_ID = "-."  # besides ASCII letters and digits, kept as they are in file names
+NAME_MAX = 255  # bytes in one file name: the limit of ext4, XFS, btrfs, APFS and NTFS (in UTF-16 units there)
 
 
 def slug(text: str, limit: int = 60) -> str:
-    """Lower-case ASCII words joined by '-', for file and profile names."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit].strip("-")
+    """Lower-case ASCII words joined by '-', for file and profile names; at most `limit` characters."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:max(limit, 0)].strip("-")
 
 
 def encode_id(ctid: str) -> str:
@@ -44,15 +51,43 @@ def encode_id(ctid: str) -> str:
     )
     if encoded.startswith("."):
         encoded = "%2E" + encoded[1:]  # no hidden files, no '..'
-    if len(encoded) > 200:
-        raise BadInput(f"container id {ctid[:40]!r}... is too long to name a file")
+    if len(encoded) + len(".json") > NAME_MAX:
+        raise BadInput(f"container id {ctid[:40]!r}... is too long to name a file: written in a file name it takes "
+                       f"{len(encoded)} bytes, at most {NAME_MAX - len('.json')} fit")
     return encoded
 
 
-def container_file(ctid: str, name: object) -> str:
+def fold(name: str) -> str:
+    """A file name as file systems that ignore case and Unicode normalisation compare it (APFS and HFS+ on
+    macOS, NTFS and FAT on Windows): canonical decomposition, Unicode case folding, then composition.
+
+    Source: Unicode Standard, section 3.13 (caseless matching with normalisation); each file system's own
+    tables differ in corners, so a match here means "may collide there".
+    """
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", name).casefold())
+
+
+def folded_pairs(names: Iterable[str]) -> list[tuple[str, str]]:
+    """(earlier, later) for each name that folds (see `fold`) to the same as an earlier one, in input order."""
+    first: dict[str, str] = {}
+    pairs = []
+    for name in names:
+        other = first.setdefault(fold(name), name)
+        if other != name:
+            pairs.append((other, name))
+    return pairs
+
+
+def container_file(ctid: str, name: object, folder: str = LXC) -> str:
+    """`<folder>/<id>_<words>.json` (lxc/ by default); the words, only for people, are cut so that the name
+    fits in NAME_MAX bytes.
+
+    Raises BadInput when even the id alone does not fit (see encode_id).
+    """
     stem = encode_id(ctid)
-    words = slug(name) if isinstance(name, str) else ""
-    return f"{LXC}/{stem}_{words}.json" if words else f"{LXC}/{stem}.json"
+    room = NAME_MAX - len(stem) - len("_.json")  # the encoded id and the words are ASCII: bytes = characters
+    words = slug(name, min(60, room)) if isinstance(name, str) and room > 0 else ""
+    return f"{folder}/{stem}_{words}.json" if words else f"{folder}/{stem}.json"
 
 
 def id_of_file(filename: str) -> str:
@@ -64,22 +99,28 @@ def profile_file(name: str) -> str:
     return f"{DEFAULTS}/{PROFILE_PREFIX}{name}.json"
 
 
-def unknown_profile(name: str) -> str:
-    return f"unknown profile \"{name}\" (no {profile_file(name)})"
+def unknown_profile(name: str, collection: Collection = LXC_COLLECTION) -> str:
+    return f"unknown profile \"{name}\" (no {collection.profile_file(name)})"
 
 
-def tree_holds(relative: str) -> bool:
+def tree_holds(relative: str, collections: tuple[str, ...] = (LXC,)) -> bool:
     """Whether splitter writes this path into a tree: the one list of what a tree holds.
 
-    `relative` is a POSIX path from the tree's root; a folder is written with a trailing '/'.
+    `relative` is a POSIX path from the tree's root; a folder is written with a trailing '/'. `collections`
+    are the folders of the tree's collections (collection.folders): lxc, vms, ...
     `split --force` replaces only a folder that holds nothing else (see `replaceable`).
     """
-    if relative in (LAYOUT, GLOBALS, BASE, f"{DEFAULTS}/", f"{LXC}/"):
+    if relative == f"{DEFAULTS}/":
         return True
-    folder, _, name = relative.partition("/")
-    if "/" in name or name.startswith(".") or not name.endswith(".json"):
-        return False
-    return (folder == DEFAULTS and name.startswith(PROFILE_PREFIX)) or folder == LXC
+    top, _, name = relative.partition("/")
+    plain = "/" not in name and not name.startswith(".") and name.endswith(".json")
+    for folder in collections:
+        collection = Collection(folder=folder)
+        if relative in (collection.layout_file, collection.globals_file, collection.base_file, f"{folder}/"):
+            return True
+        if plain and ((top == DEFAULTS and name.startswith(collection.profile_prefix)) or top == folder):
+            return True
+    return False
 
 
 @dataclass
@@ -90,6 +131,7 @@ class Tree:
     profiles: dict[str, Layer]
     containers: dict[str, Layer]  # in the monolith's order, then those added by hand
     where: Callable[[str], str] = str  # a file of the tree as the user reaches it (source.where), for messages
+    collection: Collection = LXC_COLLECTION
 
     def layers_of(self, ctid: str) -> list[Layer]:
         """The layers that make up a container, lowest first (read_tree made sure every profile exists)."""
@@ -163,95 +205,113 @@ def _listing(folder: Path) -> list[os.DirEntry]:
     return entries
 
 
-def read_tree(root: Path) -> Tree:
-    """Read and check every layer of a tree on disk; raises BadInput naming the first bad file."""
+def read_tree(root: Path, selector: str | None = None) -> Tree:
+    """Read and check every layer of one collection of a tree on disk; raises BadInput naming the first bad file.
+
+    `selector` chooses the collection (a folder name or a pointer, see collection.select).
+    """
     read_tree_checks(root)
-    return read_source(DiskSource(root))
+    return read_source(DiskSource(root), selector)
 
 
 def read_tree_checks(root: Path) -> None:
-    """Refuse a tree folder that is missing or reached through a symbolic link."""
+    """Refuse a tree folder that is missing or reached through a symbolic link, or whose folders are links."""
     if root.is_symlink():
         raise BadInput("is a symbolic link; name the tree's real folder", str(root))
     if not root.is_dir():
         raise BadInput("no such conf.d folder", str(root))
-    for folder in (DEFAULTS, LXC):
+    for folder in dict.fromkeys((DEFAULTS, LXC, *collection_folders(root))):
         if (root / folder).is_symlink():
             raise BadInput("is a symbolic link; a tree holds plain folders only", str(root / folder))
 
 
-def read_source(source) -> Tree:
-    """Read and check every layer of a tree from a source (DiskSource, or gitsource.GitSource at a revision).
+def read_source(source, selector: str | None = None) -> Tree:
+    """Read and check every layer of one collection of a tree from a source (DiskSource, or gitsource.GitSource).
 
     A source has where(relative) -> str for messages, read(relative) -> bytes, parse(relative) -> its JSON
-    document and names(folder) -> sorted list of file names; they raise BadInput naming the file (as
-    where() writes it). Raises BadInput naming the first bad file.
+    document and names(folder) -> sorted list of file names ("" for the tree's top); they raise BadInput naming
+    the file (as where() writes it). `selector` chooses the collection (see collection.select). Raises
+    BadInput naming the first bad file.
     """
-    layout = Layout.from_json(source.parse(LAYOUT), source.where(LAYOUT))
-    globals_ = source.parse(GLOBALS)
+    folder = select(source, selector)
+    layout_file = Collection(folder=folder).layout_file
+    layout_doc = source.parse(layout_file)
+    collection = from_layout(folder, layout_doc, source.where(layout_file))
+    layout = Layout.from_json(layout_doc, source.where(layout_file))
+    globals_ = source.parse(collection.globals_file)
     if type(globals_) is not dict:
-        raise BadInput("must hold a JSON object", source.where(GLOBALS))
-    base = _layer(source, BASE, container=False)
+        raise BadInput("must hold a JSON object", source.where(collection.globals_file))
+    base = _layer(source, collection.base_file, container=False)
+    prefix = collection.profile_prefix
     profiles = {}
     for name in source.names(DEFAULTS):
-        if not (name.startswith(PROFILE_PREFIX) and name.endswith(".json")):
+        if not (name.startswith(prefix) and name.endswith(".json")):
             continue
-        profile = name[len(PROFILE_PREFIX): -len(".json")]
+        profile = name[len(prefix): -len(".json")]
         relative = f"{DEFAULTS}/{name}"
         if not PROFILE_NAME.match(profile):
             raise BadInput("a profile name is lower-case letters, digits, '-' and '_'", source.where(relative))
         profiles[profile] = _layer(source, relative, container=False)
     found: dict[str, Layer] = {}
-    for name in source.names(LXC):
+    for name in source.names(folder):
         if name.startswith(".") or not name.endswith(".json"):
             continue  # editor leftovers: `check` reports them
-        relative = f"{LXC}/{name}"
+        relative = f"{folder}/{name}"
         try:
             ctid = id_of_file(name)
         except UnicodeDecodeError:
-            raise BadInput("its name does not start with a container id", source.where(relative)) from None
+            raise BadInput(f"its name does not start with {'a container' if collection.is_lxc else 'an'} id",
+                           source.where(relative)) from None
         if ctid in found:
-            raise BadInput(f"container {ctid} has two files: {found[ctid].file} and {relative}",
+            raise BadInput(f"{collection.noun} {ctid} has two files: {found[ctid].file} and {relative}",
                            source.where(relative))
         found[ctid] = _layer(source, relative, container=True)
         for profile in found[ctid].profiles:
             if profile not in profiles:
-                raise BadInput(unknown_profile(profile), source.where(relative))
+                raise BadInput(unknown_profile(profile, collection), source.where(relative))
+    listed = set(layout.containers)
     known = [ctid for ctid in layout.containers if ctid in found]
-    added = sorted(set(found) - set(known), key=_natural)
-    return Tree(layout, globals_, base, profiles, {ctid: found[ctid] for ctid in known + added}, source.where)
+    added = sorted((ctid for ctid in found if ctid not in listed), key=natural_key)
+    return Tree(layout, globals_, base, profiles, {ctid: found[ctid] for ctid in known + added}, source.where,
+                collection)
 
 
-def read_container(root: Path, ctid: str) -> Tree:
-    """Only the files one container needs: layout.json, the base, its profiles and its own file.
+def read_container(root: Path, ctid: str, selector: str | None = None) -> Tree:
+    """Only the files one container needs: the layout file, the base, its profiles and its own file.
 
-    Its file is found by the id before the first '_' of the names in lxc/, without reading any other
-    container's file, so that another container's broken file does not stop `show`. Returns a Tree with
-    that one container (and no globals); raises BadInput naming the first bad file it needs.
+    Its file is found by the id before the first '_' of the names in its folder, without reading any other
+    container's file, so that another container's broken file does not stop `show`. `selector` chooses the
+    collection (see collection.select). Returns a Tree with that one container (and no globals); raises
+    BadInput naming the first bad file it needs.
     """
     read_tree_checks(root)
     source = DiskSource(root)
-    layout = Layout.from_json(source.parse(LAYOUT), source.where(LAYOUT))
-    base = _layer(source, BASE, container=False)
+    folder = select(source, selector)
+    layout_file = Collection(folder=folder).layout_file
+    layout_doc = source.parse(layout_file)
+    collection = from_layout(folder, layout_doc, source.where(layout_file))
+    layout = Layout.from_json(layout_doc, source.where(layout_file))
+    base = _layer(source, collection.base_file, container=False)
     try:
-        names = sorted(entry.name for entry in os.scandir(root / LXC))
+        names = sorted(entry.name for entry in os.scandir(root / folder))
     except FileNotFoundError:
         names = []
     except OSError as error:
-        raise BadInput(error.strerror or str(error), str(root / LXC)) from None
+        raise BadInput(error.strerror or str(error), str(root / folder)) from None
     mine = [name for name in names if not name.startswith(".") and name.endswith(".json") and _id_or_none(name) == ctid]
+    noun = collection.noun
     if not mine:
-        raise BadInput(f"no container {ctid!r} in the tree", str(root))
+        raise BadInput(f"no {noun} {ctid!r} in the tree", str(root))
     if len(mine) > 1:
-        raise BadInput(f"container {ctid} has two files: {LXC}/{mine[0]} and {LXC}/{mine[1]}",
-                       source.where(f"{LXC}/{mine[1]}"))
-    own = _layer(source, f"{LXC}/{mine[0]}", container=True)
+        raise BadInput(f"{noun} {ctid} has two files: {folder}/{mine[0]} and {folder}/{mine[1]}",
+                       source.where(f"{folder}/{mine[1]}"))
+    own = _layer(source, f"{folder}/{mine[0]}", container=True)
     profiles = {}
     for name in own.profiles:
-        if not PROFILE_NAME.match(name) or not (root / profile_file(name)).is_file():
-            raise BadInput(unknown_profile(name), source.where(own.file))
-        profiles[name] = _layer(source, profile_file(name), container=False)
-    return Tree(layout, {}, base, profiles, {ctid: own}, source.where)
+        if not PROFILE_NAME.match(name) or not (root / collection.profile_file(name)).is_file():
+            raise BadInput(unknown_profile(name, collection), source.where(own.file))
+        profiles[name] = _layer(source, collection.profile_file(name), container=False)
+    return Tree(layout, {}, base, profiles, {ctid: own}, source.where, collection)
 
 
 def _id_or_none(filename: str) -> str | None:
@@ -261,8 +321,11 @@ def _id_or_none(filename: str) -> str | None:
         return None
 
 
-def _natural(text: str) -> tuple:
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part)
+def natural_key(text: str) -> tuple:
+    """A total order on ids: natural order (digit runs by value: 9 < 10), then the exact string, so that ids
+    it ties (`1`, `01`, `001`) never fall back on the order a set or folder listing happened to give."""
+    parts = tuple((0, int(part), "") if part.isdecimal() else (1, 0, part) for part in re.split(r"(\d+)", text) if part)
+    return parts, text
 
 
 # ---------------------------------------------------------------- writing
@@ -292,12 +355,14 @@ def _renameat2(source: Path, target: Path, flags: int) -> bool:
 _ONLY = "--force replaces only an empty folder or a tree splitter wrote"
 
 
-def replaceable(target: Path, inputs: tuple[Path, ...] = ()) -> None:
+def replaceable(target: Path, inputs: tuple[Path, ...] = (), collections: tuple[str, ...] = ()) -> None:
     """Raise BadInput, naming the first file at fault, unless target is empty or a tree splitter wrote.
 
     A tree splitter wrote has a layout.json with "format": "splitter/1" and nothing `tree_holds` does not
     list: no input of the run (`inputs`, e.g. the monolith), no `.git`, no symbolic link, no other file.
+    Its collections, and `collections` (the folder being written), are the ones `tree_holds` is asked about.
     """
+    held = tuple(dict.fromkeys((*collection_folders(target), *collections))) or (LXC,)
     kept = []
     for path in inputs:
         try:
@@ -320,15 +385,19 @@ def replaceable(target: Path, inputs: tuple[Path, ...] = ()) -> None:
             if os.path.islink(path):
                 raise BadInput(f"holds {relative}, a symbolic link; {_ONLY}", str(target))
             relative += "/" if name in folders else ""
-            if not tree_holds(relative):
+            if not tree_holds(relative, held):
                 raise BadInput(f"holds {relative}, which a tree does not hold; {_ONLY}", str(target))
     if empty:
         return
-    try:
-        layout = exactjson.parse(read_file(str(target / LAYOUT)), str(target / LAYOUT))
-    except BadInput:
-        layout = None
-    if type(layout) is not dict or layout.get("format") != FORMAT:
+    layouts = (Collection(folder=name).layout_file for name in (*collection_folders(target), LXC))
+    for layout_file in dict.fromkeys(layouts):
+        try:
+            layout = exactjson.parse(read_file(str(target / layout_file)), str(target / layout_file))
+        except BadInput:
+            layout = None
+        if type(layout) is dict and layout.get("format") == FORMAT:
+            break
+    else:
         raise BadInput(f"has no {LAYOUT} with \"format\": \"{FORMAT}\", so splitter did not write it; {_ONLY}",
                        str(target))
 
@@ -337,7 +406,8 @@ def _unreadable(error: OSError) -> None:
     raise BadInput(f"cannot be read: {error.strerror or error}; {_ONLY}", error.filename)
 
 
-def check_target(target: Path, force: bool, inputs: tuple[Path, ...] = ()) -> None:
+def check_target(target: Path, force: bool, inputs: tuple[Path, ...] = (),
+                 collections: tuple[str, ...] = ()) -> None:
     """Refuse a target split must not write to, before any work is done.
 
     `inputs` are the files the run reads (the monolith, profile files): a target holding one is never replaced.
@@ -352,16 +422,23 @@ def check_target(target: Path, force: bool, inputs: tuple[Path, ...] = ()) -> No
                 raise BadInput("exists and is not empty; use --force to replace a tree splitter wrote",
                                str(target))
         else:
-            replaceable(target, inputs)
+            replaceable(target, inputs, collections)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)  # like mkdir -p: only empty folders
     except OSError as error:
         raise WriteError(f"cannot create its parent folder: {error.strerror or error}", str(target)) from None
 
 
+def _hidden_prefix(target: Path) -> str:
+    """`.<target>.splitter`, the target's name cut so that a hidden sibling's name (with `-<pid>-<8 hex>` and
+    install's `-old`) stays within NAME_MAX bytes."""
+    name = os.fsencode(target.name)[: NAME_MAX - 48]
+    return f".{os.fsdecode(name)}.splitter"
+
+
 def _sweep(target: Path) -> None:
     # a split killed earlier leaves its staging folder behind; remove those whose process is gone
-    for stale in target.parent.glob(f".{target.name}.splitter-*"):
+    for stale in target.parent.glob(f"{glob.escape(_hidden_prefix(target))}-*"):
         try:
             pid = int(stale.name.rsplit("-", 2)[-2])
             os.kill(pid, 0)
@@ -376,7 +453,7 @@ def _sweep(target: Path) -> None:
 def stage(target: Path, files: dict[str, bytes]) -> Path:
     """Write the files into a new hidden sibling of target, and return it."""
     _sweep(target)
-    staging = target.parent / f".{target.name}.splitter-{os.getpid()}-{os.urandom(4).hex()}"
+    staging = target.parent / f"{_hidden_prefix(target)}-{os.getpid()}-{os.urandom(4).hex()}"
     try:
         staging.mkdir()
         folders = {staging}
@@ -394,7 +471,8 @@ def stage(target: Path, files: dict[str, bytes]) -> Path:
     return staging
 
 
-def install(staging: Path, target: Path, force: bool, inputs: tuple[Path, ...] = ()) -> None:
+def install(staging: Path, target: Path, force: bool, inputs: tuple[Path, ...] = (),
+            collections: tuple[str, ...] = ()) -> None:
     """Move a proven staging folder to target in one step; the old tree, if any, is removed after."""
     taken = BadInput("was filled by someone else while splitting; nothing was changed", str(target))
     try:
@@ -402,7 +480,7 @@ def install(staging: Path, target: Path, force: bool, inputs: tuple[Path, ...] =
             return
         if not force and any(target.iterdir()):
             raise taken
-        replaceable(target, inputs)  # again: someone may have put a file there while we worked
+        replaceable(target, inputs, collections)  # again: someone may have put a file there while we worked
         if _renameat2(staging, target, _RENAME_EXCHANGE):
             shutil.rmtree(staging, ignore_errors=True)  # staging now holds the old tree
             return
@@ -463,7 +541,7 @@ def check_output_file(target: Path, tree: Path) -> None:
 
 def write_atomic(target: Path, data: bytes) -> None:
     """Write one file through a hidden sibling renamed into place."""
-    temporary = target.parent / f".{target.name}.splitter-{os.getpid()}-{os.urandom(4).hex()}"
+    temporary = target.parent / f"{_hidden_prefix(target)}-{os.getpid()}-{os.urandom(4).hex()}"
     try:
         with open(temporary, "xb") as handle:
             handle.write(data)

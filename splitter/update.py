@@ -131,7 +131,8 @@ def merged_target(mono: Monolith, doc: dict) -> Monolith:
     """The document a --base update aims at, written in the monolith's style."""
     if canonical(doc) == canonical(mono.doc):
         return mono
-    return Monolith(mono.file, dumps(doc, mono.style), doc, mono.style, True)
+    return Monolith(mono.file, dumps(doc, mono.style), doc, mono.style, True,
+                    mono.collection.entries(doc, mono.file), mono.collection)
 
 
 # ---------------------------------------------------------------- the plan
@@ -166,7 +167,7 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
     base_values, base_why = _refit(tree.base.values, persisting, changed_set, old, configs)
     base = tree.base if base_values is None else Layer(tree.base.file, base_values)
     if base_why:
-        why[disk.BASE] = base_why
+        why[tree.base.file] = base_why
     profiles: dict[str, Layer] = {}
     for name, layer in tree.profiles.items():
         members = [ctid for ctid in persisting if name in tree.containers[ctid].profiles]
@@ -185,7 +186,7 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
     for role, holders in new_roles.items():
         values = _shared(fitting, configs, holders, uses)
         if len(list(items(values))) >= min_keys and _saves(fitting, configs, holders, uses, role, values, profiles):
-            profiles[role] = Layer(disk.profile_file(role), values)
+            profiles[role] = Layer(tree.collection.profile_file(role), values)
             fitting = Assembler(base, profiles, Layout(target.style, [], [], {}, {}))
             for ctid in holders:
                 uses[ctid].append(role)
@@ -207,13 +208,13 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
             continue
         previous = tree.containers.get(ctid)
         name_same = previous is not None and _same(old[ctid].get("name", MISSING), config.get("name", MISSING))
-        file = previous.file if name_same else disk.container_file(ctid, config.get("name"))
+        file = previous.file if name_same else tree.collection.entry_file(ctid, config.get("name"))
         values, unsets = difference(fitting.inherited(tuple(uses[ctid])), config)
         own[ctid] = Layer(file, values, uses[ctid], unsets)
 
     layout = _layout(tree, target, base, profiles, own, set(touched), configs)
-    globals_ = {key: value for key, value in target.doc.items() if key != CONTAINERS_KEY}
-    new_tree = disk.Tree(layout, globals_, base, profiles, own, tree.where)
+    globals_, _ = tree.collection.outside(target.doc)
+    new_tree = disk.Tree(layout, globals_, base, profiles, own, tree.where, tree.collection)
     update = Update(target, {}, [], new_tree, known=_known(tree, new_tree, old))
     _files(root, tree, new_tree, update, why, changed, added, removed, old, configs)
     return update
@@ -380,7 +381,8 @@ def _layout(tree: disk.Tree, target: Monolith, base: Layer, profiles: dict[str, 
             key_order[path] = common_order(sequences)
     # kept exceptions rest on the old key order: where it moved, recompute every container's, as split does
     full = full or key_order != tree.layout.key_order
-    layout = Layout(target.style, list(target.doc), list(configs), key_order, {})
+    _, parent_order = tree.collection.outside(target.doc)
+    layout = Layout(target.style, parent_order, list(configs), key_order, {})
     return _exceptions(layout, tree.layout, base, profiles, own, configs, None if full else touched)
 
 
@@ -416,12 +418,12 @@ def _files(root: Path, old: disk.Tree, new: disk.Tree, update: Update, why: dict
         update.written[file] = data
         update.files.append(FileChange(file, "rewrite" if existed else "add", reason))
 
-    layout_data = layout_bytes(new.layout)
-    place(disk.LAYOUT, layout_data, _layout_why(old.layout, new.layout), True)
+    collection = new.collection
+    place(collection.layout_file, layout_bytes(new.layout, collection), _layout_why(old.layout, new.layout), True)
     if _same(old.globals, new.globals):
-        update.kept.append(disk.GLOBALS)
+        update.kept.append(collection.globals_file)
     else:
-        place(disk.GLOBALS, dumps(new.globals, TREE_STYLE), "top-level values changed", True)
+        place(collection.globals_file, dumps(new.globals, TREE_STYLE), "top-level values changed", True)
         for key in dict.fromkeys([*old.globals, *new.globals]):
             before, after = old.globals.get(key, MISSING), new.globals.get(key, MISSING)
             if not _same(before, after):
@@ -504,17 +506,19 @@ def write_update(root: Path, update: Update) -> None:
     staging = disk.stage(root, update.written)
     try:
         source = disk.DiskSource(staging)
+        collection = update.tree.collection
         layout, globals_ = update.tree.layout, update.tree.globals
-        if disk.LAYOUT in update.written:
-            layout = Layout.from_json(source.parse(disk.LAYOUT), source.where(disk.LAYOUT))
-        if disk.GLOBALS in update.written:
-            globals_ = source.parse(disk.GLOBALS)
-        written = {relative: disk._layer(source, relative, container=relative.startswith(disk.LXC + "/"))
-                   for relative in update.written if relative.startswith((disk.DEFAULTS + "/", disk.LXC + "/"))}
+        if collection.layout_file in update.written:
+            layout = Layout.from_json(source.parse(collection.layout_file), source.where(collection.layout_file))
+        if collection.globals_file in update.written:
+            globals_ = source.parse(collection.globals_file)
+        entries = collection.folder + "/"
+        written = {relative: disk._layer(source, relative, container=relative.startswith(entries))
+                   for relative in update.written if relative.startswith((disk.DEFAULTS + "/", entries))}
         profiles = {name: written.get(layer.file, layer) for name, layer in update.tree.profiles.items()}
         containers = {ctid: written.get(layer.file, layer) for ctid, layer in update.tree.containers.items()}
-        proven = disk.Tree(layout, globals_, written.get(disk.BASE, update.tree.base), profiles, containers,
-                           update.tree.where)
+        proven = disk.Tree(layout, globals_, written.get(collection.base_file, update.tree.base), profiles,
+                           containers, update.tree.where, collection)
         prove_tree(proven, update.target, update.known)
         disk.replace_files(staging, root, list(update.written), removed)
     finally:

@@ -6,26 +6,23 @@ from dataclasses import dataclass, field
 from itertools import takewhile
 from typing import Any
 
-from .assemble import CONTAINERS_KEY, assemble
+from .assemble import assemble
 from .exactjson import canonical, dumps, map_numbers
 from .explain import setter
 from .monolith import load_monolith
-from .tree import GLOBALS, LAYOUT, Tree
+from .tree import Tree
 
 ABSENT = "(absent)"
 
 
 @dataclass
 class Difference:
-    path: list  # from the document's root, e.g. ["lxc_configs", "910", "cores"]
+    path: list  # from the document's root, e.g. ["lxc_configs", "910", "cores"]; a list entry by its id
     kind: str  # changed | type | added | removed | order
     old: Any  # in the monolith (ABSENT when not there)
     new: Any  # in the tree (ABSENT when not there)
     file: str  # the conf.d file that set the tree's value, or that would have to
-
-    @property
-    def container(self) -> str | None:
-        return self.path[1] if len(self.path) > 1 and self.path[0] == CONTAINERS_KEY else None
+    container: str | None = None  # the id of the entry the path is in, if any
 
 
 @dataclass
@@ -84,43 +81,53 @@ def _key_orders(old: dict, new: dict, path: list, into: list) -> None:
 
 
 def compare(tree: Tree, raw: bytes, name: str) -> Verdict:
-    """Compare a tree with the monolith's bytes; the monolith is parsed only when the bytes differ."""
+    """Compare a tree with the monolith's bytes; the monolith is parsed only when the bytes differ.
+
+    Both documents are taken apart the same way (collection.outside, collection.entries), so that entries of
+    a list are compared by id, whatever their position.
+    """
     merged = assemble(tree)
     if dumps(merged, tree.layout.style) == raw:
         return Verdict(True, True)
-    mono = load_monolith(raw, name)
+    collection = tree.collection
+    mono = load_monolith(raw, name, collection)
     if dumps(merged, mono.style) == raw:
         return Verdict(True, False)  # the same document, in another style than merge writes
     differences: list[Difference] = []
+    prefix = list(collection.tokens)
+    layout_file, globals_file = collection.layout_file, collection.globals_file
 
     def file_for(path: list) -> str:
-        ctid = path[1] if len(path) > 1 and path[0] == CONTAINERS_KEY else None
-        if ctid is None:
-            return GLOBALS if path and path[0] != CONTAINERS_KEY else LAYOUT
+        if path == prefix[: len(path)]:
+            return layout_file  # the order of the collection or of the objects that hold it
+        if path[: len(prefix)] != prefix:
+            return globals_file
+        ctid = path[len(prefix)]
         if ctid not in tree.containers:
-            return "lxc/ (no file for this container)"
+            return f"{collection.folder}/ (no file for this {collection.noun})"
         layers = tree.layers_of(ctid)
         # a list is set whole: ask who set the list, not an index inside it
-        container_path = tuple(takewhile(lambda key: type(key) is str, path[2:]))
-        layer = setter(layers, container_path) if len(path) > 2 else None
+        container_path = tuple(takewhile(lambda key: type(key) is str, path[len(prefix) + 1:]))
+        layer = setter(layers, container_path) if container_path else None
         return (layer or layers[-1]).file
 
-    old_doc, new_doc = mono.doc, merged
-    for key in dict.fromkeys([*old_doc, *new_doc]):
-        old, new = old_doc.get(key, ABSENT), new_doc.get(key, ABSENT)
-        if key == CONTAINERS_KEY and type(old) is dict and type(new) is dict:
-            for ctid in dict.fromkeys([*old, *new]):
-                _diff(old.get(ctid, ABSENT), new.get(ctid, ABSENT), [key, ctid], differences, file_for)
-            if _reordered(old, new):
-                differences.append(Difference([key], "order", list(old), list(new), LAYOUT))
-        else:
-            _diff(old, new, [key], differences, file_for)
-    if _reordered(old_doc, new_doc):
-        differences.append(Difference([], "order", list(old_doc), list(new_doc), LAYOUT))
+    (old_out, old_order), old = collection.outside(mono.doc), mono.containers
+    (new_out, new_order), new = collection.outside(merged), collection.entries(merged, "(merged tree)")
+    _diff(old_out, new_out, [], differences, file_for, layout_file)
+    for ctid in dict.fromkeys([*old, *new]):
+        _diff(old.get(ctid, ABSENT), new.get(ctid, ABSENT), [*prefix, ctid], differences, file_for, layout_file)
+    for difference in differences:
+        if len(difference.path) > len(prefix) and difference.path[: len(prefix)] == prefix:
+            difference.container = difference.path[len(prefix)]
+    if _reordered(old, new):
+        differences.append(Difference(prefix, "order", list(old), list(new), layout_file))
+    if _reordered(dict.fromkeys(old_order), dict.fromkeys(new_order)) and \
+            not any(d.kind == "order" and d.path == prefix[:-1] for d in differences):
+        differences.append(Difference(prefix[:-1], "order", old_order, new_order, layout_file))
     return Verdict(not differences, False, differences)
 
 
-def _diff(old: Any, new: Any, path: list, into: list, file_for) -> None:
+def _diff(old: Any, new: Any, path: list, into: list, file_for, layout_file: str) -> None:
     if old is ABSENT or new is ABSENT:
         into.append(Difference(path, "added" if old is ABSENT else "removed", old, new, file_for(path)))
         return
@@ -140,6 +147,6 @@ def _diff(old: Any, new: Any, path: list, into: list, file_for) -> None:
         orders: list = []
         _key_orders(old, new, path, orders)
         found = [Difference(where, "order", list(_value(old, where[len(path):])),
-                            list(_value(new, where[len(path):])), LAYOUT) for where in orders]
-    into.extend(sorted(found, key=lambda d: [str(part) for part in d.path]))
+                            list(_value(new, where[len(path):])), layout_file) for where in orders]
+    into.extend(sorted(found, key=lambda d: ([str(part) for part in d.path], d.kind)))
 

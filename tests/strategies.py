@@ -6,6 +6,8 @@ import json
 
 from hypothesis import strategies as st
 
+from splitter.tree import encode_id, fold
+
 # keys that look like the tool's own markers, JSON pointer syntax, or nothing at all
 TRICKY_KEYS = ["$profiles", "profiles", "$unset", "$$unset", "$", "$$", "$schema", "a.b", "a/b", "~0", "~1",
                "", " ", "é", "名前", "name", "cores", "lxc_configs", "__proto__", "0"]
@@ -45,7 +47,9 @@ def containers(draw) -> dict:
     pool = draw(st.dictionaries(keys, values, max_size=8))
     count = draw(st.integers(min_value=0, max_value=6))
     ids = draw(st.lists(st.one_of(st.sampled_from(["900", "901", "910", "101", "a_b", "../x", ".", "7"]),
-                                  st.text(min_size=1, max_size=4)), min_size=count, max_size=count, unique=True))
+                                  st.text(min_size=1, max_size=4)), min_size=count, max_size=count,
+                         # ids whose file names differ only in case are refused (macOS, Windows): never two
+                         unique_by=lambda ctid: fold(encode_id(ctid))))
     result = {}
     for ctid in ids:
         config = {}
@@ -77,6 +81,12 @@ def monoliths(draw) -> bytes:
     position = draw(st.integers(min_value=0, max_value=len(globals_)))
     items = list(globals_.items())
     items.insert(position, ("lxc_configs", draw(containers())))
+    return draw(written(dict(items)))
+
+
+@st.composite
+def written(draw, doc) -> bytes:
+    """A document as bytes, written by Python's json module in one consistent style, with its Lexemes as written."""
     style = dict(draw(st.sampled_from(STYLES)))
     style["ensure_ascii"] = draw(st.booleans())
     lexemes: list[str] = []
@@ -91,9 +101,41 @@ def monoliths(draw) -> bytes:
             return [placeholder(v) for v in value]
         return value
 
-    text = json.dumps(placeholder(dict(items)), **style)
+    text = json.dumps(placeholder(doc), **style)
     for index, lexeme in enumerate(lexemes):
         text = text.replace(f'"\\u0000lexeme{index}\\u0000"', lexeme)
     trailer = draw(st.sampled_from(["", "\n", "\n\n", " "]))
     leader = draw(st.sampled_from(["", "", "\n", " "]))
     return (leader + text + trailer).encode()
+
+
+@st.composite
+def list_monoliths(draw) -> tuple[bytes, str, str]:
+    """A monolith whose entries are a list identified by an id key, as (bytes, pointer, id key).
+
+    The ids are random strings and integers (unique as text), in random order; the list stands at the top
+    level, under one key beside other keys, or one level deeper.
+    """
+    entries = list(draw(containers()).values())
+    id_key = draw(st.sampled_from(["vmid", "id", "name", "$id", "a/b"]))
+    ids = draw(st.lists(st.one_of(st.integers(min_value=-(2**40), max_value=2**40),
+                                  st.text(min_size=1, max_size=5).filter(lambda text: text != "")),
+                        min_size=len(entries), max_size=len(entries), unique_by=str))
+    listed = []
+    for entry, ident in zip(entries, ids):
+        entry = dict(entry)
+        entry.pop(id_key, None)
+        at = draw(st.integers(min_value=0, max_value=len(entry)))
+        items = list(entry.items())
+        items.insert(at, (id_key, ident))  # the id anywhere among the entry's keys
+        listed.append(dict(items))
+    where = draw(st.sampled_from(["", "/vms", "/data/items"]))
+    if where == "":
+        doc = listed
+    else:
+        globals_ = draw(st.dictionaries(keys.filter(lambda k: k not in ("vms", "data")), values, max_size=3))
+        items = list(globals_.items())
+        holder = ("vms", listed) if where == "/vms" else ("data", {"total": len(listed), "items": listed})
+        items.insert(draw(st.integers(min_value=0, max_value=len(items))), holder)
+        doc = dict(items)
+    return draw(written(doc)), where, id_key

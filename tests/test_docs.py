@@ -24,6 +24,7 @@ def test_every_command_in_the_guide_runs(tmp_path: Path) -> None:
     work = tmp_path / "repo"
     work.mkdir()
     shutil.copy(FIXTURE, work / "phoenix_lxc_configs.json")
+    shutil.copy(ROOT / "fixtures" / "collections" / "phoenix_vm_configs.json", work)  # the guide's VM section
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
                GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid", GIT_COMMITTER_NAME="t",
                GIT_COMMITTER_EMAIL="t@example.invalid")
@@ -41,6 +42,7 @@ def test_every_command_in_the_guide_runs(tmp_path: Path) -> None:
     assert (work / "plan.md").read_text().startswith("## splitter plan")
     assert (work / "conf.d" / "lxc").is_dir()
     assert '"955": {' in (work / "phoenix_lxc_configs.json").read_text()  # the container added by hand
+    assert (work / "conf.d" / "vms").is_dir() and (work / "conf.d" / "layout_vms.json").is_file()  # kept by --force
     # the diff the guide shows is the one its recipe gives
     shown = re.search(r"`review.txt` then reads.*?```text\n(.*?)```", guide, re.S).group(1)
     assert (work / "review.txt").read_text() == shown

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from strategies import monoliths
+from strategies import list_monoliths, monoliths
 
 from splitter.assemble import monolith_bytes
+from splitter.collection import LXC, for_split
 from splitter.exactjson import canonical
 from splitter.mining import mine
 from splitter.monolith import load_monolith
@@ -31,9 +32,9 @@ def write(files: dict[str, bytes], root: Path) -> None:
         path.write_bytes(data)
 
 
-def assert_round_trip(raw: bytes) -> None:
+def assert_round_trip(raw: bytes, collection=LXC) -> None:
     """Split a monolith written in one consistent style, write the tree, read it back: the same bytes."""
-    mono = load_monolith(raw, "random.json")
+    mono = load_monolith(raw, "random.json", collection)
     assert mono.byte_exact
     root = Path(tempfile.mkdtemp())
     try:
@@ -47,6 +48,14 @@ def assert_round_trip(raw: bytes) -> None:
 @given(monoliths())
 def test_split_merge_is_byte_identical(raw: bytes) -> None:
     assert_round_trip(raw)
+
+
+@settings(max_examples=EXAMPLES // 25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(list_monoliths())
+def test_list_collections_split_merge_byte_identical(case: tuple) -> None:
+    """Lists of entries keyed by a random id key, with random ids in random order, wherever the list stands."""
+    raw, pointer, id_key = case
+    assert_round_trip(raw, for_split(pointer, id_key, "vms", "random.json"))
 
 
 @settings(max_examples=EXAMPLES // 4, deadline=None)

@@ -41,7 +41,7 @@ CASES = {
     "show --explain text": (["show", "{tree}", "950", "--explain"], "container 950: defaults/lxc_base.json", ""),
     "show --explain json": (["show", "{tree}", "950", "--explain", "--format", "json"], is_json, ""),
     "check text": (["check", "{tree}"], "0 problem(s); schema: none found ($schema names "
-                                         "./phoenix_lxc_configs.schema.json, which is in neither", ""),
+                                         "./phoenix_lxc_configs.schema.json, which is not in", ""),
     "check json": (["check", "{tree}", "--format", "json"], is_json, ""),
     "diff text": (["diff", "{tree}", FIXTURE], lambda out: "final config changes (0 container(s)" in out, ""),
     "diff json": (["diff", "{tree}", FIXTURE, "--format", "json"], is_json, ""),
