@@ -374,7 +374,7 @@ def test_a_profile_nobody_used_yet_is_not_deleted(tree: Path, tmp_path: Path) ->
     verify(tree, tmp_path / "new.json")
 
 
-@settings(max_examples=max(10, int(os.environ.get("SPLITTER_EXAMPLES", "2000")) // 20), deadline=None)
+@settings(max_examples=max(10, int(os.environ.get("SPLITTER_EXAMPLES", "2000")) // 100), deadline=None)
 @given(first=monoliths(), second=monoliths())
 def test_three_way_keeps_both_sides_edits_and_finds_every_clash(first: bytes, second: bytes) -> None:
     from splitter.update import three_way
