@@ -55,12 +55,15 @@ def stale_unset(assembler: Assembler, own: Layer, where=str) -> None:
                            where(own.file))
 
 
-def assemble(tree: Tree) -> Any:
-    """The monolith document a tree stands for (an object, or a list for the collection "")."""
+def assemble(tree: Tree, known: dict | None = None) -> Any:
+    """The monolith document a tree stands for (an object, or a list for the collection ""); `known` gives
+    containers whose merge is known already (ctid -> merged config: update's containers it kept whole)."""
     assembler = Assembler(tree.base, tree.profiles, tree.layout)
     for own in tree.containers.values():
         stale_unset(assembler, own, tree.where)
-    containers = {ctid: assembler.container(ctid, own) for ctid, own in tree.containers.items()}
+    known = known or {}
+    containers = {ctid: known[ctid] if ctid in known else assembler.container(ctid, own)
+                  for ctid, own in tree.containers.items()}
     globals_ = reorder(tree.globals, order_tree(tree.layout.globals_order))
     if tree.layout.globals_exceptions:
         globals_ = reorder(globals_, order_tree(tree.layout.globals_exceptions), indexed=True)
@@ -73,5 +76,5 @@ def assemble(tree: Tree) -> Any:
         raise
 
 
-def monolith_bytes(tree: Tree) -> bytes:
-    return dumps(assemble(tree), tree.layout.style)
+def monolith_bytes(tree: Tree, known: dict | None = None) -> bytes:
+    return dumps(assemble(tree, known), tree.layout.style)

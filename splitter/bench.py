@@ -1,4 +1,4 @@
-"""Benchmark: split, merge and verify against the floor of this machine, measured in the same run.
+"""Benchmark: split, merge, verify and update against the floor of this machine, measured in the same run.
 
     python -m splitter.bench                 # 1,000 and 10,000 containers
     python -m splitter.bench 1000 10000 100000
@@ -7,8 +7,10 @@ The floor is what any tool must do: parse the monolith, write one file per
 container, read them all back (orjson, no checks). The commands run as a user
 runs them, each in its own process, and report seconds, their ratio to the
 floor and their peak memory; steps up to 10,000 containers run three times
-and the best time of each counts. `diff` runs between two git commits of the
-tree, one profile edited, and is reported as a ratio to `merge`.
+and the best time of each counts. `update` brings the split tree up to date
+with the same fleet where 10 containers changed; its figure is a ratio to `merge`
+on the same tree (the issue's bound: at most 2x). `diff` runs between two git
+commits of the tree, one profile edited, and is reported as a ratio to `merge`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import orjson
 
-from .fleet import monolith_bytes
+from .fleet import edited_monolith_bytes, monolith_bytes
 
 
 def _floor(monolith: Path, folder: Path) -> dict[str, float]:
@@ -62,6 +64,8 @@ def bench(count: int, root: Path, repeat: int) -> dict:
     """The best of `repeat` runs of each step: file creation times on a shared disk vary from run to run."""
     monolith = root / f"fleet-{count}.json"
     monolith.write_bytes(monolith_bytes(count))
+    edited = root / f"fleet-{count}-edited.json"
+    edited.write_bytes(edited_monolith_bytes(count, edits=10))
     result: dict = {"count": count, "megabytes": monolith.stat().st_size / 2**20}
     for attempt in range(repeat):
         os.sync()  # start each run with no writes of the last one still pending
@@ -77,6 +81,7 @@ def bench(count: int, root: Path, repeat: int) -> dict:
             result["tree_lines"] = sum(path.read_bytes().count(b"\n") for folder in ("defaults", "lxc")
                                        for path in (tree / folder).iterdir())
             result["monolith_lines"] = monolith.read_bytes().count(b"\n") + 1
+        runs["update"] = _run("update", str(tree), str(edited))  # after the tree's lines are counted
         runs["diff"] = _diff_run(tree)  # after the tree's lines are counted: it edits a profile
         for phase, seconds in floor.items():
             result.setdefault("floor", {})[phase] = min(seconds, result.get("floor", {}).get(phase, seconds))
@@ -137,6 +142,9 @@ def report(result: dict) -> str:
         seconds, code, peak = result[command]
         lines.append(f"        {command:<6} {seconds:7.3f}s = {seconds / floor[against]:5.2f} x floor {against:<5}"
                      f"  peak {peak} MiB  exit {code}")
+    seconds, code, peak = result["update"]
+    lines.append(f"        update {seconds:7.3f}s = {seconds / result['merge'][0]:5.2f} x merge       "
+                 f"  peak {peak} MiB  exit {code}  (10 containers changed)")
     seconds, code, peak = result["diff"]
     lines.append(f"        diff   {seconds:7.3f}s = {seconds / result['merge'][0]:5.2f} x merge        "
                  f"  peak {peak} MiB  exit {code}  (two commits, one profile edited)")

@@ -435,6 +435,67 @@ def check(
 
 
 @app.command()
+def update(
+    tree: Annotated[Path, typer.Argument(help="The conf.d folder to bring up to date.")],
+    monolith: Annotated[Path, typer.Argument(help="The monolith it must merge into.")],
+    base: Annotated[Optional[Path], typer.Option(
+        "--base", metavar="OLD_MONOLITH", help="The monolith the tree was last in step with: keep the tree's own "
+                                               "edits since then (a three-way merge).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing; print what would change.")] = False,
+    format: Annotated[Optional[PlanFormat], typer.Option(
+        "--format", help="The report on stdout as text, json or markdown (default text with --dry-run or on "
+                         "conflicts; otherwise printed only when --format is given).")] = None,
+) -> None:
+    """Bring a conf.d tree up to date with the monolith, keeping its base, profiles and files where they fit.
+
+    Exit 1 when --base finds a value changed on both sides (nothing is written).
+
+    \b
+    Example: splitter update conf.d phoenix_lxc_configs.json --base old.json --dry-run
+    """
+    from .assemble import CONTAINERS_KEY, assemble
+    from .monolith import read_monolith
+    from .report import update_json, update_markdown, update_text
+    from .tree import read_tree
+    from .update import merged_target, plan_update, three_way, write_update
+
+    try:
+        with _Steps(format is not PlanFormat.json) as step:
+            step(f"reading {tree}")
+            loaded = read_tree(tree)
+            step(f"reading {monolith}")
+            mono = read_monolith(monolith)
+            conflicts, kept = [], []
+            target, merged = mono, None
+            if base is not None:
+                old = read_monolith(base)
+                tree_doc = assemble(loaded)
+                merged = tree_doc.get(CONTAINERS_KEY)
+                doc, conflicts, kept = three_way(old.doc, tree_doc, mono.doc)
+                target = merged_target(mono, doc)
+            result = None
+            if not conflicts:
+                step("planning the update")
+                result = plan_update(tree, loaded, target, merged=merged)
+                result.kept_edits = kept
+                if not dry_run and result.files:
+                    step(f"writing and proving {len(result.written)} files")
+                    write_update(tree, result)
+    except SplitterError as error:
+        _fail(error)
+    if dry_run or conflicts or format is not None:  # as split: a real run prints its report when asked
+        report = {PlanFormat.json: update_json, PlanFormat.markdown: update_markdown}.get(format, update_text)
+        _out(report(str(tree), str(monolith), result, conflicts, kept, dry_run))
+    if conflicts:
+        _say(f"splitter: {len(conflicts)} value(s) changed both in {tree} and in {monolith} since {base}; "
+             "nothing was written")
+        raise typer.Exit(1)
+    if not dry_run:
+        _say(f"updated {tree}: {len(result.files)} file(s) changed, {len(result.kept)} kept; proven to merge "
+             f"into {monolith}" + (" with the tree's own edits" if result.target is not mono else ""))
+
+
+@app.command()
 def diff(
     old: Annotated[str, typer.Argument(help="The old side: a conf.d folder, a monolith file, or REV:PATH of either "
                                             "in the git repository here (e.g. origin/main:conf.d).")],

@@ -98,3 +98,12 @@ def monolith(count: int, seed: int = 0) -> dict:
 def monolith_bytes(count: int, seed: int = 0) -> bytes:
     """A fleet written as the real files are: four spaces, no final newline."""
     return dumps(monolith(count, seed), Style(indent="    "))
+
+
+def edited_monolith_bytes(count: int, edits: int = 10, seed: int = 0) -> bytes:
+    """The same fleet with `edits` containers, spread over it, given other cores: what `update` follows."""
+    doc = monolith(count, seed)
+    ids = list(doc["lxc_configs"])
+    for ctid in ids[:: max(1, len(ids) // edits)][:edits]:
+        doc["lxc_configs"][ctid]["cores"] = 16
+    return dumps(doc, Style(indent="    "))

@@ -314,3 +314,94 @@ def check_text(problems, schema) -> str:
 
 def check_json(problems, schema) -> bytes:
     return dumps({"schema": str(schema) if schema else None, "problems": [p.to_json() for p in problems]})
+
+
+# ---------------------------------------------------------------- update
+
+UPDATE_FORMAT = "splitter-update/1"
+
+
+def _where(container, path) -> str:
+    from .assemble import CONTAINERS_KEY
+    return json_path(list(path) if container is None else [CONTAINERS_KEY, container, *path])
+
+
+def _present(value: Any) -> dict:
+    from .update import MISSING
+    return {} if value is MISSING else {"value": value}
+
+
+def update_summary(tree: str, monolith: str, result, conflicts, kept, dry_run: bool) -> dict:
+    """What an update did or would do, as one JSON-ready object (its form is documented in MIGRATION.md)."""
+    def change(item) -> dict:
+        return {"container": item.container, "path": _where(item.container, item.path),
+                "tree": _present(item.old), "monolith": _present(item.new)}
+
+    summary: dict = {"format": UPDATE_FORMAT, "tree": tree, "monolith": monolith, "dry_run": dry_run,
+                     "conflicts": [{"container": c.container, "path": _where(c.container, c.path),
+                                    "base": _present(c.base), "tree": _present(c.tree),
+                                    "monolith": _present(c.monolith)} for c in conflicts],
+                     "kept_edits": [{"container": e.container, "path": _where(e.container, e.path),
+                                     "base": _present(e.old), "tree": _present(e.new)} for e in kept]}
+    if result is not None:
+        summary["files"] = [{"file": f.file, "action": f.action, "why": f.why} for f in result.files]
+        summary["kept_files"] = len(result.kept)
+        summary["values"] = [change(item) for item in result.values]
+    return summary
+
+
+def _shown(entry: dict) -> str:
+    return show_value(entry["value"], 80) if "value" in entry else ABSENT
+
+
+def update_text(tree: str, monolith: str, result, conflicts, kept, dry_run: bool) -> bytes:
+    summary = update_summary(tree, monolith, result, conflicts, kept, dry_run)
+    out = []
+    if conflicts:
+        out.append(f"{len(conflicts)} conflict(s): changed in {tree} and in {monolith} since the base; "
+                   "nothing was written")
+        for c in summary["conflicts"]:
+            out.append(f"  {c['container'] or '-'}  {c['path']}")
+            out += [f"      {side + ':':<9} {_shown(c[side])}" for side in ("base", "tree", "monolith")]
+        return ("\n".join(out) + "\n").encode()
+    verb = "would change" if dry_run else "changed"
+    out.append(f"{tree} {verb} {len(summary['files'])} file(s) to merge into {monolith} "
+               f"({summary['kept_files']} kept as they are)")
+    out += [f"  {f['action']:<8} {f['file']}: {f['why']}" for f in summary["files"]]
+    if summary["values"]:
+        out.append(f"values of the tree that {'the update changes' if dry_run else 'changed'}:")
+        for v in summary["values"]:
+            out.append(f"  {v['container'] or '-'}  {v['path']}: {_shown(v['tree'])} -> {_shown(v['monolith'])}")
+    if summary["kept_edits"]:
+        out.append("the tree's own edits since the base, kept:")
+        out += [f"  {e['container'] or '-'}  {e['path']}: {_shown(e['base'])} -> {_shown(e['tree'])}"
+                for e in summary["kept_edits"]]
+    return ("\n".join(out) + "\n").encode()
+
+
+def update_json(tree: str, monolith: str, result, conflicts, kept, dry_run: bool) -> bytes:
+    return dumps(update_summary(tree, monolith, result, conflicts, kept, dry_run))
+
+
+def update_markdown(tree: str, monolith: str, result, conflicts, kept, dry_run: bool) -> bytes:
+    summary = update_summary(tree, monolith, result, conflicts, kept, dry_run)
+    out = [f"## splitter update of `{tree}` to `{monolith}`", ""]
+    if conflicts:
+        out += [f"**{len(conflicts)} conflict(s)**; nothing was written.", "",
+                "| container | path | base | tree | monolith |", "|---|---|---|---|---|"]
+        out += [f"| {c['container'] or '-'} | `{c['path']}` | `{_shown(c['base'])}` | `{_shown(c['tree'])}` | "
+                f"`{_shown(c['monolith'])}` |" for c in summary["conflicts"]]
+        return ("\n".join(out) + "\n").encode()
+    out += [f"{len(summary['files'])} file(s) {'would change' if dry_run else 'changed'}, "
+            f"{summary['kept_files']} kept as they are.", "", "| file | action | why |", "|---|---|---|"]
+    out += [f"| `{f['file']}` | {f['action']} | {f['why']} |" for f in summary["files"]]
+    if summary["values"]:
+        out += ["", "| container | path | tree | monolith |", "|---|---|---|---|"]
+        out += [f"| {v['container'] or '-'} | `{v['path']}` | `{_shown(v['tree'])}` | `{_shown(v['monolith'])}` |"
+                for v in summary["values"]]
+    if summary["kept_edits"]:
+        out += ["", "The tree's own edits since the base, kept:", "", "| container | path | base | tree |",
+                "|---|---|---|---|"]
+        out += [f"| {e['container'] or '-'} | `{e['path']}` | `{_shown(e['base'])}` | `{_shown(e['tree'])}` |"
+                for e in summary["kept_edits"]]
+    return ("\n".join(out) + "\n").encode()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import tree as disk
@@ -114,15 +114,24 @@ def layer_lines(layer: Layer, container: bool) -> int:
     return layer_bytes(layer, container).count(b"\n")
 
 
+# one entry a line, so that git merges two branches that add containers at different places
+LAYOUT_STYLE = replace(TREE_STYLE, inline_lists=0)
+
+
+def layout_bytes(layout: Layout, collection) -> bytes:
+    """A collection's layout file as split and update write it."""
+    doc = layout.to_json()
+    if collection.layout_fields():  # recorded after "format", so that a reader sees first what it is
+        at = list(doc).index("format") + 1
+        items = list(doc.items())
+        doc = dict(items[:at] + list(collection.layout_fields().items()) + items[at:])
+    return dumps(doc, LAYOUT_STYLE)
+
+
 def tree_files(layers: Layers) -> dict[str, bytes]:
     collection = layers.collection
-    layout = layers.layout.to_json()
-    if collection.layout_fields():  # recorded after "format", so that a reader sees first what it is
-        at = list(layout).index("format") + 1
-        items = list(layout.items())
-        layout = dict(items[:at] + list(collection.layout_fields().items()) + items[at:])
     files = {
-        collection.layout_file: dumps(layout, TREE_STYLE),
+        collection.layout_file: layout_bytes(layers.layout, collection),
         collection.globals_file: dumps(layers.globals, TREE_STYLE),
         collection.base_file: layer_bytes(layers.base, container=False),
     }
@@ -135,7 +144,12 @@ def tree_files(layers: Layers) -> dict[str, bytes]:
 
 def prove(root: Path, mono: Monolith) -> None:
     """Read the tree back from disk and check that it merges into the monolith; raise ProofFailed if not."""
-    rebuilt = monolith_bytes(disk.read_tree(root, mono.collection.folder))
+    prove_tree(disk.read_tree(root, mono.collection.folder), mono)
+
+
+def prove_tree(tree: disk.Tree, mono: Monolith, known: dict | None = None) -> None:
+    """Check that a tree merges into the monolith (`known`: as assemble); raise ProofFailed if not."""
+    rebuilt = monolith_bytes(tree, known)
     if rebuilt == mono.raw:
         return
     if not mono.byte_exact:

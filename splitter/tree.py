@@ -550,3 +550,41 @@ def write_atomic(target: Path, data: bytes) -> None:
         temporary.unlink(missing_ok=True)
         raise WriteError(f"cannot write: {error.strerror or error}", str(target)) from None
 
+
+def replace_files(staging: Path, target: Path, written: list[str], removed: list[str]) -> None:
+    """Move proven files from staging into target and remove others, all or none.
+
+    The files already in target that this replaces or removes are first hard-linked
+    aside in staging; when a step fails part-way, every file done so far is put back
+    and WriteError is raised. Files of target not named are never touched.
+    """
+    aside = staging / ".replaced"
+    done: list[tuple[str, bool]] = []  # (relative path, whether target had it)
+    try:
+        for relative in [*written, *removed]:
+            if os.path.lexists(target / relative):
+                (aside / relative).parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(target / relative, aside / relative, follow_symlinks=False)
+                except OSError:
+                    shutil.copy2(target / relative, aside / relative, follow_symlinks=False)
+        for relative in written:
+            had = os.path.lexists(target / relative)
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / relative, target / relative)
+            done.append((relative, had))
+        for relative in removed:
+            if os.path.lexists(target / relative):
+                os.unlink(target / relative)
+                done.append((relative, True))
+    except OSError as error:
+        for relative, had in reversed(done):
+            try:
+                if had:
+                    os.replace(aside / relative, target / relative)
+                else:
+                    os.unlink(target / relative)
+            except OSError:
+                pass  # best effort: the original stays in the staging folder's .replaced
+        raise WriteError(f"cannot update: {error.strerror or error}; the tree was put back as it was",
+                         str(target)) from None

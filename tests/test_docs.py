@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURE, ROOT, run
 
-COMMANDS = ["split", "merge", "verify", "show", "check", "diff"]
+COMMANDS = ["split", "merge", "verify", "show", "check", "update", "diff"]
 
 
 def shell_lines(markdown: str) -> list[str]:

@@ -45,6 +45,12 @@ CASES = {
     "check json": (["check", "{tree}", "--format", "json"], is_json, ""),
     "diff text": (["diff", "{tree}", FIXTURE], lambda out: "final config changes (0 container(s)" in out, ""),
     "diff json": (["diff", "{tree}", FIXTURE, "--format", "json"], is_json, ""),
+    "update dry run text": (["update", "{tree}", FIXTURE, "--dry-run"], "{tree} would change 0 file(s)", ""),
+    "update dry run json": (["update", "{tree}", FIXTURE, "--dry-run", "--format", "json"], is_json, ""),
+    "update dry run markdown": (["update", "{tree}", FIXTURE, "--dry-run", "--format", "markdown"],
+                                "## splitter update", ""),
+    "update, quiet": (["update", "{tree}", FIXTURE], "", "updated {tree}: "),
+    "update, report json": (["update", "{tree}", FIXTURE, "--format", "json"], is_json, "updated {tree}: "),
 }
 
 

@@ -1,0 +1,525 @@
+"""Bringing a tree up to date with a new monolith while keeping its design: the update plan and its writing."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import tree as disk
+from .assemble import CONTAINERS_KEY, Assembler
+from .errors import BadInput
+from .exactjson import TREE_STYLE, canonical, dumps
+from .itemsets import Fleet, items, nest
+from .jsonpath import json_path
+from .layers import Layer, encode
+from .layout import Layout, common_order
+from .merge import missing, value_at
+from .monolith import Monolith
+from .roles import find_roles
+from .split import _keys_at, _object_paths, _order_differences, difference, layout_bytes, layer_bytes, layer_lines, prove_tree
+
+MISSING = value_at({}, ("x",))  # merge's marker for "no value here"
+
+
+@dataclass
+class Conflict:
+    """A leaf changed on both sides since the base, to different values (MISSING where a side has none)."""
+
+    container: str | None
+    path: tuple  # from the container (or, for container None, from the document's root)
+    base: Any
+    tree: Any
+    monolith: Any
+
+
+@dataclass
+class ValueChange:
+    """A value of the tree that the update changes (MISSING where there is none)."""
+
+    container: str | None  # None: a top-level value of globals.json
+    path: tuple
+    old: Any
+    new: Any
+
+
+@dataclass
+class FileChange:
+    file: str
+    action: str  # add | rewrite | remove
+    why: str
+
+
+@dataclass
+class Update:
+    """What `update` would do: the new tree's files, what changes and why."""
+
+    target: Monolith  # what the new tree merges into (the monolith, or with --base the three-way result)
+    written: dict[str, bytes]  # files to write, relative to the tree
+    kept: list[str]  # files of the tree kept as they are on disk
+    tree: disk.Tree  # the new tree, as read back it must be
+    files: list[FileChange] = field(default_factory=list)
+    values: list[ValueChange] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    kept_edits: list[ValueChange] = field(default_factory=list)  # with --base: the tree's own edits, kept
+    known: dict = field(default_factory=dict)  # ctid -> merged config, for containers whose inputs all stayed
+
+
+def _same(first: Any, second: Any) -> bool:
+    if first is MISSING or second is MISSING:
+        return first is second
+    return canonical(first) == canonical(second)
+
+
+# ---------------------------------------------------------------- three-way merge
+
+def three_way(base: dict, tree: dict, monolith: dict) -> tuple[dict, list[Conflict], list[ValueChange]]:
+    """Merge two edited documents with their common ancestor, leaf by leaf.
+
+    Objects merge key by key; anything else (scalars, lists) is a leaf. Where only
+    one side changed a value since the base, its change wins; where both changed
+    it to different values, the result keeps the tree's and a Conflict is listed.
+    This is the rule of diff3 and `git merge-file`, applied to JSON leaves instead of lines.
+    Returns (merged document in the monolith's key order, conflicts, the tree's edits kept).
+    """
+    conflicts: list[Conflict] = []
+    kept: list[ValueChange] = []
+    merged = _merge3(base, tree, monolith, (), conflicts, kept)
+    return merged, conflicts, kept
+
+
+def _split_path(path: tuple) -> tuple[str | None, tuple]:
+    if len(path) >= 2 and path[0] == CONTAINERS_KEY:
+        return path[1], path[2:]
+    return None, path
+
+
+def _merge3(base: Any, ours: Any, theirs: Any, path: tuple, conflicts: list, kept: list) -> Any:
+    if _same(ours, theirs):
+        return ours
+    if _same(ours, base):
+        return theirs
+    if _same(theirs, base):
+        _edits(base, ours, path, kept)
+        return ours
+    if type(ours) is dict and type(theirs) is dict:
+        below = base if type(base) is dict else {}
+        result = {}
+        for key in [*theirs, *(key for key in ours if key not in theirs)]:
+            value = _merge3(below.get(key, MISSING), ours.get(key, MISSING), theirs.get(key, MISSING),
+                            path + (key,), conflicts, kept)
+            if value is not MISSING:
+                result[key] = value
+        return result
+    conflicts.append(Conflict(*_split_path(path), base, ours, theirs))
+    return ours
+
+
+def _edits(base: Any, ours: Any, path: tuple, kept: list) -> None:
+    """The leaves where ours differs from base, for the report of the tree's own edits."""
+    if type(base) is dict and type(ours) is dict:
+        for key in dict.fromkeys([*base, *ours]):
+            before, after = base.get(key, MISSING), ours.get(key, MISSING)
+            if not _same(before, after):
+                _edits(before, after, path + (key,), kept)
+    else:
+        kept.append(ValueChange(*_split_path(path), base, ours))
+
+
+def merged_target(mono: Monolith, doc: dict) -> Monolith:
+    """The document a --base update aims at, written in the monolith's style."""
+    if canonical(doc) == canonical(mono.doc):
+        return mono
+    return Monolith(mono.file, dumps(doc, mono.style), doc, mono.style, True,
+                    mono.collection.entries(doc, mono.file), mono.collection)
+
+
+# ---------------------------------------------------------------- the plan
+
+def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int = 2, min_keys: int = 3,
+                merged: dict | None = None) -> Update:
+    """The new tree for `target`, keeping the design of `tree` (read from `root`) wherever it still fits.
+
+    Containers whose merged config is unchanged keep their files; changed ones are
+    rewritten against the profiles they use (split.difference); new ones take the
+    existing profiles that save them lines; a base or profile leaf changes only
+    when every member of that layer changed it to one same value; profiles the
+    update leaves unused go; a role (roles.find_roles) that no container had and
+    no profile is named after becomes a profile when its holders share at least
+    `min_keys` leaves and are at least `min_members`. `merged`: the tree's containers as
+    assemble gave them (ctid -> config), when the caller has them already.
+    """
+    if merged is None:
+        old_assembler = Assembler(tree.base, tree.profiles, tree.layout)
+        merged = {ctid: old_assembler.container(ctid, own) for ctid, own in tree.containers.items()}
+    old = merged
+    configs = target.containers
+    changed = [ctid for ctid, config in configs.items()
+               if ctid in old and canonical(old[ctid]) != canonical(config)]
+    added = [ctid for ctid in configs if ctid not in old]
+    removed = [ctid for ctid in old if ctid not in configs]
+    changed_set = set(changed)
+    why: dict[str, str] = {}
+
+    # the base and the profiles: a leaf changes only when all members changed it alike
+    persisting = [ctid for ctid in configs if ctid in old]
+    base_values, base_why = _refit(tree.base.values, persisting, changed_set, old, configs)
+    base = tree.base if base_values is None else Layer(tree.base.file, base_values)
+    if base_why:
+        why[tree.base.file] = base_why
+    profiles: dict[str, Layer] = {}
+    for name, layer in tree.profiles.items():
+        members = [ctid for ctid in persisting if name in tree.containers[ctid].profiles]
+        values, reason = _refit(layer.values, members, changed_set, old, configs)
+        profiles[name] = layer if values is None else Layer(layer.file, values)
+        if reason:
+            why[layer.file] = reason
+
+    # every container's profile list: kept, or for a new container the existing profiles that fit it
+    uses = {ctid: list(tree.containers[ctid].profiles) for ctid in persisting}
+    fitting = Assembler(base, profiles, Layout(target.style, [], [], {}, {}))
+    order = _profile_order(tree)
+    for ctid in added:
+        uses[ctid] = _fit(fitting, configs[ctid], order, ctid)
+    new_roles = _new_roles(old, configs, changed + added, profiles, min_members)
+    for role, holders in new_roles.items():
+        values = _shared(fitting, configs, holders, uses)
+        if len(list(items(values))) >= min_keys and _saves(fitting, configs, holders, uses, role, values, profiles):
+            profiles[role] = Layer(tree.collection.profile_file(role), values)
+            fitting = Assembler(base, profiles, Layout(target.style, [], [], {}, {}))
+            for ctid in holders:
+                uses[ctid].append(role)
+            why[profiles[role].file] = f"new role {role!r}, held by {', '.join(holders)}"
+    # a profile the update leaves unused goes; one nobody used before (written by hand, not wired yet) stays
+    used = {name for names in uses.values() for name in names}
+    used_before = {name for own in tree.containers.values() for name in own.profiles}
+    for name in list(profiles):
+        if name not in used and name in used_before:
+            del profiles[name]
+
+    # the containers' own layers
+    own: dict[str, Layer] = {}
+    touched = set(changed) | set(added) | {ctid for role, holders in new_roles.items() if role in profiles
+                                           for ctid in holders}
+    for ctid, config in configs.items():
+        if ctid not in touched:
+            own[ctid] = tree.containers[ctid]
+            continue
+        previous = tree.containers.get(ctid)
+        name_same = previous is not None and _same(old[ctid].get("name", MISSING), config.get("name", MISSING))
+        file = previous.file if name_same else tree.collection.entry_file(ctid, config.get("name"))
+        values, unsets = difference(fitting.inherited(tuple(uses[ctid])), config)
+        own[ctid] = Layer(file, values, uses[ctid], unsets)
+
+    layout = _layout(tree, target, base, profiles, own, set(touched), configs)
+    globals_, _ = tree.collection.outside(target.doc)
+    new_tree = disk.Tree(layout, globals_, base, profiles, own, tree.where, tree.collection)
+    update = Update(target, {}, [], new_tree, known=_known(tree, new_tree, old))
+    _files(root, tree, new_tree, update, why, changed, added, removed, old, configs)
+    return update
+
+
+def _known(old: disk.Tree, new: disk.Tree, merged: dict) -> dict:
+    """The containers whose merge is known without merging again: their own layer, the layers below it and
+    their order records are the very ones of the old tree, so Assembler.container gives what it gave."""
+    if new.base is not old.base or new.layout.key_order != old.layout.key_order:
+        return {}
+    same_profiles = {name for name, layer in new.profiles.items() if old.profiles.get(name) is layer}
+    return {ctid: merged[ctid] for ctid, own in new.containers.items()
+            if old.containers.get(ctid) is own and all(name in same_profiles for name in own.profiles)
+            and new.layout.exceptions.get(ctid) == old.layout.exceptions.get(ctid)}
+
+
+def _refit(values: dict, members: list[str], changed: set[str], old: dict, new: dict) -> tuple[dict | None, str]:
+    """A layer's values after the leaves that every member changed to one same value follow them."""
+    if not members or any(ctid not in changed for ctid in members):
+        return None, ""
+    follow = []
+    for path, _ in items(values):
+        first = _at(new[members[0]], path)
+        if all(not _same(_at(old[ctid], path), _at(new[ctid], path)) and _same(_at(new[ctid], path), first)
+               for ctid in members):
+            follow.append((path, first))
+    if not follow:
+        return None, ""
+    result = values
+    for path, value in follow:
+        result = _set(result, path, value)
+    return result, (f"all {len(members)} member(s) changed " + ", ".join(json_path(path) for path, _ in follow))
+
+
+def _at(config: dict, path: tuple) -> Any:
+    value = value_at(config, path)
+    return MISSING if missing(value) else value
+
+
+def _set(values: dict, path: tuple, value: Any) -> dict:
+    """A copy of values with the leaf at path set (or removed, with emptied objects, when value is MISSING)."""
+    result = dict(values)
+    if len(path) == 1:
+        if value is MISSING:
+            result.pop(path[0], None)
+        else:
+            result[path[0]] = value
+        return result
+    child = _set(result[path[0]], path[1:], value)
+    if child or value is not MISSING:
+        result[path[0]] = child
+    else:
+        del result[path[0]]
+    return result
+
+
+def _profile_order(tree: disk.Tree) -> list[str]:
+    """Profiles in the order containers list them, so a new container applies them as the others do."""
+    order: dict[str, None] = {}
+    for own in tree.containers.values():
+        order.update(dict.fromkeys(own.profiles))
+    order.update(dict.fromkeys(sorted(tree.profiles)))
+    return list(order)
+
+
+def _lines(assembler: Assembler, config: dict, names: list[str], ctid: str) -> int:
+    values, unsets = difference(assembler.inherited(tuple(names)), config)
+    return layer_lines(Layer(ctid, values, names, unsets), container=True)
+
+
+def _fit(assembler: Assembler, config: dict, order: list[str], ctid: str) -> list[str]:
+    """The existing profiles a new container uses: greedily, the one that saves its file most lines,
+    while one does (the rule discovery scores profiles by), listed in the order the fleet applies them."""
+    chosen: list[str] = []
+    best = _lines(assembler, config, chosen, ctid)
+    while True:
+        options = []
+        for name in order:
+            if name in chosen or name not in assembler.profiles:
+                continue
+            names = [other for other in order if other in chosen or other == name]
+            options.append((_lines(assembler, config, names, ctid), order.index(name), names))
+        if not options:
+            return chosen
+        lines, _, names = min(options)
+        if lines >= best:
+            return chosen
+        best, chosen = lines, names
+
+
+def _new_roles(old: dict, configs: dict, touched: list[str], profiles: dict, min_members: int) -> dict[str, list]:
+    """Roles (roles.find_roles: list words, shared scripts) that changed or new containers hold, that no
+    other container held before and no profile is named after: role name -> its holders, in monolith order.
+
+    Roles are looked for among the touched containers only (a role needs two holders there), so that
+    a new profile never changes the file of a container that did not change; then each is checked
+    against every old config, stopping at the first holder.
+    """
+    if len(touched) < min_members:
+        return {}
+    ids = [ctid for ctid in configs if ctid in set(touched)]
+    found = find_roles(Fleet({ctid: configs[ctid] for ctid in ids}))
+    roles: dict[str, list] = {}
+    for role in found:
+        if role.kind not in ("list", "script") or role.name in profiles or role.name in roles:
+            continue
+        if len(role.members) < min_members or not disk.PROFILE_NAME.match(role.name):
+            continue
+        if any(_holds(config, role) for config in old.values()):
+            continue
+        roles[role.name] = [ids[member] for member in role.members]
+    return roles
+
+
+def _holds(config: dict, role) -> bool:
+    """Whether a config carries a role's marker: the word in its list, or the script as its value."""
+    value = config.get(role.key)
+    if role.kind == "list":
+        return type(value) is list and role.value in value
+    return value == role.value
+
+
+def _shared(assembler: Assembler, configs: dict, holders: list[str], uses: dict) -> dict:
+    """The leaves all holders have alike that their current layers do not already give them."""
+    first = configs[holders[0]]
+    shared = []
+    for path, value in items(first):
+        if path == ("name",):
+            continue
+        if all(_same(_at(configs[ctid], path), value) for ctid in holders[1:]) and not all(
+                _same(_at(assembler.inherited(tuple(uses[ctid])), path), value) for ctid in holders):
+            shared.append((path, value))
+    return nest(shared)
+
+
+def _saves(assembler: Assembler, configs: dict, holders: list[str], uses: dict, role: str, values: dict,
+           profiles: dict) -> bool:
+    """Whether the new profile saves lines overall: its file costs its own lines."""
+    trial = Assembler(assembler.base, {**profiles, role: Layer(role, values)}, Layout(TREE_STYLE, [], [], {}, {}))
+    before = sum(_lines(assembler, configs[ctid], uses[ctid], ctid) for ctid in holders)
+    after = sum(_lines(trial, configs[ctid], uses[ctid] + [role], ctid) for ctid in holders)
+    return after + layer_lines(Layer(role, values), container=False) < before
+
+
+# ---------------------------------------------------------------- layout
+
+def _layout(tree: disk.Tree, target: Monolith, base: Layer, profiles: dict[str, Layer], own: dict[str, Layer],
+            touched: set[str], configs: dict) -> Layout:
+    """The layout record: the old one wherever it still holds, new keys placed after their predecessors."""
+    meeting: set = set()
+    for values in [base.values, *(layer.values for layer in profiles.values())]:
+        _object_paths(values, (), meeting)
+    key_order = dict(tree.layout.key_order)
+    full = False
+    for path in sorted(meeting, key=lambda p: (len(p), p)):
+        known = key_order.get(path)
+        ids = touched if known is not None else configs
+        if known is None:
+            full = True  # a new place where layers meet: its order holds for every container there
+        sequences = [keys for ctid in ids if (keys := _keys_at(configs[ctid], path)) is not None]
+        if known is not None:
+            sequences.insert(0, tuple(known))
+        if sequences:
+            key_order[path] = common_order(sequences)
+    # kept exceptions rest on the old key order: where it moved, recompute every container's, as split does
+    full = full or key_order != tree.layout.key_order
+    _, parent_order = tree.collection.outside(target.doc)
+    layout = Layout(target.style, parent_order, list(configs), key_order, {})
+    return _exceptions(layout, tree.layout, base, profiles, own, configs, None if full else touched)
+
+
+def _exceptions(layout: Layout, old: Layout, base: Layer, profiles: dict, own: dict, configs: dict,
+                touched: set[str] | None) -> Layout:
+    """Per-container key orders where the shared order does not give the container's own: recomputed for
+    `touched` containers (all when None), kept as they were for the others."""
+    assembler = Assembler(base, profiles, layout)
+    exceptions = {}
+    for ctid, config in configs.items():
+        if touched is not None and ctid not in touched:
+            if ctid in old.exceptions:
+                exceptions[ctid] = old.exceptions[ctid]
+            continue
+        merged = assembler.container(ctid, own[ctid])
+        if canonical(merged) != canonical(config):
+            found: dict = {}
+            _order_differences(config, merged, (), found)
+            exceptions[ctid] = found
+    layout.exceptions = exceptions
+    return layout
+
+
+# ---------------------------------------------------------------- files
+
+def _files(root: Path, old: disk.Tree, new: disk.Tree, update: Update, why: dict[str, str], changed: list,
+           added: list, removed: list, old_configs: dict, configs: dict) -> None:
+    """Which files the new tree writes, keeps and drops, and why; and every value it changes."""
+    def place(file: str, data: bytes, reason: str, existed: bool) -> None:
+        if existed and _disk_bytes(root, file) == data:
+            update.kept.append(file)
+            return
+        update.written[file] = data
+        update.files.append(FileChange(file, "rewrite" if existed else "add", reason))
+
+    collection = new.collection
+    place(collection.layout_file, layout_bytes(new.layout, collection), _layout_why(old.layout, new.layout), True)
+    if _same(old.globals, new.globals):
+        update.kept.append(collection.globals_file)
+    else:
+        place(collection.globals_file, dumps(new.globals, TREE_STYLE), "top-level values changed", True)
+        for key in dict.fromkeys([*old.globals, *new.globals]):
+            before, after = old.globals.get(key, MISSING), new.globals.get(key, MISSING)
+            if not _same(before, after):
+                update.values.append(ValueChange(None, (key,), before, after))
+    for layer, before in [(new.base, old.base), *((layer, old.profiles.get(name))
+                                                   for name, layer in new.profiles.items())]:
+        if before is not None and layer is before:
+            update.kept.append(layer.file)
+        else:
+            place(layer.file, layer_bytes(layer, container=False), why.get(layer.file, "changed"), before is not None)
+    for name, layer in old.profiles.items():
+        if name not in new.profiles:
+            update.files.append(FileChange(layer.file, "remove", "no container uses it any more"))
+    changed_set, added_set = set(changed), set(added)
+    for ctid, layer in new.containers.items():
+        before = old.containers.get(ctid)
+        if before is layer:
+            update.kept.append(layer.file)
+            continue
+        if ctid in added_set:
+            reason = f"new container, profiles [{', '.join(layer.profiles)}]"
+        elif ctid in changed_set:
+            count = _value_changes(ctid, old_configs[ctid], configs[ctid], update.values)
+            reason = f"{count} value(s) changed" if count else "key order changed"
+        else:
+            reason = "uses the new profile(s) " + ", ".join(n for n in layer.profiles if n not in before.profiles)
+        if before is not None and before.file != layer.file:
+            update.files.append(FileChange(before.file, "remove", f"renamed to {layer.file}"))
+            place(layer.file, layer_bytes(layer, container=True), reason + "; its name changed", False)
+        else:
+            place(layer.file, layer_bytes(layer, container=True), reason, before is not None)
+    for ctid in added:
+        update.values.append(ValueChange(ctid, (), MISSING, configs[ctid]))
+    for ctid in removed:
+        update.files.append(FileChange(old.containers[ctid].file, "remove", "no longer in the monolith"))
+        update.values.append(ValueChange(ctid, (), old_configs[ctid], MISSING))
+
+
+def _disk_bytes(root: Path, file: str) -> bytes | None:
+    try:
+        return disk.read_file(os.path.join(root, file))
+    except BadInput:
+        return None
+
+
+def _value_changes(ctid: str, old: dict, new: dict, into: list) -> int:
+    before, after = dict(items(old)), dict(items(new))
+    count = 0
+    for path in dict.fromkeys([*before, *after]):
+        first, second = before.get(path, MISSING), after.get(path, MISSING)
+        if not _same(first, second):
+            into.append(ValueChange(ctid, path, first, second))
+            count += 1
+    return count
+
+
+def _layout_why(old: Layout, new: Layout) -> str:
+    reasons = []
+    if old.style != new.style:
+        reasons.append("the monolith's style changed")
+    if old.top_level != new.top_level:
+        reasons.append("top-level keys changed")
+    if old.containers != new.containers:
+        reasons.append("containers were added, removed or moved")
+    if old.key_order != new.key_order:
+        reasons.append("new keys to order")
+    if old.exceptions != new.exceptions:
+        reasons.append("containers' own key orders changed")
+    return "; ".join(reasons) or "rewritten in today's form"
+
+
+# ---------------------------------------------------------------- writing
+
+def write_update(root: Path, update: Update) -> None:
+    """Write the changed files beside root, read them back, prove that with the kept files they merge
+    into the target, and only then move them into place (tree.replace_files puts back what it moved when
+    a move fails). Files the update keeps are never written again, files it does not own never touched.
+    Raises ProofFailed (exit 1) or WriteError (exit 2); root is then as it was."""
+    removed = [change.file for change in update.files if change.action == "remove"]
+    staging = disk.stage(root, update.written)
+    try:
+        source = disk.DiskSource(staging)
+        collection = update.tree.collection
+        layout, globals_ = update.tree.layout, update.tree.globals
+        if collection.layout_file in update.written:
+            layout = Layout.from_json(source.parse(collection.layout_file), source.where(collection.layout_file))
+        if collection.globals_file in update.written:
+            globals_ = source.parse(collection.globals_file)
+        entries = collection.folder + "/"
+        written = {relative: disk._layer(source, relative, container=relative.startswith(entries))
+                   for relative in update.written if relative.startswith((disk.DEFAULTS + "/", entries))}
+        profiles = {name: written.get(layer.file, layer) for name, layer in update.tree.profiles.items()}
+        containers = {ctid: written.get(layer.file, layer) for ctid, layer in update.tree.containers.items()}
+        proven = disk.Tree(layout, globals_, written.get(collection.base_file, update.tree.base), profiles,
+                           containers, update.tree.where, collection)
+        prove_tree(proven, update.target, update.known)
+        disk.replace_files(staging, root, list(update.written), removed)
+    finally:
+        disk.discard(staging)
