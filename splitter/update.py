@@ -14,11 +14,11 @@ from .exactjson import TREE_STYLE, canonical, dumps
 from .itemsets import Fleet, items, nest
 from .jsonpath import json_path
 from .layers import Layer, encode
-from .layout import Layout, common_order
-from .merge import missing, value_at
+from .layout import Layout, common_order, order_exceptions, record_orders
+from .merge import missing, order_tree, reorder, value_at
 from .monolith import Monolith
 from .roles import find_roles
-from .split import _keys_at, _object_paths, _order_differences, difference, layout_bytes, layer_bytes, layer_lines, prove_tree
+from .split import difference, layout_bytes, layer_bytes, layer_lines, prove_tree
 
 MISSING = value_at({}, ("x",))  # merge's marker for "no value here"
 
@@ -363,46 +363,34 @@ def _saves(assembler: Assembler, configs: dict, holders: list[str], uses: dict, 
 
 def _layout(tree: disk.Tree, target: Monolith, base: Layer, profiles: dict[str, Layer], own: dict[str, Layer],
             touched: set[str], configs: dict) -> Layout:
-    """The layout record: the old one wherever it still holds, new keys placed after their predecessors."""
-    meeting: set = set()
-    for values in [base.values, *(layer.values for layer in profiles.values())]:
-        _object_paths(values, (), meeting)
-    key_order = dict(tree.layout.key_order)
-    full = False
-    for path in sorted(meeting, key=lambda p: (len(p), p)):
-        known = key_order.get(path)
-        ids = touched if known is not None else configs
-        if known is None:
-            full = True  # a new place where layers meet: its order holds for every container there
-        sequences = [keys for ctid in ids if (keys := _keys_at(configs[ctid], path)) is not None]
-        if known is not None:
-            sequences.insert(0, tuple(known))
-        if sequences:
-            key_order[path] = common_order(sequences)
-    # kept exceptions rest on the old key order: where it moved, recompute every container's, as split does
-    full = full or key_order != tree.layout.key_order
-    _, parent_order = tree.collection.outside(target.doc)
-    layout = Layout(target.style, parent_order, list(configs), key_order, {})
-    return _exceptions(layout, tree.layout, base, profiles, own, configs, None if full else touched)
+    """The layout record: the old one wherever it still holds, new keys placed after their predecessors.
 
-
-def _exceptions(layout: Layout, old: Layout, base: Layer, profiles: dict, own: dict, configs: dict,
-                touched: set[str] | None) -> Layout:
-    """Per-container key orders where the shared order does not give the container's own: recomputed for
-    `touched` containers (all when None), kept as they were for the others."""
+    Old orders are never reordered (common_order keeps the first sequence as it is), so the merge of a
+    container whose inputs did not change gives what it gave, and its order exceptions still hold.
+    """
+    old = tree.layout
+    fresh = record_orders(configs[ctid] for ctid in touched) if touched else {}
+    key_order = dict(old.key_order)
+    for path, keys in fresh.items():
+        key_order[path] = common_order([tuple(old.key_order[path]), tuple(keys)]) if path in old.key_order \
+            else keys
+    key_order = {path: key_order[path] for path in sorted(key_order, key=lambda p: (len(p), p))}
+    globals_, parent_order = tree.collection.outside(target.doc)
+    globals_order = record_orders([globals_], root=len(tree.collection.tokens) > 1)
+    for path, keys in old.globals_order.items():
+        if path in globals_order:
+            globals_order[path] = common_order([tuple(keys), tuple(globals_order[path])])
+    globals_exceptions = order_exceptions(globals_, reorder(globals_, order_tree(globals_order)))
+    layout = Layout(target.style, parent_order, list(configs), key_order, {}, globals_order, globals_exceptions)
     assembler = Assembler(base, profiles, layout)
-    exceptions = {}
     for ctid, config in configs.items():
-        if touched is not None and ctid not in touched:
+        if ctid not in touched:
             if ctid in old.exceptions:
-                exceptions[ctid] = old.exceptions[ctid]
+                layout.exceptions[ctid] = old.exceptions[ctid]
             continue
         merged = assembler.container(ctid, own[ctid])
         if canonical(merged) != canonical(config):
-            found: dict = {}
-            _order_differences(config, merged, (), found)
-            exceptions[ctid] = found
-    layout.exceptions = exceptions
+            layout.exceptions[ctid] = order_exceptions(config, merged)
     return layout
 
 
