@@ -37,7 +37,7 @@ class Assembler:
     def container(self, ctid: str, own: Layer) -> dict:
         merged = reorder(apply(self.inherited(tuple(own.profiles)), own), self.order)
         exceptions = self.exceptions.get(ctid)
-        return reorder(merged, exceptions) if exceptions else merged
+        return reorder(merged, exceptions, indexed=True) if exceptions else merged
 
 
 def stale_unset(assembler: Assembler, own: Layer, where=str) -> None:
@@ -61,9 +61,12 @@ def assemble(tree: Tree) -> Any:
     for own in tree.containers.values():
         stale_unset(assembler, own, tree.where)
     containers = {ctid: assembler.container(ctid, own) for ctid, own in tree.containers.items()}
+    globals_ = reorder(tree.globals, order_tree(tree.layout.globals_order))
+    if tree.layout.globals_exceptions:
+        globals_ = reorder(globals_, order_tree(tree.layout.globals_exceptions), indexed=True)
     files = {ctid: tree.where(own.file) for ctid, own in tree.containers.items()}
     try:
-        return tree.collection.put_back(tree.globals, tree.layout.top_level, containers, files)
+        return tree.collection.put_back(globals_, tree.layout.top_level, containers, files)
     except BadInput as error:
         if error.file == tree.collection.globals_file:
             error.file = tree.where(error.file)

@@ -41,6 +41,32 @@ class Number:
         return f"Number({self.text!r})"
 
 
+_NUMBER = re.compile(r"(-?)([0-9]+)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?")
+
+
+def number_value(text: str) -> tuple:
+    """The type and exact value a JSON number's text stands for: (type, sign, digits, exponent).
+
+    Two spellings have the same type and value when these are equal: `0.50`, `0.5`, `5E-1` and
+    `5.0e-1` do; `1E3` and `1000.0` do, `1000` does not. The type follows the JSON grammar (RFC 8259,
+    section 6): a number written with a fraction or an exponent is a "fraction", any other an
+    "integer", as Python's json reads them (float or int), so `1` and `1.0` stay apart. The value is
+    the exact decimal the text stands for (not the nearest binary float, so `0.1` and
+    `0.10000000000000001` differ), with the sign of zero kept (`-0.0` is not `0.0`).
+    Raises ValueError on text that is not a JSON number.
+    """
+    match = _NUMBER.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not a JSON number: {text!r}")
+    sign, whole, fraction, exponent = match.groups()
+    kind = "fraction" if fraction is not None or exponent is not None else "integer"
+    digits = (whole + (fraction or "")).lstrip("0")
+    if not digits:
+        return kind, sign, "0", 0
+    significant = digits.rstrip("0")
+    return kind, sign, significant, int(exponent or 0) - len(fraction or "") + len(digits) - len(significant)
+
+
 def _default(value: Any) -> Any:
     if type(value) is Number:
         return orjson.Fragment(value.text)
@@ -71,39 +97,70 @@ def canonical_sorted(value: Any) -> bytes:
 
 @dataclass(frozen=True)
 class Style:
-    """How a JSON document is laid out, so that it can be written back byte for byte."""
+    """How a JSON document is laid out and how its strings are escaped, so that it can be written back byte for byte.
+
+    Each field is one convention of a JSON writer (Python's json, orjson, Perl JSON::XS, PHP json_encode,
+    Go encoding/json, .NET System.Text.Json, Jackson, jq, Node, serde_json), detected by `detect_style`.
+    """
 
     indent: str | None = "    "  # None: all on one line
     item_sep: str = ","  # only for one-line documents: "," or ", "
-    key_sep: str = ": "  # only for one-line documents: ":" or ": "
+    key_sep: str = ": "  # between a key and its value: ":", ": ", " : " or " :"
     ascii: bool = False  # non-ASCII characters written as \\u escapes
     eol: str = "\n"
     trailer: str = ""  # what follows the closing brace, usually "" or a newline
     leader: str = ""  # white space before the opening brace, usually none
     inline_lists: int = 0  # lists of scalars go on one line when it stays within this width (0: never)
+    escape: str = ""  # characters written as \\uXXXX although JSON allows them raw (DEL, "<>&", '"', ...)
+    slash: bool = False  # "/" written as \\/ (PHP)
+    short: str = "bfnrt"  # control characters written \\b \\f \\n \\r \\t; the others of these as \\u00XX
+    upper_hex: bool = False  # \\u00E9 rather than \\u00e9
+    lists: str = "lines"  # in indented documents: "lines" (one item a line) or "spaced" ([ 1, 2 ], Jackson)
+    empty: str = ""  # between the brackets of an empty object or list: "" or " " (Jackson's { } and [ ])
 
     def to_json(self) -> dict:
         return {"indent": self.indent, "item_sep": self.item_sep, "key_sep": self.key_sep,
                 "ascii": self.ascii, "eol": self.eol, "trailer": self.trailer, "leader": self.leader,
-                "inline_lists": self.inline_lists}
+                "inline_lists": self.inline_lists, "escape": self.escape, "slash": self.slash,
+                "short": self.short, "upper_hex": self.upper_hex, "lists": self.lists, "empty": self.empty}
 
     @classmethod
     def from_json(cls, data: Any, file: str) -> Style:
+        if type(data) is dict and data.get("ascii") is True and "escape" not in data:
+            data = {**data, "escape": "\x7f"}  # layouts written before "escape": ascii implied an escaped DEL
         try:
             style = cls(**data)
         except TypeError as error:
             raise BadInput(f"bad style record: {error}", file) from None
         ok = (
             (style.indent is None or (isinstance(style.indent, str) and not style.indent.strip(" \t")))
-            and style.item_sep in (",", ", ") and style.key_sep in (":", ": ")
+            and style.item_sep in (",", ", ") and style.key_sep in (":", ": ", " : ", " :")
             and isinstance(style.ascii, bool) and style.eol in ("\n", "\r\n")
             and isinstance(style.trailer, str) and not style.trailer.strip(" \t\r\n")
             and isinstance(style.leader, str) and not style.leader.strip(" \t\r\n")
             and type(style.inline_lists) is int and style.inline_lists >= 0
+            and isinstance(style.escape, str) and all(_escapable(char) for char in style.escape)
+            and isinstance(style.slash, bool) and isinstance(style.upper_hex, bool)
+            and isinstance(style.short, str) and set(style.short) <= set("bfnrt")
+            and style.lists in ("lines", "spaced") and style.empty in ("", " ")
         )
         if not ok:
             raise BadInput(f"bad style record: {data!r}", file)
         return style
+
+    @property
+    def plain_strings(self) -> bool:
+        """Strings escaped as orjson escapes them: nothing to rewrite after it."""
+        return not (self.ascii or self.escape or self.slash or self.upper_hex or self.short != "bfnrt")
+
+
+# what `escape` may name: characters that JSON text holds only inside strings (and "+", which
+# _escape treats apart) and that some writer escapes; a writer that escapes others is not reproduced
+ESCAPABLE = '"\\/&\'+<>`\x7f\u2028\u2029'
+
+
+def _escapable(char: str) -> bool:
+    return len(char) == 1 and char in ESCAPABLE
 
 
 # what split writes under conf.d: orjson's layout, with short lists of scalars on one line as people write them
@@ -113,26 +170,125 @@ TREE_STYLE = Style(indent="  ", trailer="\n", inline_lists=100)
 # ---------------------------------------------------------------- writing
 
 def dumps(value: Any, style: Style = TREE_STYLE) -> bytes:
-    """Write a value in the given style."""
+    """Write a value in the given style: orjson's fast writer, then linear rewrites where the style asks."""
     try:
-        if style.indent is not None:
+        if style.indent is None:
+            if style.item_sep == "," and style.key_sep == ":":
+                out = orjson.dumps(value, default=_default)
+            else:
+                canonical(value)  # the same limits (depth, surrogates) as every other style
+                out = _dump_spaced(value, style.item_sep, style.key_sep).encode()
+        elif style.lists == "lines" and not style.empty:
             out = orjson.dumps(value, default=_default, option=orjson.OPT_INDENT_2)
             if style.inline_lists:
                 out = _inline_lists(out, style.inline_lists)
+            if style.key_sep != ": ":
+                out = _KEY_END.sub(rb"\1" + style.key_sep.encode(), out)
             if style.indent != "  ":
                 out = _reindent(out, style.indent.encode(), value)
-        elif style.item_sep == "," and style.key_sep == ":":
-            out = orjson.dumps(value, default=_default)
         else:
-            canonical(value)  # the same limits (depth, surrogates) as every other style
-            out = _dump_spaced(value, style.item_sep, style.key_sep).encode()
+            canonical(value)
+            out = _dump_pretty(value, style).encode()
     except orjson.JSONEncodeError as error:
         raise BadInput(_encode_problem(str(error))) from None
-    if style.ascii and (not out.isascii() or b"\x7f" in out):
-        out = _escape_non_ascii(out.decode()).encode()
+    if not style.plain_strings:
+        out = _escape(out.decode(), style).encode()
     if style.eol != "\n":
         out = out.replace(b"\n", style.eol.encode())
     return style.leader.encode() + out + style.trailer.encode() if style.leader else out + style.trailer.encode()
+
+
+# in orjson's indented output no string holds a raw newline, so a string that starts a line and is
+# followed by ": " is a key (the string pattern cannot stop early at an escaped quote)
+_KEY_END = re.compile(rb'(\n *"(?:[^"\\\n]|\\.)*"): ')
+
+
+def _dump_pretty(value: Any, style: Style) -> str:
+    """Indented JSON for the styles orjson's layout cannot be rewritten into (Jackson's lists, "{ }")."""
+    unit, key_sep, empty, spaced = style.indent, style.key_sep, style.empty, style.lists == "spaced"
+    parts: list[str] = []
+    add = parts.append
+
+    def write(node: Any, level: int) -> None:
+        kind = type(node)
+        if kind is dict or kind is list:
+            if not node:
+                add(("{" + empty + "}") if kind is dict else ("[" + empty + "]"))
+                return
+            if kind is list and spaced:  # Jackson: lists stay on the line and do not indent what they hold
+                add("[ ")
+                for index, child in enumerate(node):
+                    if index:
+                        add(", ")
+                    write(child, level)
+                add(" ]")
+                return
+            inner = "\n" + unit * (level + 1)
+            add("{" if kind is dict else "[")
+            for index, item in enumerate(node.items() if kind is dict else node):
+                add(inner if index == 0 else "," + inner)
+                if kind is dict:
+                    add(canonical(item[0]).decode())
+                    add(key_sep)
+                    item = item[1]
+                write(item, level + 1)
+            add("\n" + unit * level + ("}" if kind is dict else "]"))
+        else:
+            add(canonical(node).decode())
+
+    write(value, 0)
+    return "".join(parts)
+
+
+_PAIR = re.compile(r'\\(?:u[0-9a-f]{4}|.)', re.S)  # each escape orjson wrote, found left to right
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_SHORT = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def _escape(text: str, style: Style) -> str:
+    """orjson's string escapes rewritten into the style's: other forms, hex case, more characters escaped."""
+    hex_form = "\\u{:04X}" if style.upper_hex else "\\u{:04x}"
+    if style.upper_hex or style.short != "bfnrt" or '"' in style.escape or "\\" in style.escape:
+        def pair(match: re.Match) -> str:
+            found = match.group()
+            char = found[1]
+            if char == "u":
+                return found.upper().replace("\\U", "\\u") if style.upper_hex else found
+            if char in _SHORT and char not in style.short:
+                return hex_form.format(ord(_SHORT[char]))
+            if char in style.escape:  # '"' or '\\' written as \\u0022 or \\u005c
+                return hex_form.format(ord(char))
+            return found
+        text = _PAIR.sub(pair, text)
+    pattern = _raw_pattern(style)
+    if pattern is None:
+        return text
+
+    def char(match: re.Match) -> str:
+        code = ord(match.group())
+        if code == 0x2F and style.slash:
+            return "\\/"
+        if code < 0x10000:
+            return hex_form.format(code)
+        code -= 0x10000
+        return hex_form.format(0xD800 | (code >> 10)) + hex_form.format(0xDC00 | (code & 0x3FF))
+
+    if "+" in style.escape:  # "+" also stands in number exponents: escape it inside strings only
+        return _STRING.sub(lambda string: pattern.sub(char, string.group()), text)
+    # every other character a style escapes occurs only inside strings of JSON text
+    return pattern.sub(char, text)
+
+
+_RAW_PATTERNS: dict[tuple, re.Pattern | None] = {}
+
+
+def _raw_pattern(style: Style) -> re.Pattern | None:
+    key = (style.escape, style.slash, style.ascii)
+    if key not in _RAW_PATTERNS:
+        chars = "".join(sorted(set(style.escape) - {'"', "\\"})) + ("/" if style.slash else "")
+        ranges = re.escape(chars) + ("\x80-\U0010ffff" if style.ascii else "")
+        _RAW_PATTERNS[key] = re.compile(f"[{ranges}]") if ranges else None
+    return _RAW_PATTERNS[key]
 
 
 def _encode_problem(message: str) -> str:
@@ -190,22 +346,6 @@ def _collapse(out: bytes, marker: bytes, pattern: re.Pattern, render, width: int
     return b"".join(parts) + out[last:] if parts else out
 
 
-_NON_ASCII = re.compile(r"[^\x00-\x7e]")  # as Python's json with ensure_ascii: DEL is escaped too
-
-
-def _escape_char(match: re.Match) -> str:
-    code = ord(match.group())
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    code -= 0x10000
-    return f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}"
-
-
-def _escape_non_ascii(text: str) -> str:
-    # non-ASCII characters only occur inside strings, so escaping them all is safe
-    return _NON_ASCII.sub(_escape_char, text)
-
-
 def _dump_spaced(value: Any, item_sep: str, key_sep: str) -> str:
     if type(value) is dict:
         return "{" + item_sep.join(
@@ -217,26 +357,64 @@ def _dump_spaced(value: Any, item_sep: str, key_sep: str) -> str:
 
 # ---------------------------------------------------------------- reading
 
+_ANY_ESCAPE = re.compile(rb'\\(?:u([0-9a-fA-F]{4})|(.))', re.S)
+_CLEAN_STRING = re.compile(rb'"[^"]*"')  # once escapes are removed, a string has no quote inside
+_HTML = "<>&"  # escaped together by Go, .NET and PHP's JSON_HEX_* flags
+_NET = "'+`\""  # escaped together with _HTML by .NET's default encoder
+
+
 def detect_style(raw: bytes) -> Style:
-    """Guess the layout of a document from its bytes; `dumps` then tells whether the guess is exact."""
+    """Guess how a document was written from the characters actually written; `dumps` then tells whether it is exact.
+
+    Linear in the size: a few regular-expression passes. Layout (indent unit, separators and the
+    spaces around them, one item a line or Jackson's `[ 1, 2 ]`, `{}` or `{ }`, line ends, what
+    comes before and after the document) is read from the text between strings; escaping (which
+    characters are written as `\\u` escapes, `\\/`, the short forms, hex case) from the escapes found.
+    A character seen both raw and escaped leaves the guess inexact: merge then writes the same
+    document with other bytes, which verify reports.
+    """
     body = raw.rstrip(b" \t\r\n")
     trailer = raw[len(body):].decode("ascii", "replace")
     stripped = body.lstrip(b" \t\r\n")
     leader = body[: len(body) - len(stripped)].decode("ascii", "replace")
     body = stripped
     eol = "\r\n" if b"\r\n" in body else "\n"
-    ascii_ = raw.isascii() and b"\\u" in raw
+    escapes = set(_ANY_ESCAPE.findall(body))
+    cleaned = _ANY_ESCAPE.sub(b"", body) if escapes else body
+    strings = b"".join(_CLEAN_STRING.findall(cleaned)).decode("utf-8", "replace")  # raw characters in strings
+    structure = _CLEAN_STRING.sub(b'""', cleaned)  # the document with every string emptied
+    codes = {int(hex_, 16) for hex_, _ in escapes if hex_}
+    singles = {char.decode("latin-1") for _, char in escapes if char}
+    letters = "".join(hex_.decode() for hex_, _ in escapes if hex_).translate({ord(d): None for d in "0123456789"})
+    ascii_ = any(code >= 0x80 and code not in (0x2028, 0x2029) for code in codes)
+    escape = {chr(code) for code in codes if _escapable(chr(code)) and not (ascii_ and code >= 0x80)}
+    if "\"" in escape and '"' in singles:
+        escape.discard('"')  # both \\" and \\u0022: mixed, keep the common form
+    if escape & set(_NET):
+        escape |= {char for char in _NET + _HTML if char not in strings and (char != '"' or '"' not in singles)}
+    if escape & set(_HTML):
+        escape |= {char for char in _HTML + ("" if ascii_ else "\u2028\u2029") if char not in strings}
+    if ascii_ and "\x7f" not in strings:
+        escape.add("\x7f")  # Python's ensure_ascii escapes DEL with the rest
+    short = "".join(char for char in "bfnrt"
+                    if char in singles or ord(_SHORT[char]) not in codes)
+    key = re.search(rb'""([ \t]*:[ \t]*)', structure)
+    key_sep = key.group(1).decode() if key and key.group(1) in (b":", b": ", b" : ", b" :") else ": "
+    common = dict(ascii=ascii_, eol=eol, trailer=trailer, leader=leader, key_sep=key_sep,
+                  escape="".join(sorted(escape)), slash="/" in singles, short=short,
+                  upper_hex=letters.isupper() and not letters.islower())
     newline = body.find(b"\n")
     if newline >= 0:
         start = newline + 1
         end = start
         while end < len(body) and body[end] in b" \t":
             end += 1
-        return Style(indent=body[start:end].decode(), ascii=ascii_, eol=eol, trailer=trailer, leader=leader)
-    key_sep = ": " if b'": ' in body else ":"
-    item_sep = ", " if re.search(rb'[\]}"\d el], ["{\[\d\-tfn]', body) else ","
-    return Style(indent=None, item_sep=item_sep, key_sep=key_sep, ascii=ascii_, eol=eol, trailer=trailer,
-                 leader=leader)
+        opened = re.search(rb"\[(?![ \t]*\])([ \t\r\n])", structure)
+        lists = "spaced" if opened and opened.group(1) in b" \t" else "lines"
+        empty = " " if re.search(rb"\{ \}|\[ \]", structure) else ""
+        return Style(indent=body[start:end].decode(), lists=lists, empty=empty, **common)
+    item_sep = ", " if b", " in structure else ","
+    return Style(indent=None, item_sep=item_sep, **common)
 
 
 class _Duplicate(Exception):

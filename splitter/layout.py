@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from .errors import BadInput
 from .exactjson import Style
 from .layers import Path, parse_pointer, pointer
+from .merge import EVERY_ITEM
 
 FORMAT = "splitter/1"
 COMMENT = ("Written by splitter split; merge reads it to restore order and layout. Editing it is not needed: "
@@ -19,8 +20,11 @@ class Layout:
     style: Style
     top_level: list[str]  # the monolith's top-level keys, in order
     containers: list[str]  # container ids, in the monolith's order
-    key_order: dict[Path, list[str]] = field(default_factory=dict)  # where layers meet: keys in order
+    # every object of the containers, by pattern (list items as "*"): keys in order
+    key_order: dict[Path, list[str]] = field(default_factory=dict)
     exceptions: dict[str, dict[Path, list[str]]] = field(default_factory=dict)  # per container, where it differs
+    globals_order: dict[Path, list[str]] = field(default_factory=dict)  # the same for globals.json
+    globals_exceptions: dict[Path, list[str]] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {
@@ -34,6 +38,8 @@ class Layout:
                 ctid: {pointer(path): keys for path, keys in orders.items()}
                 for ctid, orders in self.exceptions.items()
             },
+            "globals_key_order": {pointer(path): keys for path, keys in self.globals_order.items()},
+            "globals_key_order_exceptions": {pointer(path): keys for path, keys in self.globals_exceptions.items()},
         }
 
     @classmethod
@@ -49,6 +55,9 @@ class Layout:
                 ctid: _orders(orders, f"key_order_exceptions.{ctid}", file)
                 for ctid, orders in _object(doc.get("key_order_exceptions", {}), "key_order_exceptions", file).items()
             },
+            globals_order=_orders(doc.get("globals_key_order", {}), "globals_key_order", file),
+            globals_exceptions=_orders(doc.get("globals_key_order_exceptions", {}), "globals_key_order_exceptions",
+                                       file),
         )
 
 
@@ -87,3 +96,45 @@ def common_order(sequences: list[tuple]) -> list:
                 known[key] = True
             previous = key
     return merged
+
+
+def record_orders(docs: Iterable[dict], root: bool = True) -> dict[Path, list[str]]:
+    """One key order per object pattern over many documents: {pattern: keys}, patterns sorted by length then text.
+
+    A pattern is the path of keys to an object with every list index written EVERY_ITEM, so that
+    the objects of a list (firewall rules) share one order; objects of one key need none, and
+    without `root` the documents' own top level is left out (its order is kept elsewhere).
+    """
+    sequences: dict[Path, list[tuple]] = {}
+
+    def walk(value: Any, path: Path) -> None:
+        if type(value) is dict:
+            if len(value) > 1 and (root or path):
+                sequences.setdefault(path, []).append(tuple(value))
+            for key, child in value.items():
+                if type(child) is dict or type(child) is list:
+                    walk(child, path + (key,))
+        else:
+            for item in value:
+                if type(item) is dict or type(item) is list:
+                    walk(item, path + (EVERY_ITEM,))
+
+    for doc in docs:
+        walk(doc, ())
+    return {path: common_order(sequences[path]) for path in sorted(sequences, key=lambda p: (len(p), p))}
+
+
+def order_exceptions(original: Any, merged: Any, path: Path = (), into: dict | None = None) -> dict[Path, list[str]]:
+    """Where `merged` has the same keys as `original` in another order: {path (list items by index): original keys}."""
+    into = {} if into is None else into
+    if type(original) is dict and type(merged) is dict:
+        if list(original) != list(merged):
+            into[path] = list(original)
+        for key, value in original.items():
+            if (type(value) is dict or type(value) is list) and key in merged:
+                order_exceptions(value, merged[key], path + (key,), into)
+    elif type(original) is list and type(merged) is list:
+        for index, (value, other) in enumerate(zip(original, merged)):
+            if type(value) is dict or type(value) is list:
+                order_exceptions(value, other, path + (str(index),), into)
+    return into

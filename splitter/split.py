@@ -11,7 +11,7 @@ from .collection import LXC, Collection, neighbours
 from .errors import ProofFailed
 from .exactjson import TREE_STYLE, canonical, dumps, parse
 from .layers import Layer, encode
-from .layout import Layout, common_order
+from .layout import Layout, order_exceptions, record_orders
 from .merge import order_tree, reorder
 from .monolith import Monolith
 
@@ -73,41 +73,12 @@ def leaves(value: object) -> int:
     return 1
 
 
-def _object_paths(values: dict, path: tuple, into: set) -> None:
-    into.add(path)
-    for key, value in values.items():
-        if type(value) is dict:
-            _object_paths(value, path + (key,), into)
-
-
-def _keys_at(config: dict, path: tuple) -> tuple | None:
-    for key in path:
-        config = config.get(key)
-        if type(config) is not dict:
-            return None
-    return tuple(config)
-
-
-def _order_differences(original: dict, merged: dict, path: tuple, into: dict) -> None:
-    if list(original) != list(merged):
-        into[path] = list(original)
-    for key, value in original.items():
-        other = merged.get(key)
-        if type(value) is dict and type(other) is dict:
-            _order_differences(value, other, path + (key,), into)
-
-
 def build_layers(mono: Monolith, plan: Plan) -> Layers:
     """Every layer of the tree for a plan, with the layout that restores the monolith's order."""
     containers = mono.containers
-    meeting: set = set()
-    for values in [plan.base, *plan.profiles.values()]:
-        _object_paths(values, (), meeting)
-    key_order = {}
-    for path in sorted(meeting, key=lambda p: (len(p), p)):
-        sequences = [keys for config in containers.values() if (keys := _keys_at(config, path)) is not None]
-        if sequences:
-            key_order[path] = common_order(sequences)
+    # every object's order is kept in the layout, none left to the order of keys in a file, so that
+    # reformatting or sorting any tree file leaves the merge unchanged
+    key_order = record_orders(containers.values())
     ordering = order_tree(key_order)
     collection = mono.collection
     # a list entry's id stays in its own file: it is data, and the file is named after it
@@ -116,7 +87,11 @@ def build_layers(mono: Monolith, plan: Plan) -> Layers:
     profiles = {name: Layer(collection.profile_file(name), reorder(values, ordering))
                 for name, values in plan.profiles.items()}
     globals_, parent_order = collection.outside(mono.doc)
-    layout = Layout(mono.style, parent_order, list(containers), key_order, {})
+    # the objects outside the collection keep their order in the layout too (the top level's, where the
+    # collection's parent is the top level, is parent_order)
+    globals_order = record_orders([globals_], root=len(collection.tokens) > 1)
+    globals_exceptions = order_exceptions(globals_, reorder(globals_, order_tree(globals_order)))
+    layout = Layout(mono.style, parent_order, list(containers), key_order, {}, globals_order, globals_exceptions)
     assembler = Assembler(base, profiles, layout)
     own = {}
     for ctid, config in containers.items():
@@ -126,9 +101,7 @@ def build_layers(mono: Monolith, plan: Plan) -> Layers:
         own[ctid] = layer
         merged = assembler.container(ctid, layer)
         if canonical(merged) != canonical(config):
-            differences: dict = {}
-            _order_differences(config, merged, (), differences)
-            layout.exceptions[ctid] = differences
+            layout.exceptions[ctid] = order_exceptions(config, merged)
     return Layers(base, profiles, own, layout, globals_, plan, collection)
 
 

@@ -7,7 +7,8 @@ from itertools import takewhile
 from typing import Any
 
 from .assemble import assemble
-from .exactjson import canonical, dumps, map_numbers
+from .bytediff import ByteReport, locate
+from .exactjson import canonical, dumps, map_numbers, number_value
 from .explain import setter
 from .monolith import load_monolith
 from .tree import Tree
@@ -30,14 +31,16 @@ class Verdict:
     same_document: bool
     same_bytes: bool
     differences: list[Difference] = field(default_factory=list)
+    bytes: ByteReport | None = None  # where the monolith's bytes differ from what merge writes (None: they do not)
 
 
 class _Integer(str):
-    """An integer, compared by its JSON text: 1 and 1.0 and "1" stay apart."""
+    """An integer, compared by its exact value: 1 and 1.0 and "1" stay apart."""
 
 
 class _Fraction(str):
-    """A number with a fraction or exponent, compared by its JSON text: 0.50 and 0.5 stay apart."""
+    """A number with a fraction or exponent, compared by its exact value: 0.50 and 0.5 are one value
+    spelled two ways (a formatting difference the byte report names), 0.5 and 0.6 are two."""
 
 
 def _tag(value: Any) -> Any:
@@ -45,8 +48,9 @@ def _tag(value: Any) -> Any:
 
 
 def _tag_number(number: Any) -> str:
-    text = canonical(number).decode()
-    return _Fraction(text) if any(mark in text for mark in ".eE") else _Integer(text)
+    kind, sign, digits, exponent = number_value(canonical(number).decode())
+    value = f"{sign}{digits}e{exponent}"
+    return _Fraction(value) if kind == "fraction" else _Integer(value)
 
 
 _KINDS = {
@@ -87,12 +91,14 @@ def compare(tree: Tree, raw: bytes, name: str) -> Verdict:
     a list are compared by id, whatever their position.
     """
     merged = assemble(tree)
-    if dumps(merged, tree.layout.style) == raw:
+    written = dumps(merged, tree.layout.style)
+    if written == raw:
         return Verdict(True, True)
     collection = tree.collection
     mono = load_monolith(raw, name, collection)
+    located = locate(raw, written)
     if dumps(merged, mono.style) == raw:
-        return Verdict(True, False)  # the same document, in another style than merge writes
+        return Verdict(True, False, [], located)  # the same document, in another style than merge writes
     differences: list[Difference] = []
     prefix = list(collection.tokens)
     layout_file, globals_file = collection.layout_file, collection.globals_file
@@ -124,7 +130,7 @@ def compare(tree: Tree, raw: bytes, name: str) -> Verdict:
     if _reordered(dict.fromkeys(old_order), dict.fromkeys(new_order)) and \
             not any(d.kind == "order" and d.path == prefix[:-1] for d in differences):
         differences.append(Difference(prefix[:-1], "order", old_order, new_order, layout_file))
-    return Verdict(not differences, False, differences)
+    return Verdict(not differences, False, differences, located)
 
 
 def _diff(old: Any, new: Any, path: list, into: list, file_for, layout_file: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from hypothesis import strategies as st
 
@@ -71,12 +72,63 @@ def containers(draw) -> dict:
 STYLES = [
     {"indent": 4}, {"indent": 2}, {"indent": "\t"}, {"indent": 0}, {"indent": 3},
     {"indent": None}, {"indent": None, "separators": (",", ":")},
+    {"indent": 3, "separators": (",", " : ")},  # Perl JSON::XS ->pretty
+    {"indent": None, "separators": (", ", " : ")},
+    {"indent": 2, "jackson": True},  # Java Jackson's default pretty printer
 ]
+
+# how writers escape beyond what JSON requires, applied to every string of the text (keys too):
+# PHP "\/", Go's <>& and line separators, jq's DEL, Go before 1.22 \u0008 \u000c, upper-case hex, .NET's set
+ESCAPES = ["slash", "html", "del", "long_bf", "upper", "net"]
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_PIECE = re.compile(r"\\u[0-9a-fA-F]{4}|\\.|.", re.S)
+
+
+def _escaped(piece: str, escapes: set) -> str:
+    written = _escaped_as(piece, escapes)
+    upper = "upper" in escapes or "net" in escapes
+    return "\\u" + written[2:].upper() if upper and written.startswith("\\u") else written
+
+
+def _escaped_as(piece: str, escapes: set) -> str:
+    if piece in ("\\b", "\\f") and "long_bf" in escapes:
+        return "\\u0008" if piece == "\\b" else "\\u000c"
+    if piece == '\\"' and "net" in escapes:
+        return "\\u0022"
+    if piece == "/" and "slash" in escapes:
+        return "\\/"
+    if piece in "'+<>&`" and "net" in escapes:
+        return f"\\u{ord(piece):04X}"
+    if piece in "<>&\u2028\u2029" and "html" in escapes:
+        return f"\\u{ord(piece):04x}"
+    if piece == "\x7f" and "del" in escapes:
+        return "\\u007f"
+    return piece
+
+
+def _escape_strings(text: str, escapes: set) -> str:
+    return _STRING.sub(lambda string: '"' + "".join(_escaped(piece, escapes) for piece in
+                                                    _PIECE.findall(string.group()[1:-1])) + '"', text)
+
+
+def _jackson(value, ensure_ascii: bool, level: int = 0) -> str:
+    """Jackson's DefaultPrettyPrinter, written apart from splitter's own writer: "key" : value, lists
+    [ a, b ] on the line, objects inside them indented from the enclosing object, empty ones { } and [ ]."""
+    if isinstance(value, dict):
+        if not value:
+            return "{ }"
+        pad = "\n" + "  " * (level + 1)
+        return "{" + ",".join(pad + json.dumps(k, ensure_ascii=ensure_ascii) + " : " +
+                              _jackson(v, ensure_ascii, level + 1) for k, v in value.items()) + "\n" + "  " * level + "}"
+    if isinstance(value, list):
+        return "[ " + ", ".join(_jackson(v, ensure_ascii, level) for v in value) + " ]" if value else "[ ]"
+    return json.dumps(value, ensure_ascii=ensure_ascii)
 
 
 @st.composite
 def monoliths(draw) -> bytes:
-    """A monolith as bytes, written by Python's json module in one consistent style."""
+    """A monolith as bytes, written in one consistent style: Python's json, Perl's, Jackson's, with the
+    escaping conventions of PHP, Go, jq or .NET."""
     globals_ = draw(st.dictionaries(keys.filter(lambda k: k != "lxc_configs"), values, max_size=3))
     position = draw(st.integers(min_value=0, max_value=len(globals_)))
     items = list(globals_.items())
@@ -101,9 +153,17 @@ def written(draw, doc) -> bytes:
             return [placeholder(v) for v in value]
         return value
 
-    text = json.dumps(placeholder(doc), **style)
+    document = placeholder(doc)
+    if style.pop("jackson", False):
+        text = _jackson(document, style["ensure_ascii"])
+    else:
+        text = json.dumps(document, **style)
     for index, lexeme in enumerate(lexemes):
         text = text.replace(f'"\\u0000lexeme{index}\\u0000"', lexeme)
+    escapes = set(draw(st.lists(st.sampled_from(ESCAPES), max_size=3)))
+    if "net" in escapes and not style["ensure_ascii"]:
+        escapes.discard("net")  # .NET escapes every non-ASCII character too
+    text = _escape_strings(text, escapes) if escapes else text
     trailer = draw(st.sampled_from(["", "\n", "\n\n", " "]))
     leader = draw(st.sampled_from(["", "", "\n", " "]))
     return (leader + text + trailer).encode()
