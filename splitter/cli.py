@@ -506,6 +506,14 @@ def diff(
     limit: Annotated[int, typer.Option(
         min=1000, help="--format markdown: leave out the sections past this many characters, saying so.")]
     = 60000,
+    collection: Annotated[Optional[str], typer.Option(
+        "--collection", metavar="FOLDER|POINTER",
+        help="The collection to compare: in a tree by folder (vms) or pointer (/vms), default lxc or the tree's "
+             "only one; a monolith reads the tree side's, or with two monoliths this pointer (default "
+             "/lxc_configs).")] = None,
+    id_key: Annotated[Optional[str], typer.Option(
+        "--id-key", metavar="NAME", help="Two monoliths with a list collection: the key that identifies each "
+                                         "entry (for example vmid); a tree records its own.")] = None,
 ) -> None:
     """Show what a change does to every container's final config, and the file that caused each change.
 
@@ -514,7 +522,7 @@ def diff(
     \b
     Example: splitter diff "$(git merge-base origin/main HEAD):conf.d" conf.d
     """
-    from .diff import compare, load_side
+    from .diff import compare, load_sides
     from .diffreport import diff_json, diff_markdown, text_lines
 
     try:
@@ -528,7 +536,7 @@ def diff(
             new = os.path.relpath(Path(top_level(old)) / old.partition(":")[2])
         blobs: dict = {}  # shared by both sides: what did not change is read and parsed once
         parsed: dict = {}
-        report = compare(load_side(old, blobs=blobs, parsed=parsed), load_side(new, blobs=blobs, parsed=parsed))
+        report = compare(*load_sides(old, new, collection, id_key, blobs=blobs, parsed=parsed))
     except SplitterError as error:
         _fail(error)
     if format is PlanFormat.json:

@@ -10,13 +10,14 @@ from typing import Any
 
 from . import exactjson
 from .exactjson import canonical_sorted
-from .assemble import CONTAINERS_KEY, Assembler
+from .assemble import Assembler
+from .collection import DEFAULT_FOLDER, DEFAULT_POINTER, LXC as LXC_COLLECTION, Collection, for_split
 from .errors import BadInput
 from .explain import setter
 from .itemsets import items
 from .layers import Layer
 from .monolith import load_monolith, read_bytes
-from .tree import BASE, GLOBALS, LAYOUT, LXC, PROFILE_PREFIX, DiskSource, Tree, read_source, read_tree_checks
+from .tree import DiskSource, Tree, read_source, read_tree_checks
 from .verify import ABSENT
 
 
@@ -24,9 +25,10 @@ class Side:
     """One side of a diff: its containers' final configs (merged on demand), and the layers that set each path."""
 
     def __init__(self, name: str, globals_: dict, configs: dict[str, dict] | None = None, tree: Tree | None = None,
-                 files: dict[str, bytes] | None = None):
+                 files: dict[str, bytes] | None = None, collection: Collection = LXC_COLLECTION):
         self.name = name  # as the user gave it: a folder, a file or REV:PATH
-        self.globals = globals_  # the monolith's other top-level keys
+        self.globals = globals_  # the monolith without its collection (collection.outside)
+        self.collection = tree.collection if tree is not None else collection
         self.files = files or {}  # relative path -> bytes as read (trees), or {name: bytes} (a monolith)
         self._configs = configs  # a monolith's containers
         self._tree = tree
@@ -47,7 +49,7 @@ class Side:
 
         `changed` holds the shared files (layout, base, profiles) whose bytes differ between the sides.
         """
-        if self.layers is None or other.layers is None or LAYOUT in changed:
+        if self.layers is None or other.layers is None or self.collection.layout_file in changed:
             return False
         mine, theirs = self.layers[ctid], other.layers[ctid]
         return (len(mine) == len(theirs) and self.files[mine[-1].file] == other.files[theirs[-1].file]
@@ -87,6 +89,7 @@ class Report:
     reordered: list[str]  # ids whose final config changed only in key order
     formatting: list[str]  # files whose bytes changed but not their content (formatting, key order, layout)
     unchanged: int  # containers on both sides with the same final config
+    collection: Collection = LXC_COLLECTION  # the new side's: its pointer, and the noun the reports use
 
     @property
     def changed(self) -> bool:
@@ -133,52 +136,111 @@ class _Recorded:
         return doc
 
 
-def _from_tree(name: str, source, parsed: dict) -> Side:
+def _from_tree(name: str, source, parsed: dict, selector: str | None = None) -> Side:
     recorded = _Recorded(source, parsed)
-    tree = read_source(recorded)
-    if CONTAINERS_KEY in tree.globals:
-        raise BadInput(f"must not hold \"{CONTAINERS_KEY}\": containers live under lxc/", source.where(GLOBALS))
+    tree = read_source(recorded, selector)
+    try:  # what merge refuses: globals that hold the collection, or have no object to hold it
+        tree.collection.put_back(tree.globals, [], {}, {})
+    except BadInput as error:
+        raise BadInput(error.message, source.where(tree.collection.globals_file)) from None
     return Side(name, tree.globals, tree=tree, files=recorded.files)
 
 
-def _from_monolith(name: str, raw: bytes) -> Side:
-    mono = load_monolith(raw, name)
-    others = {key: value for key, value in mono.doc.items() if key != CONTAINERS_KEY}
-    return Side(name, others, configs=mono.containers, files={name: raw})
+def _from_monolith(name: str, raw: bytes, collection: Collection = LXC_COLLECTION) -> Side:
+    mono = load_monolith(raw, name, collection)
+    others = collection.outside(mono.doc)[0]
+    return Side(name, others, configs=mono.containers, files={name: raw}, collection=collection)
 
 
-def load_side(spec: str, cwd: str | None = None, blobs: dict | None = None, parsed: dict | None = None) -> Side:
-    """A side from a conf.d folder, a monolith file, or `REV:PATH` of either in the git repository at cwd.
-
-    A path that exists on disk wins over a revision. `blobs` (object id -> bytes) and `parsed` (file bytes ->
-    document) may be shared by both sides, so that what is the same on both is read and parsed once.
-    Raises BadInput with one line naming the file or revision.
-    """
+def _open(spec: str, cwd: str | None, blobs: dict | None) -> tuple[object | None, bytes | None]:
+    """A side's tree source (DiskSource or GitSource), or else its monolith's bytes; BadInput naming spec."""
     local = Path(cwd or ".") / spec
     if os.path.lexists(local) or ":" not in spec:
         if not os.path.lexists(local):
             raise BadInput("no such file or folder (a git revision is written REV:PATH)", spec)
         if local.is_dir():
             read_tree_checks(local)
-            return _from_tree(spec, DiskSource(local), {} if parsed is None else parsed)
-        return _from_monolith(spec, read_bytes(local))
+            return DiskSource(local), None
+        return None, read_bytes(local)
     from .gitsource import cat_files, resolve, tree_source
 
     kind, sha = resolve(spec, cwd)
     if kind == "tree":
-        return _from_tree(spec, tree_source(spec, sha, cwd, blobs), {} if parsed is None else parsed)
-    return _from_monolith(spec, cat_files([sha], spec, cwd)[sha])
+        return tree_source(spec, sha, cwd, blobs), None
+    return None, cat_files([sha], spec, cwd)[sha]
+
+
+def load_side(spec: str, cwd: str | None = None, blobs: dict | None = None, parsed: dict | None = None,
+              selector: str | None = None, collection: Collection = LXC_COLLECTION) -> Side:
+    """A side from a conf.d folder, a monolith file, or `REV:PATH` of either in the git repository at cwd.
+
+    A path that exists on disk wins over a revision. A tree's collection is chosen by `selector` (see
+    collection.select); a monolith is read at `collection`. `blobs` (object id -> bytes) and `parsed` (file
+    bytes -> document) may be shared by both sides, so that what is the same on both is read and parsed once.
+    Raises BadInput with one line naming the file or revision.
+    """
+    source, raw = _open(spec, cwd, blobs)
+    if source is not None:
+        return _from_tree(spec, source, {} if parsed is None else parsed, selector)
+    return _from_monolith(spec, raw, collection)
+
+
+def load_sides(old: str, new: str, selector: str | None = None, id_key: str | None = None, cwd: str | None = None,
+               blobs: dict | None = None, parsed: dict | None = None) -> tuple[Side, Side]:
+    """Both sides of a diff, reading the same collection on each.
+
+    Trees choose theirs by `selector` (a folder or a pointer; default lxc, else the only one, as merge does)
+    and must agree on its pointer and id key; a monolith is read at the collection its tree side records, or,
+    when both sides are monoliths, at the pointer `selector` (default /lxc_configs) with `id_key` for a list.
+    Raises BadInput naming the side (or the option) that is wrong.
+    """
+    parsed = {} if parsed is None else parsed
+    opened = [(spec, *_open(spec, cwd, blobs)) for spec in (old, new)]
+    trees = [_from_tree(spec, source, parsed, selector) if source is not None else None
+             for spec, source, _ in opened]
+    read = [side for side in trees if side is not None]
+    if read:
+        collection = read[0].collection
+        for side in read[1:]:
+            if (side.collection.pointer, side.collection.id_key) != (collection.pointer, collection.id_key):
+                raise BadInput(f"its collection {_described(side.collection)} is not {read[0].name}'s "
+                               f"{_described(collection)}; choose one with --collection", side.name)
+        if id_key is not None and id_key != collection.id_key:
+            raise BadInput(f"--id-key {id_key!r}: the tree's collection is {_described(collection)} (leave "
+                           "--id-key out: a tree records its own)", read[0].name)
+    else:
+        collection = _monoliths_collection(selector, id_key)
+    return tuple(side if side is not None else _from_monolith(spec, raw, collection)
+                 for side, (spec, _, raw) in zip(trees, opened))
+
+
+def _described(collection: Collection) -> str:
+    key = f", id key {collection.id_key}" if collection.id_key is not None else ""
+    pointer = collection.pointer or '""'
+    return f"{collection.folder} ({pointer}{key})"
+
+
+def _monoliths_collection(selector: str | None, id_key: str | None) -> Collection:
+    """The collection two monoliths are compared at: a pointer (default /lxc_configs), a folder makes no sense."""
+    pointer = DEFAULT_POINTER if selector is None else selector
+    if pointer != "" and not pointer.startswith("/"):
+        raise BadInput(f"--collection {pointer!r}: two monoliths have no folders; give the collection's JSON "
+                       "pointer (for example /vms)")
+    lxc = pointer == DEFAULT_POINTER and id_key is None
+    return for_split(pointer, id_key, DEFAULT_FOLDER if lxc else "entries", "")  # the folder names no file here
 
 
 # ---------------------------------------------------------------- comparing
 
-def _layer_name(file: str) -> str:
-    if file == BASE:
+def _layer_name(file: str, collection: Collection) -> str:
+    if file == collection.base_file:
         return "base"
-    name = file.rsplit("/", 1)[-1]
-    if file.startswith("defaults/") and name.startswith(PROFILE_PREFIX):
-        return "profile " + name[len(PROFILE_PREFIX): -len(".json")]
-    return "container" if file.startswith(LXC + "/") else "globals" if file == GLOBALS else "monolith"
+    name, prefix = file.rsplit("/", 1)[-1], collection.profile_prefix
+    if file.startswith("defaults/") and name.startswith(prefix):
+        return "profile " + name[len(prefix): -len(".json")]
+    if file.startswith(collection.folder + "/"):
+        return "container"  # the layer's name in splitter-diff/1, whatever the collection
+    return "globals" if file == collection.globals_file else "monolith"
 
 
 def _origin(side: Side, ctid: str | None, path: tuple) -> tuple[str, str] | None:
@@ -186,9 +248,9 @@ def _origin(side: Side, ctid: str | None, path: tuple) -> tuple[str, str] | None
     if side.layers is None:
         return side.name, "monolith"
     if ctid is None:
-        return GLOBALS, "globals"
+        return side.collection.globals_file, "globals"
     layer = setter(side.layers[ctid], path)
-    return (layer.file, _layer_name(layer.file)) if layer is not None else None
+    return (layer.file, _layer_name(layer.file, side.collection)) if layer is not None else None
 
 
 def _list_changes(old: list, new: list) -> list:
@@ -259,7 +321,7 @@ def _formatting(old: Side, new: Side) -> list[str]:
             before = old.files.get(name)
         if before is None or before == data:
             continue
-        if name == LAYOUT or (canonical_sorted(exactjson.parse(before, name))
+        if name == new.collection.layout_file or (canonical_sorted(exactjson.parse(before, name))
                               == canonical_sorted(exactjson.parse(data, name))):
             found.append(name)
     return found
@@ -268,7 +330,8 @@ def _formatting(old: Side, new: Side) -> list[str]:
 def compare(old: Side, new: Side) -> Report:
     """Compare the final config of every container, and the globals, of two sides."""
     containers, reordered, unchanged = [], [], 0
-    shared_changes = {file for file in {*old.files, *new.files} if not file.startswith(LXC + "/")
+    folders = (old.collection.folder + "/", new.collection.folder + "/")
+    shared_changes = {file for file in {*old.files, *new.files} if not file.startswith(folders)
                       and old.files.get(file) != new.files.get(file)}
     known = set(old.ids)
     for ctid in new.ids:
@@ -297,4 +360,5 @@ def compare(old: Side, new: Side) -> Report:
             containers.append(ContainerDiff(ctid, "removed", old.config(ctid).get("name"), old.container_file(ctid)))
     global_changes = leaf_changes(old.globals, new.globals, old, new, None) \
         if canonical_sorted(old.globals) != canonical_sorted(new.globals) else []
-    return Report(old.name, new.name, containers, global_changes, reordered, _formatting(old, new), unchanged)
+    return Report(old.name, new.name, containers, global_changes, reordered, _formatting(old, new), unchanged,
+                  new.collection)

@@ -25,21 +25,22 @@ def _ids(ids: list[str], limit: int = 20) -> str:
 
 def summary_lines(report: Report) -> list[str]:
     """The summary: one line per file that caused a change, then the counts."""
-    lines = []
+    lines, collection = [], report.collection
     for file, ids in report.by_file():
         if ids:
-            lines.append(f"{file} changed: {len(ids)} container{'s' if len(ids) != 1 else ''} affected ({_ids(ids)})")
+            noun = collection.noun if len(ids) == 1 else collection.plural
+            lines.append(f"{file} changed: {len(ids)} {noun} affected ({_ids(ids)})")
         else:
             lines.append(f"{file} changed: the monolith's top-level keys")
     status = [container.status for container in report.containers]
-    counts = (f"{status.count('changed')} container(s) changed, {status.count('added')} added, "
+    counts = (f"{collection.count(status.count('changed'))} changed, {status.count('added')} added, "
               f"{status.count('removed')} removed, {report.unchanged} unchanged")
     if report.reordered:
         counts += f"; only key order changed in {len(report.reordered)} ({_ids(report.reordered)})"
     if report.formatting:
         counts += (f"; {len(report.formatting)} file(s) changed only in formatting, key order or layout "
                    f"({_ids(report.formatting, 5)})")
-    lines.append(counts if report.changed else f"no container's final config changes ({counts})")
+    lines.append(counts if report.changed else f"no {collection.noun}'s final config changes ({counts})")
     return lines
 
 
@@ -51,19 +52,19 @@ def _sorted_changes(changes: list[Change]) -> list[Change]:
     return sorted(changes, key=lambda change: _KIND_ORDER[change.kind])  # stable: leaf order kept within a kind
 
 
-def _title(container: ContainerDiff) -> str:
+def _title(container: ContainerDiff, noun: str) -> str:
     name = f" ({container.name})" if isinstance(container.name, str) else ""
     if container.status == "added":
-        return f"container {container.id}{name}: added, {container.file}"
+        return f"{noun} {container.id}{name}: added, {container.file}"
     if container.status == "removed":
-        return f"container {container.id}{name}: removed, was {container.file}"
-    return f"container {container.id}{name}: {len(container.changes)} change(s)"
+        return f"{noun} {container.id}{name}: removed, was {container.file}"
+    return f"{noun} {container.id}{name}: {len(container.changes)} change(s)"
 
 
 def text_lines(report: Report) -> list[tuple[str, str]]:
     """(style, line) pairs for a terminal: style is a colour name or "" (the CLI colours only on a terminal)."""
     out = [("bold", line) for line in summary_lines(report)]
-    sections = [(_title(container), container.changes) for container in report.containers]
+    sections = [(_title(container, report.collection.noun), container.changes) for container in report.containers]
     if report.globals:
         sections.append(("top-level keys of the monolith", report.globals))
     for title, changes in sections:
@@ -102,6 +103,7 @@ def diff_json(report: Report) -> bytes:
         "format": DIFF_FORMAT,
         "old": report.old,
         "new": report.new,
+        "collection": report.collection.pointer,
         "changed": report.changed,
         "summary": [{"file": file, "containers": ids} for file, ids in report.by_file()],
         "containers": [{"id": c.id, "name": c.name, "status": c.status, "file": c.file,
@@ -153,28 +155,30 @@ def diff_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> str:
     Sections that would take the text past `limit` characters are left out, and the comment says how many.
     """
     status = [container.status for container in report.containers]
+    collection = report.collection
+    counted = "container(s)" if collection.is_lxc else collection.plural
     out = [f"## splitter diff {_code(report.old)} → {_code(report.new)}", ""]
     if not report.changed:
-        out.append("No container's final config changes.")
+        out.append(f"No {collection.noun}'s final config changes.")
     else:
-        out.append(f"**{status.count('changed')}** container(s) changed, **{status.count('added')}** added, "
+        out.append(f"**{status.count('changed')}** {counted} changed, **{status.count('added')}** added, "
                    f"**{status.count('removed')}** removed; {report.unchanged} unchanged.")
     if report.reordered:
-        out += ["", f"Only key order changed in {len(report.reordered)} container(s): {_ids(report.reordered)}."]
+        out += ["", f"Only key order changed in {len(report.reordered)} {counted}: {_ids(report.reordered)}."]
     if report.formatting:
         out += ["", f"Changed only in formatting, key order or layout: "
                     f"{', '.join(_code(file) for file in report.formatting[:20])}"
                     f"{f' and {len(report.formatting) - 20} more' if len(report.formatting) > 20 else ''}."]
     rows = report.by_file()
     if rows:
-        out += ["", "| file | containers affected |", "|---|---|"]
+        out += ["", f"| file | {collection.plural} affected |", "|---|---|"]
         out += [f"| {_cell(_code(file))} | {_cell(f'{len(ids)}: {_ids(ids)}' if ids else 'top-level keys')} |"
                 for file, ids in rows[:50]]
         if len(rows) > 50:
             out.append(f"| ... | {len(rows) - 50} more files |")
     out.append("")
     text = "\n".join(out) + "\n"
-    sections = [_details(c, c.changes, _title(c)) for c in report.containers]
+    sections = [_details(c, c.changes, _title(c, collection.noun)) for c in report.containers]
     if report.globals:
         sections.append(_details(None, report.globals, "top-level keys of the monolith"))
     for shown, section in enumerate(sections):

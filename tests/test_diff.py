@@ -24,9 +24,8 @@ def git(repo: Path, *args: str) -> str:
     return done.stdout
 
 
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A scratch repository whose first commit holds the fixture and its tree; the machine's git config is ignored."""
+def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ignore the machine's git config (and NO_COLOR) for this test; commits get a fixed author."""
     empty = tmp_path / "gitconfig"
     empty.write_text("")
     for name, value in {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": str(empty), "HOME": str(tmp_path),
@@ -34,6 +33,12 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                         "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A scratch repository whose first commit holds the fixture and its tree; the machine's git config is ignored."""
+    isolated_git(tmp_path, monkeypatch)
     work = tmp_path / "repo"
     work.mkdir()
     shutil.copy(FIXTURE, work / "phoenix_lxc_configs.json")
@@ -117,10 +122,15 @@ def test_a_base_edit_overridden_by_some_containers_reports_only_the_others(repo:
     assert 0 < len(expected) < len(after)  # some containers override boot_delay
     code, report = diff_json("HEAD~1:conf.d", "HEAD:conf.d")
     assert code == 1
+    assert_base_edit(report, expected, "defaults/lxc_base.json", "boot_delay", 5, 7)
+
+
+def assert_base_edit(report: dict, expected: list[str], base: str, key: str, old, new) -> None:
+    """Exactly the expected containers (or entries) changed, each in one top-level key, from the base file."""
     assert [c["id"] for c in report["containers"]] == expected
-    assert report["summary"] == [{"file": "defaults/lxc_base.json", "containers": expected}]
-    assert all(c["changes"] == [{"path": "$.boot_delay", "pointer": "/boot_delay", "kind": "changed", "old": 5,
-                                 "new": 7, "file": "defaults/lxc_base.json", "layer": "base", "side": "new"}]
+    assert report["summary"] == [{"file": base, "containers": expected}]
+    assert all(c["changes"] == [{"path": f"$.{key}", "pointer": f"/{key}", "kind": "changed", "old": old,
+                                 "new": new, "file": base, "layer": "base", "side": "new"}]
                for c in report["containers"])
 
 
@@ -307,3 +317,119 @@ def test_consecutive_corpus_versions_compare_as_a_plain_json_reading_says() -> N
                    for c in report.containers for change in c.changes)
         checked += bool(expected)
     assert checked > 10  # the corpus has many versions that change containers
+
+
+# ---------------------------------------------------------------- collections besides lxc_configs
+
+VMS = FIXTURE.parent / "collections" / "phoenix_vm_configs.json"
+VM_SPLIT = ["--collection", "/vms", "--id-key", "vmid"]
+
+
+@pytest.fixture
+def vm_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A scratch repository whose first commit holds the VM monolith and its tree (vms/, no lxc/)."""
+    isolated_git(tmp_path, monkeypatch)
+    work = tmp_path / "repo"
+    work.mkdir()
+    shutil.copy(VMS, work / VMS.name)
+    assert run("split", work / VMS.name, "-o", work / "conf.d", *VM_SPLIT).exit_code == 0
+    git(work, "init", "-q")
+    commit(work, "split the VMs")
+    monkeypatch.chdir(work)
+    return work
+
+
+def test_vm_profile_and_base_edits_list_the_affected_vms_naming_the_file(vm_repo: Path) -> None:
+    tree = vm_repo / "conf.d"
+    members = sorted(path.name.split("_")[0] for path in (tree / "vms").iterdir()
+                     if "ai" in json.loads(path.read_text()).get("$profiles", []))
+    assert len(members) >= 2
+    assert run("diff", f"HEAD:{VMS.name}", "HEAD:conf.d").exit_code == 0  # a monolith and a tree at a revision
+    edit(tree / "defaults/vms_profile_ai.json", lambda doc: doc.update(cores=20))
+    commit(vm_repo, "more cores for the AI VMs")
+    result = run("diff", "HEAD~1:conf.d", "HEAD:conf.d")
+    assert result.exit_code == 1 and result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"defaults/vms_profile_ai.json changed: {len(members)} entries affected ({', '.join(members)})"
+    assert lines[1].startswith(f"{len(members)} entries changed, 0 added, 0 removed")
+    assert result.stdout.count("  changed  $.cores: 16 -> 20    from defaults/vms_profile_ai.json (profile ai)") \
+        == len(members)
+    assert "container" not in result.stdout
+    assert all(f"entry {vmid} (" in result.stdout for vmid in members)
+
+    # a base edit: the VMs that do not override the key, as merge itself says
+    before = run("merge", tree).stdout_bytes
+    edit(tree / "defaults/vms_base.json", lambda doc: doc.update(disk_size_gb=80))
+    after = run("merge", tree).stdout_bytes
+    old = {str(vm["vmid"]): vm for vm in json.loads(before)["vms"]}
+    expected = [str(vm["vmid"]) for vm in json.loads(after)["vms"] if old[str(vm["vmid"])] != vm]
+    assert 0 < len(expected) < len(old)  # some VMs set their own disk size
+    code, report = diff_json("HEAD:conf.d")  # the working tree against the last commit
+    assert code == 1 and report["collection"] == "/vms"
+    assert_base_edit(report, expected, "defaults/vms_base.json", "disk_size_gb", 64, 80)
+
+
+def test_vm_monolith_against_tree_and_two_vm_monoliths(tmp_path: Path) -> None:
+    tree = tmp_path / "conf.d"
+    assert run("split", VMS, "-o", tree, *VM_SPLIT).exit_code == 0
+    equal = run("diff", VMS, tree)  # the monolith side reads the collection the tree records
+    assert equal.exit_code == 0 and equal.stderr == ""
+    assert equal.stdout == "no entry's final config changes (0 entries changed, 0 added, 0 removed, 6 unchanged)\n"
+    assert run("diff", tree, VMS).exit_code == 0
+    own = tree / "vms" / "8005_ubuntu-dev.json"
+    edit(own, lambda doc: doc.update(memory_mb=4096))
+    code, report = diff_json(str(VMS), str(tree))
+    assert code == 1 and report["collection"] == "/vms"
+    [entry] = report["containers"]
+    assert (entry["id"], entry["file"]) == ("8005", "vms/8005_ubuntu-dev.json")
+    assert [(c["path"], c["new"], c["file"], c["layer"]) for c in entry["changes"]] == \
+        [("$.memory_mb", 4096, "vms/8005_ubuntu-dev.json", "container")]
+    # two monoliths: --collection and --id-key choose (default /lxc_configs)
+    edited = tmp_path / "edited.json"
+    edited.write_bytes(run("merge", tree).stdout_bytes)
+    assert run("diff", VMS, VMS, *VM_SPLIT).exit_code == 0
+    text = run("diff", VMS, edited, *VM_SPLIT)
+    assert text.exit_code == 1 and text.stdout.startswith(
+        f"{edited} changed: 1 entry affected (8005)\n1 entry changed, 0 added, 0 removed, 5 unchanged\n\n"
+        "entry 8005 (Ubuntu-Dev): 1 change(s)\n")
+    for options, message in [([], f'{VMS}: has no "lxc_configs" object'),
+                             (["--collection", "/vms"], '"/vms" must be an object of entries'),
+                             (["--collection", "vms", "--id-key", "vmid"], "two monoliths have no folders"),
+                             (["--id-key", "vmid"], 'has no "/lxc_configs" list')]:
+        refused = run("diff", VMS, edited, *options)
+        assert refused.exit_code == 2 and refused.stdout == "" and refused.stderr.count("\n") == 1
+        assert message in refused.stderr, (options, refused.stderr)
+    wrong_key = run("diff", VMS, tree, "--id-key", "name")  # a tree records its own id key
+    assert wrong_key.exit_code == 2 and "id key vmid" in wrong_key.stderr
+
+
+def test_a_tree_of_lxc_and_vms_is_diffed_per_collection(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    for tree in (old, new):
+        assert run("split", FIXTURE, "-o", tree).exit_code == 0
+        assert run("split", VMS, "-o", tree, *VM_SPLIT).exit_code == 0
+    edit(new / "defaults/vms_profile_gpu.json", lambda doc: doc.update(hugepages="1G"))
+    members = sorted(path.name.split("_")[0] for path in (new / "vms").iterdir()
+                     if "gpu" in json.loads(path.read_text()).get("$profiles", []))
+    assert len(members) >= 2
+    for selector in ("vms", "/vms"):
+        code, report = diff_json(str(old), str(new), "--collection", selector)
+        assert code == 1 and report["collection"] == "/vms"
+        assert report["summary"] == [{"file": "defaults/vms_profile_gpu.json", "containers": members}]
+    # without --collection: lxc, as merge, verify and show do; the VM edit is not its business
+    lxc = run("diff", old, new)
+    assert lxc.exit_code == 0 and lxc.stdout.startswith("no container's final config changes (0 container(s)")
+    assert run("diff", old, new, "--collection", "lxc").exit_code == 0
+    assert run("diff", VMS, new, "--collection", "vms").exit_code == 1  # the monolith reads the chosen one
+    assert run("diff", FIXTURE, new).exit_code == 0
+    missing = run("diff", old, new, "--collection", "qemu")
+    assert missing.exit_code == 2
+    assert missing.stderr == f"splitter: {old}: has no collection 'qemu' (it holds lxc, vms)\n"
+    # two trees whose default collections differ are refused, not compared
+    vms_only = tmp_path / "vms-only"
+    assert run("split", VMS, "-o", vms_only, *VM_SPLIT).exit_code == 0
+    differ = run("diff", vms_only, new)
+    assert differ.exit_code == 2 and differ.stdout == ""
+    assert differ.stderr == (f"splitter: {new}: its collection lxc (/lxc_configs) is not {vms_only}'s vms (/vms, "
+                             "id key vmid); choose one with --collection\n")
+    assert run("diff", vms_only, new, "--collection", "vms").exit_code == 1
