@@ -114,6 +114,30 @@ def test_one_argument_compares_the_working_tree_with_the_revision(repo: Path) ->
     assert diff_json("HEAD")[1]["containers"] == report["containers"]  # PATH defaults to conf.d
 
 
+@pytest.mark.parametrize("folder", ["conf.d", "conf.d/lxc"])
+def test_revision_paths_are_from_the_top_in_any_folder(repo: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       folder: str) -> None:
+    edit(repo / "conf.d/lxc/950_vllm-qwen-coder.json", lambda doc: doc.update(cores=3))
+    commit(repo, "3 cores")
+    monkeypatch.chdir(repo / folder)
+    for old, new in [("HEAD~1:conf.d", "HEAD:conf.d"), ("HEAD~1:phoenix_lxc_configs.json", "HEAD:conf.d"),
+                     ("HEAD~1:conf.d", str(repo / "conf.d"))]:
+        code, report = diff_json(old, new)
+        assert code == 1 and [c["id"] for c in report["containers"]] == ["950"], (old, new)
+    # one argument: the same PATH, from the top, in the working tree
+    edit(repo / "conf.d/lxc/951_vllm-granite.json", lambda doc: doc.update(cores=5))
+    here = os.path.relpath(repo / "conf.d")
+    for spec in ("HEAD", "HEAD:conf.d"):
+        code, report = diff_json(spec)
+        assert code == 1 and report["new"] == here and [c["id"] for c in report["containers"]] == ["951"]
+    code, report = diff_json("HEAD:phoenix_lxc_configs.json")
+    assert report["new"] == os.path.relpath(repo / "phoenix_lxc_configs.json")
+    assert code == 0 and report["unchanged"] == 14  # the monolith file itself was not edited
+    # a PATH starting with ./ or ../ is from this folder, as git reads it
+    code, report = diff_json(f"HEAD:{here}/")
+    assert code == 1 and report["new"] == here and [c["id"] for c in report["containers"]] == ["951"]
+
+
 def test_a_base_edit_overridden_by_some_containers_reports_only_the_others(repo: Path) -> None:
     edit(repo / "conf.d/defaults/lxc_base.json", lambda doc: doc.update(boot_delay=7))
     commit(repo, "a longer boot delay by default")
