@@ -17,10 +17,13 @@ from .layers import Layer, encode
 from .layout import Layout, common_order, order_exceptions, record_orders
 from .merge import missing, order_tree, reorder, value_at
 from .monolith import Monolith
+from .explain import conflicts as clashes
+from .mining import AGREE
 from .roles import find_roles
 from .split import difference, layout_bytes, layer_bytes, layer_lines, prove_tree
 
 MISSING = value_at({}, ("x",))  # merge's marker for "no value here"
+ROLE_MATCH = 0.5  # a profile stands for the role whose holders match its members at least this much (Jaccard)
 
 
 @dataclass
@@ -143,7 +146,7 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
 
     Containers whose merged config is unchanged keep their files; changed ones are
     rewritten against the profiles they use (split.difference); new ones take the
-    existing profiles that save them lines; a base or profile leaf changes only
+    profiles of the roles they hold (profile_roles), then the other profiles that save them lines; a base or profile leaf changes only
     when every member of that layer changed it to one same value; profiles the
     update leaves unused go; a role (roles.find_roles) that no container had and
     no profile is named after becomes a profile when its holders share at least
@@ -180,8 +183,9 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
     uses = {ctid: list(tree.containers[ctid].profiles) for ctid in persisting}
     fitting = Assembler(base, profiles, Layout(target.style, [], [], {}, {}))
     order = _profile_order(tree)
+    holders = profile_roles(tree, configs, persisting) if added else {}
     for ctid in added:
-        uses[ctid] = _fit(fitting, configs[ctid], order, ctid)
+        uses[ctid] = _fit(fitting, configs[ctid], order, ctid, holders)
     new_roles = _new_roles(old, configs, changed + added, profiles, min_members)
     for role, holders in new_roles.items():
         values = _shared(fitting, configs, holders, uses)
@@ -285,18 +289,67 @@ def _lines(assembler: Assembler, config: dict, names: list[str], ctid: str) -> i
     return layer_lines(Layer(ctid, values, names, unsets), container=True)
 
 
-def _fit(assembler: Assembler, config: dict, order: list[str], ctid: str) -> list[str]:
-    """The existing profiles a new container uses: greedily, the one that saves its file most lines,
-    while one does (the rule discovery scores profiles by), listed in the order the fleet applies them."""
+def profile_roles(tree: disk.Tree, configs: dict, persisting: list[str]) -> dict[str, set[str]]:
+    """The role each profile of the tree stands for, and who holds it now: profile name -> ids of the holders.
+
+    configs: id -> config of the new monolith; persisting: the ids both the tree and configs have. Roles are
+    roles.find_roles over all of configs (the markers discovery starts from); a profile stands for the role
+    whose holders among `persisting` best match its members among them, by Jaccard similarity
+    (|A & B| / |A | B|), at least ROLE_MATCH; on a tie the first in find_roles' order (a list word before a
+    template before a script, as discovery names profiles). The match is by members, never by name, so a
+    profile written or renamed by hand keeps its role. A profile that matches no role is left out.
+    """
+    ids = list(configs)
+    known = set(persisting)
+    found = []
+    for role in find_roles(Fleet(configs)):
+        everyone = {ids[member] for member in role.members}
+        found.append((everyone & known, everyone))
+    result: dict[str, set[str]] = {}
+    for name in tree.profiles:
+        members = {ctid for ctid in persisting if name in tree.containers[ctid].profiles}
+        best = 0.0
+        for old, everyone in found:
+            score = len(members & old) / len(members | old) if members else 0.0
+            if score >= ROLE_MATCH and score > best:
+                best, result[name] = score, everyone
+    return result
+
+
+def _agrees(layer: Layer, config: dict) -> bool:
+    """Whether a config has at least AGREE of a profile's values, as discovery keeps a role's holder in its
+    profile (mining: a holder that has less than that share of what the role shares is left out)."""
+    leaves = list(items(layer.values))
+    return sum(_same(_at(config, path), value) for path, value in leaves) >= AGREE * len(leaves)
+
+
+def _fit(assembler: Assembler, config: dict, order: list[str], ctid: str, roles: dict[str, set[str]]) -> list[str]:
+    """The existing profiles a new container uses, listed in the order the fleet applies them.
+
+    First, as discovery would choose them, the profiles whose role (profile_roles: name -> holders) it holds
+    and whose values it mostly has; then, among the profiles that stand for no role, greedily the one that
+    saves its file most lines, while one does (the rule discovery scores profiles by). A profile that would
+    set a value another chosen one sets differently is skipped (`check` reports such a pair).
+    """
+    def fits(names: list[str]) -> bool:
+        # conflicts() compares the profiles between the lowest and the highest layer: base on both ends
+        layers = [assembler.base, *(assembler.profiles[name] for name in names), assembler.base]
+        return not clashes(layers)
+
     chosen: list[str] = []
+    for name in order:
+        if ctid in roles.get(name, ()) and name in assembler.profiles and _agrees(assembler.profiles[name], config):
+            if fits(chosen + [name]):
+                chosen.append(name)
     best = _lines(assembler, config, chosen, ctid)
     while True:
         options = []
         for name in order:
-            if name in chosen or name not in assembler.profiles:
+            if name in chosen or name in roles or name not in assembler.profiles:
                 continue
             names = [other for other in order if other in chosen or other == name]
-            options.append((_lines(assembler, config, names, ctid), order.index(name), names))
+            if fits(names):
+                options.append((_lines(assembler, config, names, ctid), order.index(name), names))
         if not options:
             return chosen
         lines, _, names = min(options)
