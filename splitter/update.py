@@ -9,7 +9,7 @@ from typing import Any
 
 from . import tree as disk
 from .assemble import CONTAINERS_KEY, Assembler
-from .errors import BadInput
+from .errors import BadInput, SplitterError
 from .exactjson import TREE_STYLE, canonical, dumps
 from .itemsets import Fleet, items, nest
 from .jsonpath import json_path
@@ -54,6 +54,12 @@ class FileChange:
     why: str
 
 
+class HandAdded(SplitterError):
+    """The update would delete files splitter did not write (exit 1: only a person can settle it)."""
+
+    exit_code = 1
+
+
 @dataclass
 class Update:
     """What `update` would do: the new tree's files, what changes and why."""
@@ -67,6 +73,10 @@ class Update:
     conflicts: list[Conflict] = field(default_factory=list)
     kept_edits: list[ValueChange] = field(default_factory=list)  # with --base: the tree's own edits, kept
     known: dict = field(default_factory=dict)  # ctid -> merged config, for containers whose inputs all stayed
+    # (ctid, file) of containers added to the tree by hand (not in layout.json) that the target does not hold:
+    # the update would have to delete a file splitter did not write, so it is refused (write_update raises)
+    hand_added: list[tuple[str, str]] = field(default_factory=list)
+    with_base: bool = False  # set by the caller: the target is a three-way merge (for the report's advice)
 
 
 def _same(first: Any, second: Any) -> bool:
@@ -151,7 +161,9 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
     update leaves unused go; a role (roles.find_roles) that no container had and
     no profile is named after becomes a profile when its holders share at least
     `min_keys` leaves and are at least `min_members`. `merged`: the tree's containers as
-    assemble gave them (ctid -> config), when the caller has them already.
+    assemble gave them (ctid -> config), when the caller has them already. A container file added by
+    hand (its id not in layout.json) whose container `target` lacks is never planned for removal: it is
+    listed in Update.hand_added, and write_update refuses such a plan.
     """
     if merged is None:
         old_assembler = Assembler(tree.base, tree.profiles, tree.layout)
@@ -162,6 +174,10 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
                if ctid in old and canonical(old[ctid]) != canonical(config)]
     added = [ctid for ctid in configs if ctid not in old]
     removed = [ctid for ctid in old if ctid not in configs]
+    # a file whose id layout.json does not list was added by hand: splitter never deletes it
+    listed = set(tree.layout.containers)
+    hand_added = [ctid for ctid in removed if ctid not in listed]
+    removed = [ctid for ctid in removed if ctid in listed]
     changed_set = set(changed)
     why: dict[str, str] = {}
 
@@ -197,6 +213,7 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
             why[profiles[role].file] = f"new role {role!r}, held by {', '.join(holders)}"
     # a profile the update leaves unused goes; one nobody used before (written by hand, not wired yet) stays
     used = {name for names in uses.values() for name in names}
+    used |= {name for ctid in hand_added for name in tree.containers[ctid].profiles}
     used_before = {name for own in tree.containers.values() for name in own.profiles}
     for name in list(profiles):
         if name not in used and name in used_before:
@@ -219,7 +236,8 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
     layout = _layout(tree, target, base, profiles, own, set(touched), configs)
     globals_, _ = tree.collection.outside(target.doc)
     new_tree = disk.Tree(layout, globals_, base, profiles, own, tree.where, tree.collection)
-    update = Update(target, {}, [], new_tree, known=_known(tree, new_tree, old))
+    update = Update(target, {}, [], new_tree, known=_known(tree, new_tree, old),
+                    hand_added=[(ctid, tree.containers[ctid].file) for ctid in hand_added])
     _files(root, tree, new_tree, update, why, changed, added, removed, old, configs)
     return update
 
@@ -542,7 +560,11 @@ def write_update(root: Path, update: Update) -> None:
     """Write the changed files beside root, read them back, prove that with the kept files they merge
     into the target, and only then move them into place (tree.replace_files puts back what it moved when
     a move fails). Files the update keeps are never written again, files it does not own never touched.
-    Raises ProofFailed (exit 1) or WriteError (exit 2); root is then as it was."""
+    Raises HandAdded (exit 1) when the plan lists files added by hand whose containers the target does not
+    hold, ProofFailed (exit 1) or WriteError (exit 2); root is then as it was."""
+    if update.hand_added:
+        files = ", ".join(file for _, file in update.hand_added)
+        raise HandAdded(f"would delete {files}, which splitter did not write; nothing was written", str(root))
     removed = [change.file for change in update.files if change.action == "remove"]
     staging = disk.stage(root, update.written)
     try:

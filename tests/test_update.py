@@ -305,6 +305,35 @@ def test_a_container_added_by_hand_is_kept(tree: Path, tmp_path: Path) -> None:
     verify(tree, tmp_path / "taken.json")
 
 
+def test_a_container_added_by_hand_is_never_deleted(tree: Path, tmp_path: Path) -> None:
+    """Without --base the monolith lacks it, but splitter did not write it: exit 1, nothing written, ways out."""
+    hand = tree / "lxc" / "990_my-box.json"
+    hand.write_text('{"$profiles": ["docker"], "name": "my-box", "cores": 3}\n')
+    before = files_of(tree)
+    doc = fixture_doc()
+    doc["lxc_configs"]["952"]["cores"] = 12
+    del doc["lxc_configs"]["102"]  # a container splitter wrote, gone from the monolith: its file would go
+    write_doc(tmp_path / "new.json", doc)
+    for args in ([], ["--dry-run"], ["--format", "markdown"]):
+        result = run("update", tree, tmp_path / "new.json", *args)
+        assert result.exit_code == 1 and files_of(tree) == before
+        assert "lxc/990_my-box.json" in result.stdout and "lxc/990_my-box.json" in result.stderr
+        assert "nothing was written" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    text = run("update", tree, tmp_path / "new.json", "--dry-run").stdout
+    assert "  lxc/990_my-box.json  (container 990)" in text
+    assert "either add each container to" in text and "or delete its file yourself" in text and "--base" in text
+    assert "  remove   lxc/102_traefik-internal.json: no longer in the monolith" in text
+    assert "990" not in text.split("would change")[1]  # the plan itself neither removes nor lists it
+    report = json.loads(run("update", tree, tmp_path / "new.json", "--format", "json").stdout)
+    assert report["hand_added"] == [{"container": "990", "file": "lxc/990_my-box.json"}]
+    # the ways out: delete it yourself (then the update goes through), or --base keeps it
+    assert run("update", tree, tmp_path / "new.json", "--base", FIXTURE).exit_code == 0
+    assert hand.exists() and not (tree / "lxc" / "102_traefik-internal.json").exists()
+    hand.unlink()
+    assert run("update", tree, tmp_path / "new.json").exit_code == 0
+    verify(tree, tmp_path / "new.json")
+
+
 # ---------------------------------------------------------------- git
 
 def git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
