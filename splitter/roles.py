@@ -21,7 +21,7 @@ INTEGER = re.compile(rb"^-?[0-9]+$")
 TEMPLATE = re.compile(r"(^|_)templates?(_|$)")
 
 # the order in which kinds of role give a profile its name when two roles have the same holders
-KIND_RANK = {"list": 0, "template": 1, "script": 2, "block": 3}
+KIND_RANK = {"list": 0, "template": 1, "clone": 2, "script": 3, "block": 4}
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,8 @@ class Role:
     """One role marker and its holders.
 
     kind: "list" (a word in a list of names such as `features`), "template"
-    (others clone from it, or it holds template settings), "script" (a shared
+    (others clone from it, or it holds template settings), "clone" (cloned
+    from one template: its id is value, its name label), "script" (a shared
     script file name) or "block" (a large identical object subtree, no marker).
     key: the key that carries the marker (`features`, `application_script`, ...).
     value: the marker itself (`vllm`, `phoenix_lxc_vllm.sh`, ...).
@@ -43,6 +44,7 @@ class Role:
     name: str
     members: tuple[int, ...]
     path: tuple = ()  # blocks only: the path of the shared subtree
+    label: str = ""  # clones only: the template's `name`
 
     def clause(self) -> str:
         """What its holders are, in words: "whose `features` include `vllm`"."""
@@ -52,6 +54,8 @@ class Role:
             return f"that are templates ({self.value})"
         if self.kind == "script":
             return f"whose `{self.key}` is `{self.value}`"
+        if self.kind == "clone":
+            return f"whose `{self.key}` is {self.value}{f' ({self.label})' if self.label else ''}"
         return f"that share the same `{self.key}` block ({self.value})"
 
 
@@ -97,6 +101,36 @@ def _scalar_text(text: bytes) -> str:
     return orjson.loads(text) if text[:1] == b'"' else text.decode()
 
 
+def _name_of(fleet: Fleet, index: int) -> str:
+    """A container's `name`, or "" when it has none that is a string."""
+    for item in fleet.rows[index]:
+        path, text = fleet.keys[item]
+        if path == ("name",) and text[:1] == b'"':
+            return orjson.loads(text)
+    return ""
+
+
+def _clone_roles(fleet: Fleet, clones: list[str], pointing: dict, hits: dict, position: dict) -> list[Role]:
+    """Per template that two or more containers are cloned from, a role of kind "clone" named after the
+    template: the words of its `name` less those every template's name shares (Copy-Cuda12.8 among Copy-...
+    templates: `cuda12`), two at most, then `_clones` (`cuda12_clones`)."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for key in clones:
+        for item in pointing[key]:
+            target = _scalar_text(fleet.keys[item][1])
+            groups.setdefault((key, target), []).extend(m for m in hits[item] if fleet.ids[m] != target)
+    labels = {target: _name_of(fleet, position[target]) for _, target in groups}
+    words = {target: re.findall(r"[a-z][a-z0-9]*", label.lower()) for target, label in labels.items()}
+    common = set.intersection(*(set(found) for found in words.values())) if len(words) > 1 else set()
+    roles = []
+    for (key, target), members in sorted(groups.items()):
+        if len(members) >= 2:
+            own = [word for word in words[target] if word not in common][:2]
+            roles.append(Role("clone", key, target, slug("_".join(own + ["clones"])), tuple(sorted(members)),
+                              label=labels[target]))
+    return roles
+
+
 def find_roles(fleet: Fleet) -> list[Role]:
     """Every role marker with two or more holders, in a fixed order (kind, then name, then value).
 
@@ -108,6 +142,8 @@ def find_roles(fleet: Fleet) -> list[Role]:
       values name another container in 80% of its holders, two at least), and containers
       that hold a key named `template_...` (not `template` alone: the OS image) that not
       every container holds;
+    - clones: per template that two or more containers name in a clone key, its clones
+      (kind "clone", see _clone_roles);
     - scripts: a string value ending in a script suffix (.sh, .py, ...) that two or more
       containers share.
     Each distinct value is looked at once, so the cost is one pass over the rows.
@@ -184,6 +220,7 @@ def find_roles(fleet: Fleet) -> list[Role]:
             reasons.append(f"they hold `{key}`")
     if len(templates) >= 2:
         roles.append(Role("template", "", "; ".join(reasons), "template", tuple(sorted(templates))))
+    roles += _clone_roles(fleet, clones, pointing, hits, position)
 
     stems = _script_stems(sorted({value for _, value in scripts}))
     for (key, value), item in sorted(scripts.items()):

@@ -130,8 +130,13 @@ def test_latest_corpus_targets() -> None:
           f"profiles {[(p['name'], len(p['members'])) for p in summary['profiles']]}")
     assert totals["tree_lines"] <= 0.72 * 915
     features = {ctid: config.get("features", []) for ctid, config in containers.items()}
-    for profile in summary["profiles"]:  # the name is the role's word
-        assert profile["name"] in {"template"} | {word for words in features.values() for word in words}
+    for profile in summary["profiles"]:  # the name is the role's word, or the template the members are cloned from
+        assert profile["name"] in {"template", "vllm_gpu0_clones"} | {word for words in features.values()
+                                                                       for word in words}
+    # 801 and 802, both cloned from 911, share a profile; no profile says "nvidia" for a clone key alone
+    assert {"801", "802"} in [set(p["members"]) for p in summary["profiles"]]
+    for profile in summary["profiles"]:
+        assert len(profile["keys"]) > 1 or len(profile["members"]) > 5, profile["name"]
 
 
 @needs_corpus
