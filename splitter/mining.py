@@ -7,7 +7,8 @@ forces. Profiles start from role markers (roles.py): the holders of a role are
 its members (less the few that disagree on most of it), and the profile holds
 what the members share beyond the base. Large identical subtrees without a
 role (blocks) come last. Roles are chosen by the lines they save, within a cap
-of profiles per container and on average, and stack broad before narrow.
+of profiles per container and on average, and stack broad before narrow; a
+profile of one value that saves at most 2 lines is left out (_drop_thin).
 """
 
 from __future__ import annotations
@@ -252,7 +253,8 @@ class _Stack:
 def _candidates(fleet: Fleet, roles: list[Role], base: set[int], options: Options,
                 weights: list[int]) -> list[_Candidate]:
     """One candidate per set of members: roles with the same members become one profile (named by the
-    first role: a list word before a template before a script)."""
+    first role: a list word before a template before a clone role before a script; but a clone role takes
+    the profile when all the others share is its clone key)."""
     fitted: dict[tuple, _Candidate] = {}
     for role in roles:
         if len(role.members) < options.min_members:
@@ -343,7 +345,7 @@ def _mine(containers: dict, options: Options) -> Plan:
     reasons = {profile.name: "given with --profile, it saves this container lines" for profile in forced}
     left_out = {}
     for name, candidate in zip(names, chosen, strict=True):
-        roles_said[name] = describe(candidate.roles, len(candidate.role.members))
+        roles_said[name] = _said(candidate)
         reasons[name] = _reason(candidate.role)
         if candidate.dropped:
             left_out[name] = [fleet.ids[m] for m in candidate.dropped]
@@ -387,6 +389,17 @@ def _room(count: Counter, profiles: int, members: list[int], options: Options, t
     and under the average over the fleet. count: profiles per container so far."""
     return (profiles < options.max_profiles and all(count[m] < options.per_container for m in members)
             and sum(count.values()) + len(members) <= options.average * total)
+
+
+def _said(candidate: _Candidate) -> str:
+    """The profile's role in words. Roles with as many holders as the first are said together; a role merged
+    in with other holders (the clones of 9001 among the 8 `nvidia` containers) says who the members are:
+    "7 of the 8 containers whose `features` include `nvidia`: those whose `clone_from_ctid` is 9001"."""
+    count = len(candidate.role.members)
+    alike = [role for role in candidate.roles if len(role.members) == count]
+    others = [role.clause() for role in candidate.roles if len(role.members) != count]
+    said = describe(alike, count, len(candidate.members))
+    return said + (": those " + " and ".join(others) if others else "")
 
 
 def _reason(role: Role) -> str:

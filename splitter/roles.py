@@ -59,9 +59,10 @@ class Role:
         return f"that share the same `{self.key}` block ({self.value})"
 
 
-def describe(roles: list[Role], count: int) -> str:
+def describe(roles: list[Role], count: int, used: int | None = None) -> str:
     """Roles with the same holders in words: "the 5 containers whose `features` include `vllm` and whose
-    `application_script` is `phoenix_lxc_vllm.sh`"."""
+    `application_script` is `phoenix_lxc_vllm.sh`"; with `used` (members, when fewer than the count of
+    holders): "5 of the 6 containers whose ..."."""
     clauses: list[str] = []
     words: dict[str, list[str]] = {}  # several words of one list: "whose `features` include `a` and `b`"
     for role in roles:
@@ -78,7 +79,8 @@ def describe(roles: list[Role], count: int) -> str:
     if len(blocks) > 1:
         said = [f"that share the same {' and '.join(f'`{role.key}`' for role in blocks)} blocks "
                 f"({sum(int(role.value.split()[0]) for role in blocks)} values)"]
-    return f"the {count} container{'s' if count != 1 else ''} " + " and ".join(said)
+    some = f"{used} of " if used is not None and used != count else ""
+    return f"{some}the {count} container{'s' if count != 1 else ''} " + " and ".join(said)
 
 
 def slug(text: str) -> str:
