@@ -121,15 +121,16 @@ def _clone_roles(fleet: Fleet, clones: list[str], pointing: dict, hits: dict, po
         for item in pointing[key]:
             target = _scalar_text(fleet.keys[item][1])
             groups.setdefault((key, target), []).extend(m for m in hits[item] if fleet.ids[m] != target)
+    # only templates with two clones or more: an id key (`ctid`) names its own holder, not a template
+    groups = {found: members for found, members in groups.items() if len(members) >= 2}
     labels = {target: _name_of(fleet, position[target]) for _, target in groups}
     words = {target: re.findall(r"[a-z][a-z0-9]*", label.lower()) for target, label in labels.items()}
     common = set.intersection(*(set(found) for found in words.values())) if len(words) > 1 else set()
     roles = []
     for (key, target), members in sorted(groups.items()):
-        if len(members) >= 2:
-            own = [word for word in words[target] if word not in common][:2]
-            roles.append(Role("clone", key, target, slug("_".join(own + ["clones"])), tuple(sorted(members)),
-                              label=labels[target]))
+        own = [word for word in words[target] if word not in common][:2]
+        roles.append(Role("clone", key, target, slug("_".join(own + ["clones"])), tuple(sorted(members)),
+                          label=labels[target]))
     return roles
 
 
