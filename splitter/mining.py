@@ -7,7 +7,8 @@ forces. Profiles start from role markers (roles.py): the holders of a role are
 its members (less the few that disagree on most of it), and the profile holds
 what the members share beyond the base. Large identical subtrees without a
 role (blocks) come last. Roles are chosen by the lines they save, within a cap
-of profiles per container and on average, and stack broad before narrow.
+of profiles per container and on average, and stack broad before narrow; a
+profile of one value that saves at most 2 lines is left out (_drop_thin).
 """
 
 from __future__ import annotations
@@ -121,6 +122,7 @@ class _Candidate:
     members: list[int]
     dropped: list[int]
     items: list[int]
+    whole: int = 0  # the content's size before trimming what earlier profiles give
 
     @property
     def role(self) -> Role:
@@ -251,7 +253,8 @@ class _Stack:
 def _candidates(fleet: Fleet, roles: list[Role], base: set[int], options: Options,
                 weights: list[int]) -> list[_Candidate]:
     """One candidate per set of members: roles with the same members become one profile (named by the
-    first role: a list word before a template before a script)."""
+    first role: a list word before a template before a clone role before a script; but a clone role takes
+    the profile when all the others share is its clone key)."""
     fitted: dict[tuple, _Candidate] = {}
     for role in roles:
         if len(role.members) < options.min_members:
@@ -260,7 +263,12 @@ def _candidates(fleet: Fleet, roles: list[Role], base: set[int], options: Option
         if len(candidate.members) < options.min_members or not _enough(candidate, options, weights):
             continue
         key = tuple(candidate.members)
-        if key in fitted:
+        if key in fitted and role.kind == "clone" and all(
+                fleet.path(item) == (role.key,) for item in fitted[key].items):
+            # all the other roles share is the clone key: the clone role explains the whole profile, which
+            # says "cloned from 901", not "nvidia" (and holders of the other role left out do not apply)
+            fitted[key] = candidate
+        elif key in fitted:
             fitted[key].roles.append(role)
             if role.kind == "block":  # each block brings its own values
                 fitted[key].items = sorted(set(fitted[key].items) | set(candidate.items))
@@ -309,17 +317,22 @@ def _mine(containers: dict, options: Options) -> Plan:
             picked.append(candidate)
             count.update(candidate.members)
     for candidate in sorted(picked, key=_Candidate.order):
+        candidate.whole = len(candidate.items)
         candidate.items = stack.trim(candidate)
         if _enough(candidate, options, weights):
             stack.add(candidate)
     # large identical blocks without a role, where containers still have room for a profile
     blocks = _candidates(fleet, find_blocks(fleet, options.min_members, weights), base_items, options, weights)
+    # the issue's rule: a block is for containers with no role in common; those that share one (911 and 912,
+    # both vLLM templates) are already described by it, and a third profile would only stack
+    held = [set(role.members) for role in found]
+    blocks = [candidate for candidate in blocks if not any(held_by.issuperset(candidate.members) for held_by in held)]
     for candidate in sorted(blocks, key=lambda c: (-c.gain(), c.order())):
         candidate.items = stack.trim(candidate)
         if _enough(candidate, options, weights) and _room(
                 stack.count, len(stack.chosen), candidate.members, options, total):
             stack.add(candidate)
-    chosen = stack.chosen
+    chosen = _drop_thin(stack, weights, options)
     names = _rename(_names(chosen, configs, fleet.ids, {profile.name for profile in forced}), options)
     profiles = {profile.name: profile.layer.values for profile in forced}
     profiles.update((name, fleet.nest(candidate.items)) for name, candidate in zip(names, chosen, strict=True))
@@ -332,7 +345,7 @@ def _mine(containers: dict, options: Options) -> Plan:
     reasons = {profile.name: "given with --profile, it saves this container lines" for profile in forced}
     left_out = {}
     for name, candidate in zip(names, chosen, strict=True):
-        roles_said[name] = describe(candidate.roles, len(candidate.role.members))
+        roles_said[name] = _said(candidate)
         reasons[name] = _reason(candidate.role)
         if candidate.dropped:
             left_out[name] = [fleet.ids[m] for m in candidate.dropped]
@@ -350,11 +363,43 @@ def _enough(candidate: _Candidate, options: Options, weights: list[int]) -> bool
     return len(candidate.items) >= needs
 
 
+LARGE_ROLE = 10  # a role of this many holders keeps a one-value profile when that value is all they share
+
+
+def _drop_thin(stack: _Stack, weights: list[int], options: Options) -> list[_Candidate]:
+    """The chosen profiles less those too thin for a reviewer: one value of a role that saves at most 2 lines
+    (each member writes one line less; the file is one line; a member with no other profile writes a
+    $profiles line), unless that value is the whole content of a role of LARGE_ROLE holders or more, or
+    --min-keys was given. Looked at narrow to broad, each drop counted for the next."""
+    uses = Counter({member: len(stack_of) for member, stack_of in stack.stack_of.items()})
+    kept = []
+    for candidate in reversed(stack.chosen):
+        thin = (options.min_keys is None and candidate.role.kind != "block" and len(candidate.items) == 1
+                and weights[candidate.items[0]] == 1
+                and not (candidate.whole == 1 and len(candidate.members) >= LARGE_ROLE))
+        if thin and len(candidate.members) - sum(uses[m] == 1 for m in candidate.members) - 1 <= 2:
+            uses.subtract(candidate.members)
+        else:
+            kept.append(candidate)
+    return kept[::-1]
+
+
 def _room(count: Counter, profiles: int, members: list[int], options: Options, total: int) -> bool:
     """Whether one more profile fits: under --max-profiles, under the cap per container for every member,
     and under the average over the fleet. count: profiles per container so far."""
     return (profiles < options.max_profiles and all(count[m] < options.per_container for m in members)
             and sum(count.values()) + len(members) <= options.average * total)
+
+
+def _said(candidate: _Candidate) -> str:
+    """The profile's role in words. Roles with as many holders as the first are said together; a role merged
+    in with other holders (the clones of 9001 among the 8 `nvidia` containers) says who the members are:
+    "7 of the 8 containers whose `features` include `nvidia`: those whose `clone_from_ctid` is 9001"."""
+    count = len(candidate.role.members)
+    alike = [role for role in candidate.roles if len(role.members) == count]
+    others = [role.clause() for role in candidate.roles if len(role.members) != count]
+    said = describe(alike, count, len(candidate.members))
+    return said + (": those " + " and ".join(others) if others else "")
 
 
 def _reason(role: Role) -> str:
@@ -365,6 +410,8 @@ def _reason(role: Role) -> str:
         return "it is a template"
     if role.kind == "script":
         return f"its `{role.key}` is `{role.value}`"
+    if role.kind == "clone":
+        return f"it is cloned from {role.value}" + (f" ({role.label})" if role.label else "")
     return f"it holds the same `{role.key}` block as the others"
 
 

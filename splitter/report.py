@@ -236,6 +236,11 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _left_out_cell(left_out: list[str]) -> str:
+    """The role's holders a profile leaves out, for the members cell: " (901 left out: shares little)"."""
+    return f" ({', '.join(left_out)} left out: share{'s' if len(left_out) == 1 else ''} little)" if left_out else ""
+
+
 def plan_markdown(summary: dict) -> str:
     totals = summary["totals"]
     names = {container["id"]: container["name"] for container in summary["containers"]}
@@ -244,17 +249,19 @@ def plan_markdown(summary: dict) -> str:
            f"**{totals['tree_lines']}** lines under `defaults/` and `{_folder(summary)}/` for "
            f"**{totals['monolith_lines']}** in the monolith ({totals['ratio']:.0%}). Each container gets the base, "
            f"then its profiles in the order listed, then its own values.", "",
-           "```mermaid", "graph LR", f"  base[{_mermaid_label(_folder(summary) + '_base')}]"]
+           "```mermaid", "graph LR", f"  base[{_mermaid_label(_folder(summary) + '_base: every container')}]"]
     for number, profile in enumerate(summary["profiles"]):
         out.append(f"  p{number}[{_mermaid_label('profile ' + profile['name'])}]")
+        # the base applies before each profile: an arrow per profile, not one per container, keeps it readable
+        out.append(f"  base --> p{number}")
     profile_ids = {profile["name"]: f"p{number}" for number, profile in enumerate(summary["profiles"])}
     for number, container in enumerate(summary["containers"]):
         out.append(f"  c{number}({_mermaid_label(_who(container['id'], container['name']))})")
         sources = [profile_ids[name] for name in container["profiles"] if name in profile_ids] or ["base"]
         out.extend(f"  {source} --> c{number}" for source in sources)
     out += ["```", "", "| profile | role | members | keys | lines saved |", "|---|---|---|---|---|"]
-    out += [f"| `{p['name']}` | {_cell(p['role'] or 'given by the operator')} | {', '.join(p['members'])} | "
-            f"{len(p['keys'])} | {p['lines_saved']} |" for p in summary["profiles"]]
+    out += [f"| `{p['name']}` | {_cell(p['role'] or 'given by the operator')} | {', '.join(p['members'])}"
+            f"{_left_out_cell(p['left_out'])} | {len(p['keys'])} | {p['lines_saved']} |" for p in summary["profiles"]]
     base = summary["base"]
     out += ["", f"### Base: `{base['file']}`", "",
             f"The values most containers hold, which a new container would be right to inherit "

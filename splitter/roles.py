@@ -21,7 +21,7 @@ INTEGER = re.compile(rb"^-?[0-9]+$")
 TEMPLATE = re.compile(r"(^|_)templates?(_|$)")
 
 # the order in which kinds of role give a profile its name when two roles have the same holders
-KIND_RANK = {"list": 0, "template": 1, "script": 2, "block": 3}
+KIND_RANK = {"list": 0, "template": 1, "clone": 2, "script": 3, "block": 4}
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,8 @@ class Role:
     """One role marker and its holders.
 
     kind: "list" (a word in a list of names such as `features`), "template"
-    (others clone from it, or it holds template settings), "script" (a shared
+    (others clone from it, or it holds template settings), "clone" (cloned
+    from one template: its id is value, its name label), "script" (a shared
     script file name) or "block" (a large identical object subtree, no marker).
     key: the key that carries the marker (`features`, `application_script`, ...).
     value: the marker itself (`vllm`, `phoenix_lxc_vllm.sh`, ...).
@@ -43,6 +44,7 @@ class Role:
     name: str
     members: tuple[int, ...]
     path: tuple = ()  # blocks only: the path of the shared subtree
+    label: str = ""  # clones only: the template's `name`
 
     def clause(self) -> str:
         """What its holders are, in words: "whose `features` include `vllm`"."""
@@ -52,12 +54,15 @@ class Role:
             return f"that are templates ({self.value})"
         if self.kind == "script":
             return f"whose `{self.key}` is `{self.value}`"
+        if self.kind == "clone":
+            return f"whose `{self.key}` is {self.value}{f' ({self.label})' if self.label else ''}"
         return f"that share the same `{self.key}` block ({self.value})"
 
 
-def describe(roles: list[Role], count: int) -> str:
+def describe(roles: list[Role], count: int, used: int | None = None) -> str:
     """Roles with the same holders in words: "the 5 containers whose `features` include `vllm` and whose
-    `application_script` is `phoenix_lxc_vllm.sh`"."""
+    `application_script` is `phoenix_lxc_vllm.sh`"; with `used` (members, when fewer than the count of
+    holders): "5 of the 6 containers whose ..."."""
     clauses: list[str] = []
     words: dict[str, list[str]] = {}  # several words of one list: "whose `features` include `a` and `b`"
     for role in roles:
@@ -74,7 +79,8 @@ def describe(roles: list[Role], count: int) -> str:
     if len(blocks) > 1:
         said = [f"that share the same {' and '.join(f'`{role.key}`' for role in blocks)} blocks "
                 f"({sum(int(role.value.split()[0]) for role in blocks)} values)"]
-    return f"the {count} container{'s' if count != 1 else ''} " + " and ".join(said)
+    some = f"{used} of " if used is not None and used != count else ""
+    return f"{some}the {count} container{'s' if count != 1 else ''} " + " and ".join(said)
 
 
 def slug(text: str) -> str:
@@ -97,6 +103,37 @@ def _scalar_text(text: bytes) -> str:
     return orjson.loads(text) if text[:1] == b'"' else text.decode()
 
 
+def _name_of(fleet: Fleet, index: int) -> str:
+    """A container's `name`, or "" when it has none that is a string."""
+    for item in fleet.rows[index]:
+        path, text = fleet.keys[item]
+        if path == ("name",) and text[:1] == b'"':
+            return orjson.loads(text)
+    return ""
+
+
+def _clone_roles(fleet: Fleet, clones: list[str], pointing: dict, hits: dict, position: dict) -> list[Role]:
+    """Per template that two or more containers are cloned from, a role of kind "clone" named after the
+    template: the words of its `name` less those every template's name shares (Copy-Cuda12.8 among Copy-...
+    templates: `cuda12`), two at most, then `_clones` (`cuda12_clones`)."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for key in clones:
+        for item in pointing[key]:
+            target = _scalar_text(fleet.keys[item][1])
+            groups.setdefault((key, target), []).extend(m for m in hits[item] if fleet.ids[m] != target)
+    # only templates with two clones or more: an id key (`ctid`) names its own holder, not a template
+    groups = {found: members for found, members in groups.items() if len(members) >= 2}
+    labels = {target: _name_of(fleet, position[target]) for _, target in groups}
+    words = {target: re.findall(r"[a-z][a-z0-9]*", label.lower()) for target, label in labels.items()}
+    common = set.intersection(*(set(found) for found in words.values())) if len(words) > 1 else set()
+    roles = []
+    for (key, target), members in sorted(groups.items()):
+        own = [word for word in words[target] if word not in common][:2]
+        roles.append(Role("clone", key, target, slug("_".join(own + ["clones"])), tuple(sorted(members)),
+                          label=labels[target]))
+    return roles
+
+
 def find_roles(fleet: Fleet) -> list[Role]:
     """Every role marker with two or more holders, in a fixed order (kind, then name, then value).
 
@@ -108,6 +145,8 @@ def find_roles(fleet: Fleet) -> list[Role]:
       values name another container in 80% of its holders, two at least), and containers
       that hold a key named `template_...` (not `template` alone: the OS image) that not
       every container holds;
+    - clones: per template that two or more containers name in a clone key, its clones
+      (kind "clone", see _clone_roles);
     - scripts: a string value ending in a script suffix (.sh, .py, ...) that two or more
       containers share.
     Each distinct value is looked at once, so the cost is one pass over the rows.
@@ -184,6 +223,7 @@ def find_roles(fleet: Fleet) -> list[Role]:
             reasons.append(f"they hold `{key}`")
     if len(templates) >= 2:
         roles.append(Role("template", "", "; ".join(reasons), "template", tuple(sorted(templates))))
+    roles += _clone_roles(fleet, clones, pointing, hits, position)
 
     stems = _script_stems(sorted({value for _, value in scripts}))
     for (key, value), item in sorted(scripts.items()):

@@ -130,8 +130,13 @@ def test_latest_corpus_targets() -> None:
           f"profiles {[(p['name'], len(p['members'])) for p in summary['profiles']]}")
     assert totals["tree_lines"] <= 0.72 * 915
     features = {ctid: config.get("features", []) for ctid, config in containers.items()}
-    for profile in summary["profiles"]:  # the name is the role's word
-        assert profile["name"] in {"template"} | {word for words in features.values() for word in words}
+    for profile in summary["profiles"]:  # the name is the role's word, or the template the members are cloned from
+        assert profile["name"] in {"template", "vllm_gpu0_clones"} | {word for words in features.values()
+                                                                       for word in words}
+    # 801 and 802, both cloned from 911, share a profile; no profile says "nvidia" for a clone key alone
+    assert {"801", "802"} in [set(p["members"]) for p in summary["profiles"]]
+    for profile in summary["profiles"]:
+        assert len(profile["keys"]) > 1 or len(profile["members"]) > 5, profile["name"]
 
 
 @needs_corpus
@@ -283,7 +288,9 @@ def test_dry_run_writes_nothing_and_reports_in_three_formats(tmp_path: Path) -> 
                                 "left_out", "values"}
         assert profile["keys"] == [pointer(path) for path, _ in items(profile["values"])]
         assert profile["member_names"] == [names[ctid] for ctid in profile["members"]]
-        assert profile["role"].startswith(f"the {len(profile['members']) + len(profile['left_out'])} containers ")
+        holders = len(profile["members"]) + len(profile["left_out"])
+        some = f"{len(profile['members'])} of " if profile["left_out"] else ""
+        assert profile["role"].startswith(f"{some}the {holders} containers ")
     vllm = next(profile for profile in data["profiles"] if profile["name"] == "vllm")
     assert "`features` include `vllm`" in vllm["role"]
     assert data["base"]["keys"] == [pointer(path) for path, _ in items(data["base"]["values"])]
@@ -342,3 +349,42 @@ def test_min_keys_one_and_max_profiles_four_on_the_latest_version() -> None:
     assert len(four["profiles"]) <= 4
     vllm = [p for p in four["profiles"] if "/vllm_engine_config/ServerConfig/port" in p["keys"]]
     assert [set(p["members"]) for p in vllm] == [{"910", "911", "912", "801", "802"}]
+
+
+def test_clones_of_a_template_share_a_profile_named_after_it(tmp_path: Path) -> None:
+    """Being cloned from one template is a role: two clones of "Tpl-Embed" that share a block get the profile
+    `embed_clones`; a `gpu` role whose only shared value is the clone key is no `gpu` profile, and a one-value
+    profile that saves at most 2 lines is left out."""
+    def config(index: int, **extra) -> dict:
+        return {"name": f"box-{index}", "memory_mb": 2048, "cores": 2, "unprivileged": True, **extra}
+    configs = {"500": config(0, name="Tpl-Cuda", features=["gpu", "cuda"], template_snapshot_name="s"),
+               "501": config(1, name="Tpl-Embed", template_snapshot_name="s")}
+    configs.update({str(510 + i): config(10 + i, features=["gpu", f"w{i}"], clone_from_ctid="500", cores=2 + i)
+                    for i in range(4)})
+    shared = {"boot_order": 6, "zfs_volumes": [{"name": "models", "size_gb": 50}], "dependencies": ["1002"],
+              "trigger_sync_on_completion": True}
+    configs.update({str(520 + i): config(20 + i, clone_from_ctid="501", **shared) for i in range(2)})
+    monolith = tmp_path / "m.json"
+    monolith.write_text(json.dumps({"lxc_configs": configs}, indent=4))
+    result = run("split", monolith, "--dry-run", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    profiles = {p["name"]: p for p in json.loads(result.stdout)["profiles"]}
+    assert set(profiles) == {"embed_clones"}
+    assert profiles["embed_clones"]["members"] == ["520", "521"]
+    assert profiles["embed_clones"]["role"] == "the 2 containers whose `clone_from_ctid` is 501 (Tpl-Embed)"
+    # with --min-keys 1 the thin profile stays, and says what it is: the clones of 500, not `gpu`
+    result = run("split", monolith, "--dry-run", "--format", "json", "--min-keys", "1")
+    profiles = {p["name"]: p for p in json.loads(result.stdout)["profiles"]}
+    assert "gpu" not in profiles and profiles["cuda_clones"]["values"] == {"clone_from_ctid": "500"}
+    assert profiles["cuda_clones"]["role"] == "the 4 containers whose `clone_from_ctid` is 500 (Tpl-Cuda)"
+
+
+def test_markdown_plan_says_who_is_left_out_and_draws_the_base() -> None:
+    result = run("split", FIXTURE, "--dry-run", "--format", "markdown")
+    assert result.exit_code == 0, result.stderr
+    assert ("| `nvidia` | 7 of the 8 containers whose `features` include `nvidia`: those whose `clone_from_ctid` "
+            "is 9001 (Template-CUDA) | 950, 951, 952, 953, 954, 960, 961 (9001 left out: shares little) |"
+            in result.stdout)
+    nodes = re.findall(r"^  (p\d+)\[", result.stdout, re.M)
+    assert nodes and all(f"  base --> {node}\n" in result.stdout for node in nodes)
+    assert '  base["lxc_base: every container"]' in result.stdout
