@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__
-from .errors import SplitterError
+from .errors import BadInput, SplitterError
 
 app = typer.Typer(
     add_completion=False,
@@ -311,6 +311,18 @@ def merge(
         _fail(error)
 
 
+def _dir_then_monolith(command: str, tree: Path, monolith: Path) -> None:
+    """Catch the two arguments of verify and update given the wrong way round (or twice the folder) early, with a
+    message that says which is which, before reading either."""
+    usage = f"{command} takes DIR then MONOLITH"
+    if tree.is_file() and monolith.is_dir():
+        raise BadInput(f"is a file, not a conf.d folder ({usage}: swap the two arguments)", str(tree))
+    if monolith.is_dir():
+        raise BadInput(f"is a folder; MONOLITH must be a file ({usage})", str(monolith))
+    if tree.is_file():
+        raise BadInput(f"is a file, not a conf.d folder ({usage})", str(tree))
+
+
 @app.command()
 def verify(
     tree: Annotated[Path, typer.Argument(help="The conf.d folder.")],
@@ -331,6 +343,7 @@ def verify(
 
     try:
         with _Steps(format is not Format.json) as step:
+            _dir_then_monolith("verify", tree, monolith)
             step(f"reading {tree}")
             loaded = read_tree(tree, collection)
             step(f"comparing {loaded.collection.count(len(loaded.containers))} with {monolith}")
@@ -461,6 +474,7 @@ def update(
 
     try:
         with _Steps(format is not PlanFormat.json) as step:
+            _dir_then_monolith("update", tree, monolith)
             step(f"reading {tree}")
             loaded = read_tree(tree)
             step(f"reading {monolith}")
@@ -529,6 +543,10 @@ def diff(
         if new is None:
             from .gitsource import top_level
 
+            if ":" not in old and Path(old).exists():
+                kind = "folder" if Path(old).is_dir() else "file"
+                raise BadInput(f"is a {kind}, but one argument is a git revision (REV or REV:PATH); to compare two "
+                               f"sides give both: splitter diff OLD NEW (e.g. splitter diff HEAD:{old} {old})", old)
             if ":" not in old:
                 old += ":conf.d"
             import os

@@ -39,6 +39,12 @@ def pointer(path: Path) -> str:
     return "".join("/" + key.replace("~", "~0").replace("/", "~1") for key in path)
 
 
+def unset_deletes_nothing(path: Path) -> str:
+    """The message for a `$unset` pointer (a path of keys) that no lower layer sets: merge, verify and check say it
+    alike."""
+    return f"$unset {pointer(path)} deletes nothing: no base or profile of this container sets it"
+
+
 def split_pointer(text: str) -> Path:
     """The reference tokens of an RFC 6901 JSON pointer ("" is the whole document); ValueError when malformed."""
     if text == "":

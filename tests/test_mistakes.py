@@ -47,7 +47,7 @@ def test_a_stale_unset_is_refused_by_merge_and_verify_and_reported_by_check(tree
     assert not target.exists()
     checked = run("check", tree)
     assert checked.exit_code == 1
-    assert "lxc/950_vllm-qwen-coder.json: $['$unset']: deletes /portainer_rol, which nothing below sets" \
+    assert "lxc/950_vllm-qwen-coder.json: $['$unset']: " + message \
         in checked.stdout.splitlines()
 
 
@@ -57,6 +57,30 @@ def test_check_on_a_folder_that_is_not_a_tree(tree: Path, where: str) -> None:
     folder.mkdir(exist_ok=True)
     one_error(run("check", folder), f"{folder}: ", "not a conf.d tree: it holds none of layout.json, globals.json, "
                                                    "defaults/lxc_base.json")
+
+
+@pytest.mark.parametrize("command", [["check"], ["merge"], ["show", "950"], ["show", "950", "--explain"],
+                                     ["verify", None], ["update", None, "--dry-run"], ["diff", None]])
+def test_every_command_says_a_folder_is_not_a_tree(tree: Path, command: list) -> None:
+    folder = tree / "lxc"
+    args = [FIXTURE if arg is None else arg for arg in command[1:]]
+    one_error(run(command[0], folder, *args), f"{folder}: ",
+              "not a conf.d tree: it holds none of layout.json, globals.json, defaults/lxc_base.json")
+
+
+def test_verify_and_update_say_which_argument_is_which(tree: Path) -> None:
+    for command in ("verify", "update"):
+        usage = f"{command} takes DIR then MONOLITH"
+        one_error(run(command, FIXTURE, tree), f"{FIXTURE}: ",
+                  f"is a file, not a conf.d folder ({usage}: swap the two arguments)\n")
+        one_error(run(command, tree, tree), f"{tree}: ", f"is a folder; MONOLITH must be a file ({usage})\n")
+    one_error(run("show", FIXTURE, "950"), f"{FIXTURE}: ", "is a file, not a conf.d folder\n")
+
+
+def test_diff_with_one_argument_that_is_a_folder(tree: Path) -> None:
+    one_error(run("diff", tree), f"{tree}: ", "is a folder, but one argument is a git revision (REV or REV:PATH); "
+                                              f"to compare two sides give both: splitter diff OLD NEW "
+                                              f"(e.g. splitter diff HEAD:{tree} {tree})\n")
 
 
 def test_check_never_advises_a_name_that_is_taken(tree: Path) -> None:
