@@ -115,7 +115,7 @@ def _mining_options(no_profiles: bool, min_members: int, min_keys: int | None, m
     profiles = []
     for path in forced:
         name = path.name.removesuffix(".json").removeprefix(PROFILE_PREFIX)
-        if not PROFILE_NAME.match(name):
+        if not (path.name.startswith(PROFILE_PREFIX) and path.name.endswith(".json")) or not PROFILE_NAME.match(name):
             raise SplitterError("a profile file is named profile_<name>.json, <name> in lower-case letters, "
                                 "digits, '-' and '_'", str(path))
         try:
@@ -148,8 +148,9 @@ def split(
     name: Annotated[Optional[list[str]], typer.Option(
         "--name", metavar="OLD=NEW", help="Rename a discovered profile (repeatable).")] = None,
     profile: Annotated[Optional[list[Path]], typer.Option(
-        "--profile", metavar="FILE", help="Use this profile file (profile_<name>.json) first, for every container it "
-                          "saves lines (repeatable).")] = None,
+        "--profile", metavar="FILE", help="Use this profile file (named profile_<name>.json) first, for every container it "
+                          "saves lines (repeatable); it must save more than 0 lines net over all its users, "
+                          "counting its own file (else exit 2, naming the file and the figure).")] = None,
     schema: Annotated[Optional[Path], typer.Option(
         "--schema", help="JSON Schema to warn against (default: the file $schema names, if readable).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Refuse (exit 1) when the monolith breaks the schema.")]
@@ -188,13 +189,10 @@ def split(
             warnings, schema_used = _schema_warnings(mono.doc, monolith.parent, schema, strict)
             step(f"finding profiles among {chosen.count(len(mono.containers))}")
             plan = mine(mono.containers, options)
-            for (name, _), path in zip(options.forced, profile or []):
-                if name not in plan.profiles:  # a profile nobody uses would fail `check` at once
-                    raise SplitterError(f"profile {name} saves no container a line; change it or leave it out",
-                                        str(path))
             step("laying out the tree")
             layers = build_layers(mono, plan)
             files = tree_files(layers)
+            _forced_profiles_save(options, profile or [], mono, layers, files)
             if not dry_run:
                 step(f"writing and proving {len(files)} files")
                 write_tree(files, mono, output, force, tuple(profile or ()))
@@ -209,6 +207,21 @@ def split(
     exact = "byte for byte" if mono.byte_exact else "as the same document (its formatting is mixed)"
     _say(f"wrote {output}: {len(files)} files, {len(layers.profiles)} profile(s), "
          f"{chosen.count(len(layers.containers))}; proven to merge back {exact}")
+
+
+def _forced_profiles_save(options, paths: list[Path], mono, layers, files: dict[str, bytes]) -> None:
+    """The rule for a --profile: the net lines it saves over all its users, counting its own file, must be more
+    than 0 (one nobody uses saves 0); else SplitterError naming the file and the figure."""
+    from .plural import count
+    from .report import lines_saved
+
+    for (name, _), path in zip(options.forced, paths):
+        saved = lines_saved(mono, layers, files, name) if name in layers.profiles else 0
+        if saved <= 0:
+            users = sum(name in own.profiles for own in layers.containers.values())
+            raise SplitterError(f"profile {name} saves {count(saved, 'line')} net (over "
+                                f"{count(users, mono.collection.noun, mono.collection.plural)} using it, counting its own "
+                                f"file); a --profile must save more than 0: change it or leave it out", str(path))
 
 
 def _print_plan(summary: dict, format: PlanFormat) -> None:

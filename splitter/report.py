@@ -101,6 +101,17 @@ def _container_name(config: dict) -> str | None:
     return name if type(name) is str else None
 
 
+def lines_saved(mono: Monolith, layers: Layers, files: dict[str, bytes], name: str,
+                inherited: dict[tuple, dict] | None = None) -> int:
+    """Net lines profile `name` saves: what its members' own files would grow by without it, less the lines of
+    its own file (files: tree file -> bytes, as split.tree_files gives). `inherited` caches merged stacks."""
+    members = [ctid for ctid, own in layers.containers.items() if name in own.profiles]
+    inherited = {} if inherited is None else inherited
+    without = sum(_own_lines(layers, ctid, mono.containers[ctid], name, inherited)
+                  - files[layers.containers[ctid].file].count(b"\n") for ctid in members)
+    return without - files[layers.profiles[name].file].count(b"\n")
+
+
 def plan_summary(mono: Monolith, layers: Layers, files: dict[str, bytes], warnings: int = 0,
                  schema: dict | None = None) -> dict:
     """Everything the plan says, as one JSON-ready object (its form is documented in MIGRATION.md).
@@ -126,10 +137,9 @@ def plan_summary(mono: Monolith, layers: Layers, files: dict[str, bytes], warnin
     inherited: dict[tuple, dict] = {}
     for name, layer in layers.profiles.items():
         members = [ctid for ctid, own in layers.containers.items() if name in own.profiles]
-        without = sum(_own_lines(layers, ctid, mono.containers[ctid], name, inherited)
-                      - lines(layers.containers[ctid].file) for ctid in members)
         profiles.append({"name": name, "file": layer.file, "keys": _leaf_pointers(layer.values),
-                         "members": members, "lines": lines(layer.file), "lines_saved": without - lines(layer.file),
+                         "members": members, "lines": lines(layer.file),
+                         "lines_saved": lines_saved(mono, layers, files, name, inherited),
                          "role": roles.get(name, ""),
                          "member_names": [_container_name(mono.containers[ctid]) for ctid in members],
                          "left_out": left_out.get(name, []), "values": layer.values})
