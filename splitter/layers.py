@@ -104,6 +104,9 @@ def decode(doc: Any, file: str, container: bool) -> Layer:
                 if type(value) is not list:
                     raise BadInput(f"{UNSET} must be a list of JSON pointers", file)
                 layer.unsets = [parse_pointer(text, file) for text in value]
+                if len(set(layer.unsets)) != len(layer.unsets):  # as with $profiles: a copy-paste slip, not a wish
+                    twice = next(path for index, path in enumerate(layer.unsets) if path in layer.unsets[:index])
+                    raise BadInput(f"{UNSET} lists {pointer(twice)} twice", file)
         else:
             layer.values[unescape_key(key)] = value
     for path in layer.unsets:

@@ -51,6 +51,18 @@ def test_a_stale_unset_is_refused_by_merge_and_verify_and_reported_by_check(tree
         in checked.stdout.splitlines()
 
 
+def test_a_deletion_listed_twice_is_an_error_like_a_profile_listed_twice(tree: Path) -> None:
+    own = next((tree / "lxc").glob("950_*.json"))
+    layer = json.loads(own.read_text())
+    layer["$unset"] = ["/portainer_role", "/portainer_role"]
+    own.write_text(json.dumps(layer, indent=2))
+    for args in (["merge", tree], ["verify", tree, FIXTURE], ["show", tree, "950"]):
+        one_error(run(*args), f"{own}: ", "$unset lists /portainer_role twice\n")
+    checked = run("check", tree)
+    assert checked.exit_code == 1
+    assert "lxc/950_vllm-qwen-coder.json: $: $unset lists /portainer_role twice" in checked.stdout.splitlines()
+
+
 @pytest.mark.parametrize("where", ["lxc", "parent", "empty"])
 def test_check_on_a_folder_that_is_not_a_tree(tree: Path, where: str) -> None:
     folder = {"lxc": tree / "lxc", "parent": tree.parent, "empty": tree.parent / "empty"}[where]
