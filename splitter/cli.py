@@ -111,6 +111,13 @@ def _mining_options(no_profiles: bool, min_members: int, min_keys: int | None, m
         if not sep or not PROFILE_NAME.match(new) or len(new) > longest:
             raise SplitterError(f"--name takes OLD=NEW with a new name of lower-case letters, digits, '-', '_' "
                                 f"(at most {longest} of them): {pair!r}")
+        for earlier_old, earlier_new in rename:  # the last must not silently win, nor two profiles share a name
+            if old == earlier_old:
+                raise SplitterError(f"--name {pair}: {old} is given twice (also --name {old}={earlier_new}); "
+                                    f"rename a profile once")
+            if new == earlier_new:
+                raise SplitterError(f"--name {pair}: {new} is already the new name of {earlier_old} (--name "
+                                    f"{earlier_old}={new}); two profiles cannot share a name")
         rename.append((old, new))
     profiles = []
     for path in forced:

@@ -51,6 +51,18 @@ def test_a_stale_unset_is_refused_by_merge_and_verify_and_reported_by_check(tree
         in checked.stdout.splitlines()
 
 
+@pytest.mark.parametrize("names,message", [
+    (["vllm=gpu", "vllm=llm"], "--name vllm=llm: vllm is given twice (also --name vllm=gpu); rename a profile once"),
+    (["vllm=gpu", "nvidia=gpu"], "--name nvidia=gpu: gpu is already the new name of vllm (--name vllm=gpu); two "
+                                 "profiles cannot share a name"),
+])
+def test_a_name_given_twice_is_an_error(tmp_path: Path, names: list, message: str) -> None:
+    args = [arg for pair in names for arg in ("--name", pair)]
+    result = run("split", FIXTURE, "-o", tmp_path / "conf.d", *args)
+    one_error(result, message, "")
+    assert result.stderr == f"splitter: {message}\n" and not (tmp_path / "conf.d").exists()
+
+
 def test_a_deletion_listed_twice_is_an_error_like_a_profile_listed_twice(tree: Path) -> None:
     own = next((tree / "lxc").glob("950_*.json"))
     layer = json.loads(own.read_text())
