@@ -458,11 +458,11 @@ def check(
         _fail(error)
     for problem in unusable:
         _warn_schema(problem)
+    why = None if used else f"none used ({unusable[0]})" if unusable else _no_schema(tree)
     if format is Format.json:
-        _out(check_json(problems, used))
+        _out(check_json(problems, used, why))
     else:
-        why = f"none used ({unusable[0]})" if unusable else None
-        _out(check_text(problems, used or why or _no_schema(tree)).encode())
+        _out(check_text(problems, used or why).encode())
     if problems:
         raise typer.Exit(1)
 

@@ -322,8 +322,13 @@ def check_text(problems, schema) -> str:
     return "\n".join(lines)
 
 
-def check_json(problems, schema) -> bytes:
-    return dumps({"schema": str(schema) if schema else None, "problems": [p.to_json() for p in problems]})
+def check_json(problems, schema, reason: str | None = None) -> bytes:
+    """check's report: {"schema": path or null, "schema_reason": why none was used (only when null), "problems"}."""
+    doc: dict = {"schema": str(schema) if schema else None}
+    if not schema:
+        doc["schema_reason"] = reason or "none found"
+    doc["problems"] = [p.to_json() for p in problems]
+    return dumps(doc)
 
 
 # ---------------------------------------------------------------- update

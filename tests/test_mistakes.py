@@ -63,6 +63,14 @@ def test_a_name_given_twice_is_an_error(tmp_path: Path, names: list, message: st
     assert result.stderr == f"splitter: {message}\n" and not (tmp_path / "conf.d").exists()
 
 
+def test_check_json_says_why_no_schema_as_the_text_does(tree: Path) -> None:
+    text, data = run("check", tree), run("check", tree, "--format", "json")
+    assert text.exit_code == data.exit_code == 0, text.stdout
+    reason = text.stdout.splitlines()[-1].partition("; schema: ")[2]
+    assert reason.startswith("none found (")
+    assert json.loads(data.stdout) == {"schema": None, "schema_reason": reason, "problems": []}
+
+
 def test_a_deletion_listed_twice_is_an_error_like_a_profile_listed_twice(tree: Path) -> None:
     own = next((tree / "lxc").glob("950_*.json"))
     layer = json.loads(own.read_text())
