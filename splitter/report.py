@@ -12,6 +12,7 @@ from .jsonpath import json_path
 from .layers import Layer, pointer
 from .merge import merge
 from .monolith import Monolith
+from .plural import count
 from .split import Layers, difference, layer_lines
 from .verify import ABSENT, Verdict
 
@@ -189,13 +190,13 @@ def plan_text(summary: dict) -> str:
     totals = summary["totals"]
     names = {container["id"]: container["name"] for container in summary["containers"]}
     base = summary["base"]
-    out = [f"plan for {summary['monolith']['file']}: {summary['monolith']['containers']} containers, "
-           f"{len(summary['profiles'])} profiles, {totals['files']} files",
-           f"base ({base['file']}, {base['lines']} lines): the values most containers hold"
+    out = [f"plan for {summary['monolith']['file']}: {count(summary['monolith']['containers'], 'container')}, "
+           f"{count(len(summary['profiles']), 'profile')}, {count(totals['files'], 'file')}",
+           f"base ({base['file']}, {count(base['lines'], 'line')}): the values most containers hold"
            + ("" if base["keys"] else ": nothing shared")]
     out += ["    " + pair for pair in _pairs(base["values"])]
     for profile in summary["profiles"]:
-        out.append(f"profile {profile['name']} ({profile['lines']} lines, saves {profile['lines_saved']}): "
+        out.append(f"profile {profile['name']} ({count(profile['lines'], 'line')}, saves {profile['lines_saved']}): "
                    f"{profile['role'] or 'given by the operator'}")
         out.append("    members: " + ", ".join(_who(ctid, name) for ctid, name in
                                                zip(profile["members"], profile["member_names"])))
@@ -207,7 +208,7 @@ def plan_text(summary: dict) -> str:
         unset = f"; unset {', '.join(container['unset'])}" if container["unset"] else ""
         uses = "; ".join(f"{name} ({why})" if why else name for name, why in container["why"].items()) or "no profile"
         out.append(f"container {_who(container['id'], container['name'])} -> {container['file']}: {uses}; "
-                   f"{len(container['own_keys'])} own keys{unset}")
+                   f"{count(len(container['own_keys']), 'own key')}{unset}")
     out.append(f"lines: {totals['monolith_lines']} in the monolith, {totals['tree_lines']} under defaults/ and "
                f"{_folder(summary)}/ "
                f"({totals['ratio']:.0%}); path=value pairs written in two or more container files: "
@@ -250,7 +251,7 @@ def plan_markdown(summary: dict) -> str:
     totals = summary["totals"]
     names = {container["id"]: container["name"] for container in summary["containers"]}
     out = [f"## splitter plan for `{summary['monolith']['file']}`", "",
-           f"{summary['monolith']['containers']} containers, {len(summary['profiles'])} profiles: "
+           f"{count(summary['monolith']['containers'], 'container')}, {count(len(summary['profiles']), 'profile')}: "
            f"**{totals['tree_lines']}** lines under `defaults/` and `{_folder(summary)}/` for "
            f"**{totals['monolith_lines']}** in the monolith ({totals['ratio']:.0%}). Each container gets the base, "
            f"then its profiles in the order listed, then its own values.", "",
@@ -268,17 +269,18 @@ def plan_markdown(summary: dict) -> str:
     base = summary["base"]
     out += ["", f"### Base: `{base['file']}`", "",
             f"The values most containers hold, which a new container would be right to inherit "
-            f"({len(base['keys'])} keys).", ""]
-    out += _json_block(base["values"], f"{len(base['keys'])} keys, {base['lines']} lines")
+            f"({count(len(base['keys']), 'key')}).", ""]
+    out += _json_block(base["values"], f"{count(len(base['keys']), 'key')}, {count(base['lines'], 'line')}")
     for profile in summary["profiles"]:
         out += ["", f"### Profile `{profile['name']}`: `{profile['file']}`", "",
-                _sentence(profile["role"] or "given by the operator") + f"; saves {profile['lines_saved']} lines.", "",
+                _sentence(profile["role"] or "given by the operator") + f"; saves {count(profile['lines_saved'], 'line')}.", "",
                 "Members: " + ", ".join(_who(ctid, name) for ctid, name in
                                         zip(profile["members"], profile["member_names"])) + "."]
         if profile["left_out"]:
             out += ["", "Left out, as they share little of it: " + ", ".join(
                 _who(ctid, names.get(ctid)) for ctid in profile["left_out"]) + "."]
-        out += [""] + _json_block(profile["values"], f"{len(profile['keys'])} keys, {profile['lines']} lines")
+        out += [""] + _json_block(profile["values"],
+                                  f"{count(len(profile['keys']), 'key')}, {count(profile['lines'], 'line')}")
     out += ["", "### Containers", "", "| container | file | profiles, and why | own keys | deletion markers |",
             "|---|---|---|---|---|"]
     out += [f"| {_cell(_who(c['id'], c['name']))} | `{c['file']}` | "
