@@ -296,13 +296,17 @@ def plan_markdown(summary: dict) -> str:
 
 def explain_text(ctid: str, files: list[str], origins, removals, noun: str = "container") -> str:
     out = [f"{noun} {ctid}: " + " -> ".join(files)]
+    shown = []
     for origin in origins:
+        shown += [origin.value, *(value for _, value in origin.overrides)]
         out.append(f"{json_path(origin.path)} = {show_value(origin.value, 80)}")
         out.append(f"    set by {origin.set_by}")
         out += [f"    overrides {file}: {show_value(value, 80)}" for file, value in reversed(origin.overrides)]
     for removal in removals:
         was = ", ".join(removal.was_set_by) or "nothing (a stale marker)"
         out.append(f"{json_path(removal.path)} deleted by {removal.removed_by}; was set by {was}")
+    if any(len(canonical(value).decode()) > 80 for value in shown):  # a value cut to fit a line: say how to see it whole
+        out.append("(values longer than 80 characters are cut, ending in ...; --format json shows them whole)")
     return "\n".join(out)
 
 

@@ -71,6 +71,28 @@ def test_check_json_says_why_no_schema_as_the_text_does(tree: Path) -> None:
     assert json.loads(data.stdout) == {"schema": None, "schema_reason": reason, "problems": []}
 
 
+def test_explain_says_how_to_see_a_cut_value_whole(tree: Path) -> None:
+    note = "(values longer than 80 characters are cut, ending in ...; --format json shows them whole)"
+    text = run("show", tree, "950", "--explain")
+    assert text.exit_code == 0 and text.stdout.splitlines()[-1] == note
+    cut = next(line for line in text.stdout.splitlines() if line.startswith("$.firewall.rules = "))
+    whole = next(v for v in json.loads(run("show", tree, "950", "--explain", "--format", "json").stdout)["values"]
+                 if v["path"] == "$.firewall.rules")
+    assert cut.endswith("...") and len(json.dumps(whole["value"], separators=(",", ":"))) > 80
+    layer = json.loads((tree / "defaults" / "lxc_base.json").read_text())
+    layer["firewall"]["rules"] = []  # nothing long left to cut in 950: no note
+    (tree / "defaults" / "lxc_base.json").write_text(json.dumps(layer))
+    for own in (tree / "lxc").glob("950_*.json"):
+        short = {k: v for k, v in json.loads(own.read_text()).items() if len(json.dumps(v)) < 60 or k[0] == "$"}
+        own.write_text(json.dumps(short))
+    for profile in (tree / "defaults").glob("profile_*.json"):
+        profile.write_text(json.dumps({k: v for k, v in json.loads(profile.read_text()).items()
+                                       if len(json.dumps(v)) < 60}))
+    text = run("show", tree, "950", "--explain")
+    assert text.exit_code == 0, text.stderr
+    assert note not in text.stdout and not any(line.endswith("...") for line in text.stdout.splitlines())
+
+
 def test_a_deletion_listed_twice_is_an_error_like_a_profile_listed_twice(tree: Path) -> None:
     own = next((tree / "lxc").glob("950_*.json"))
     layer = json.loads(own.read_text())
