@@ -6,7 +6,7 @@ from typing import Any
 
 from .errors import BadInput
 from .exactjson import dumps
-from .layers import Layer, pointer
+from .layers import Layer, unset_deletes_nothing
 from .layout import Layout
 from .merge import apply, missing, order_tree, reorder, value_at
 from .tree import Tree
@@ -51,8 +51,7 @@ def stale_unset(assembler: Assembler, own: Layer, where=str) -> None:
     inherited = assembler.inherited(tuple(own.profiles))
     for path in own.unsets:
         if missing(value_at(inherited, path)):
-            raise BadInput(f"$unset {pointer(path)} deletes nothing: no base or profile of this container sets it",
-                           where(own.file))
+            raise BadInput(unset_deletes_nothing(path), where(own.file))
 
 
 def assemble(tree: Tree, known: dict | None = None) -> Any:

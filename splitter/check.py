@@ -12,7 +12,7 @@ from .errors import BadInput
 from .exactjson import parse
 from .explain import conflicts
 from .jsonpath import json_path
-from .layers import Layer, decode, pointer
+from .layers import Layer, decode, pointer, unset_deletes_nothing
 from .layout import Layout
 from .merge import merge, missing, value_at
 from .schema import Problem, SchemaProblem, find_checker
@@ -24,6 +24,7 @@ from .tree import (
     encode_id,
     folded_pairs,
     id_of_file,
+    require_tree,
     tree_holds,
     unknown_profile,
 )
@@ -98,14 +99,8 @@ def check_tree(root: Path, schema_file: Path | None = None,
     as `schema_file` raises SchemaProblem (exit 2).
     """
     reader = _Reader(root)
-    if not root.is_dir():
-        raise BadInput("no such conf.d folder", str(root))
+    require_tree(root)  # like merge and show: a folder that is no tree at all is bad input, not a list of strays
     everyone = [Collection(folder=folder) for folder in folders(root)] or [LXC]
-    if not any((root / name).exists() for each in everyone
-               for name in (each.layout_file, each.globals_file, each.base_file)):
-        # like merge and show: a folder that is no tree at all is bad input, not a list of strays
-        raise BadInput(f"not a conf.d tree: it holds none of {LXC.layout_file}, {LXC.globals_file}, "
-                       f"{LXC.base_file}", str(root))
     chosen = [select(DiskSource(root), selector)] if selector is not None else [each.folder for each in everyone]
     held = tuple(each.folder for each in everyone)
     for name in reader.listing("."):
@@ -211,7 +206,7 @@ def _check_collection(reader: _Reader, folder: str, everyone: list[Collection], 
         for index, layer in enumerate(stack):
             for path in layer.unsets:
                 if all(missing(value_at(lower.values, path)) for lower in stack[:index]):
-                    reader.say(layer.file, f"deletes {pointer(path)}, which nothing below sets", "$['$unset']")
+                    reader.say(layer.file, unset_deletes_nothing(path), "$['$unset']")
     for name, layer in profiles.items():
         if name not in used:
             reader.say(layer.file, f"no {noun} uses this profile")

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__
-from .errors import SplitterError
+from .errors import BadInput, SplitterError
 
 app = typer.Typer(
     add_completion=False,
@@ -111,11 +111,18 @@ def _mining_options(no_profiles: bool, min_members: int, min_keys: int | None, m
         if not sep or not PROFILE_NAME.match(new) or len(new) > longest:
             raise SplitterError(f"--name takes OLD=NEW with a new name of lower-case letters, digits, '-', '_' "
                                 f"(at most {longest} of them): {pair!r}")
+        for earlier_old, earlier_new in rename:  # the last must not silently win, nor two profiles share a name
+            if old == earlier_old:
+                raise SplitterError(f"--name {pair}: {old} is given twice (also --name {old}={earlier_new}); "
+                                    f"rename a profile once")
+            if new == earlier_new:
+                raise SplitterError(f"--name {pair}: {new} is already the new name of {earlier_old} (--name "
+                                    f"{earlier_old}={new}); two profiles cannot share a name")
         rename.append((old, new))
     profiles = []
     for path in forced:
         name = path.name.removesuffix(".json").removeprefix(PROFILE_PREFIX)
-        if not PROFILE_NAME.match(name):
+        if not (path.name.startswith(PROFILE_PREFIX) and path.name.endswith(".json")) or not PROFILE_NAME.match(name):
             raise SplitterError("a profile file is named profile_<name>.json, <name> in lower-case letters, "
                                 "digits, '-' and '_'", str(path))
         try:
@@ -148,8 +155,9 @@ def split(
     name: Annotated[Optional[list[str]], typer.Option(
         "--name", metavar="OLD=NEW", help="Rename a discovered profile (repeatable).")] = None,
     profile: Annotated[Optional[list[Path]], typer.Option(
-        "--profile", metavar="FILE", help="Use this profile file (profile_<name>.json) first, for every container it "
-                          "saves lines (repeatable).")] = None,
+        "--profile", metavar="FILE", help="Use this profile file (named profile_<name>.json) first, for every container it "
+                          "saves lines (repeatable); it must save more than 0 lines net over all its users, "
+                          "counting its own file (else exit 2, naming the file and the figure).")] = None,
     schema: Annotated[Optional[Path], typer.Option(
         "--schema", help="JSON Schema to warn against (default: the file $schema names, if readable).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Refuse (exit 1) when the monolith breaks the schema.")]
@@ -188,13 +196,10 @@ def split(
             warnings, schema_used = _schema_warnings(mono.doc, monolith.parent, schema, strict)
             step(f"finding profiles among {chosen.count(len(mono.containers))}")
             plan = mine(mono.containers, options)
-            for (name, _), path in zip(options.forced, profile or []):
-                if name not in plan.profiles:  # a profile nobody uses would fail `check` at once
-                    raise SplitterError(f"profile {name} saves no container a line; change it or leave it out",
-                                        str(path))
             step("laying out the tree")
             layers = build_layers(mono, plan)
             files = tree_files(layers)
+            _forced_profiles_save(options, profile or [], mono, layers, files)
             if not dry_run:
                 step(f"writing and proving {len(files)} files")
                 write_tree(files, mono, output, force, tuple(profile or ()))
@@ -209,6 +214,21 @@ def split(
     exact = "byte for byte" if mono.byte_exact else "as the same document (its formatting is mixed)"
     _say(f"wrote {output}: {len(files)} files, {len(layers.profiles)} profile(s), "
          f"{chosen.count(len(layers.containers))}; proven to merge back {exact}")
+
+
+def _forced_profiles_save(options, paths: list[Path], mono, layers, files: dict[str, bytes]) -> None:
+    """The rule for a --profile: the net lines it saves over all its users, counting its own file, must be more
+    than 0 (one nobody uses saves 0); else SplitterError naming the file and the figure."""
+    from .plural import count
+    from .report import lines_saved
+
+    for (name, _), path in zip(options.forced, paths):
+        saved = lines_saved(mono, layers, files, name) if name in layers.profiles else 0
+        if saved <= 0:
+            users = sum(name in own.profiles for own in layers.containers.values())
+            raise SplitterError(f"profile {name} saves {count(saved, 'line')} net (over "
+                                f"{count(users, mono.collection.noun, mono.collection.plural)} using it, counting its own "
+                                f"file); a --profile must save more than 0: change it or leave it out", str(path))
 
 
 def _print_plan(summary: dict, format: PlanFormat) -> None:
@@ -311,6 +331,18 @@ def merge(
         _fail(error)
 
 
+def _dir_then_monolith(command: str, tree: Path, monolith: Path) -> None:
+    """Catch the two arguments of verify and update given the wrong way round (or twice the folder) early, with a
+    message that says which is which, before reading either."""
+    usage = f"{command} takes DIR then MONOLITH"
+    if tree.is_file() and monolith.is_dir():
+        raise BadInput(f"is a file, not a conf.d folder ({usage}: swap the two arguments)", str(tree))
+    if monolith.is_dir():
+        raise BadInput(f"is a folder; MONOLITH must be a file ({usage})", str(monolith))
+    if tree.is_file():
+        raise BadInput(f"is a file, not a conf.d folder ({usage})", str(tree))
+
+
 @app.command()
 def verify(
     tree: Annotated[Path, typer.Argument(help="The conf.d folder.")],
@@ -331,6 +363,7 @@ def verify(
 
     try:
         with _Steps(format is not Format.json) as step:
+            _dir_then_monolith("verify", tree, monolith)
             step(f"reading {tree}")
             loaded = read_tree(tree, collection)
             step(f"comparing {loaded.collection.count(len(loaded.containers))} with {monolith}")
@@ -425,11 +458,11 @@ def check(
         _fail(error)
     for problem in unusable:
         _warn_schema(problem)
+    why = None if used else f"none used ({unusable[0]})" if unusable else _no_schema(tree)
     if format is Format.json:
-        _out(check_json(problems, used))
+        _out(check_json(problems, used, why))
     else:
-        why = f"none used ({unusable[0]})" if unusable else None
-        _out(check_text(problems, used or why or _no_schema(tree)).encode())
+        _out(check_text(problems, used or why).encode())
     if problems:
         raise typer.Exit(1)
 
@@ -462,6 +495,7 @@ def update(
 
     try:
         with _Steps(format is not PlanFormat.json) as step:
+            _dir_then_monolith("update", tree, monolith)
             step(f"reading {tree}")
             loaded = read_tree(tree)
             step(f"reading {monolith}")
@@ -536,6 +570,10 @@ def diff(
         if new is None:
             from .gitsource import working_path
 
+            if ":" not in old and Path(old).exists():
+                kind = "folder" if Path(old).is_dir() else "file"
+                raise BadInput(f"is a {kind}, but one argument is a git revision (REV or REV:PATH); to compare two "
+                               f"sides give both: splitter diff OLD NEW (e.g. splitter diff HEAD:{old} {old})", old)
             if ":" not in old:
                 old += ":conf.d"
             new = working_path(old)

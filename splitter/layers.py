@@ -39,6 +39,12 @@ def pointer(path: Path) -> str:
     return "".join("/" + key.replace("~", "~0").replace("/", "~1") for key in path)
 
 
+def unset_deletes_nothing(path: Path) -> str:
+    """The message for a `$unset` pointer (a path of keys) that no lower layer sets: merge, verify and check say it
+    alike."""
+    return f"$unset {pointer(path)} deletes nothing: no base or profile of this container sets it"
+
+
 def split_pointer(text: str) -> Path:
     """The reference tokens of an RFC 6901 JSON pointer ("" is the whole document); ValueError when malformed."""
     if text == "":
@@ -98,6 +104,9 @@ def decode(doc: Any, file: str, container: bool) -> Layer:
                 if type(value) is not list:
                     raise BadInput(f"{UNSET} must be a list of JSON pointers", file)
                 layer.unsets = [parse_pointer(text, file) for text in value]
+                if len(set(layer.unsets)) != len(layer.unsets):  # as with $profiles: a copy-paste slip, not a wish
+                    twice = next(path for index, path in enumerate(layer.unsets) if path in layer.unsets[:index])
+                    raise BadInput(f"{UNSET} lists {pointer(twice)} twice", file)
         else:
             layer.values[unescape_key(key)] = value
     for path in layer.unsets:

@@ -12,6 +12,7 @@ from .jsonpath import json_path
 from .layers import Layer, pointer
 from .merge import merge
 from .monolith import Monolith
+from .plural import count
 from .split import Layers, difference, layer_lines
 from .verify import ABSENT, Verdict
 
@@ -101,6 +102,17 @@ def _container_name(config: dict) -> str | None:
     return name if type(name) is str else None
 
 
+def lines_saved(mono: Monolith, layers: Layers, files: dict[str, bytes], name: str,
+                inherited: dict[tuple, dict] | None = None) -> int:
+    """Net lines profile `name` saves: what its members' own files would grow by without it, less the lines of
+    its own file (files: tree file -> bytes, as split.tree_files gives). `inherited` caches merged stacks."""
+    members = [ctid for ctid, own in layers.containers.items() if name in own.profiles]
+    inherited = {} if inherited is None else inherited
+    without = sum(_own_lines(layers, ctid, mono.containers[ctid], name, inherited)
+                  - files[layers.containers[ctid].file].count(b"\n") for ctid in members)
+    return without - files[layers.profiles[name].file].count(b"\n")
+
+
 def plan_summary(mono: Monolith, layers: Layers, files: dict[str, bytes], warnings: int = 0,
                  schema: dict | None = None) -> dict:
     """Everything the plan says, as one JSON-ready object (its form is documented in MIGRATION.md).
@@ -126,10 +138,9 @@ def plan_summary(mono: Monolith, layers: Layers, files: dict[str, bytes], warnin
     inherited: dict[tuple, dict] = {}
     for name, layer in layers.profiles.items():
         members = [ctid for ctid, own in layers.containers.items() if name in own.profiles]
-        without = sum(_own_lines(layers, ctid, mono.containers[ctid], name, inherited)
-                      - lines(layers.containers[ctid].file) for ctid in members)
         profiles.append({"name": name, "file": layer.file, "keys": _leaf_pointers(layer.values),
-                         "members": members, "lines": lines(layer.file), "lines_saved": without - lines(layer.file),
+                         "members": members, "lines": lines(layer.file),
+                         "lines_saved": lines_saved(mono, layers, files, name, inherited),
                          "role": roles.get(name, ""),
                          "member_names": [_container_name(mono.containers[ctid]) for ctid in members],
                          "left_out": left_out.get(name, []), "values": layer.values})
@@ -179,13 +190,13 @@ def plan_text(summary: dict) -> str:
     totals = summary["totals"]
     names = {container["id"]: container["name"] for container in summary["containers"]}
     base = summary["base"]
-    out = [f"plan for {summary['monolith']['file']}: {summary['monolith']['containers']} containers, "
-           f"{len(summary['profiles'])} profiles, {totals['files']} files",
-           f"base ({base['file']}, {base['lines']} lines): the values most containers hold"
+    out = [f"plan for {summary['monolith']['file']}: {count(summary['monolith']['containers'], 'container')}, "
+           f"{count(len(summary['profiles']), 'profile')}, {count(totals['files'], 'file')}",
+           f"base ({base['file']}, {count(base['lines'], 'line')}): the values most containers hold"
            + ("" if base["keys"] else ": nothing shared")]
     out += ["    " + pair for pair in _pairs(base["values"])]
     for profile in summary["profiles"]:
-        out.append(f"profile {profile['name']} ({profile['lines']} lines, saves {profile['lines_saved']}): "
+        out.append(f"profile {profile['name']} ({count(profile['lines'], 'line')}, saves {profile['lines_saved']}): "
                    f"{profile['role'] or 'given by the operator'}")
         out.append("    members: " + ", ".join(_who(ctid, name) for ctid, name in
                                                zip(profile["members"], profile["member_names"])))
@@ -197,7 +208,7 @@ def plan_text(summary: dict) -> str:
         unset = f"; unset {', '.join(container['unset'])}" if container["unset"] else ""
         uses = "; ".join(f"{name} ({why})" if why else name for name, why in container["why"].items()) or "no profile"
         out.append(f"container {_who(container['id'], container['name'])} -> {container['file']}: {uses}; "
-                   f"{len(container['own_keys'])} own keys{unset}")
+                   f"{count(len(container['own_keys']), 'own key')}{unset}")
     out.append(f"lines: {totals['monolith_lines']} in the monolith, {totals['tree_lines']} under defaults/ and "
                f"{_folder(summary)}/ "
                f"({totals['ratio']:.0%}); path=value pairs written in two or more container files: "
@@ -245,7 +256,7 @@ def plan_markdown(summary: dict) -> str:
     totals = summary["totals"]
     names = {container["id"]: container["name"] for container in summary["containers"]}
     out = [f"## splitter plan for `{summary['monolith']['file']}`", "",
-           f"{summary['monolith']['containers']} containers, {len(summary['profiles'])} profiles: "
+           f"{count(summary['monolith']['containers'], 'container')}, {count(len(summary['profiles']), 'profile')}: "
            f"**{totals['tree_lines']}** lines under `defaults/` and `{_folder(summary)}/` for "
            f"**{totals['monolith_lines']}** in the monolith ({totals['ratio']:.0%}). Each container gets the base, "
            f"then its profiles in the order listed, then its own values.", "",
@@ -265,17 +276,18 @@ def plan_markdown(summary: dict) -> str:
     base = summary["base"]
     out += ["", f"### Base: `{base['file']}`", "",
             f"The values most containers hold, which a new container would be right to inherit "
-            f"({len(base['keys'])} keys).", ""]
-    out += _json_block(base["values"], f"{len(base['keys'])} keys, {base['lines']} lines")
+            f"({count(len(base['keys']), 'key')}).", ""]
+    out += _json_block(base["values"], f"{count(len(base['keys']), 'key')}, {count(base['lines'], 'line')}")
     for profile in summary["profiles"]:
         out += ["", f"### Profile `{profile['name']}`: `{profile['file']}`", "",
-                _sentence(profile["role"] or "given by the operator") + f"; saves {profile['lines_saved']} lines.", "",
+                _sentence(profile["role"] or "given by the operator") + f"; saves {count(profile['lines_saved'], 'line')}.", "",
                 "Members: " + ", ".join(_who(ctid, name) for ctid, name in
                                         zip(profile["members"], profile["member_names"])) + "."]
         if profile["left_out"]:
             out += ["", "Left out, as they share little of it: " + ", ".join(
                 _who(ctid, names.get(ctid)) for ctid in profile["left_out"]) + "."]
-        out += [""] + _json_block(profile["values"], f"{len(profile['keys'])} keys, {profile['lines']} lines")
+        out += [""] + _json_block(profile["values"],
+                                  f"{count(len(profile['keys']), 'key')}, {count(profile['lines'], 'line')}")
     out += ["", "### Containers", "", "| container | file | profiles, and why | own keys | deletion markers |",
             "|---|---|---|---|---|"]
     out += [f"| {_cell(_who(c['id'], c['name']))} | `{c['file']}` | "
@@ -291,13 +303,17 @@ def plan_markdown(summary: dict) -> str:
 
 def explain_text(ctid: str, files: list[str], origins, removals, noun: str = "container") -> str:
     out = [f"{noun} {ctid}: " + " -> ".join(files)]
+    shown = []
     for origin in origins:
+        shown += [origin.value, *(value for _, value in origin.overrides)]
         out.append(f"{json_path(origin.path)} = {show_value(origin.value, 80)}")
         out.append(f"    set by {origin.set_by}")
         out += [f"    overrides {file}: {show_value(value, 80)}" for file, value in reversed(origin.overrides)]
     for removal in removals:
         was = ", ".join(removal.was_set_by) or "nothing (a stale marker)"
         out.append(f"{json_path(removal.path)} deleted by {removal.removed_by}; was set by {was}")
+    if any(len(canonical(value).decode()) > 80 for value in shown):  # a value cut to fit a line: say how to see it whole
+        out.append("(values longer than 80 characters are cut, ending in ...; --format json shows them whole)")
     return "\n".join(out)
 
 
@@ -319,8 +335,13 @@ def check_text(problems, schema) -> str:
     return "\n".join(lines)
 
 
-def check_json(problems, schema) -> bytes:
-    return dumps({"schema": str(schema) if schema else None, "problems": [p.to_json() for p in problems]})
+def check_json(problems, schema, reason: str | None = None) -> bytes:
+    """check's report: {"schema": path or null, "schema_reason": why none was used (only when null), "problems"}."""
+    doc: dict = {"schema": str(schema) if schema else None}
+    if not schema:
+        doc["schema_reason"] = reason or "none found"
+    doc["problems"] = [p.to_json() for p in problems]
+    return dumps(doc)
 
 
 # ---------------------------------------------------------------- update

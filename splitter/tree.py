@@ -214,12 +214,28 @@ def read_tree(root: Path, selector: str | None = None) -> Tree:
     return read_source(DiskSource(root), selector)
 
 
-def read_tree_checks(root: Path) -> None:
-    """Refuse a tree folder that is missing or reached through a symbolic link, or whose folders are links."""
-    if root.is_symlink():
-        raise BadInput("is a symbolic link; name the tree's real folder", str(root))
+def require_tree(root: Path) -> None:
+    """Refuse a path that is not a conf.d tree: missing, a file, or a folder holding none of a tree's top files.
+
+    Every command that reads a tree says the same (check included); raises BadInput naming `root`.
+    """
+    if root.is_file():
+        raise BadInput("is a file, not a conf.d folder", str(root))
     if not root.is_dir():
         raise BadInput("no such conf.d folder", str(root))
+    everyone = [Collection(folder=folder) for folder in collection_folders(root)] or [LXC_COLLECTION]
+    if not any((root / name).exists() for each in everyone
+               for name in (each.layout_file, each.globals_file, each.base_file)):
+        raise BadInput(f"not a conf.d tree: it holds none of {LXC_COLLECTION.layout_file}, "
+                       f"{LXC_COLLECTION.globals_file}, {LXC_COLLECTION.base_file}", str(root))
+
+
+def read_tree_checks(root: Path) -> None:
+    """Refuse a tree folder that is missing, not a tree, or reached through a symbolic link, or whose folders are
+    links."""
+    if root.is_symlink():
+        raise BadInput("is a symbolic link; name the tree's real folder", str(root))
+    require_tree(root)
     for folder in dict.fromkeys((DEFAULTS, LXC, *collection_folders(root))):
         if (root / folder).is_symlink():
             raise BadInput("is a symbolic link; a tree holds plain folders only", str(root / folder))

@@ -83,6 +83,8 @@ def test_merge_order_and_rules() -> None:
     ({"$profiles": "gpu"}, "must be a list of profile names"),
     ({"$profiles": ["gpu", "gpu"]}, "names a profile twice"),
     ({"$unset": "/a"}, "must be a list of JSON pointers"),
+    ({"$unset": ["/a", "/b", "/a"]}, "$unset lists /a twice"),
+    ({"$unset": ["/a~1b", "/a~1b"]}, "$unset lists /a~1b twice"),
     ({"$unset": ["/a"], "a": 1}, "both removed by $unset and given a value"),
     ({"$other": 1}, 'unknown directive "$other"'),
     ([], "must hold a JSON object"),

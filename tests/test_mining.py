@@ -317,8 +317,48 @@ def test_forced_profile_nobody_needs_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "conf.d"
     result = run("split", FIXTURE, "-o", out, "--profile", useless)
     assert result.exit_code == 2 and result.stdout == ""
-    assert result.stderr == f"splitter: {useless}: profile useless saves no container a line; change it or leave it out\n"
+    assert result.stderr == (f"splitter: {useless}: profile useless saves 0 lines net (over 0 containers using it, "
+                             "counting its own file); a --profile must save more than 0: change it or leave it out\n")
     assert not out.exists()
+
+
+def test_forced_profile_that_costs_lines_is_refused(tmp_path: Path) -> None:
+    """A profile equal to the base is taken by containers but saves nothing: its own file makes it cost lines."""
+    tree = tmp_path / "conf.d"
+    assert run("split", FIXTURE, "-o", tree).exit_code == 0
+    same = tmp_path / "profile_same.json"
+    same.write_bytes((tree / "defaults" / "lxc_base.json").read_bytes())
+    result = run("split", FIXTURE, "--dry-run", "--profile", same)
+    assert result.exit_code == 2 and result.stdout == "" and result.stderr.count("\n") == 1
+    figure = re.match(rf"splitter: {re.escape(str(same))}: profile same saves (-\d+) lines net \(over (\d+) "
+                      r"containers using it, counting its own file\); a --profile must save more than 0: change it "
+                      r"or leave it out\n$", result.stderr)
+    assert figure and int(figure.group(1)) < 0 and int(figure.group(2)) > 0, result.stderr
+    # a profile that does save lines passes, and the plan gives the same figure the rule uses
+    good = tmp_path / "profile_myvllm.json"
+    good.write_bytes((tree / "defaults" / "profile_vllm.json").read_bytes())
+    result = run("split", FIXTURE, "--dry-run", "--format", "json", "--profile", good)
+    assert result.exit_code == 0, result.stderr
+    mine = next(p for p in json.loads(result.stdout)["profiles"] if p["name"] == "myvllm")
+    assert mine["lines_saved"] > 0
+
+
+def test_forced_profile_rule_is_written_alike_in_help_readme_and_guide() -> None:
+    rule = ("it must save more than 0 lines net over all its users, counting its own file (else exit 2, naming the "
+            "file and the figure)")
+    texts = [run("split", "--help").stdout, (ROOT / "README.md").read_text(), (ROOT / "MIGRATION.md").read_text()]
+    for text in texts:
+        assert rule in " ".join(text.split()), text[:200]
+
+
+@pytest.mark.parametrize("name", ["gpu.json", "op1-profile_foo.json", "profile_gpu.txt"])
+def test_forced_profile_file_must_be_named_profile_name_json(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_text('{"cores": 4}')
+    result = run("split", FIXTURE, "--dry-run", "--profile", path)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (f"splitter: {path}: a profile file is named profile_<name>.json, <name> in lower-case "
+                             "letters, digits, '-' and '_'\n")
 
 
 def test_two_roles_with_one_word_get_two_names(tmp_path: Path) -> None:

@@ -47,8 +47,62 @@ def test_a_stale_unset_is_refused_by_merge_and_verify_and_reported_by_check(tree
     assert not target.exists()
     checked = run("check", tree)
     assert checked.exit_code == 1
-    assert "lxc/950_vllm-qwen-coder.json: $['$unset']: deletes /portainer_rol, which nothing below sets" \
+    assert "lxc/950_vllm-qwen-coder.json: $['$unset']: " + message \
         in checked.stdout.splitlines()
+
+
+@pytest.mark.parametrize("names,message", [
+    (["vllm=gpu", "vllm=llm"], "--name vllm=llm: vllm is given twice (also --name vllm=gpu); rename a profile once"),
+    (["vllm=gpu", "nvidia=gpu"], "--name nvidia=gpu: gpu is already the new name of vllm (--name vllm=gpu); two "
+                                 "profiles cannot share a name"),
+])
+def test_a_name_given_twice_is_an_error(tmp_path: Path, names: list, message: str) -> None:
+    args = [arg for pair in names for arg in ("--name", pair)]
+    result = run("split", FIXTURE, "-o", tmp_path / "conf.d", *args)
+    one_error(result, message, "")
+    assert result.stderr == f"splitter: {message}\n" and not (tmp_path / "conf.d").exists()
+
+
+def test_check_json_says_why_no_schema_as_the_text_does(tree: Path) -> None:
+    text, data = run("check", tree), run("check", tree, "--format", "json")
+    assert text.exit_code == data.exit_code == 0, text.stdout
+    reason = text.stdout.splitlines()[-1].partition("; schema: ")[2]
+    assert reason.startswith("none found (")
+    assert json.loads(data.stdout) == {"schema": None, "schema_reason": reason, "problems": []}
+
+
+def test_explain_says_how_to_see_a_cut_value_whole(tree: Path) -> None:
+    note = "(values longer than 80 characters are cut, ending in ...; --format json shows them whole)"
+    text = run("show", tree, "950", "--explain")
+    assert text.exit_code == 0 and text.stdout.splitlines()[-1] == note
+    cut = next(line for line in text.stdout.splitlines() if line.startswith("$.firewall.rules = "))
+    whole = next(v for v in json.loads(run("show", tree, "950", "--explain", "--format", "json").stdout)["values"]
+                 if v["path"] == "$.firewall.rules")
+    assert cut.endswith("...") and len(json.dumps(whole["value"], separators=(",", ":"))) > 80
+    layer = json.loads((tree / "defaults" / "lxc_base.json").read_text())
+    layer["firewall"]["rules"] = []  # nothing long left to cut in 950: no note
+    (tree / "defaults" / "lxc_base.json").write_text(json.dumps(layer))
+    for own in (tree / "lxc").glob("950_*.json"):
+        short = {k: v for k, v in json.loads(own.read_text()).items() if len(json.dumps(v)) < 60 or k[0] == "$"}
+        own.write_text(json.dumps(short))
+    for profile in (tree / "defaults").glob("profile_*.json"):
+        profile.write_text(json.dumps({k: v for k, v in json.loads(profile.read_text()).items()
+                                       if len(json.dumps(v)) < 60}))
+    text = run("show", tree, "950", "--explain")
+    assert text.exit_code == 0, text.stderr
+    assert note not in text.stdout and not any(line.endswith("...") for line in text.stdout.splitlines())
+
+
+def test_a_deletion_listed_twice_is_an_error_like_a_profile_listed_twice(tree: Path) -> None:
+    own = next((tree / "lxc").glob("950_*.json"))
+    layer = json.loads(own.read_text())
+    layer["$unset"] = ["/portainer_role", "/portainer_role"]
+    own.write_text(json.dumps(layer, indent=2))
+    for args in (["merge", tree], ["verify", tree, FIXTURE], ["show", tree, "950"]):
+        one_error(run(*args), f"{own}: ", "$unset lists /portainer_role twice\n")
+    checked = run("check", tree)
+    assert checked.exit_code == 1
+    assert "lxc/950_vllm-qwen-coder.json: $: $unset lists /portainer_role twice" in checked.stdout.splitlines()
 
 
 @pytest.mark.parametrize("where", ["lxc", "parent", "empty"])
@@ -57,6 +111,30 @@ def test_check_on_a_folder_that_is_not_a_tree(tree: Path, where: str) -> None:
     folder.mkdir(exist_ok=True)
     one_error(run("check", folder), f"{folder}: ", "not a conf.d tree: it holds none of layout.json, globals.json, "
                                                    "defaults/lxc_base.json")
+
+
+@pytest.mark.parametrize("command", [["check"], ["merge"], ["show", "950"], ["show", "950", "--explain"],
+                                     ["verify", None], ["update", None, "--dry-run"], ["diff", None]])
+def test_every_command_says_a_folder_is_not_a_tree(tree: Path, command: list) -> None:
+    folder = tree / "lxc"
+    args = [FIXTURE if arg is None else arg for arg in command[1:]]
+    one_error(run(command[0], folder, *args), f"{folder}: ",
+              "not a conf.d tree: it holds none of layout.json, globals.json, defaults/lxc_base.json")
+
+
+def test_verify_and_update_say_which_argument_is_which(tree: Path) -> None:
+    for command in ("verify", "update"):
+        usage = f"{command} takes DIR then MONOLITH"
+        one_error(run(command, FIXTURE, tree), f"{FIXTURE}: ",
+                  f"is a file, not a conf.d folder ({usage}: swap the two arguments)\n")
+        one_error(run(command, tree, tree), f"{tree}: ", f"is a folder; MONOLITH must be a file ({usage})\n")
+    one_error(run("show", FIXTURE, "950"), f"{FIXTURE}: ", "is a file, not a conf.d folder\n")
+
+
+def test_diff_with_one_argument_that_is_a_folder(tree: Path) -> None:
+    one_error(run("diff", tree), f"{tree}: ", "is a folder, but one argument is a git revision (REV or REV:PATH); "
+                                              f"to compare two sides give both: splitter diff OLD NEW "
+                                              f"(e.g. splitter diff HEAD:{tree} {tree})\n")
 
 
 def test_check_never_advises_a_name_that_is_taken(tree: Path) -> None:
