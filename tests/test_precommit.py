@@ -87,9 +87,10 @@ def test_hooks_green_on_a_fresh_split_red_after_a_bad_edit(tmp_path: Path) -> No
         subprocess.run(["git", "rm", "-q", str(gone.relative_to(work))], cwd=work, check=True, env=env)
         refused = subprocess.run(["git", "commit", "-m", "delete"], cwd=work, env=env, capture_output=True,
                                  text=True, timeout=600)
-        assert refused.returncode == 1, refused.stdout + refused.stderr
-        assert "Skipped" not in refused.stdout and "no files to check" not in refused.stdout
-        lines = [line for line in refused.stdout.splitlines() if line.startswith("splitter ")]
+        said = refused.stdout + refused.stderr  # git sends a hook's stdout to its stderr
+        assert refused.returncode == 1, said
+        assert "Skipped" not in said and "no files to check" not in said
+        lines = [line for line in said.splitlines() if line.startswith("splitter ")]
         assert len(lines) == 2 and lines[0].startswith("splitter verify") and lines[0].endswith("Failed"), lines
         assert lines[1].endswith(("Passed", "Failed")), lines  # check ran (a deleted container is no problem)
         assert not gone.exists()
