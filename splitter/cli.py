@@ -299,10 +299,12 @@ def merge(
 
     try:
         if output is not None:
-            check_output_file(output, tree)
+            check_output_file(output, tree)  # before reading the tree: its place and kind
         with _Steps(True) as step:
             step(f"reading {tree}")
             loaded = read_tree(tree, collection)
+            if output is not None:
+                check_output_file(output, tree, loaded.collection)  # a monolith of this tree's collection only
             step(f"merging {loaded.collection.count(len(loaded.containers))}")
             doc = assemble(loaded)
             _schema_warnings(doc, tree.resolve().parent, schema, strict, str(tree))

@@ -7,6 +7,7 @@ import glob
 import os
 import re
 import shutil
+import stat
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -512,11 +513,14 @@ def discard(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def check_output_file(target: Path, tree: Path) -> None:
-    """Refuse a file merge must not write (raises BadInput naming it), before any work is done.
+def check_output_file(target: Path, tree: Path, collection: Collection | None = None) -> None:
+    """Refuse a file merge must not write (raises BadInput naming it), before anything is written.
 
-    merge writes only outside the tree it reads, and replaces only a regular file that already holds
-    a JSON object (a monolith, as merge writes): never a folder, a symbolic link or any other file.
+    merge writes only outside the tree it reads, and replaces only a regular file that is a monolith of the
+    tree's collection: a JSON document in which the collection's pointer (RFC 6901) resolves to the same kind
+    of value (an object of entries, or a list for an `id_key` collection). Never a folder, a symbolic link,
+    a plan, a container file or any other JSON. Without `collection` (the tree not read yet) only the file's
+    place and kind are checked, not what it holds.
     """
     where = str(target)
     if os.path.realpath(target).startswith(os.path.join(os.path.realpath(tree), "")):
@@ -527,6 +531,8 @@ def check_output_file(target: Path, tree: Path) -> None:
         return
     if not target.is_file():
         raise BadInput("exists and is not a regular file; merge replaces only a monolith", where)
+    if collection is None:
+        return
     raw = read_file(where)
     try:
         doc = orjson.loads(raw)
@@ -534,17 +540,52 @@ def check_output_file(target: Path, tree: Path) -> None:
         try:  # orjson refuses what exact parsing keeps (integers beyond 64 bits, ...)
             doc = exactjson.parse(raw, where)
         except BadInput:
-            doc = None
-    if type(doc) is not dict:
-        raise BadInput("exists and does not hold a JSON object; merge replaces only a monolith", where)
+            raise BadInput(f"exists and holds text that is not JSON, not a monolith of this tree "
+                           f"({_monolith_kind(collection)}); merge does not replace it", where) from None
+    what = _not_a_monolith(doc, collection)
+    if what is not None:
+        raise BadInput(f"exists and holds {what}, not a monolith of this tree ({_monolith_kind(collection)}); "
+                       "merge does not replace it", where)
+
+
+def _monolith_kind(collection: Collection) -> str:
+    """What a monolith of the collection holds, in words: `an object of containers at /lxc_configs`."""
+    kind = f"a list of {collection.plural}" if collection.id_key is not None else f"an object of {collection.plural}"
+    return f"{kind} at {collection.pointer or 'the top level'}"
+
+
+_KINDS = {dict: "a JSON object", list: "a JSON array", str: "a JSON string", bool: "a JSON boolean",
+          type(None): "JSON null"}
+
+
+def _not_a_monolith(doc: object, collection: Collection) -> str | None:
+    """None when `doc` is a monolith of the collection, else what it holds instead, in words."""
+    from .merge import missing, value_at
+
+    wanted = list if collection.id_key is not None else dict
+    value = value_at(doc, collection.tokens) if collection.tokens else doc
+    if not missing(value) and type(value) is wanted:
+        return None
+    what = _KINDS.get(type(doc), "a JSON number")
+    if not collection.tokens or type(doc) is not dict:
+        return what
+    if missing(value):
+        return f"{what} without {collection.pointer}"
+    return f"{what} whose {collection.pointer} is {_KINDS.get(type(value), 'a JSON number')}"
 
 
 def write_atomic(target: Path, data: bytes) -> None:
     """Write one file through a hidden sibling renamed into place."""
     temporary = target.parent / f"{_hidden_prefix(target)}-{os.getpid()}-{os.urandom(4).hex()}"
     try:
+        try:
+            mode = stat.S_IMODE(os.stat(target).st_mode)  # a replaced file keeps its permission bits (0444 stays)
+        except FileNotFoundError:
+            mode = None
         with open(temporary, "xb") as handle:
             handle.write(data)
+            if mode is not None:
+                os.fchmod(handle.fileno(), mode)
         os.replace(temporary, target)
     except OSError as error:
         temporary.unlink(missing_ok=True)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
-from conftest import FIXTURE, run
+from conftest import FIXTURE, FIXTURES, run
 
 
 def one_line(text: str) -> str:
@@ -37,3 +38,62 @@ def test_strict_without_a_schema_is_an_error(tmp_path: Path) -> None:
     assert run("split", monolith, "--dry-run", "--strict").exit_code == 0
     assert run("merge", tmp_path / "conf.d", "-o", out, "--strict").exit_code == 0
     assert out.read_bytes() == monolith.read_bytes()
+
+
+def test_merge_replaces_only_a_monolith_of_the_trees_collection(fixture_tree: Path) -> None:
+    """A plan, any JSON object, a container file: refused, one line saying what it holds, left as it was."""
+    work = fixture_tree.parent
+    plan = run("split", FIXTURE, "--dry-run", "--format", "json")
+    assert plan.exit_code == 0
+    container = next((fixture_tree / "lxc").glob("950_*.json")).read_bytes()
+    holds = {
+        "plan.json": (plan.stdout_bytes, "a JSON object without /lxc_configs"),
+        "a.json": (b'{"a":1}', "a JSON object without /lxc_configs"),
+        "copy.json": (container, "a JSON object without /lxc_configs"),
+        "list.json": (b'{"lxc_configs": []}', "a JSON object whose /lxc_configs is a JSON array"),
+        "array.json": (b"[1, 2]", "a JSON array"),
+        "notes.json": (b"my notes\n", "text that is not JSON"),
+    }
+    for name, (data, what) in holds.items():
+        target = work / name
+        target.write_bytes(data)
+        done = run("merge", fixture_tree, "-o", target)
+        assert done.exit_code == 2 and done.stdout == "", name
+        assert one_line(done.stderr) == (
+            f"splitter: {target}: exists and holds {what}, not a monolith of this tree (an object of containers "
+            "at /lxc_configs); merge does not replace it\n")
+        assert target.read_bytes() == data
+    assert not [path for path in work.iterdir() if path.name.startswith(".")]  # no staging file left
+
+
+def test_merge_keeps_the_replaced_monoliths_permission_bits(fixture_tree: Path) -> None:
+    target = fixture_tree.parent / "phoenix_lxc_configs.json"
+    target.write_bytes(FIXTURE.read_bytes().replace(b'"cores": 4', b'"cores": 5', 1))
+    target.chmod(0o444)
+    done = run("merge", fixture_tree, "-o", target)
+    assert done.exit_code == 0 and done.stdout == "" and done.stderr == ""
+    assert target.read_bytes() == FIXTURE.read_bytes()
+    assert target.stat().st_mode & 0o777 == 0o444
+    target.chmod(0o640)
+    assert run("merge", fixture_tree, "-o", target).exit_code == 0 and target.stat().st_mode & 0o777 == 0o640
+    new = fixture_tree.parent / "new.json"  # a new file: as open(2) makes it (0666 less the umask)
+    assert run("merge", fixture_tree, "-o", new).exit_code == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert new.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_merge_of_a_list_collection_replaces_its_monolith_only(tmp_path: Path) -> None:
+    vms = FIXTURES / "collections" / "phoenix_vm_configs.json"
+    monolith = tmp_path / "phoenix_vm_configs.json"
+    shutil.copy(vms, monolith)
+    assert run("split", monolith, "--collection", "/vms", "--id-key", "vmid", "-o", tmp_path / "conf.d").exit_code == 0
+    assert run("merge", tmp_path / "conf.d", "-o", monolith).exit_code == 0
+    assert monolith.read_bytes() == vms.read_bytes()
+    lxc = tmp_path / "phoenix_lxc_configs.json"
+    shutil.copy(FIXTURE, lxc)  # a monolith, of another collection
+    done = run("merge", tmp_path / "conf.d", "-o", lxc)
+    assert done.exit_code == 2 and one_line(done.stderr) == (
+        f"splitter: {lxc}: exists and holds a JSON object without /vms, not a monolith of this tree (a list of "
+        "entries at /vms); merge does not replace it\n")
+    assert lxc.read_bytes() == FIXTURE.read_bytes()
