@@ -96,6 +96,33 @@ def id_of_file(filename: str) -> str:
     return unquote(filename[: -len(".json")].split("_", 1)[0], errors="strict")
 
 
+def misnamed(name: str, collection: Collection, taken: Iterable[str]) -> str | None:
+    """Why a `.json` file name in a collection's folder is not a name splitter writes for the id it stands
+    for, as advice; None when it is one.
+
+    The id is the part before the first '_' (id_of_file); splitter writes it as encode_id does, so any other
+    spelling (`914 (copy).json`, `%39%31%34_x.json`) is a file made by hand, most often a copy saved under a new
+    name. `taken` are the names already in the folder: the advice never names one of them (compared as
+    case-insensitive file systems do, see `fold`). Raises nothing.
+    """
+    try:
+        ctid = id_of_file(name)
+        written = encode_id(ctid)
+    except (UnicodeDecodeError, BadInput):
+        return f"its name does not start with {'a container' if collection.is_lxc else 'an'} id"
+    prefix, underscore, words = name[: -len(".json")].partition("_")
+    if prefix == written:
+        return None
+    noun = collection.noun
+    expected = f"{written}{underscore}{words}.json"
+    if fold(expected) in {fold(other) for other in taken}:
+        where = f"{collection.folder}/{expected} is already there: this looks like a copy of it"
+    else:
+        where = f"{noun} id {ctid!r} would be in {collection.folder}/{expected}; this looks like a copy of a {noun} file"
+    return (f"its name does not write the id the way splitter does ({where}): give it a new id, first in its "
+            f"name, or move it out of {collection.folder}/")
+
+
 def profile_file(name: str) -> str:
     return f"{DEFAULTS}/{PROFILE_PREFIX}{name}.json"
 
@@ -254,15 +281,15 @@ def read_source(source, selector: str | None = None) -> Tree:
             raise BadInput("a profile name is lower-case letters, digits, '-' and '_'", source.where(relative))
         profiles[profile] = _layer(source, relative, container=False)
     found: dict[str, Layer] = {}
-    for name in source.names(folder):
+    names = source.names(folder)
+    for name in names:
         if name.startswith(".") or not name.endswith(".json"):
             continue  # editor leftovers: `check` reports them
         relative = f"{folder}/{name}"
-        try:
-            ctid = id_of_file(name)
-        except UnicodeDecodeError:
-            raise BadInput(f"its name does not start with {'a container' if collection.is_lxc else 'an'} id",
-                           source.where(relative)) from None
+        wrong = misnamed(name, collection, names)
+        if wrong is not None:  # a copy saved under another name would otherwise become a new container
+            raise BadInput(wrong, source.where(relative))
+        ctid = id_of_file(name)
         if ctid in found:
             raise BadInput(f"{collection.noun} {ctid} has two files: {found[ctid].file} and {relative}",
                            source.where(relative))
@@ -306,6 +333,9 @@ def read_container(root: Path, ctid: str, selector: str | None = None) -> Tree:
     if len(mine) > 1:
         raise BadInput(f"{noun} {ctid} has two files: {folder}/{mine[0]} and {folder}/{mine[1]}",
                        source.where(f"{folder}/{mine[1]}"))
+    wrong = misnamed(mine[0], collection, names)
+    if wrong is not None:
+        raise BadInput(wrong, source.where(f"{folder}/{mine[0]}"))
     own = _layer(source, f"{folder}/{mine[0]}", container=True)
     profiles = {}
     for name in own.profiles:

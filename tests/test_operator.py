@@ -97,3 +97,52 @@ def test_merge_of_a_list_collection_replaces_its_monolith_only(tmp_path: Path) -
         f"splitter: {lxc}: exists and holds a JSON object without /vms, not a monolith of this tree (a list of "
         "entries at /vms); merge does not replace it\n")
     assert lxc.read_bytes() == FIXTURE.read_bytes()
+
+
+def test_a_copy_saved_under_another_name_is_refused_everywhere_the_tree_is_read(fixture_tree: Path) -> None:
+    """`914 (copy).json` is id "914 (copy)" only to a reader that does not know how splitter writes ids: refused."""
+    work = fixture_tree.parent
+    monolith = work / "phoenix_lxc_configs.json"
+    shutil.copy(FIXTURE, monolith)
+    original = next((fixture_tree / "lxc").glob("960_*.json"))
+    copy = fixture_tree / "lxc" / "960 (copy).json"
+    shutil.copy(original, copy)
+    advice = ("its name does not write the id the way splitter does (container id '960 (copy)' would be in "
+              "lxc/960%20%28copy%29.json; this looks like a copy of a container file): give it a new id, first in "
+              "its name, or move it out of lxc/")
+    for command in (["merge", fixture_tree], ["verify", fixture_tree, monolith], ["show", fixture_tree, "960 (copy)"],
+                    ["update", fixture_tree, monolith], ["merge", fixture_tree, "-o", work / "out.json"]):
+        done = run(*command)
+        assert done.exit_code == 2 and done.stdout == "", command
+        assert one_line(done.stderr) == f"splitter: {copy}: {advice}\n", command
+    assert not (work / "out.json").exists() and copy.exists() and monolith.read_bytes() == FIXTURE.read_bytes()
+    checked = run("check", fixture_tree)
+    assert checked.exit_code == 1
+    assert f"lxc/960 (copy).json: $: {advice}\n" in checked.stdout
+    assert "lxc/960 (copy).json: $.name: sets the same name 'ollama-gpu1' as lxc/960_ollama-gpu1.json" in checked.stdout
+
+    # the id written another way, %-encoded: the advice names the file already there, never as a new name
+    copy.unlink()
+    spelled = fixture_tree / "lxc" / "%39%36%30_ollama-gpu1.json"
+    shutil.copy(original, spelled)
+    taken = ("its name does not write the id the way splitter does (lxc/960_ollama-gpu1.json is already there: this "
+             "looks like a copy of it): give it a new id, first in its name, or move it out of lxc/")
+    done = run("merge", fixture_tree)
+    assert done.exit_code == 2 and one_line(done.stderr) == f"splitter: {spelled}: {taken}\n"
+    checked = run("check", fixture_tree)
+    assert checked.exit_code == 1 and f"lxc/%39%36%30_ollama-gpu1.json: $: {taken}\n" in checked.stdout
+    spelled.unlink()
+    assert run("check", fixture_tree).exit_code == 0
+
+
+def test_a_copy_under_a_valid_new_id_is_merged_and_check_calls_it_a_likely_copy(fixture_tree: Path) -> None:
+    original = next((fixture_tree / "lxc").glob("960_*.json"))
+    copy = fixture_tree / "lxc" / "0960_ollama-gpu1.json"  # "0960" is an id of its own, written as splitter would
+    shutil.copy(original, copy)
+    merged = run("merge", fixture_tree)
+    assert merged.exit_code == 0 and merged.stderr == "" and '"0960": {' in merged.stdout
+    checked = run("check", fixture_tree)
+    assert checked.exit_code == 1
+    assert checked.stdout.splitlines()[:-1] == [
+        "lxc/0960_ollama-gpu1.json: $.name: sets the same name 'ollama-gpu1' as lxc/960_ollama-gpu1.json: a copy of "
+        "that container? give it its own name, or delete it"]
