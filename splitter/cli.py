@@ -455,7 +455,8 @@ def update(
 ) -> None:
     """Bring a conf.d tree up to date with the monolith, keeping its base, profiles and files where they fit.
 
-    Exit 1 when --base finds a value changed on both sides (nothing is written).
+    Exit 1 when --base finds a value changed on both sides, or when the update would delete a container
+    file added by hand (nothing is written).
 
     \b
     Example: splitter update conf.d phoenix_lxc_configs.json --base old.json --dry-run
@@ -484,18 +485,23 @@ def update(
             if not conflicts:
                 step("planning the update")
                 result = plan_update(tree, loaded, target, merged=merged)
-                result.kept_edits = kept
-                if not dry_run and result.files:
+                result.kept_edits, result.with_base = kept, base is not None
+                if not dry_run and result.files and not result.hand_added:
                     step(f"writing and proving {len(result.written)} files")
                     write_update(tree, result)
     except SplitterError as error:
         _fail(error)
-    if dry_run or conflicts or format is not None:  # as split: a real run prints its report when asked
+    hand_added = result.hand_added if result is not None else []
+    if dry_run or conflicts or hand_added or format is not None:  # as split: a real run prints it when asked
         report = {PlanFormat.json: update_json, PlanFormat.markdown: update_markdown}.get(format, update_text)
         _out(report(str(tree), str(monolith), result, conflicts, kept, dry_run))
     if conflicts:
         _say(f"splitter: {len(conflicts)} value(s) changed both in {tree} and in {monolith} since {base}; "
              "nothing was written")
+        raise typer.Exit(1)
+    if hand_added:
+        _say(f"splitter: {len(hand_added)} file(s) of {tree} that splitter did not write hold containers that "
+             f"{monolith} does not have; nothing was written: {', '.join(file for _, file in hand_added)}")
         raise typer.Exit(1)
     if not dry_run:
         _say(f"updated {tree}: {len(result.files)} file(s) changed, {len(result.kept)} kept; proven to merge "

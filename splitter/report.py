@@ -347,7 +347,20 @@ def update_summary(tree: str, monolith: str, result, conflicts, kept, dry_run: b
         summary["files"] = [{"file": f.file, "action": f.action, "why": f.why} for f in result.files]
         summary["kept_files"] = len(result.kept)
         summary["values"] = [change(item) for item in result.values]
+        summary["hand_added"] = [{"container": ctid, "file": file} for ctid, file in result.hand_added]
     return summary
+
+
+def _hand_added_lines(summary: dict, result, monolith: str) -> list[str]:
+    """The files added by hand that the update would have to delete, and the ways out, as lines of text."""
+    if not summary.get("hand_added"):
+        return []
+    out = [f"{len(summary['hand_added'])} file(s) that splitter did not write (their ids are not in the layout "
+           f"file) hold containers that {monolith} does not have; nothing was written:"]
+    out += [f"  {h['file']}  (container {h['container']})" for h in summary["hand_added"]]
+    out.append(f"  either add each container to {monolith}, or delete its file yourself"
+               + ("" if result.with_base else ", or keep it as the tree's own edit with --base OLD_MONOLITH"))
+    return out
 
 
 def _shown(entry: dict) -> str:
@@ -364,7 +377,8 @@ def update_text(tree: str, monolith: str, result, conflicts, kept, dry_run: bool
             out.append(f"  {c['container'] or '-'}  {c['path']}")
             out += [f"      {side + ':':<9} {_shown(c[side])}" for side in ("base", "tree", "monolith")]
         return ("\n".join(out) + "\n").encode()
-    verb = "would change" if dry_run else "changed"
+    out += _hand_added_lines(summary, result, monolith)
+    verb = "would change" if dry_run or out else "changed"
     out.append(f"{tree} {verb} {len(summary['files'])} file(s) to merge into {monolith} "
                f"({summary['kept_files']} kept as they are)")
     out += [f"  {f['action']:<8} {f['file']}: {f['why']}" for f in summary["files"]]
@@ -392,7 +406,9 @@ def update_markdown(tree: str, monolith: str, result, conflicts, kept, dry_run: 
         out += [f"| {c['container'] or '-'} | `{c['path']}` | `{_shown(c['base'])}` | `{_shown(c['tree'])}` | "
                 f"`{_shown(c['monolith'])}` |" for c in summary["conflicts"]]
         return ("\n".join(out) + "\n").encode()
-    out += [f"{len(summary['files'])} file(s) {'would change' if dry_run else 'changed'}, "
+    hand = _hand_added_lines(summary, result, monolith)
+    out += [f"**{hand[0]}**", "", *(f"- {line.strip()}" for line in hand[1:]), ""] if hand else []
+    out += [f"{len(summary['files'])} file(s) {'would change' if dry_run or hand else 'changed'}, "
             f"{summary['kept_files']} kept as they are.", "", "| file | action | why |", "|---|---|---|"]
     out += [f"| `{f['file']}` | {f['action']} | {f['why']} |" for f in summary["files"]]
     if summary["values"]:

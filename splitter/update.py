@@ -9,7 +9,7 @@ from typing import Any
 
 from . import tree as disk
 from .assemble import CONTAINERS_KEY, Assembler
-from .errors import BadInput
+from .errors import BadInput, SplitterError
 from .exactjson import TREE_STYLE, canonical, dumps
 from .itemsets import Fleet, items, nest
 from .jsonpath import json_path
@@ -17,10 +17,13 @@ from .layers import Layer, encode
 from .layout import Layout, common_order, order_exceptions, record_orders
 from .merge import missing, order_tree, reorder, value_at
 from .monolith import Monolith
+from .explain import conflicts as clashes
+from .mining import AGREE
 from .roles import find_roles
 from .split import difference, layout_bytes, layer_bytes, layer_lines, prove_tree
 
 MISSING = value_at({}, ("x",))  # merge's marker for "no value here"
+ROLE_MATCH = 0.5  # a profile stands for the role whose holders match its members at least this much (Jaccard)
 
 
 @dataclass
@@ -51,6 +54,12 @@ class FileChange:
     why: str
 
 
+class HandAdded(SplitterError):
+    """The update would delete files splitter did not write (exit 1: only a person can settle it)."""
+
+    exit_code = 1
+
+
 @dataclass
 class Update:
     """What `update` would do: the new tree's files, what changes and why."""
@@ -64,6 +73,10 @@ class Update:
     conflicts: list[Conflict] = field(default_factory=list)
     kept_edits: list[ValueChange] = field(default_factory=list)  # with --base: the tree's own edits, kept
     known: dict = field(default_factory=dict)  # ctid -> merged config, for containers whose inputs all stayed
+    # (ctid, file) of containers added to the tree by hand (not in layout.json) that the target does not hold:
+    # the update would have to delete a file splitter did not write, so it is refused (write_update raises)
+    hand_added: list[tuple[str, str]] = field(default_factory=list)
+    with_base: bool = False  # set by the caller: the target is a three-way merge (for the report's advice)
 
 
 def _same(first: Any, second: Any) -> bool:
@@ -143,12 +156,14 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
 
     Containers whose merged config is unchanged keep their files; changed ones are
     rewritten against the profiles they use (split.difference); new ones take the
-    existing profiles that save them lines; a base or profile leaf changes only
+    profiles of the roles they hold (profile_roles), then the other profiles that save them lines; a base or profile leaf changes only
     when every member of that layer changed it to one same value; profiles the
     update leaves unused go; a role (roles.find_roles) that no container had and
     no profile is named after becomes a profile when its holders share at least
     `min_keys` leaves and are at least `min_members`. `merged`: the tree's containers as
-    assemble gave them (ctid -> config), when the caller has them already.
+    assemble gave them (ctid -> config), when the caller has them already. A container file added by
+    hand (its id not in layout.json) whose container `target` lacks is never planned for removal: it is
+    listed in Update.hand_added, and write_update refuses such a plan.
     """
     if merged is None:
         old_assembler = Assembler(tree.base, tree.profiles, tree.layout)
@@ -159,6 +174,10 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
                if ctid in old and canonical(old[ctid]) != canonical(config)]
     added = [ctid for ctid in configs if ctid not in old]
     removed = [ctid for ctid in old if ctid not in configs]
+    # a file whose id layout.json does not list was added by hand: splitter never deletes it
+    listed = set(tree.layout.containers)
+    hand_added = [ctid for ctid in removed if ctid not in listed]
+    removed = [ctid for ctid in removed if ctid in listed]
     changed_set = set(changed)
     why: dict[str, str] = {}
 
@@ -180,8 +199,9 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
     uses = {ctid: list(tree.containers[ctid].profiles) for ctid in persisting}
     fitting = Assembler(base, profiles, Layout(target.style, [], [], {}, {}))
     order = _profile_order(tree)
+    holders = profile_roles(tree, configs, persisting) if added else {}
     for ctid in added:
-        uses[ctid] = _fit(fitting, configs[ctid], order, ctid)
+        uses[ctid] = _fit(fitting, configs[ctid], order, ctid, holders)
     new_roles = _new_roles(old, configs, changed + added, profiles, min_members)
     for role, holders in new_roles.items():
         values = _shared(fitting, configs, holders, uses)
@@ -193,6 +213,7 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
             why[profiles[role].file] = f"new role {role!r}, held by {', '.join(holders)}"
     # a profile the update leaves unused goes; one nobody used before (written by hand, not wired yet) stays
     used = {name for names in uses.values() for name in names}
+    used |= {name for ctid in hand_added for name in tree.containers[ctid].profiles}
     used_before = {name for own in tree.containers.values() for name in own.profiles}
     for name in list(profiles):
         if name not in used and name in used_before:
@@ -215,7 +236,8 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
     layout = _layout(tree, target, base, profiles, own, set(touched), configs)
     globals_, _ = tree.collection.outside(target.doc)
     new_tree = disk.Tree(layout, globals_, base, profiles, own, tree.where, tree.collection)
-    update = Update(target, {}, [], new_tree, known=_known(tree, new_tree, old))
+    update = Update(target, {}, [], new_tree, known=_known(tree, new_tree, old),
+                    hand_added=[(ctid, tree.containers[ctid].file) for ctid in hand_added])
     _files(root, tree, new_tree, update, why, changed, added, removed, old, configs)
     return update
 
@@ -285,18 +307,67 @@ def _lines(assembler: Assembler, config: dict, names: list[str], ctid: str) -> i
     return layer_lines(Layer(ctid, values, names, unsets), container=True)
 
 
-def _fit(assembler: Assembler, config: dict, order: list[str], ctid: str) -> list[str]:
-    """The existing profiles a new container uses: greedily, the one that saves its file most lines,
-    while one does (the rule discovery scores profiles by), listed in the order the fleet applies them."""
+def profile_roles(tree: disk.Tree, configs: dict, persisting: list[str]) -> dict[str, set[str]]:
+    """The role each profile of the tree stands for, and who holds it now: profile name -> ids of the holders.
+
+    configs: id -> config of the new monolith; persisting: the ids both the tree and configs have. Roles are
+    roles.find_roles over all of configs (the markers discovery starts from); a profile stands for the role
+    whose holders among `persisting` best match its members among them, by Jaccard similarity
+    (|A & B| / |A | B|), at least ROLE_MATCH; on a tie the first in find_roles' order (a list word before a
+    template before a script, as discovery names profiles). The match is by members, never by name, so a
+    profile written or renamed by hand keeps its role. A profile that matches no role is left out.
+    """
+    ids = list(configs)
+    known = set(persisting)
+    found = []
+    for role in find_roles(Fleet(configs)):
+        everyone = {ids[member] for member in role.members}
+        found.append((everyone & known, everyone))
+    result: dict[str, set[str]] = {}
+    for name in tree.profiles:
+        members = {ctid for ctid in persisting if name in tree.containers[ctid].profiles}
+        best = 0.0
+        for old, everyone in found:
+            score = len(members & old) / len(members | old) if members else 0.0
+            if score >= ROLE_MATCH and score > best:
+                best, result[name] = score, everyone
+    return result
+
+
+def _agrees(layer: Layer, config: dict) -> bool:
+    """Whether a config has at least AGREE of a profile's values, as discovery keeps a role's holder in its
+    profile (mining: a holder that has less than that share of what the role shares is left out)."""
+    leaves = list(items(layer.values))
+    return sum(_same(_at(config, path), value) for path, value in leaves) >= AGREE * len(leaves)
+
+
+def _fit(assembler: Assembler, config: dict, order: list[str], ctid: str, roles: dict[str, set[str]]) -> list[str]:
+    """The existing profiles a new container uses, listed in the order the fleet applies them.
+
+    First, as discovery would choose them, the profiles whose role (profile_roles: name -> holders) it holds
+    and whose values it mostly has; then, among the profiles that stand for no role, greedily the one that
+    saves its file most lines, while one does (the rule discovery scores profiles by). A profile that would
+    set a value another chosen one sets differently is skipped (`check` reports such a pair).
+    """
+    def fits(names: list[str]) -> bool:
+        # conflicts() compares the profiles between the lowest and the highest layer: base on both ends
+        layers = [assembler.base, *(assembler.profiles[name] for name in names), assembler.base]
+        return not clashes(layers)
+
     chosen: list[str] = []
+    for name in order:
+        if ctid in roles.get(name, ()) and name in assembler.profiles and _agrees(assembler.profiles[name], config):
+            if fits(chosen + [name]):
+                chosen.append(name)
     best = _lines(assembler, config, chosen, ctid)
     while True:
         options = []
         for name in order:
-            if name in chosen or name not in assembler.profiles:
+            if name in chosen or name in roles or name not in assembler.profiles:
                 continue
             names = [other for other in order if other in chosen or other == name]
-            options.append((_lines(assembler, config, names, ctid), order.index(name), names))
+            if fits(names):
+                options.append((_lines(assembler, config, names, ctid), order.index(name), names))
         if not options:
             return chosen
         lines, _, names = min(options)
@@ -489,7 +560,11 @@ def write_update(root: Path, update: Update) -> None:
     """Write the changed files beside root, read them back, prove that with the kept files they merge
     into the target, and only then move them into place (tree.replace_files puts back what it moved when
     a move fails). Files the update keeps are never written again, files it does not own never touched.
-    Raises ProofFailed (exit 1) or WriteError (exit 2); root is then as it was."""
+    Raises HandAdded (exit 1) when the plan lists files added by hand whose containers the target does not
+    hold, ProofFailed (exit 1) or WriteError (exit 2); root is then as it was."""
+    if update.hand_added:
+        files = ", ".join(file for _, file in update.hand_added)
+        raise HandAdded(f"would delete {files}, which splitter did not write; nothing was written", str(root))
     removed = [change.file for change in update.files if change.action == "remove"]
     staging = disk.stage(root, update.written)
     try:

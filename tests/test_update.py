@@ -141,6 +141,43 @@ def test_a_hand_renamed_profile_is_kept(tree: Path, tmp_path: Path) -> None:
     verify(tree, tmp_path / "new.json")
 
 
+def small_vllm(doc: dict) -> dict:
+    """A new vLLM container that keeps half the vllm profile's values and has base_setup's cores, disk and GPU."""
+    config = dict(copy.deepcopy(doc["lxc_configs"]["951"]), name="vllm-tiny", mac_address="52:54:00:10:00:99",
+                  cores=2, storage_size_gb=16, gpu_assignment="none")
+    config["vllm_engine_config"] = {"ModelConfig": {"model": "tiny", "dtype": "auto", "trust_remote_code": True},
+                                    "CacheConfig": {"swap_space": 4}}
+    del config["health_check"]
+    return config
+
+
+@pytest.mark.parametrize("name", ["vllm", "llm_server"])
+def test_a_new_container_takes_the_profiles_of_its_roles(tree: Path, tmp_path: Path, name: str) -> None:
+    """Its `features` include vllm: it gets the vllm profile (or the one it was renamed to by hand), not
+    base_setup, whose role it does not hold, though base_setup would save its file one more line."""
+    if name != "vllm":
+        (tree / "defaults" / "profile_vllm.json").rename(tree / "defaults" / f"profile_{name}.json")
+        for path in (tree / "lxc").iterdir():
+            path.write_text(path.read_text().replace('"vllm"]', f'"{name}"]'))
+    doc = fixture_doc()
+    doc["lxc_configs"]["956"] = small_vllm(doc)
+    result = run("update", tree, write_doc(tmp_path / "new.json", doc), "--format", "text")
+    assert result.exit_code == 0, result.stderr
+    assert f"add      lxc/956_vllm-tiny.json: new container, profiles [nvidia, {name}]" in result.stdout
+    new_tree = read_tree(tree)
+    assert new_tree.containers["956"].profiles == ["nvidia", name]
+    verify(tree, tmp_path / "new.json")
+    # what a rule of saved lines alone would have chosen instead
+    from splitter.layers import Layer
+    from splitter.split import difference, layer_lines
+
+    assembler = Assembler(new_tree.base, new_tree.profiles, new_tree.layout)
+    def lines(names: list[str]) -> int:
+        values, unsets = difference(assembler.inherited(tuple(names)), doc["lxc_configs"]["956"])
+        return layer_lines(Layer("956", values, names, unsets), container=True)
+    assert lines(["base_setup", "nvidia"]) == lines(["nvidia", name]) - 1
+
+
 def test_a_profile_follows_what_all_its_members_changed(tree: Path, tmp_path: Path) -> None:
     doc = fixture_doc()
     members = [ctid for ctid, own in read_tree(tree).containers.items() if "vllm" in own.profiles]
@@ -266,6 +303,35 @@ def test_a_container_added_by_hand_is_kept(tree: Path, tmp_path: Path) -> None:
     assert run("update", tree, tmp_path / "taken.json").exit_code == 0
     assert hand.read_bytes() == kept
     verify(tree, tmp_path / "taken.json")
+
+
+def test_a_container_added_by_hand_is_never_deleted(tree: Path, tmp_path: Path) -> None:
+    """Without --base the monolith lacks it, but splitter did not write it: exit 1, nothing written, ways out."""
+    hand = tree / "lxc" / "990_my-box.json"
+    hand.write_text('{"$profiles": ["docker"], "name": "my-box", "cores": 3}\n')
+    before = files_of(tree)
+    doc = fixture_doc()
+    doc["lxc_configs"]["952"]["cores"] = 12
+    del doc["lxc_configs"]["102"]  # a container splitter wrote, gone from the monolith: its file would go
+    write_doc(tmp_path / "new.json", doc)
+    for args in ([], ["--dry-run"], ["--format", "markdown"]):
+        result = run("update", tree, tmp_path / "new.json", *args)
+        assert result.exit_code == 1 and files_of(tree) == before
+        assert "lxc/990_my-box.json" in result.stdout and "lxc/990_my-box.json" in result.stderr
+        assert "nothing was written" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    text = run("update", tree, tmp_path / "new.json", "--dry-run").stdout
+    assert "  lxc/990_my-box.json  (container 990)" in text
+    assert "either add each container to" in text and "or delete its file yourself" in text and "--base" in text
+    assert "  remove   lxc/102_traefik-internal.json: no longer in the monolith" in text
+    assert "990" not in text.split("would change")[1]  # the plan itself neither removes nor lists it
+    report = json.loads(run("update", tree, tmp_path / "new.json", "--format", "json").stdout)
+    assert report["hand_added"] == [{"container": "990", "file": "lxc/990_my-box.json"}]
+    # the ways out: delete it yourself (then the update goes through), or --base keeps it
+    assert run("update", tree, tmp_path / "new.json", "--base", FIXTURE).exit_code == 0
+    assert hand.exists() and not (tree / "lxc" / "102_traefik-internal.json").exists()
+    hand.unlink()
+    assert run("update", tree, tmp_path / "new.json").exit_code == 0
+    verify(tree, tmp_path / "new.json")
 
 
 # ---------------------------------------------------------------- git
