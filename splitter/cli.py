@@ -513,7 +513,8 @@ def diff(
     old: Annotated[str, typer.Argument(help="The old side: a conf.d folder, a monolith file, or REV:PATH of either "
                                             "in the git repository here (e.g. origin/main:conf.d).")],
     new: Annotated[Optional[str], typer.Argument(
-        help="The new side, the same kinds. Without it: PATH of OLD in the working tree.")] = None,
+        help="The new side, the same kinds. Without it: PATH of OLD in the working tree (from its top, "
+             "as git reads PATH).")] = None,
     format: Annotated[PlanFormat, typer.Option(
         "--format", help="text, json or markdown (a pull-request comment); all on stdout.")] = PlanFormat.text,
     limit: Annotated[int, typer.Option(
@@ -540,13 +541,11 @@ def diff(
 
     try:
         if new is None:
-            from .gitsource import top_level
+            from .gitsource import working_path
 
             if ":" not in old:
                 old += ":conf.d"
-            import os
-
-            new = os.path.relpath(Path(top_level(old)) / old.partition(":")[2])
+            new = working_path(old)
         blobs: dict = {}  # shared by both sides: what did not change is read and parsed once
         parsed: dict = {}
         report = compare(*load_sides(old, new, collection, id_key, blobs=blobs, parsed=parsed))

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from . import exactjson
-from .exactjson import canonical_sorted
+from .exactjson import canonical_sorted, canonical_value, same_value
 from .assemble import Assembler
 from .collection import DEFAULT_FOLDER, DEFAULT_POINTER, LXC as LXC_COLLECTION, Collection, for_split
 from .errors import BadInput
@@ -87,9 +87,12 @@ class Report:
     containers: list[ContainerDiff]  # changed, added and removed, in the new side's order then the removed
     globals: list[Change]
     reordered: list[str]  # ids whose final config changed only in key order
-    formatting: list[str]  # files whose bytes changed but not their content (formatting, key order, layout)
+    formatting: list[str]  # files whose bytes changed but not their content (formatting, key order, number
+    # spelling, layout)
     unchanged: int  # containers on both sides with the same final config
     collection: Collection = LXC_COLLECTION  # the new side's: its pointer, and the noun the reports use
+    respelled: list[str] = field(default_factory=list)  # ids whose final config changed only in how numbers
+    # are spelled (0.50 as 0.5), key order aside: the same value, as exactjson.same_value says
 
     @property
     def changed(self) -> bool:
@@ -254,8 +257,9 @@ def _origin(side: Side, ctid: str | None, path: tuple) -> tuple[str, str] | None
 
 
 def _list_changes(old: list, new: list) -> list:
-    """Elements removed ("-", old index) and added ("+", new index), as difflib's SequenceMatcher aligns them."""
-    before, after = [canonical_sorted(value) for value in old], [canonical_sorted(value) for value in new]
+    """Elements removed ("-", old index) and added ("+", new index), as difflib's SequenceMatcher aligns them;
+    an element only respelled (0.50 as 0.5) is the same element."""
+    before, after = ([canonical_value(value, sort_keys=True) for value in values] for values in (old, new))
     found = []
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
         if tag != "equal":
@@ -285,7 +289,7 @@ def _differing(old: dict, new: dict, path: tuple, into: list) -> None:
         elif (type(was) is dict and was) or (type(now) is dict and now):  # an object on one side only
             into += [(leaf, value, ABSENT) for leaf, value in _leaves(was, where)]
             into += [(leaf, ABSENT, value) for leaf, value in _leaves(now, where)]
-        elif canonical_sorted(was) != canonical_sorted(now):
+        elif not same_value(was, now):  # key order and number spelling aside
             into.append((where, was, now))
     for key, was in old.items():
         if key not in new:
@@ -293,7 +297,8 @@ def _differing(old: dict, new: dict, path: tuple, into: list) -> None:
 
 
 def leaf_changes(old: dict, new: dict, old_side: Side, new_side: Side, ctid: str | None) -> list[Change]:
-    """Every leaf (items() paths: they stop at scalars, lists and empty objects) that differs; key order aside."""
+    """Every leaf (items() paths: they stop at scalars, lists and empty objects) that differs; key order and
+    number spelling aside."""
     found: list = []
     _differing(old, new, (), found)
     changes = []
@@ -310,7 +315,8 @@ def leaf_changes(old: dict, new: dict, old_side: Side, new_side: Side, ctid: str
 
 
 def _formatting(old: Side, new: Side) -> list[str]:
-    """Files on both sides whose bytes differ although their documents are the same but for key order."""
+    """Files on both sides whose bytes differ although their documents are the same but for key order and
+    number spelling (exactjson.same_value), and layout.json (a record of formatting)."""
     if (old.layers is None) != (new.layers is None):
         return []
     found = []
@@ -321,15 +327,15 @@ def _formatting(old: Side, new: Side) -> list[str]:
             before = old.files.get(name)
         if before is None or before == data:
             continue
-        if name == new.collection.layout_file or (canonical_sorted(exactjson.parse(before, name))
-                              == canonical_sorted(exactjson.parse(data, name))):
+        if name == new.collection.layout_file or same_value(exactjson.parse(before, name),
+                                                            exactjson.parse(data, name)):
             found.append(name)
     return found
 
 
 def compare(old: Side, new: Side) -> Report:
     """Compare the final config of every container, and the globals, of two sides."""
-    containers, reordered, unchanged = [], [], 0
+    containers, reordered, respelled, unchanged = [], [], [], 0
     folders = (old.collection.folder + "/", new.collection.folder + "/")
     shared_changes = {file for file in {*old.files, *new.files} if not file.startswith(folders)
                       and old.files.get(file) != new.files.get(file)}
@@ -352,13 +358,13 @@ def compare(old: Side, new: Side) -> Report:
             if changes:
                 containers.append(ContainerDiff(ctid, "changed", config.get("name"), new.container_file(ctid),
                                                 changes))
-            else:  # lists of objects whose keys moved
-                reordered.append(ctid)
+            else:  # no leaf differs but in number spelling (and key order)
+                respelled.append(ctid)
     present = set(new.ids)
     for ctid in old.ids:
         if ctid not in present:
             containers.append(ContainerDiff(ctid, "removed", old.config(ctid).get("name"), old.container_file(ctid)))
     global_changes = leaf_changes(old.globals, new.globals, old, new, None) \
-        if canonical_sorted(old.globals) != canonical_sorted(new.globals) else []
+        if not same_value(old.globals, new.globals) else []
     return Report(old.name, new.name, containers, global_changes, reordered, _formatting(old, new), unchanged,
-                  new.collection)
+                  new.collection, respelled)

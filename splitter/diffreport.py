@@ -37,8 +37,11 @@ def summary_lines(report: Report) -> list[str]:
               f"{status.count('removed')} removed, {report.unchanged} unchanged")
     if report.reordered:
         counts += f"; only key order changed in {len(report.reordered)} ({_ids(report.reordered)})"
+    if report.respelled:
+        counts += f"; only number spelling changed in {len(report.respelled)} ({_ids(report.respelled)})"
     if report.formatting:
-        counts += (f"; {len(report.formatting)} file(s) changed only in formatting, key order or layout "
+        counts += (f"; {len(report.formatting)} file(s) changed only in formatting, key order, number spelling "
+                   f"or layout "
                    f"({_ids(report.formatting, 5)})")
     lines.append(counts if report.changed else f"no {collection.noun}'s final config changes ({counts})")
     return lines
@@ -113,6 +116,7 @@ def diff_json(report: Report) -> bytes:
         "unchanged": report.unchanged,
         "reordered": report.reordered,
         "formatting": report.formatting,
+        "respelled": report.respelled,
     })
 
 
@@ -165,8 +169,10 @@ def diff_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> str:
                    f"**{status.count('removed')}** removed; {report.unchanged} unchanged.")
     if report.reordered:
         out += ["", f"Only key order changed in {len(report.reordered)} {counted}: {_ids(report.reordered)}."]
+    if report.respelled:
+        out += ["", f"Only number spelling changed in {len(report.respelled)} {counted}: {_ids(report.respelled)}."]
     if report.formatting:
-        out += ["", f"Changed only in formatting, key order or layout: "
+        out += ["", f"Changed only in formatting, key order, number spelling or layout: "
                     f"{', '.join(_code(file) for file in report.formatting[:20])}"
                     f"{f' and {len(report.formatting) - 20} more' if len(report.formatting) > 20 else ''}."]
     rows = report.by_file()

@@ -95,6 +95,33 @@ def canonical_sorted(value: Any) -> bytes:
     return orjson.dumps(value, default=_default, option=orjson.OPT_SORT_KEYS)
 
 
+def _one_spelling(number: Any) -> Any:
+    """A number written one way for its type and exact value (number_value). JSON integers have one
+    spelling already (no leading zeros, no exponent); a fraction becomes DIGITS`e`EXPONENT, still a fraction."""
+    if type(number) is int:
+        return number
+    kind, sign, digits, exponent = number_value(canonical(number).decode())
+    return number if kind == "integer" else Number(f"{sign}{digits}e{exponent}")
+
+
+def canonical_value(value: Any, sort_keys: bool = False) -> bytes:
+    """Compact JSON text of a value with every number spelled one way for its type and exact value
+    (number_value): equal bytes mean the same value, spelling aside (`0.50`, `0.5` and `5E-1` alike; `1` and
+    `1.0`, `0.1` and `0.10000000000000001` apart), and with sort_keys key order aside too.
+
+    A walk in Python, slower than canonical: compare canonical bytes first (as same_value does).
+    """
+    return orjson.dumps(map_numbers(value, _one_spelling), default=_default,
+                        option=orjson.OPT_SORT_KEYS if sort_keys else None)
+
+
+def same_value(first: Any, second: Any) -> bool:
+    """Whether two values are the same but for key order and number spelling (canonical_value's rule,
+    as verify takes a number's spelling for formatting): orjson's sorted bytes first, the walk only if they differ."""
+    return (canonical_sorted(first) == canonical_sorted(second)
+            or canonical_value(first, sort_keys=True) == canonical_value(second, sort_keys=True))
+
+
 @dataclass(frozen=True)
 class Style:
     """How a JSON document is laid out and how its strings are escaped, so that it can be written back byte for byte.

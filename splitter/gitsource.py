@@ -88,7 +88,8 @@ def _first_line(stderr: bytes) -> str:
 
 
 def resolve(spec: str, cwd: str | None = None) -> tuple[str, bytes]:
-    """What `REV:PATH` names: ("tree" | "blob", object id). PATH is from the repository's top, as git reads it.
+    """What `REV:PATH` names: ("tree" | "blob", object id). PATH is read as git reads it (gitrevisions(7)):
+    from the repository's top, or from the current folder when it starts with ./ or ../.
 
     Raises BadInput naming the spec when this is no git repository, REV is no revision, or PATH is not there.
     """
@@ -99,9 +100,10 @@ def resolve(spec: str, cwd: str | None = None) -> tuple[str, bytes]:
     if done.returncode != 0 or not revision:
         raise BadInput(f"no such revision {revision!r} in this git repository", spec)
     tree = done.stdout.strip()
-    if not path.strip("/"):
+    wanted = path if _from_here(path) else path.strip("/")  # git needs the "./" ("./" alone: this folder)
+    if not wanted:
         return "tree", tree
-    done = _git(["cat-file", "--batch-check"], spec, cwd, tree + b":" + path.strip("/").encode() + b"\n")
+    done = _git(["cat-file", "--batch-check"], spec, cwd, tree + b":" + wanted.encode() + b"\n")
     fields = done.stdout.split()
     if done.returncode != 0 or len(fields) != 3 or fields[1] not in (b"tree", b"blob"):
         raise BadInput(f"no file or folder {path!r} at revision {revision}", spec)
@@ -109,8 +111,12 @@ def resolve(spec: str, cwd: str | None = None) -> tuple[str, bytes]:
 
 
 def tree_source(spec: str, tree: bytes, cwd: str | None, blobs: dict[bytes, bytes] | None = None) -> GitSource:
-    """The files under a tree object, by path relative to it."""
-    done = _git(["ls-tree", "-r", "-z", tree.decode()], spec, cwd)
+    """The files under a tree object, by path relative to it, wherever in the working tree cwd is.
+
+    `--full-tree`: without it git ls-tree lists only the part of the tree under the current folder's path
+    (git-ls-tree(1)), so from conf.d/lxc the tree HEAD:conf.d would look empty.
+    """
+    done = _git(["ls-tree", "-r", "-z", "--full-tree", tree.decode()], spec, cwd)
     if done.returncode != 0:
         raise BadInput(_first_line(done.stderr) or "git ls-tree failed", spec)
     entries = {}
@@ -129,3 +135,21 @@ def top_level(spec: str, cwd: str | None = None) -> str:
     if done.returncode != 0 or not done.stdout.strip():
         raise BadInput("not inside a git working tree", spec)
     return done.stdout.decode(errors="surrogateescape").strip()
+
+
+def _from_here(path: str) -> bool:
+    """Whether git reads PATH of `REV:PATH` from the current folder rather than the top (gitrevisions(7))."""
+    return path.startswith(("./", "../"))
+
+
+def working_path(spec: str, cwd: str | None = None) -> str:
+    """The working tree's counterpart of `REV:PATH`, as a path from cwd (where `diff REV:PATH` finds its new side).
+
+    PATH is from the top of the working tree, whatever folder of it cwd is, as git reads it; PATH starting
+    with ./ or ../ is from cwd. Raises BadInput naming spec outside a git working tree.
+    """
+    path = spec.partition(":")[2]
+    if _from_here(path):
+        return os.path.normpath(path)
+    top = top_level(spec, cwd)
+    return os.path.relpath(os.path.join(top, path.strip("/")), os.path.abspath(cwd or "."))

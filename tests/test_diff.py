@@ -7,13 +7,16 @@ import os
 import shutil
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import FIXTURE, run
 from markdown_it import MarkdownIt
 
-from splitter.exactjson import dumps, parse
+from splitter.exactjson import Number, canonical_value, dumps, parse, same_value
 
 VLLM = ["950", "951", "952", "953", "954"]
 
@@ -114,6 +117,30 @@ def test_one_argument_compares_the_working_tree_with_the_revision(repo: Path) ->
     assert diff_json("HEAD")[1]["containers"] == report["containers"]  # PATH defaults to conf.d
 
 
+@pytest.mark.parametrize("folder", ["conf.d", "conf.d/lxc"])
+def test_revision_paths_are_from_the_top_in_any_folder(repo: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       folder: str) -> None:
+    edit(repo / "conf.d/lxc/950_vllm-qwen-coder.json", lambda doc: doc.update(cores=3))
+    commit(repo, "3 cores")
+    monkeypatch.chdir(repo / folder)
+    for old, new in [("HEAD~1:conf.d", "HEAD:conf.d"), ("HEAD~1:phoenix_lxc_configs.json", "HEAD:conf.d"),
+                     ("HEAD~1:conf.d", str(repo / "conf.d"))]:
+        code, report = diff_json(old, new)
+        assert code == 1 and [c["id"] for c in report["containers"]] == ["950"], (old, new)
+    # one argument: the same PATH, from the top, in the working tree
+    edit(repo / "conf.d/lxc/951_vllm-granite.json", lambda doc: doc.update(cores=5))
+    here = os.path.relpath(repo / "conf.d")
+    for spec in ("HEAD", "HEAD:conf.d"):
+        code, report = diff_json(spec)
+        assert code == 1 and report["new"] == here and [c["id"] for c in report["containers"]] == ["951"]
+    code, report = diff_json("HEAD:phoenix_lxc_configs.json")
+    assert report["new"] == os.path.relpath(repo / "phoenix_lxc_configs.json")
+    assert code == 0 and report["unchanged"] == 14  # the monolith file itself was not edited
+    # a PATH starting with ./ or ../ is from this folder, as git reads it
+    code, report = diff_json(f"HEAD:{here}/")
+    assert code == 1 and report["new"] == here and [c["id"] for c in report["containers"]] == ["951"]
+
+
 def test_a_base_edit_overridden_by_some_containers_reports_only_the_others(repo: Path) -> None:
     edit(repo / "conf.d/defaults/lxc_base.json", lambda doc: doc.update(boot_delay=7))
     commit(repo, "a longer boot delay by default")
@@ -170,6 +197,65 @@ def test_formatting_and_key_order_are_counted_apart(repo: Path) -> None:
     path.write_text(json.dumps(dict(reversed(list(doc.items()))), indent=4))
     code, report = diff_json("HEAD:conf.d", "conf.d")
     assert code == 0 and report["containers"] == [] and report["formatting"] == ["lxc/952_vllm-embed.json"]
+
+
+def reformat(path: Path) -> None:
+    """Rewrite a JSON file as Python's json writes it (as jq does, numbers like 0.50 become 0.5)."""
+    path.write_text(json.dumps(json.loads(path.read_text()), indent=2))
+
+
+def test_number_spelling_is_formatting_and_a_value_change_is_not(repo: Path) -> None:
+    edit(repo / "conf.d/defaults/profile_vllm.json",
+         lambda doc: doc.update(temperature=Number("0.70"), ratios=[Number("0.50"), Number("1E3"), 2]))
+    commit(repo, "sampling")
+    for path in (repo / "conf.d").rglob("*.json"):
+        reformat(path)
+    assert '"temperature": 0.7,' in (repo / "conf.d/defaults/profile_vllm.json").read_text()
+    code, report = diff_json("HEAD")
+    assert code == 0 and report["containers"] == [] and report["globals"] == []
+    assert report["respelled"] == ["950", "951", "952", "953", "954", "961"]  # 961: its own 0.50
+    assert {"defaults/profile_vllm.json", "lxc/950_vllm-qwen-coder.json", "lxc/961_llamacpp-gpu0.json"} \
+        <= set(report["formatting"])
+    result = run("diff", "HEAD")
+    assert result.exit_code == 0 and "; only number spelling changed in 6 (950, 951, 952, 953, 954, 961)" \
+        in result.stdout.splitlines()[0]
+    # the same type and exact value only: 1E3 -> 1000 turns a fraction into an integer, and
+    # 0.70000000000000001 is another decimal (though the same binary float)
+    edit(repo / "conf.d/defaults/profile_vllm.json",
+         lambda doc: doc.update(temperature=Number("0.70000000000000001"), ratios=[Number("0.5"), 1000, 2]))
+    result = run("diff", "HEAD", "--format", "text")
+    assert result.exit_code == 1 and "5 container(s) changed" in result.stdout
+    assert result.stdout.count("  changed  $.temperature: 0.70 -> 0.70000000000000001    from "
+                               "defaults/profile_vllm.json (profile vllm)") == 5
+    assert result.stdout.count("      - [1] 1E3\n      + [1] 1000\n") == 5  # 0.50 -> 0.5 is no list change
+    assert "[0]" not in result.stdout and "only number spelling changed in 1 (961)" in result.stdout
+
+
+def test_a_respelled_monolith_is_formatting(repo: Path) -> None:
+    reformat(repo / "phoenix_lxc_configs.json")
+    code, report = diff_json("HEAD:phoenix_lxc_configs.json", "phoenix_lxc_configs.json")
+    assert (code, report["containers"], report["globals"]) == (0, [], [])
+    assert report["respelled"] == ["950", "954", "961"] and report["formatting"] == ["phoenix_lxc_configs.json"]
+    assert diff_json("HEAD:conf.d", "phoenix_lxc_configs.json")[1]["respelled"] == ["950", "954", "961"]
+
+
+# small parts, so that two draws often spell one value (0.5, 5e-1, 0.50) or one digit string (10, 1.0)
+_LEXEME = r"-?(0|[1-9]0?)(\.[05]0?)?([eE][-+]?[01])?"
+
+
+@settings(max_examples=int(os.environ.get("SPLITTER_EXAMPLES", "200")) // 2, deadline=None)
+@given(st.from_regex(_LEXEME, fullmatch=True), st.from_regex(_LEXEME, fullmatch=True))
+def test_same_value_is_the_same_type_and_exact_decimal(first: str, second: str) -> None:
+    """Two numbers are the same value, spelling aside, when both are integers or both fractions (RFC 8259's
+    grammar, as Python's json reads them) of the same exact decimal, the sign of zero included."""
+    def kind(text: str) -> bool:
+        return any(mark in text for mark in ".eE")
+
+    expected = (kind(first) == kind(second) and Decimal(first) == Decimal(second)
+                and Decimal(first).is_signed() == Decimal(second).is_signed())
+    values = [parse(f'{{"x": [{text}]}}'.encode(), "t") for text in (first, second)]
+    assert same_value(*values) is expected
+    assert (canonical_value(values[0]) == canonical_value(values[1])) is expected
 
 
 def test_monolith_against_tree(repo: Path) -> None:
