@@ -21,9 +21,9 @@ from .tree import (
     PROFILE_NAME,
     PROFILE_PREFIX,
     DiskSource,
-    encode_id,
     folded_pairs,
     id_of_file,
+    misnamed,
     require_tree,
     tree_holds,
     unknown_profile,
@@ -122,10 +122,11 @@ def _check_collection(reader: _Reader, folder: str, everyone: list[Collection], 
     layout_file = Collection(folder=folder).layout_file
     layout_doc = reader.json(layout_file)
     collection = Collection(folder=folder)
+    listed: list[str] = []
     if layout_doc is not None:
         try:
             collection = from_layout(folder, layout_doc, layout_file)
-            Layout.from_json(layout_doc, layout_file)  # only its form matters here: order plays no part in checks
+            listed = Layout.from_json(layout_doc, layout_file).containers  # the ids split wrote, for _same_names
         except BadInput as error:
             reader.say(layout_file, error.message)
     noun, prefix, base_file = collection.noun, collection.profile_prefix, collection.base_file
@@ -167,15 +168,17 @@ def _check_collection(reader: _Reader, folder: str, everyone: list[Collection], 
         if name.startswith(PROFILE_PREFIX):
             reader.say(relative, f"a profile belongs in defaults/, not in {folder}/")
             continue
-        try:
+        wrong = misnamed(name, collection, names)  # the advice merge gives when it refuses the file
+        if wrong is not None:
+            reader.say(relative, wrong)
+            try:
+                ctid = id_of_file(name)
+            except UnicodeDecodeError:
+                continue
+            if ctid == "":
+                continue
+        else:
             ctid = id_of_file(name)
-            canonical_name = collection.entry_file(ctid, None).split("/")[1][: -len(".json")]
-        except (UnicodeDecodeError, BadInput):
-            reader.say(relative, f"its name does not start with {'a container' if collection.is_lxc else 'an'} id")
-            continue
-        if name.split("_", 1)[0].removesuffix(".json") != canonical_name:
-            reader.say(relative, f"its name says {noun} {ctid!r}, which is written "
-                                 f"{encode_id(ctid)!r} in file names")
         layer = reader.layer(relative, container=True)
         if layer is None:
             continue
@@ -186,6 +189,7 @@ def _check_collection(reader: _Reader, folder: str, everyone: list[Collection], 
         _name_agrees(reader, relative, name, layer, collection, names)
 
     _folding(reader, [layer.file for layer in containers.values()])
+    _same_names(reader, containers, collection, listed)
     stacks = {}
     used: set[str] = set()
     for ctid, own in containers.items():
@@ -233,6 +237,24 @@ def _folding(reader: _Reader, files: list[str]) -> None:
     for first, second in folded_pairs(ids):
         reader.say(ids[second], f"its id and that of {ids[first]} differ only in letter case or Unicode "
                                 f"normalisation: on macOS and Windows they are one file name; rename one")
+
+
+def _same_names(reader: _Reader, containers: dict[str, Layer], collection: Collection, listed: list[str]) -> None:
+    """Two files that set the same `name` in their own layer: most often one is a copy of the other saved
+    under a new id (`0914_x.json` beside `914_x.json`). merge accepts both; check says so, on the file of
+    the id the layout does not list (`listed`: the ids split wrote, in order), else on the later one."""
+    known = {ctid: index for index, ctid in enumerate(listed)}
+    first: dict[str, str] = {}
+    for ctid in sorted(containers, key=lambda ctid: (ctid not in known, known.get(ctid, 0))):  # stable: else listing
+        layer = containers[ctid]
+        own = layer.values.get("name")
+        if type(own) is not str:
+            continue
+        if own in first:
+            reader.say(layer.file, f"sets the same name {own!r} as {first[own]}: a copy of that {collection.noun}? "
+                                   "give it its own name, or delete it", json_path(("name",)))
+        else:
+            first[own] = layer.file
 
 
 def _profile_name(file: str) -> str:

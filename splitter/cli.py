@@ -160,7 +160,7 @@ def split(
                           "counting its own file (else exit 2, naming the file and the figure).")] = None,
     schema: Annotated[Optional[Path], typer.Option(
         "--schema", help="JSON Schema to warn against (default: the file $schema names, if readable).")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Refuse (exit 1) when the monolith breaks the schema.")]
+    strict: Annotated[bool, typer.Option("--strict", help="Refuse when the monolith breaks the schema (exit 1) or no schema is found (exit 2).")]
     = False,
     collection: Annotated[str, typer.Option(
         "--collection", metavar="POINTER", help="Where the entries are: an RFC 6901 JSON pointer into the monolith "
@@ -193,7 +193,7 @@ def split(
             chosen = for_split(collection, id_key, folder, str(monolith))
             step(f"reading {monolith}")
             mono = read_monolith(monolith, chosen)
-            warnings, schema_used = _schema_warnings(mono.doc, monolith.parent, schema, strict)
+            warnings, schema_used = _schema_warnings(mono.doc, monolith.parent, schema, strict, str(monolith))
             step(f"finding profiles among {chosen.count(len(mono.containers))}")
             plan = mine(mono.containers, options)
             step("laying out the tree")
@@ -252,10 +252,12 @@ def _schema_report(doc: object, base: Path, used: Path | str | None, warnings: i
     return schema_summary(doc if type(doc) is dict else {}, base, used, warnings)  # a top-level list: no $schema
 
 
-def _schema_warnings(doc: object, base: Path, schema: Path | None, strict: bool) -> tuple[int, Path | str | None]:
+def _schema_warnings(doc: object, base: Path, schema: Path | None, strict: bool,
+                     where: str = "") -> tuple[int, Path | str | None]:
     """Schema violations only warn: real schemas go stale. With --strict they refuse the work (exit 1).
 
-    A schema that cannot be used is one warning, or exit 2 when given with --schema or under --strict.
+    A schema that cannot be used is one warning, or exit 2 when given with --schema or under --strict;
+    under --strict no schema at all is exit 2 too (one line naming `where`, the monolith or tree, and why).
     Returns how many places break the schema, and the schema used (its file), or why none was (a phrase),
     or None when `$schema` names no file.
     """
@@ -276,6 +278,9 @@ def _schema_warnings(doc: object, base: Path, schema: Path | None, strict: bool)
         _warn_schema(unusable[0])
         return 0, str(unusable[0])
     if checker is None:
+        if strict:  # --strict promises a checked result: passing silently with nothing checked would lie
+            from .schemanote import why_no_schema
+            raise SplitterError(f"--strict needs a schema and none was found: {why_no_schema(named, base)}", where)
         return 0, None
     if count:
         _say(f"splitter: {'error' if strict else 'warning'}: {count} place(s) break the schema {checker.path}"
@@ -299,7 +304,7 @@ def merge(
     = None,
     schema: Annotated[Optional[Path], typer.Option(
         "--schema", help="JSON Schema to warn against (default: the file $schema names, if readable).")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Refuse (exit 1) when the result breaks the schema.")]
+    strict: Annotated[bool, typer.Option("--strict", help="Refuse when the result breaks the schema (exit 1) or no schema is found (exit 2).")]
     = False,
     collection: Selector = None,
 ) -> None:
@@ -314,13 +319,15 @@ def merge(
 
     try:
         if output is not None:
-            check_output_file(output, tree)
+            check_output_file(output, tree)  # before reading the tree: its place and kind
         with _Steps(True) as step:
             step(f"reading {tree}")
             loaded = read_tree(tree, collection)
+            if output is not None:
+                check_output_file(output, tree, loaded.collection)  # a monolith of this tree's collection only
             step(f"merging {loaded.collection.count(len(loaded.containers))}")
             doc = assemble(loaded)
-            _schema_warnings(doc, tree.resolve().parent, schema, strict)
+            _schema_warnings(doc, tree.resolve().parent, schema, strict, str(tree))
             data = dumps(doc, loaded.layout.style)
         if output is None:
             sys.stdout.buffer.write(data)

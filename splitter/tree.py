@@ -7,6 +7,7 @@ import glob
 import os
 import re
 import shutil
+import stat
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -93,6 +94,33 @@ def container_file(ctid: str, name: object, folder: str = LXC) -> str:
 def id_of_file(filename: str) -> str:
     """The container id a file under lxc/ stands for: the part of its name before the first '_'."""
     return unquote(filename[: -len(".json")].split("_", 1)[0], errors="strict")
+
+
+def misnamed(name: str, collection: Collection, taken: Iterable[str]) -> str | None:
+    """Why a `.json` file name in a collection's folder is not a name splitter writes for the id it stands
+    for, as advice; None when it is one.
+
+    The id is the part before the first '_' (id_of_file); splitter writes it as encode_id does, so any other
+    spelling (`914 (copy).json`, `%39%31%34_x.json`) is a file made by hand, most often a copy saved under a new
+    name. `taken` are the names already in the folder: the advice never names one of them (compared as
+    case-insensitive file systems do, see `fold`). Raises nothing.
+    """
+    try:
+        ctid = id_of_file(name)
+        written = encode_id(ctid)
+    except (UnicodeDecodeError, BadInput):
+        return f"its name does not start with {'a container' if collection.is_lxc else 'an'} id"
+    prefix, underscore, words = name[: -len(".json")].partition("_")
+    if prefix == written:
+        return None
+    noun = collection.noun
+    expected = f"{written}{underscore}{words}.json"
+    if fold(expected) in {fold(other) for other in taken}:
+        where = f"{collection.folder}/{expected} is already there: this looks like a copy of it"
+    else:
+        where = f"{noun} id {ctid!r} would be in {collection.folder}/{expected}; this looks like a copy of a {noun} file"
+    return (f"its name does not write the id the way splitter does ({where}): give it a new id, first in its "
+            f"name, or move it out of {collection.folder}/")
 
 
 def profile_file(name: str) -> str:
@@ -269,15 +297,15 @@ def read_source(source, selector: str | None = None) -> Tree:
             raise BadInput("a profile name is lower-case letters, digits, '-' and '_'", source.where(relative))
         profiles[profile] = _layer(source, relative, container=False)
     found: dict[str, Layer] = {}
-    for name in source.names(folder):
+    names = source.names(folder)
+    for name in names:
         if name.startswith(".") or not name.endswith(".json"):
             continue  # editor leftovers: `check` reports them
         relative = f"{folder}/{name}"
-        try:
-            ctid = id_of_file(name)
-        except UnicodeDecodeError:
-            raise BadInput(f"its name does not start with {'a container' if collection.is_lxc else 'an'} id",
-                           source.where(relative)) from None
+        wrong = misnamed(name, collection, names)
+        if wrong is not None:  # a copy saved under another name would otherwise become a new container
+            raise BadInput(wrong, source.where(relative))
+        ctid = id_of_file(name)
         if ctid in found:
             raise BadInput(f"{collection.noun} {ctid} has two files: {found[ctid].file} and {relative}",
                            source.where(relative))
@@ -321,6 +349,9 @@ def read_container(root: Path, ctid: str, selector: str | None = None) -> Tree:
     if len(mine) > 1:
         raise BadInput(f"{noun} {ctid} has two files: {folder}/{mine[0]} and {folder}/{mine[1]}",
                        source.where(f"{folder}/{mine[1]}"))
+    wrong = misnamed(mine[0], collection, names)
+    if wrong is not None:
+        raise BadInput(wrong, source.where(f"{folder}/{mine[0]}"))
     own = _layer(source, f"{folder}/{mine[0]}", container=True)
     profiles = {}
     for name in own.profiles:
@@ -528,11 +559,14 @@ def discard(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def check_output_file(target: Path, tree: Path) -> None:
-    """Refuse a file merge must not write (raises BadInput naming it), before any work is done.
+def check_output_file(target: Path, tree: Path, collection: Collection | None = None) -> None:
+    """Refuse a file merge must not write (raises BadInput naming it), before anything is written.
 
-    merge writes only outside the tree it reads, and replaces only a regular file that already holds
-    a JSON object (a monolith, as merge writes): never a folder, a symbolic link or any other file.
+    merge writes only outside the tree it reads, and replaces only a regular file that is a monolith of the
+    tree's collection: a JSON document in which the collection's pointer (RFC 6901) resolves to the same kind
+    of value (an object of entries, or a list for an `id_key` collection). Never a folder, a symbolic link,
+    a plan, a container file or any other JSON. Without `collection` (the tree not read yet) only the file's
+    place and kind are checked, not what it holds.
     """
     where = str(target)
     if os.path.realpath(target).startswith(os.path.join(os.path.realpath(tree), "")):
@@ -543,6 +577,8 @@ def check_output_file(target: Path, tree: Path) -> None:
         return
     if not target.is_file():
         raise BadInput("exists and is not a regular file; merge replaces only a monolith", where)
+    if collection is None:
+        return
     raw = read_file(where)
     try:
         doc = orjson.loads(raw)
@@ -550,17 +586,52 @@ def check_output_file(target: Path, tree: Path) -> None:
         try:  # orjson refuses what exact parsing keeps (integers beyond 64 bits, ...)
             doc = exactjson.parse(raw, where)
         except BadInput:
-            doc = None
-    if type(doc) is not dict:
-        raise BadInput("exists and does not hold a JSON object; merge replaces only a monolith", where)
+            raise BadInput(f"exists and holds text that is not JSON, not a monolith of this tree "
+                           f"({_monolith_kind(collection)}); merge does not replace it", where) from None
+    what = _not_a_monolith(doc, collection)
+    if what is not None:
+        raise BadInput(f"exists and holds {what}, not a monolith of this tree ({_monolith_kind(collection)}); "
+                       "merge does not replace it", where)
+
+
+def _monolith_kind(collection: Collection) -> str:
+    """What a monolith of the collection holds, in words: `an object of containers at /lxc_configs`."""
+    kind = f"a list of {collection.plural}" if collection.id_key is not None else f"an object of {collection.plural}"
+    return f"{kind} at {collection.pointer or 'the top level'}"
+
+
+_KINDS = {dict: "a JSON object", list: "a JSON array", str: "a JSON string", bool: "a JSON boolean",
+          type(None): "JSON null"}
+
+
+def _not_a_monolith(doc: object, collection: Collection) -> str | None:
+    """None when `doc` is a monolith of the collection, else what it holds instead, in words."""
+    from .merge import missing, value_at
+
+    wanted = list if collection.id_key is not None else dict
+    value = value_at(doc, collection.tokens) if collection.tokens else doc
+    if not missing(value) and type(value) is wanted:
+        return None
+    what = _KINDS.get(type(doc), "a JSON number")
+    if not collection.tokens or type(doc) is not dict:
+        return what
+    if missing(value):
+        return f"{what} without {collection.pointer}"
+    return f"{what} whose {collection.pointer} is {_KINDS.get(type(value), 'a JSON number')}"
 
 
 def write_atomic(target: Path, data: bytes) -> None:
     """Write one file through a hidden sibling renamed into place."""
     temporary = target.parent / f"{_hidden_prefix(target)}-{os.getpid()}-{os.urandom(4).hex()}"
     try:
+        try:
+            mode = stat.S_IMODE(os.stat(target).st_mode)  # a replaced file keeps its permission bits (0444 stays)
+        except FileNotFoundError:
+            mode = None
         with open(temporary, "xb") as handle:
             handle.write(data)
+            if mode is not None:
+                os.fchmod(handle.fileno(), mode)
         os.replace(temporary, target)
     except OSError as error:
         temporary.unlink(missing_ok=True)

@@ -136,7 +136,7 @@ def test_merge_to_a_full_disk_leaves_the_old_file(tmp_path: Path, monkeypatch) -
     out = tmp_path / "conf.d"
     assert run("split", FIXTURE, "-o", out).exit_code == 0
     target = tmp_path / "merged.json"
-    target.write_text('{"old": true}')  # merge replaces only a monolith
+    target.write_text('{"old": true, "lxc_configs": {}}')  # merge replaces only a monolith
     real_replace = os.replace
 
     def full(*args):
@@ -146,7 +146,7 @@ def test_merge_to_a_full_disk_leaves_the_old_file(tmp_path: Path, monkeypatch) -
     result = run("merge", out, "-o", target)
     monkeypatch.setattr(disk.os, "replace", real_replace)
     assert result.exit_code == 2 and "No space left on device" in result.stderr
-    assert target.read_text() == '{"old": true}'
+    assert target.read_text() == '{"old": true, "lxc_configs": {}}'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["conf.d", "merged.json"]
 
 

@@ -34,7 +34,9 @@ def test_each_hook_as_pre_commit_runs_it(tmp_path: Path) -> None:
     splitter = str(Path(sys.executable).parent / "splitter")
 
     def call(hook: dict) -> subprocess.CompletedProcess:
-        assert hook["pass_filenames"] is False and hook["language"] == "python"
+        # every commit, deletion-only ones too: pre-commit passes no deleted file and skips a hook no file matches
+        assert hook["pass_filenames"] is False and hook["always_run"] is True and hook["language"] == "python"
+        assert "files" not in hook
         command = [splitter, *hook["entry"].split()[1:], *hook["args"]]
         return subprocess.run(command, cwd=work, capture_output=True, text=True)
 
@@ -74,6 +76,30 @@ def test_hooks_green_on_a_fresh_split_red_after_a_bad_edit(tmp_path: Path) -> No
     green = hooks()
     assert green.returncode == 0, green.stdout + green.stderr
     assert "splitter verify" in green.stdout and "splitter check" in green.stdout
+
+    # a commit that only deletes a container file, then one that only deletes a profile file: both hooks
+    # run (pre-commit passes deleted files to no hook) and the commit is refused
+    subprocess.run(["git", "commit", "-q", "-m", "split"], cwd=work, check=True, env=env)
+    subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=work, check=True, env=env,
+                   capture_output=True)
+    profile = next((work / "conf.d" / "defaults").glob("profile_*.json"))
+    for gone in (next((work / "conf.d" / "lxc").glob("101_*.json")), profile):
+        subprocess.run(["git", "rm", "-q", str(gone.relative_to(work))], cwd=work, check=True, env=env)
+        refused = subprocess.run(["git", "commit", "-m", "delete"], cwd=work, env=env, capture_output=True,
+                                 text=True, timeout=600)
+        said = refused.stdout + refused.stderr  # git sends a hook's stdout to its stderr
+        assert refused.returncode == 1, said
+        assert "Skipped" not in said and "no files to check" not in said
+        lines = [line for line in said.splitlines() if line.startswith("splitter ")]
+        assert len(lines) == 2 and lines[0].startswith("splitter verify") and lines[0].endswith("Failed"), lines
+        assert lines[1].endswith(("Passed", "Failed")), lines  # check ran (a deleted container is no problem)
+        assert not gone.exists()
+        assert subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=work, capture_output=True,
+                              text=True).stdout.strip() == "1"  # nothing was committed
+        subprocess.run(["git", "reset", "-q", "--hard"], cwd=work, check=True, env=env)
+        assert gone.exists()
+    subprocess.run([sys.executable, "-m", "pre_commit", "uninstall"], cwd=work, check=True, env=env,
+                   capture_output=True)
 
     # a hand edit that breaks the schema (the monolith is merged again, so the round trip holds)
     own = next((work / "conf.d" / "lxc").glob("101_*.json"))

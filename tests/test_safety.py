@@ -137,15 +137,15 @@ def test_merge_replaces_only_a_monolith(tree: Path, kind: str) -> None:
     else:
         target.write_text("[1, 2]")
     before = everything(tree.parent)
-    words = {"text": "does not hold a JSON object", "folder": "is not a regular file", "symlink": "symbolic link",
-             "list": "does not hold a JSON object"}[kind]
+    words = {"text": "holds text that is not JSON, not a monolith", "folder": "is not a regular file",
+             "symlink": "symbolic link", "list": "holds a JSON array, not a monolith"}[kind]
     refused(run("merge", tree, "-o", target), target, words)
     assert everything(tree.parent) == before
 
 
-def test_merge_replaces_the_monolith_it_wrote_or_any_json_object(tree: Path) -> None:
+def test_merge_replaces_the_monolith_it_wrote_or_any_monolith(tree: Path) -> None:
     target = tree.parent / "phoenix_lxc_configs.json"
-    target.write_text('{"old": 123456789012345678901234567890}')  # beyond 64 bits: still a JSON object
+    target.write_text('{"old": 123456789012345678901234567890, "lxc_configs": {}}')  # beyond 64 bits: still one
     result = run("merge", tree, "-o", target)
     assert result.exit_code == 0 and result.stdout == "" and result.stderr == ""
     assert target.read_bytes() == FIXTURE.read_bytes()
