@@ -485,6 +485,7 @@ def update(
     format: Annotated[Optional[PlanFormat], typer.Option(
         "--format", help="The report on stdout as text, json or markdown (default text with --dry-run or on "
                          "conflicts; otherwise printed only when --format is given).")] = None,
+    collection: Selector = None,
 ) -> None:
     """Bring a conf.d tree up to date with the monolith, keeping its base, profiles and files where they fit.
 
@@ -494,7 +495,7 @@ def update(
     \b
     Example: splitter update conf.d phoenix_lxc_configs.json --base old.json --dry-run
     """
-    from .assemble import CONTAINERS_KEY, assemble
+    from .assemble import assemble
     from .monolith import read_monolith
     from .report import update_json, update_markdown, update_text
     from .tree import read_tree
@@ -504,16 +505,16 @@ def update(
         with _Steps(format is not PlanFormat.json) as step:
             _dir_then_monolith("update", tree, monolith)
             step(f"reading {tree}")
-            loaded = read_tree(tree)
+            loaded = read_tree(tree, collection)
             step(f"reading {monolith}")
-            mono = read_monolith(monolith)
+            mono = read_monolith(monolith, loaded.collection)
             conflicts, kept = [], []
             target, merged = mono, None
             if base is not None:
-                old = read_monolith(base)
+                old = read_monolith(base, loaded.collection)
                 tree_doc = assemble(loaded)
-                merged = tree_doc.get(CONTAINERS_KEY)
-                doc, conflicts, kept = three_way(old.doc, tree_doc, mono.doc)
+                merged = loaded.collection.entries(tree_doc, str(tree))
+                doc, conflicts, kept = three_way(old.doc, tree_doc, mono.doc, loaded.collection)
                 target = merged_target(mono, doc)
             result = None
             if not conflicts:

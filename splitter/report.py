@@ -349,9 +349,9 @@ def check_json(problems, schema, reason: str | None = None) -> bytes:
 UPDATE_FORMAT = "splitter-update/1"
 
 
-def _where(container, path) -> str:
-    from .assemble import CONTAINERS_KEY
-    return json_path(list(path) if container is None else [CONTAINERS_KEY, container, *path])
+def _where(item) -> str:
+    """An update item's JSON path in the monolith: the collection's place, the container's id, then its path."""
+    return json_path(list(item.path) if item.container is None else [*item.at, item.container, *item.path])
 
 
 def _present(value: Any) -> dict:
@@ -362,14 +362,14 @@ def _present(value: Any) -> dict:
 def update_summary(tree: str, monolith: str, result, conflicts, kept, dry_run: bool) -> dict:
     """What an update did or would do, as one JSON-ready object (its form is documented in MIGRATION.md)."""
     def change(item) -> dict:
-        return {"container": item.container, "path": _where(item.container, item.path),
+        return {"container": item.container, "path": _where(item),
                 "tree": _present(item.old), "monolith": _present(item.new)}
 
     summary: dict = {"format": UPDATE_FORMAT, "tree": tree, "monolith": monolith, "dry_run": dry_run,
-                     "conflicts": [{"container": c.container, "path": _where(c.container, c.path),
+                     "conflicts": [{"container": c.container, "path": _where(c),
                                     "base": _present(c.base), "tree": _present(c.tree),
                                     "monolith": _present(c.monolith)} for c in conflicts],
-                     "kept_edits": [{"container": e.container, "path": _where(e.container, e.path),
+                     "kept_edits": [{"container": e.container, "path": _where(e),
                                      "base": _present(e.old), "tree": _present(e.new)} for e in kept]}
     if result is not None:
         summary["files"] = [{"file": f.file, "action": f.action, "why": f.why} for f in result.files]

@@ -9,6 +9,7 @@ from typing import Any
 
 from . import tree as disk
 from .assemble import CONTAINERS_KEY, Assembler
+from .collection import LXC, Collection
 from .errors import BadInput, SplitterError
 from .exactjson import TREE_STYLE, canonical, dumps
 from .itemsets import Fleet, items, nest
@@ -35,6 +36,7 @@ class Conflict:
     base: Any
     tree: Any
     monolith: Any
+    at: tuple = (CONTAINERS_KEY,)  # the collection's place in the monolith (its pointer's tokens)
 
 
 @dataclass
@@ -45,6 +47,7 @@ class ValueChange:
     path: tuple
     old: Any
     new: Any
+    at: tuple = (CONTAINERS_KEY,)  # the collection's place in the monolith (its pointer's tokens)
 
 
 @dataclass
@@ -87,25 +90,40 @@ def _same(first: Any, second: Any) -> bool:
 
 # ---------------------------------------------------------------- three-way merge
 
-def three_way(base: dict, tree: dict, monolith: dict) -> tuple[dict, list[Conflict], list[ValueChange]]:
+def three_way(base: Any, tree: Any, monolith: Any, collection: Collection = LXC,
+              ) -> tuple[Any, list[Conflict], list[ValueChange]]:
     """Merge two edited documents with their common ancestor, leaf by leaf.
 
-    Objects merge key by key; anything else (scalars, lists) is a leaf. Where only
-    one side changed a value since the base, its change wins; where both changed
-    it to different values, the result keeps the tree's and a Conflict is listed.
-    This is the rule of diff3 and `git merge-file`, applied to JSON leaves instead of lines.
-    Returns (merged document in the monolith's key order, conflicts, the tree's edits kept).
+    The collection's entries are matched by id (a list collection's too), the rest of
+    the document by key. Objects merge key by key; anything else (scalars, lists) is a
+    leaf. Where only one side changed a value since the base, its change wins; where
+    both changed it to different values, the result keeps the tree's and a Conflict is
+    listed. This is the rule of diff3 and `git merge-file`, applied to JSON leaves
+    instead of lines. Returns (merged document in the monolith's key order, conflicts,
+    the tree's edits kept).
     """
     conflicts: list[Conflict] = []
     kept: list[ValueChange] = []
-    merged = _merge3(base, tree, monolith, (), conflicts, kept)
-    return merged, conflicts, kept
+    sides, orders = [], []
+    for doc in (base, tree, monolith):
+        outside, order = collection.outside(doc)
+        sides.append({_OUTSIDE: outside, _ENTRIES: collection.entries(doc, "")})
+        orders.append(order)
+    merged = _merge3(*sides, (), conflicts, kept)
+    for item in [*conflicts, *kept]:
+        item.at = collection.tokens
+    # where the collection stands among its siblings: the side that moved it wins, the monolith on a tie
+    order = orders[1] if orders[2] == orders[0] else orders[2]
+    return collection.put_back(merged[_OUTSIDE], order, merged[_ENTRIES], {}), conflicts, kept
+
+
+_OUTSIDE, _ENTRIES = "outside", "entries"  # the two parts of a document in a three-way merge
 
 
 def _split_path(path: tuple) -> tuple[str | None, tuple]:
-    if len(path) >= 2 and path[0] == CONTAINERS_KEY:
+    if len(path) >= 2 and path[0] == _ENTRIES:
         return path[1], path[2:]
-    return None, path
+    return None, path[1:]
 
 
 def _merge3(base: Any, ours: Any, theirs: Any, path: tuple, conflicts: list, kept: list) -> Any:
@@ -505,7 +523,7 @@ def _files(root: Path, old: disk.Tree, new: disk.Tree, update: Update, why: dict
         if ctid in added_set:
             reason = f"new container, profiles [{', '.join(layer.profiles)}]"
         elif ctid in changed_set:
-            count = _value_changes(ctid, old_configs[ctid], configs[ctid], update.values)
+            count = _value_changes(ctid, old_configs[ctid], configs[ctid], update.values, new.collection.tokens)
             reason = f"{count} value(s) changed" if count else "key order changed"
         else:
             reason = "uses the new profile(s) " + ", ".join(n for n in layer.profiles if n not in before.profiles)
@@ -515,10 +533,10 @@ def _files(root: Path, old: disk.Tree, new: disk.Tree, update: Update, why: dict
         else:
             place(layer.file, layer_bytes(layer, container=True), reason, before is not None)
     for ctid in added:
-        update.values.append(ValueChange(ctid, (), MISSING, configs[ctid]))
+        update.values.append(ValueChange(ctid, (), MISSING, configs[ctid], new.collection.tokens))
     for ctid in removed:
         update.files.append(FileChange(old.containers[ctid].file, "remove", "no longer in the monolith"))
-        update.values.append(ValueChange(ctid, (), old_configs[ctid], MISSING))
+        update.values.append(ValueChange(ctid, (), old_configs[ctid], MISSING, new.collection.tokens))
 
 
 def _disk_bytes(root: Path, file: str) -> bytes | None:
@@ -528,13 +546,13 @@ def _disk_bytes(root: Path, file: str) -> bytes | None:
         return None
 
 
-def _value_changes(ctid: str, old: dict, new: dict, into: list) -> int:
+def _value_changes(ctid: str, old: dict, new: dict, into: list, at: tuple) -> int:
     before, after = dict(items(old)), dict(items(new))
     count = 0
     for path in dict.fromkeys([*before, *after]):
         first, second = before.get(path, MISSING), after.get(path, MISSING)
         if not _same(first, second):
-            into.append(ValueChange(ctid, path, first, second))
+            into.append(ValueChange(ctid, path, first, second, at))
             count += 1
     return count
 

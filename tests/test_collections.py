@@ -277,3 +277,49 @@ def test_what_a_tree_of_several_collections_holds(tmp_path: Path) -> None:
     forced = run("split", COLLECTIONS / CASES[0][0], "-o", out, "--force", *CASES[0][1])
     assert forced.exit_code == 2 and "holds vms/notes.txt, which a tree does not hold" in forced.stderr
     assert (out / "vms" / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_update_follows_the_monolith_and_keeps_tree_edits(case, tmp_path: Path) -> None:
+    """update (with and without --base) works on every collection: the new entry gets its file, a value
+    changed in the monolith lands, and with --base an edit made only in the tree is kept."""
+    from splitter.tree import encode_id
+
+    name, _, folder, id_key, _ = case
+    out = tmp_path / "conf.d"
+    assert split(case, out).exit_code == 0
+    old = json.loads((COLLECTIONS / name).read_text())
+    new = json.loads((COLLECTIONS / name).read_text())
+    by_id = entries(new, folder)
+    first, last = list(by_id)[0], list(by_id)[-1]
+    by_id[first]["note"] = "from the monolith"
+    added = dict(by_id[last], **({id_key: 99999} if id_key else {}), name="added-later")
+    holder = new if folder == "cluster-resources" else new[{"vms": "vms", "docker-stacks": "docker_stacks",
+                                                             "qemu": "data"}[folder]]
+    if isinstance(holder, dict):
+        holder["added-later"] = added
+    else:
+        holder.append(added)
+    monolith = tmp_path / "new.json"
+    monolith.write_text(json.dumps(new, indent=4))
+    base = tmp_path / "old.json"
+    base.write_text(json.dumps(old, indent=4))
+
+    # an edit made in the tree only, to the last entry's own file
+    (own,) = [path for path in (out / folder).iterdir() if path.name.removesuffix(".json").split("_")[0] == encode_id(last)]
+    layer = json.loads(own.read_text())
+    layer["comment"] = "tree edit"
+    own.write_text(json.dumps(layer, indent=2))
+
+    result = run("update", out, monolith, "--base", base)
+    assert result.exit_code == 0, result.stderr
+    merged = json.loads(run("merge", out).stdout)
+    expected = entries(new, folder)
+    expected[last]["comment"] = "tree edit"
+    assert entries(merged, folder) == expected
+    assert run("check", out).exit_code == 0
+
+    # without --base the tree's own edit is undone, and the tree merges into the monolith byte for byte
+    result = run("update", out, monolith)
+    assert result.exit_code == 0, result.stderr
+    assert run("verify", out, monolith, "--byte-exact").exit_code == 0
