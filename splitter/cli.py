@@ -425,20 +425,6 @@ def show(
         _out(explain_text(ctid, files, origins, removals, loaded.collection.noun).encode())
 
 
-def _no_schema(tree: Path) -> str:
-    """Why check used no schema, in the words the plan uses."""
-    from .exactjson import parse
-    from .schemanote import why_no_schema
-    from .tree import GLOBALS
-
-    try:
-        globals_ = parse((tree / GLOBALS).read_bytes(), GLOBALS)
-    except (OSError, SplitterError):
-        return f"none found ({GLOBALS} cannot be read)"
-    value = globals_.get("$schema") if type(globals_) is dict else None
-    return f"none found ({why_no_schema(value, tree.resolve().parent)})"
-
-
 @app.command()
 def check(
     tree: Annotated[Path, typer.Argument(help="The conf.d folder.")],
@@ -455,21 +441,21 @@ def check(
     \b
     Example: splitter check conf.d --schema phoenix_lxc_configs.schema.json
     """
-    from .check import check_tree
+    from .check import check_collections
     from .report import check_json, check_text
 
     unusable: list = []
     try:
-        problems, used = check_tree(tree, schema, collection, warn=unusable.append)
+        problems, uses = check_collections(tree, schema, collection, warn=unusable.append)
     except SplitterError as error:
         _fail(error)
     for problem in unusable:
         _warn_schema(problem)
-    why = None if used else f"none used ({unusable[0]})" if unusable else _no_schema(tree)
+    used, why = (uses[0].file, uses[0].reason) if len(uses) == 1 else (None, None)
     if format is Format.json:
-        _out(check_json(problems, used, why))
+        _out(check_json(problems, used, why, uses))
     else:
-        _out(check_text(problems, used or why).encode())
+        _out(check_text(problems, used or why, uses).encode())
     if problems:
         raise typer.Exit(1)
 

@@ -1,0 +1,47 @@
+"""Issue 12 follow-ups a new operator found: check's schema per collection, the plan's nouns, show and $unset."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from conftest import FIXTURE, FIXTURES, run
+
+VMS = FIXTURES / "collections" / "phoenix_vm_configs.json"
+VM_SCHEMA = FIXTURES / "collections" / "phoenix_vm_configs.schema.json"
+
+
+def two_collections(tmp_path: Path) -> Path:
+    """An lxc tree and a vms tree in one conf.d; the lxc $schema names a file that does not exist."""
+    out = tmp_path / "conf.d"
+    assert run("split", FIXTURE, "-o", out).exit_code == 0
+    assert run("split", VMS, "-o", out, "--collection", "/vms", "--id-key", "vmid").exit_code == 0
+    return out
+
+
+def test_check_reads_each_collections_own_schema(tmp_path: Path) -> None:
+    out = two_collections(tmp_path)
+    # no VM schema beside the tree: the reason names the VM schema, not the lxc monolith's
+    vms = run("check", out, "--collection", "vms")
+    assert vms.exit_code == 0
+    assert vms.stdout.splitlines()[-1] == (f"0 problem(s); schema: none found ($schema names "
+                                           f"phoenix_vm_configs.schema.json, which is not in {tmp_path})")
+    shutil.copy(VM_SCHEMA, tmp_path)
+    both = run("check", out)
+    assert both.exit_code == 0
+    assert both.stdout.splitlines()[-3:] == [
+        "0 problem(s)",
+        f"schema of lxc/: none found ($schema names ./phoenix_lxc_configs.schema.json, which is not in {tmp_path})",
+        f"schema of vms/: {tmp_path / 'phoenix_vm_configs.schema.json'}"]
+    doc = json.loads(run("check", out, "--format", "json").stdout)
+    assert "schema" not in doc and doc["problems"] == []
+    assert doc["schemas"] == [
+        {"collection": "/lxc_configs", "folder": "lxc", "schema": None,
+         "schema_reason": f"none found ($schema names ./phoenix_lxc_configs.schema.json, which is not in {tmp_path})"},
+        {"collection": "/vms", "folder": "vms", "schema": str(tmp_path / "phoenix_vm_configs.schema.json")}]
+    # one collection checked: the fields existing users read are still there
+    one = json.loads(run("check", out, "--collection", "/vms", "--format", "json").stdout)
+    assert one["schema"] == str(tmp_path / "phoenix_vm_configs.schema.json") and len(one["schemas"]) == 1
+    alone = json.loads(run("check", out, "--collection", "lxc", "--format", "json").stdout)
+    assert alone["schema"] is None and "phoenix_lxc_configs.schema.json" in alone["schema_reason"]
