@@ -402,7 +402,7 @@ def show(
     """
     from dataclasses import replace
 
-    from .assemble import Assembler
+    from .assemble import Assembler, stale_unset
     from .exactjson import dumps
     from .explain import explain as provenance
     from .report import explain_json, explain_text
@@ -410,7 +410,14 @@ def show(
 
     try:
         loaded = read_container(tree, ctid, collection)
-        merged = Assembler(loaded.base, loaded.profiles, loaded.layout).container(ctid, loaded.containers[ctid])
+        assembler = Assembler(loaded.base, loaded.profiles, loaded.layout)
+        try:
+            stale_unset(assembler, loaded.containers[ctid], loaded.where)  # merge refuses such a file: so does show
+        except SplitterError as error:
+            if not explain:
+                raise
+            _say(f"splitter: warning: {error}")  # --explain is how one finds out why: it goes on
+        merged = assembler.container(ctid, loaded.containers[ctid])
         layers = loaded.layers_of(ctid)
     except SplitterError as error:
         _fail(error)

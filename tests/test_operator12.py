@@ -45,3 +45,21 @@ def test_check_reads_each_collections_own_schema(tmp_path: Path) -> None:
     assert one["schema"] == str(tmp_path / "phoenix_vm_configs.schema.json") and len(one["schemas"]) == 1
     alone = json.loads(run("check", out, "--collection", "lxc", "--format", "json").stdout)
     assert alone["schema"] is None and "phoenix_lxc_configs.schema.json" in alone["schema_reason"]
+
+
+def test_show_refuses_an_unset_that_deletes_nothing_as_merge_does(tmp_path: Path) -> None:
+    out = tmp_path / "conf.d"
+    assert run("split", FIXTURE, "-o", out).exit_code == 0
+    own = out / "lxc" / "960_ollama-gpu1.json"
+    assert '"$unset": ["/firewall"]' in own.read_text()
+    own.write_text(own.read_text().replace('"$unset": ["/firewall"]', '"$unset": ["/firewal"]'))
+    line = (f"{own}: $unset /firewal deletes nothing: no base or profile of this container sets it\n")
+    merged = run("merge", out)
+    assert merged.exit_code == 2 and merged.stderr == f"splitter: {line}"
+    shown = run("show", out, "960")
+    assert shown.exit_code == 2 and shown.stdout == "" and shown.stderr == merged.stderr
+    for format in ("text", "json"):  # explain is how one finds out why: it goes on, and warns
+        explained = run("show", out, "960", "--explain", "--format", format)
+        assert explained.exit_code == 0 and explained.stderr == f"splitter: warning: {line}"
+        assert "firewall" in explained.stdout
+    assert run("show", out, "961").exit_code == 0  # another container's file is not read
