@@ -177,6 +177,8 @@ def split(
     \b
     Example: splitter split phoenix_lxc_configs.json -o conf.d --dry-run --format markdown
     """
+    from dataclasses import replace
+
     from .collection import for_split
     from .mining import mine
     from .monolith import read_monolith
@@ -191,6 +193,7 @@ def split(
             options = _mining_options(no_profiles, min_members, min_keys, max_profiles, unset_cost, name or [],
                                       profile or [])
             chosen = for_split(collection, id_key, folder, str(monolith))
+            options = replace(options, noun=(chosen.noun, chosen.plural))  # role sentences speak of entries
             step(f"reading {monolith}")
             mono = read_monolith(monolith, chosen)
             warnings, schema_used = _schema_warnings(mono.doc, monolith.parent, schema, strict, str(monolith))
@@ -380,7 +383,7 @@ def verify(
     if format is Format.json:
         _out(verify_json(verdict))
     else:
-        _out(verify_text(verdict, str(tree), str(monolith)).encode())
+        _out(verify_text(verdict, str(tree), str(monolith), loaded.collection).encode())
     if not verdict.same_document or (byte_exact and not verdict.same_bytes):
         raise typer.Exit(1)
 
@@ -522,7 +525,7 @@ def update(
     hand_added = result.hand_added if result is not None else []
     if dry_run or conflicts or hand_added or format is not None:  # as split: a real run prints it when asked
         report = {PlanFormat.json: update_json, PlanFormat.markdown: update_markdown}.get(format, update_text)
-        _out(report(str(tree), str(monolith), result, conflicts, kept, dry_run))
+        _out(report(str(tree), str(monolith), result, conflicts, kept, dry_run, loaded.collection))
     if conflicts:
         _say(f"splitter: {len(conflicts)} value(s) changed both in {tree} and in {monolith} since {base}; "
              "nothing was written")

@@ -63,3 +63,37 @@ def test_show_refuses_an_unset_that_deletes_nothing_as_merge_does(tmp_path: Path
         assert explained.exit_code == 0 and explained.stderr == f"splitter: warning: {line}"
         assert "firewall" in explained.stdout
     assert run("show", out, "961").exit_code == 0  # another container's file is not read
+
+
+def test_plan_verify_and_update_speak_of_entries_on_a_vm_list(tmp_path: Path) -> None:
+    options = ["--collection", "/vms", "--id-key", "vmid"]
+    said = []
+    for format in ("text", "markdown"):
+        plan = run("split", VMS, *options, "--dry-run", "--format", format)
+        assert plan.exit_code == 0
+        said.append(plan.stdout)
+    assert said[0].startswith(f"plan for {VMS}: 6 entries, 2 profiles, 11 files\n")
+    assert "the 3 entries whose `tags` include `gpu`" in said[0] and "the values most entries hold" in said[0]
+    assert "### Entries" in said[1] and "| entry | file |" in said[1]
+    plan = json.loads(run("split", VMS, *options, "--dry-run", "--format", "json").stdout)
+    assert plan["noun"] == {"singular": "entry", "plural": "entries"} and len(plan["containers"]) == 6
+
+    out = tmp_path / "conf.d"
+    assert run("split", VMS, "-o", out, *options).exit_code == 0
+    own = out / "vms" / "8005_ubuntu-dev.json"
+    assert '"cores": 4,' in own.read_text()
+    own.write_text(own.read_text().replace('"cores": 4,', '"cores": 5,'))
+    verified = run("verify", out, VMS)
+    assert verified.exit_code == 1 and "difference(s) in 1 entry\n" in verified.stdout
+    said.append(verified.stdout)
+    doc = json.loads(VMS.read_text())
+    doc["vms"].append(dict(doc["vms"][0], vmid=8100, name="Ubuntu-New"))
+    del doc["vms"][1]
+    newer = tmp_path / "newer.json"
+    newer.write_text(json.dumps(doc, indent=4))
+    for format in ("text", "markdown"):
+        updated = run("update", out, newer, "--dry-run", "--format", format)
+        assert updated.exit_code == 0, updated.stderr
+        said.append(updated.stdout)
+    assert "new entry, profiles" in said[-2] and "| entry | path | tree | monolith |" in said[-1]
+    assert all("container" not in text.lower() for text in said), [t for t in said if "container" in t.lower()]
