@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -16,6 +17,7 @@ from .layers import Layer, decode, pointer, unset_deletes_nothing
 from .layout import Layout
 from .merge import merge, missing, value_at
 from .schema import Problem, SchemaProblem, find_checker
+from .schemanote import why_no_schema
 from .tree import (
     DEFAULTS,
     PROFILE_NAME,
@@ -89,14 +91,38 @@ def _stray(reader: _Reader, relative: str, name: str) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class SchemaUse:
+    """The schema one collection was checked against: `file` (None when none was used) and, then, `reason`
+    (a phrase such as "none found ($schema names x.json, which does not exist)")."""
+
+    folder: str
+    pointer: str
+    file: Path | None
+    reason: str | None = None
+
+
 def check_tree(root: Path, schema_file: Path | None = None,
                selector: str | None = None,
                warn: Callable[[SchemaProblem], None] = lambda problem: None) -> tuple[list[Problem], Path | None]:
     """All problems of a tree, and the schema that was used (None when there was none to use).
 
-    Every collection of the tree is checked, or the one `selector` names (see collection.select).
-    A schema found through `$schema` that cannot be used is reported through `warn` and left out; one given
-    as `schema_file` raises SchemaProblem (exit 2).
+    For a tree of several collections this is the last schema used; check_collections says which schema each
+    collection was checked against. Raises as check_collections does.
+    """
+    problems, uses = check_collections(root, schema_file, selector, warn)
+    return problems, next((use.file for use in reversed(uses) if use.file is not None), None)
+
+
+def check_collections(root: Path, schema_file: Path | None = None, selector: str | None = None,
+                      warn: Callable[[SchemaProblem], None] = lambda problem: None
+                      ) -> tuple[list[Problem], list[SchemaUse]]:
+    """All problems of a tree (sorted), and one SchemaUse per collection checked, in the tree's order.
+
+    Every collection of the tree is checked, or the one `selector` names (see collection.select). Each one's
+    schema is the file its own globals file's `$schema` names (globals.json, globals_<folder>.json), or
+    `schema_file`. A schema found through `$schema` that cannot be used is reported through `warn` and left
+    out; one given as `schema_file` raises SchemaProblem (exit 2).
     """
     reader = _Reader(root)
     require_tree(root)  # like merge and show: a folder that is no tree at all is bad input, not a list of strays
@@ -109,15 +135,13 @@ def check_tree(root: Path, schema_file: Path | None = None,
             continue  # dot files at the top (.gitattributes, ...) belong to the repository, not the tree
         if not _stray(reader, name, name):
             reader.say(name, "not part of a conf.d tree: move it out")
-    used = None
-    for folder in chosen:
-        used = _check_collection(reader, folder, everyone, schema_file, warn) or used
-    return sorted(set(reader.problems)), used
+    uses = [_check_collection(reader, folder, everyone, schema_file, warn) for folder in chosen]
+    return sorted(set(reader.problems)), uses
 
 
 def _check_collection(reader: _Reader, folder: str, everyone: list[Collection], schema_file: Path | None,
-                      warn: Callable[[SchemaProblem], None]) -> Path | None:
-    """Add the problems of one collection of the tree to the reader's; the schema used, if any."""
+                      warn: Callable[[SchemaProblem], None]) -> SchemaUse:
+    """Add the problems of one collection of the tree to the reader's; which schema it was checked against."""
     root = reader.root
     layout_file = Collection(folder=folder).layout_file
     layout_doc = reader.json(layout_file)
@@ -216,8 +240,14 @@ def _check_collection(reader: _Reader, folder: str, everyone: list[Collection], 
             reader.say(layer.file, f"no {noun} uses this profile")
 
     explicit = schema_file is not None
-    checker = find_checker((globals_ or {}).get("$schema"), root.resolve().parent, schema_file, explicit, warn,
-                           collection)
+    unusable: list[SchemaProblem] = []
+
+    def unused(problem: SchemaProblem) -> None:
+        unusable.append(problem)
+        warn(problem)
+
+    named = (globals_ or {}).get("$schema")
+    checker = find_checker(named, root.resolve().parent, schema_file, explicit, unused, collection)
     if checker is not None:
         before = list(reader.problems)
         try:
@@ -225,9 +255,17 @@ def _check_collection(reader: _Reader, folder: str, everyone: list[Collection], 
         except SchemaProblem as problem:
             if explicit:
                 raise
-            warn(problem)
+            unused(problem)
             reader.problems, checker = before, None
-    return checker.path if checker is not None else None
+    if checker is not None:
+        return SchemaUse(folder, collection.pointer, Path(checker.path))
+    if unusable:
+        reason = f"none used ({unusable[0]})"
+    elif globals_ is None:
+        reason = f"none found ({globals_file} cannot be read)"
+    else:
+        reason = f"none found ({why_no_schema(named, root.resolve().parent)})"
+    return SchemaUse(folder, collection.pointer, None, reason)
 
 
 def _folding(reader: _Reader, files: list[str]) -> None:

@@ -180,6 +180,8 @@ def split(
     \b
     Example: splitter split phoenix_lxc_configs.json -o conf.d --dry-run --format markdown
     """
+    from dataclasses import replace
+
     from .collection import for_split
     from .mining import mine
     from .monolith import read_monolith
@@ -194,6 +196,7 @@ def split(
             options = _mining_options(no_profiles, min_members, min_keys, max_profiles, unset_cost, name or [],
                                       profile or [])
             chosen = for_split(collection, id_key, folder, str(monolith))
+            options = replace(options, noun=(chosen.noun, chosen.plural))  # role sentences speak of entries
             step(f"reading {monolith}")
             mono = read_monolith(monolith, chosen)
             warnings, schema_used = _schema_warnings(mono.doc, monolith.parent, schema, strict, str(monolith))
@@ -384,7 +387,7 @@ def verify(
     if format is Format.json:
         _out(verify_json(verdict))
     else:
-        _out(verify_text(verdict, str(tree), str(monolith)).encode())
+        _out(verify_text(verdict, str(tree), str(monolith), loaded.collection).encode())
     if not verdict.same_document or (byte_exact and not verdict.same_bytes):
         raise typer.Exit(1)
 
@@ -406,7 +409,7 @@ def show(
     """
     from dataclasses import replace
 
-    from .assemble import Assembler
+    from .assemble import Assembler, stale_unset
     from .exactjson import dumps
     from .explain import explain as provenance
     from .report import explain_json, explain_text
@@ -414,7 +417,14 @@ def show(
 
     try:
         loaded = read_container(tree, ctid, collection)
-        merged = Assembler(loaded.base, loaded.profiles, loaded.layout).container(ctid, loaded.containers[ctid])
+        assembler = Assembler(loaded.base, loaded.profiles, loaded.layout)
+        try:
+            stale_unset(assembler, loaded.containers[ctid], loaded.where)  # merge refuses such a file: so does show
+        except SplitterError as error:
+            if not explain:
+                raise
+            _say(f"splitter: warning: {error}")  # --explain is how one finds out why: it goes on
+        merged = assembler.container(ctid, loaded.containers[ctid])
         layers = loaded.layers_of(ctid)
     except SplitterError as error:
         _fail(error)
@@ -427,20 +437,6 @@ def show(
         _out(explain_json(ctid, files, origins, removals))
     else:
         _out(explain_text(ctid, files, origins, removals, loaded.collection.noun).encode())
-
-
-def _no_schema(tree: Path) -> str:
-    """Why check used no schema, in the words the plan uses."""
-    from .exactjson import parse
-    from .schemanote import why_no_schema
-    from .tree import GLOBALS
-
-    try:
-        globals_ = parse((tree / GLOBALS).read_bytes(), GLOBALS)
-    except (OSError, SplitterError):
-        return f"none found ({GLOBALS} cannot be read)"
-    value = globals_.get("$schema") if type(globals_) is dict else None
-    return f"none found ({why_no_schema(value, tree.resolve().parent)})"
 
 
 @app.command(cls=PlainUsage)
@@ -459,21 +455,21 @@ def check(
     \b
     Example: splitter check conf.d --schema phoenix_lxc_configs.schema.json
     """
-    from .check import check_tree
+    from .check import check_collections
     from .report import check_json, check_text
 
     unusable: list = []
     try:
-        problems, used = check_tree(tree, schema, collection, warn=unusable.append)
+        problems, uses = check_collections(tree, schema, collection, warn=unusable.append)
     except SplitterError as error:
         _fail(error)
     for problem in unusable:
         _warn_schema(problem)
-    why = None if used else f"none used ({unusable[0]})" if unusable else _no_schema(tree)
+    used, why = (uses[0].file, uses[0].reason) if len(uses) == 1 else (None, None)
     if format is Format.json:
-        _out(check_json(problems, used, why))
+        _out(check_json(problems, used, why, uses))
     else:
-        _out(check_text(problems, used or why).encode())
+        _out(check_text(problems, used or why, uses).encode())
     if problems:
         raise typer.Exit(1)
 
@@ -533,7 +529,7 @@ def update(
     hand_added = result.hand_added if result is not None else []
     if dry_run or conflicts or hand_added or format is not None:  # as split: a real run prints it when asked
         report = {PlanFormat.json: update_json, PlanFormat.markdown: update_markdown}.get(format, update_text)
-        _out(report(str(tree), str(monolith), result, conflicts, kept, dry_run))
+        _out(report(str(tree), str(monolith), result, conflicts, kept, dry_run, loaded.collection))
     if conflicts:
         _say(f"splitter: {len(conflicts)} value(s) changed both in {tree} and in {monolith} since {base}; "
              "nothing was written")

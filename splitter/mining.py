@@ -45,6 +45,7 @@ class Options:
     profiles: bool = True  # False: base only
     forced: tuple = ()  # (name, values) profiles the operator wrote, applied before the mined ones
     rename: tuple = ()  # (old, new) names for mined profiles
+    noun: tuple = ("container", "containers")  # what the role sentences call an entry (Collection.noun, .plural)
 
 
 def choose_base(fleet: Fleet, options: Options, markers: set[tuple] = frozenset()) -> set[int]:
@@ -342,10 +343,10 @@ def _mine(containers: dict, options: Options) -> Plan:
         for member in members:
             uses.setdefault(fleet.ids[member], []).append(name)
     roles_said = {profile.name: "" for profile in forced}  # the operator's: no role of the data
-    reasons = {profile.name: "given with --profile, it saves this container lines" for profile in forced}
+    reasons = {profile.name: f"given with --profile, it saves this {options.noun[0]} lines" for profile in forced}
     left_out = {}
     for name, candidate in zip(names, chosen, strict=True):
-        roles_said[name] = _said(candidate)
+        roles_said[name] = _said(candidate, options.noun)
         reasons[name] = _reason(candidate.role)
         if candidate.dropped:
             left_out[name] = [fleet.ids[m] for m in candidate.dropped]
@@ -391,14 +392,14 @@ def _room(count: Counter, profiles: int, members: list[int], options: Options, t
             and sum(count.values()) + len(members) <= options.average * total)
 
 
-def _said(candidate: _Candidate) -> str:
+def _said(candidate: _Candidate, noun: tuple = ("container", "containers")) -> str:
     """The profile's role in words. Roles with as many holders as the first are said together; a role merged
     in with other holders (the clones of 9001 among the 8 `nvidia` containers) says who the members are:
     "7 of the 8 containers whose `features` include `nvidia`: those whose `clone_from_ctid` is 9001"."""
     count = len(candidate.role.members)
     alike = [role for role in candidate.roles if len(role.members) == count]
     others = [role.clause() for role in candidate.roles if len(role.members) != count]
-    said = describe(alike, count, len(candidate.members))
+    said = describe(alike, count, len(candidate.members), noun)
     return said + (": those " + " and ".join(others) if others else "")
 
 

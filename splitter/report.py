@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 from .bytediff import KINDS, place_to_json, show_text
+from .collection import LXC, Collection
 from .exactjson import canonical, dumps
 from .itemsets import items
 from .jsonpath import json_path
@@ -24,14 +25,15 @@ def show_value(value: Any, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def verify_text(verdict: Verdict, tree_name: str, monolith_name: str) -> str:
+def verify_text(verdict: Verdict, tree_name: str, monolith_name: str, collection: Collection = LXC) -> str:
+    """verify's text report; `collection` names what differs (container(s), entries)."""
     lines = []
     if verdict.same_document:
         lines.append(f"{tree_name} merges into the same document as {monolith_name}")
     else:
         containers = {d.container for d in verdict.differences if d.container is not None}
         lines.append(f"{tree_name} and {monolith_name} differ: {len(verdict.differences)} difference(s)"
-                     f" in {len(containers)} container(s)")
+                     f" in {collection.count(len(containers))}")
         for difference in verdict.differences:
             who = difference.container or "-"
             lines.append(f"  {who}  {json_path(difference.path)}  ({difference.kind})")
@@ -170,12 +172,19 @@ def plan_summary(mono: Monolith, layers: Layers, files: dict[str, bytes], warnin
             "schema_warnings": warnings if schema["file"] is not None else None,  # None: no schema was read
         },
         "schema": schema,
+        "noun": {"singular": layers.collection.noun, "plural": layers.collection.plural},
     }
 
 
 def _folder(summary: dict) -> str:
     """The folder of the plan's collection, from its base file defaults/<folder>_base.json (lxc, vms, ...)."""
     return summary["base"]["file"].removeprefix("defaults/").removesuffix("_base.json")
+
+
+def _nouns(summary: dict) -> tuple[str, str]:
+    """What the plan calls its entries: ("container", "containers") for lxc, ("entry", "entries") otherwise."""
+    noun = summary.get("noun") or {}
+    return noun.get("singular", "container"), noun.get("plural", "containers")
 
 
 def _who(ctid: str, name: str | None) -> str:
@@ -190,9 +199,10 @@ def plan_text(summary: dict) -> str:
     totals = summary["totals"]
     names = {container["id"]: container["name"] for container in summary["containers"]}
     base = summary["base"]
-    out = [f"plan for {summary['monolith']['file']}: {count(summary['monolith']['containers'], 'container')}, "
+    one, many = _nouns(summary)
+    out = [f"plan for {summary['monolith']['file']}: {count(summary['monolith']['containers'], one, many)}, "
            f"{count(len(summary['profiles']), 'profile')}, {count(totals['files'], 'file')}",
-           f"base ({base['file']}, {count(base['lines'], 'line')}): the values most containers hold"
+           f"base ({base['file']}, {count(base['lines'], 'line')}): the values most {many} hold"
            + ("" if base["keys"] else ": nothing shared")]
     out += ["    " + pair for pair in _pairs(base["values"])]
     for profile in summary["profiles"]:
@@ -207,11 +217,11 @@ def plan_text(summary: dict) -> str:
     for container in summary["containers"]:
         unset = f"; unset {', '.join(container['unset'])}" if container["unset"] else ""
         uses = "; ".join(f"{name} ({why})" if why else name for name, why in container["why"].items()) or "no profile"
-        out.append(f"container {_who(container['id'], container['name'])} -> {container['file']}: {uses}; "
+        out.append(f"{one} {_who(container['id'], container['name'])} -> {container['file']}: {uses}; "
                    f"{count(len(container['own_keys']), 'own key')}{unset}")
     out.append(f"lines: {totals['monolith_lines']} in the monolith, {totals['tree_lines']} under defaults/ and "
                f"{_folder(summary)}/ "
-               f"({totals['ratio']:.0%}); path=value pairs written in two or more container files: "
+               f"({totals['ratio']:.0%}); path=value pairs written in two or more {one} files: "
                f"{totals['repeated_pairs']}; deletion markers: {totals['unset_markers']}")
     out.append(schema_line(summary["schema"]))
     return "\n".join(out)
@@ -255,12 +265,13 @@ def _left_out_cell(left_out: list[str]) -> str:
 def plan_markdown(summary: dict) -> str:
     totals = summary["totals"]
     names = {container["id"]: container["name"] for container in summary["containers"]}
+    one, many = _nouns(summary)
     out = [f"## splitter plan for `{summary['monolith']['file']}`", "",
-           f"{count(summary['monolith']['containers'], 'container')}, {count(len(summary['profiles']), 'profile')}: "
+           f"{count(summary['monolith']['containers'], one, many)}, {count(len(summary['profiles']), 'profile')}: "
            f"**{totals['tree_lines']}** lines under `defaults/` and `{_folder(summary)}/` for "
-           f"**{totals['monolith_lines']}** in the monolith ({totals['ratio']:.0%}). Each container gets the base, "
+           f"**{totals['monolith_lines']}** in the monolith ({totals['ratio']:.0%}). Each {one} gets the base, "
            f"then its profiles in the order listed, then its own values.", "",
-           "```mermaid", "graph LR", f"  base[{_mermaid_label(_folder(summary) + '_base: every container')}]"]
+           "```mermaid", "graph LR", f"  base[{_mermaid_label(_folder(summary) + '_base: every ' + one)}]"]
     for number, profile in enumerate(summary["profiles"]):
         out.append(f"  p{number}[{_mermaid_label('profile ' + profile['name'])}]")
         # the base applies before each profile: an arrow per profile, not one per container, keeps it readable
@@ -275,7 +286,7 @@ def plan_markdown(summary: dict) -> str:
             f"{_left_out_cell(p['left_out'])} | {len(p['keys'])} | {p['lines_saved']} |" for p in summary["profiles"]]
     base = summary["base"]
     out += ["", f"### Base: `{base['file']}`", "",
-            f"The values most containers hold, which a new container would be right to inherit "
+            f"The values most {many} hold, which a new {one} would be right to inherit "
             f"({count(len(base['keys']), 'key')}).", ""]
     out += _json_block(base["values"], f"{count(len(base['keys']), 'key')}, {count(base['lines'], 'line')}")
     for profile in summary["profiles"]:
@@ -288,13 +299,13 @@ def plan_markdown(summary: dict) -> str:
                 _who(ctid, names.get(ctid)) for ctid in profile["left_out"]) + "."]
         out += [""] + _json_block(profile["values"],
                                   f"{count(len(profile['keys']), 'key')}, {count(profile['lines'], 'line')}")
-    out += ["", "### Containers", "", "| container | file | profiles, and why | own keys | deletion markers |",
+    out += ["", f"### {_sentence(many)}", "", f"| {one} | file | profiles, and why | own keys | deletion markers |",
             "|---|---|---|---|---|"]
     out += [f"| {_cell(_who(c['id'], c['name']))} | `{c['file']}` | "
             f"{_cell('; '.join(f'`{n}`: {w}' if w else f'`{n}`' for n, w in c['why'].items())) or '-'} | "
             f"{len(c['own_keys'])} | {', '.join('`' + u + '`' for u in c['unset']) or '-'} |"
             for c in summary["containers"]]
-    out += ["", f"Path=value pairs written in two or more container files: {totals['repeated_pairs']}; "
+    out += ["", f"Path=value pairs written in two or more {one} files: {totals['repeated_pairs']}; "
             f"deletion markers: {totals['unset_markers']}.", "", schema_line(summary["schema"]) + "."]
     return "\n".join(out) + "\n"
 
@@ -329,17 +340,33 @@ def explain_json(ctid: str, files: list[str], origins, removals) -> bytes:
     })
 
 
-def check_text(problems, schema) -> str:
+def check_text(problems, schema, uses: list | None = None) -> str:
+    """check's report: the problems, then a summary line; with several collections (`uses`: check.SchemaUse
+    each) the summary gives the count only, and one "schema of <folder>/: ..." line per collection follows."""
     lines = [str(problem) for problem in problems]
-    lines.append(f"{len(problems)} problem(s); schema: {schema or 'none found'}")
+    if uses is not None and len(uses) > 1:
+        lines.append(f"{len(problems)} problem(s)")
+        lines += [f"schema of {use.folder}/: {use.file or use.reason}" for use in uses]
+    else:
+        lines.append(f"{len(problems)} problem(s); schema: {schema or 'none found'}")
     return "\n".join(lines)
 
 
-def check_json(problems, schema, reason: str | None = None) -> bytes:
-    """check's report: {"schema": path or null, "schema_reason": why none was used (only when null), "problems"}."""
-    doc: dict = {"schema": str(schema) if schema else None}
-    if not schema:
-        doc["schema_reason"] = reason or "none found"
+def check_json(problems, schema, reason: str | None = None, uses: list | None = None) -> bytes:
+    """check's report: {"schema": path or null, "schema_reason": why none was used (only when null),
+    "schemas": [{"collection", "folder", "schema", "schema_reason"?} per collection checked], "problems"}.
+
+    "schema" and "schema_reason" are given when one collection was checked only (see MIGRATION.md).
+    """
+    doc: dict = {}
+    if uses is None or len(uses) <= 1:
+        doc["schema"] = str(schema) if schema else None
+        if not schema:
+            doc["schema_reason"] = reason or "none found"
+    if uses is not None:
+        doc["schemas"] = [{"collection": use.pointer, "folder": use.folder,
+                           "schema": str(use.file) if use.file else None,
+                           **({} if use.file else {"schema_reason": use.reason})} for use in uses]
     doc["problems"] = [p.to_json() for p in problems]
     return dumps(doc)
 
@@ -379,14 +406,14 @@ def update_summary(tree: str, monolith: str, result, conflicts, kept, dry_run: b
     return summary
 
 
-def _hand_added_lines(summary: dict, result, monolith: str) -> list[str]:
+def _hand_added_lines(summary: dict, result, monolith: str, collection: Collection = LXC) -> list[str]:
     """The files added by hand that the update would have to delete, and the ways out, as lines of text."""
     if not summary.get("hand_added"):
         return []
     out = [f"{len(summary['hand_added'])} file(s) that splitter did not write (their ids are not in the layout "
-           f"file) hold containers that {monolith} does not have; nothing was written:"]
-    out += [f"  {h['file']}  (container {h['container']})" for h in summary["hand_added"]]
-    out.append(f"  either add each container to {monolith}, or delete its file yourself"
+           f"file) hold {collection.plural} that {monolith} does not have; nothing was written:"]
+    out += [f"  {h['file']}  ({collection.noun} {h['container']})" for h in summary["hand_added"]]
+    out.append(f"  either add each {collection.noun} to {monolith}, or delete its file yourself"
                + ("" if result.with_base else ", or keep it as the tree's own edit with --base OLD_MONOLITH"))
     return out
 
@@ -395,7 +422,9 @@ def _shown(entry: dict) -> str:
     return show_value(entry["value"], 80) if "value" in entry else ABSENT
 
 
-def update_text(tree: str, monolith: str, result, conflicts, kept, dry_run: bool) -> bytes:
+def update_text(tree: str, monolith: str, result, conflicts, kept, dry_run: bool,
+                collection: Collection = LXC) -> bytes:
+    """update's text report; `collection` names what the files hold (containers, entries)."""
     summary = update_summary(tree, monolith, result, conflicts, kept, dry_run)
     out = []
     if conflicts:
@@ -405,7 +434,7 @@ def update_text(tree: str, monolith: str, result, conflicts, kept, dry_run: bool
             out.append(f"  {c['container'] or '-'}  {c['path']}")
             out += [f"      {side + ':':<9} {_shown(c[side])}" for side in ("base", "tree", "monolith")]
         return ("\n".join(out) + "\n").encode()
-    out += _hand_added_lines(summary, result, monolith)
+    out += _hand_added_lines(summary, result, monolith, collection)
     verb = "would change" if dry_run or out else "changed"
     out.append(f"{tree} {verb} {len(summary['files'])} file(s) to merge into {monolith} "
                f"({summary['kept_files']} kept as they are)")
@@ -421,30 +450,35 @@ def update_text(tree: str, monolith: str, result, conflicts, kept, dry_run: bool
     return ("\n".join(out) + "\n").encode()
 
 
-def update_json(tree: str, monolith: str, result, conflicts, kept, dry_run: bool) -> bytes:
+def update_json(tree: str, monolith: str, result, conflicts, kept, dry_run: bool,
+                collection: Collection = LXC) -> bytes:
+    """update's JSON report: its field names ("container", ...) are the same for every collection."""
     return dumps(update_summary(tree, monolith, result, conflicts, kept, dry_run))
 
 
-def update_markdown(tree: str, monolith: str, result, conflicts, kept, dry_run: bool) -> bytes:
+def update_markdown(tree: str, monolith: str, result, conflicts, kept, dry_run: bool,
+                    collection: Collection = LXC) -> bytes:
+    """update's markdown report; `collection` names what the files hold in its tables."""
     summary = update_summary(tree, monolith, result, conflicts, kept, dry_run)
+    one = collection.noun
     out = [f"## splitter update of `{tree}` to `{monolith}`", ""]
     if conflicts:
         out += [f"**{len(conflicts)} conflict(s)**; nothing was written.", "",
-                "| container | path | base | tree | monolith |", "|---|---|---|---|---|"]
+                f"| {one} | path | base | tree | monolith |", "|---|---|---|---|---|"]
         out += [f"| {c['container'] or '-'} | `{c['path']}` | `{_shown(c['base'])}` | `{_shown(c['tree'])}` | "
                 f"`{_shown(c['monolith'])}` |" for c in summary["conflicts"]]
         return ("\n".join(out) + "\n").encode()
-    hand = _hand_added_lines(summary, result, monolith)
+    hand = _hand_added_lines(summary, result, monolith, collection)
     out += [f"**{hand[0]}**", "", *(f"- {line.strip()}" for line in hand[1:]), ""] if hand else []
     out += [f"{len(summary['files'])} file(s) {'would change' if dry_run or hand else 'changed'}, "
             f"{summary['kept_files']} kept as they are.", "", "| file | action | why |", "|---|---|---|"]
     out += [f"| `{f['file']}` | {f['action']} | {f['why']} |" for f in summary["files"]]
     if summary["values"]:
-        out += ["", "| container | path | tree | monolith |", "|---|---|---|---|"]
+        out += ["", f"| {one} | path | tree | monolith |", "|---|---|---|---|"]
         out += [f"| {v['container'] or '-'} | `{v['path']}` | `{_shown(v['tree'])}` | `{_shown(v['monolith'])}` |"
                 for v in summary["values"]]
     if summary["kept_edits"]:
-        out += ["", "The tree's own edits since the base, kept:", "", "| container | path | base | tree |",
+        out += ["", "The tree's own edits since the base, kept:", "", f"| {one} | path | base | tree |",
                 "|---|---|---|---|"]
         out += [f"| {e['container'] or '-'} | `{e['path']}` | `{_shown(e['base'])}` | `{_shown(e['tree'])}` |"
                 for e in summary["kept_edits"]]

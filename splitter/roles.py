@@ -59,10 +59,11 @@ class Role:
         return f"that share the same `{self.key}` block ({self.value})"
 
 
-def describe(roles: list[Role], count: int, used: int | None = None) -> str:
+def describe(roles: list[Role], count: int, used: int | None = None,
+             noun: tuple = ("container", "containers")) -> str:
     """Roles with the same holders in words: "the 5 containers whose `features` include `vllm` and whose
     `application_script` is `phoenix_lxc_vllm.sh`"; with `used` (members, when fewer than the count of
-    holders): "5 of the 6 containers whose ..."."""
+    holders): "5 of the 6 containers whose ..."; `noun` (singular, plural) names what the holders are."""
     clauses: list[str] = []
     words: dict[str, list[str]] = {}  # several words of one list: "whose `features` include `a` and `b`"
     for role in roles:
@@ -80,7 +81,7 @@ def describe(roles: list[Role], count: int, used: int | None = None) -> str:
         said = [f"that share the same {' and '.join(f'`{role.key}`' for role in blocks)} blocks "
                 f"({sum(int(role.value.split()[0]) for role in blocks)} values)"]
     some = f"{used} of " if used is not None and used != count else ""
-    return f"{some}the {count} container{'s' if count != 1 else ''} " + " and ".join(said)
+    return f"{some}the {count} {noun[0] if count == 1 else noun[1]} " + " and ".join(said)
 
 
 def slug(text: str) -> str:

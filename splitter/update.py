@@ -496,7 +496,8 @@ def _files(root: Path, old: disk.Tree, new: disk.Tree, update: Update, why: dict
         update.files.append(FileChange(file, "rewrite" if existed else "add", reason))
 
     collection = new.collection
-    place(collection.layout_file, layout_bytes(new.layout, collection), _layout_why(old.layout, new.layout), True)
+    place(collection.layout_file, layout_bytes(new.layout, collection),
+          _layout_why(old.layout, new.layout, collection.plural), True)
     if _same(old.globals, new.globals):
         update.kept.append(collection.globals_file)
     else:
@@ -513,7 +514,7 @@ def _files(root: Path, old: disk.Tree, new: disk.Tree, update: Update, why: dict
             place(layer.file, layer_bytes(layer, container=False), why.get(layer.file, "changed"), before is not None)
     for name, layer in old.profiles.items():
         if name not in new.profiles:
-            update.files.append(FileChange(layer.file, "remove", "no container uses it any more"))
+            update.files.append(FileChange(layer.file, "remove", f"no {collection.noun} uses it any more"))
     changed_set, added_set = set(changed), set(added)
     for ctid, layer in new.containers.items():
         before = old.containers.get(ctid)
@@ -521,7 +522,7 @@ def _files(root: Path, old: disk.Tree, new: disk.Tree, update: Update, why: dict
             update.kept.append(layer.file)
             continue
         if ctid in added_set:
-            reason = f"new container, profiles [{', '.join(layer.profiles)}]"
+            reason = f"new {collection.noun}, profiles [{', '.join(layer.profiles)}]"
         elif ctid in changed_set:
             count = _value_changes(ctid, old_configs[ctid], configs[ctid], update.values, new.collection.tokens)
             reason = f"{count} value(s) changed" if count else "key order changed"
@@ -557,18 +558,18 @@ def _value_changes(ctid: str, old: dict, new: dict, into: list, at: tuple) -> in
     return count
 
 
-def _layout_why(old: Layout, new: Layout) -> str:
+def _layout_why(old: Layout, new: Layout, plural: str = "containers") -> str:
     reasons = []
     if old.style != new.style:
         reasons.append("the monolith's style changed")
     if old.top_level != new.top_level:
         reasons.append("top-level keys changed")
     if old.containers != new.containers:
-        reasons.append("containers were added, removed or moved")
+        reasons.append(f"{plural} were added, removed or moved")
     if old.key_order != new.key_order:
         reasons.append("new keys to order")
     if old.exceptions != new.exceptions:
-        reasons.append("containers' own key orders changed")
+        reasons.append(f"{plural}' own key orders changed")
     return "; ".join(reasons) or "rewritten in today's form"
 
 

@@ -279,7 +279,8 @@ def test_dry_run_writes_nothing_and_reports_in_three_formats(tmp_path: Path) -> 
 
     data = json.loads(run("split", FIXTURE, "--dry-run", "--format", "json").stdout)
     assert data["format"] == "splitter-plan/1"
-    assert set(data) == {"format", "monolith", "base", "profiles", "containers", "totals", "schema"}
+    assert set(data) == {"format", "monolith", "base", "profiles", "containers", "totals", "schema", "noun"}
+    assert data["noun"] == {"singular": "container", "plural": "containers"}
     assert data["totals"]["tree_lines"] < data["totals"]["monolith_lines"]
     assert {c["id"] for c in data["containers"]} == set(json.loads(FIXTURE.read_text())["lxc_configs"])
     names = {ctid: config["name"] for ctid, config in json.loads(FIXTURE.read_text())["lxc_configs"].items()}

@@ -68,7 +68,9 @@ def test_check_json_says_why_no_schema_as_the_text_does(tree: Path) -> None:
     assert text.exit_code == data.exit_code == 0, text.stdout
     reason = text.stdout.splitlines()[-1].partition("; schema: ")[2]
     assert reason.startswith("none found (")
-    assert json.loads(data.stdout) == {"schema": None, "schema_reason": reason, "problems": []}
+    assert json.loads(data.stdout) == {"schema": None, "schema_reason": reason, "problems": [],
+                                       "schemas": [{"collection": "/lxc_configs", "folder": "lxc", "schema": None,
+                                                    "schema_reason": reason}]}
 
 
 def test_explain_says_how_to_see_a_cut_value_whole(tree: Path) -> None:
