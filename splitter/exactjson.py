@@ -408,7 +408,7 @@ def detect_style(raw: bytes) -> Style:
     eol = "\r\n" if b"\r\n" in body else "\n"
     escapes = set(_ANY_ESCAPE.findall(body))
     cleaned = _ANY_ESCAPE.sub(b"", body) if escapes else body
-    strings = b"".join(_CLEAN_STRING.findall(cleaned)).decode("utf-8", "replace")  # raw characters in strings
+    strings = _RawStrings(cleaned)  # raw characters in strings, read only where an escape asks
     structure = _CLEAN_STRING.sub(b'""', cleaned)  # the document with every string emptied
     codes = {int(hex_, 16) for hex_, _ in escapes if hex_}
     singles = {char.decode("latin-1") for _, char in escapes if char}
@@ -442,6 +442,20 @@ def detect_style(raw: bytes) -> Style:
         return Style(indent=body[start:end].decode(), lists=lists, empty=empty, **common)
     item_sep = ", " if b", " in structure else ","
     return Style(indent=None, item_sep=item_sep, **common)
+
+
+class _RawStrings:
+    """The raw characters of a document's strings, collected on the first question: most documents escape
+    nothing that needs it, and collecting them costs a pass over the whole text."""
+
+    def __init__(self, cleaned: bytes):
+        self._cleaned = cleaned
+        self._text: str | None = None
+
+    def __contains__(self, char: str) -> bool:
+        if self._text is None:
+            self._text = b"".join(_CLEAN_STRING.findall(self._cleaned)).decode("utf-8", "replace")
+        return char in self._text
 
 
 class _Duplicate(Exception):

@@ -41,8 +41,13 @@ def slug(text: str, limit: int = 60) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:max(limit, 0)].strip("-")
 
 
+_PLAIN_ID = re.compile(r"[A-Za-z0-9-][A-Za-z0-9.-]*")  # written as it is: most ids, checked first for speed
+
+
 def encode_id(ctid: str) -> str:
     """A container id as a file-name prefix: anything but letters, digits, '-' and '.' is %-encoded."""
+    if _PLAIN_ID.fullmatch(ctid) and len(ctid) + len(".json") <= NAME_MAX:
+        return ctid
     if ctid == "":
         raise BadInput("a container id is empty; it cannot name a file")
     encoded = "".join(
@@ -65,6 +70,8 @@ def fold(name: str) -> str:
     Source: Unicode Standard, section 3.13 (caseless matching with normalisation); each file system's own
     tables differ in corners, so a match here means "may collide there".
     """
+    if name.isascii():
+        return name.lower()  # the same for ASCII, and ids are mostly ASCII: the fast way
     return unicodedata.normalize("NFC", unicodedata.normalize("NFD", name).casefold())
 
 
