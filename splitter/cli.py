@@ -11,8 +11,10 @@ import typer
 
 from . import __version__
 from .errors import BadInput, SplitterError
+from .usage import OneLineUsageErrors, PlainUsage
 
 app = typer.Typer(
+    cls=OneLineUsageErrors,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -134,9 +136,10 @@ def _mining_options(no_profiles: bool, min_members: int, min_keys: int | None, m
                    profiles=not no_profiles, forced=tuple(profiles), rename=tuple(rename))
 
 
-@app.command()
+@app.command(cls=PlainUsage)
 def split(
-    monolith: Annotated[Path, typer.Argument(help="The monolith, e.g. phoenix_lxc_configs.json.")],
+    monolith: Annotated[Path, typer.Argument(
+        metavar="MONOLITH", help="The monolith, e.g. phoenix_lxc_configs.json.")],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="The conf.d folder to write.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an output folder that holds a tree splitter wrote "
                                                         "and nothing else, once the new tree is proven.")] = False,
@@ -296,9 +299,10 @@ def _warn_schema(problem) -> None:
     _say(f"splitter: warning: {not_used(problem)}")
 
 
-@app.command()
+@app.command(cls=PlainUsage)
 def merge(
-    tree: Annotated[Path, typer.Argument(help="The conf.d folder.")],
+    tree: Annotated[Path, typer.Argument(
+        metavar="DIR", help="The conf.d folder.")],
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", help="Write here instead of stdout: outside the tree, over nothing or a monolith.")]
     = None,
@@ -350,10 +354,10 @@ def _dir_then_monolith(command: str, tree: Path, monolith: Path) -> None:
         raise BadInput(f"is a file, not a conf.d folder ({usage})", str(tree))
 
 
-@app.command()
+@app.command(cls=PlainUsage)
 def verify(
-    tree: Annotated[Path, typer.Argument(help="The conf.d folder.")],
-    monolith: Annotated[Path, typer.Argument(help="The monolith to compare with.")],
+    tree: Annotated[Path, typer.Argument(metavar="DIR", help="The conf.d folder.")],
+    monolith: Annotated[Path, typer.Argument(metavar="MONOLITH", help="The monolith to compare with.")],
     byte_exact: Annotated[bool, typer.Option("--byte-exact", help="Fail when the bytes differ too.")] = False,
     format: Annotated[Format, typer.Option("--format", help="The report on stdout as text or json.")] = Format.text,
     collection: Selector = None,
@@ -385,10 +389,10 @@ def verify(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=PlainUsage)
 def show(
-    tree: Annotated[Path, typer.Argument(help="The conf.d folder.")],
-    ctid: Annotated[str, typer.Argument(help="The container id (or entry id).")],
+    tree: Annotated[Path, typer.Argument(metavar="DIR", help="The conf.d folder.")],
+    ctid: Annotated[str, typer.Argument(metavar="CTID", help="The container id (or entry id).")],
     explain: Annotated[bool, typer.Option("--explain", help="For every value, the file that set it and what it "
                                                             "overrode; and every deletion.")] = False,
     format: Annotated[Format, typer.Option("--format", help="--explain on stdout as text or json.")]
@@ -439,9 +443,9 @@ def _no_schema(tree: Path) -> str:
     return f"none found ({why_no_schema(value, tree.resolve().parent)})"
 
 
-@app.command()
+@app.command(cls=PlainUsage)
 def check(
-    tree: Annotated[Path, typer.Argument(help="The conf.d folder.")],
+    tree: Annotated[Path, typer.Argument(metavar="DIR", help="The conf.d folder.")],
     schema: Annotated[Optional[Path], typer.Option(
         "--schema", help="JSON Schema of the monolith (default: the file its $schema names, if readable).")]
     = None,
@@ -474,10 +478,10 @@ def check(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=PlainUsage)
 def update(
-    tree: Annotated[Path, typer.Argument(help="The conf.d folder to bring up to date.")],
-    monolith: Annotated[Path, typer.Argument(help="The monolith it must merge into.")],
+    tree: Annotated[Path, typer.Argument(metavar="DIR", help="The conf.d folder to bring up to date.")],
+    monolith: Annotated[Path, typer.Argument(metavar="MONOLITH", help="The monolith it must merge into.")],
     base: Annotated[Optional[Path], typer.Option(
         "--base", metavar="OLD_MONOLITH", help="The monolith the tree was last in step with: keep the tree's own "
                                                "edits since then (a three-way merge).")] = None,
@@ -544,11 +548,13 @@ def update(
              f"into {monolith}" + (" with the tree's own edits" if result.target is not mono else ""))
 
 
-@app.command()
+@app.command(cls=PlainUsage)
 def diff(
-    old: Annotated[str, typer.Argument(help="The old side: a conf.d folder, a monolith file, or REV:PATH of either "
-                                            "in the git repository here (e.g. origin/main:conf.d).")],
+    old: Annotated[str, typer.Argument(
+        metavar="OLD", help="The old side: a conf.d folder, a monolith file, or REV:PATH of either "
+                            "in the git repository here (e.g. origin/main:conf.d).")],
     new: Annotated[Optional[str], typer.Argument(
+        metavar="NEW",
         help="The new side, the same kinds. Without it: PATH of OLD in the working tree (from its top, "
              "as git reads PATH).")] = None,
     format: Annotated[PlanFormat, typer.Option(

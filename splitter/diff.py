@@ -93,6 +93,8 @@ class Report:
     collection: Collection = LXC_COLLECTION  # the new side's: its pointer, and the noun the reports use
     respelled: list[str] = field(default_factory=list)  # ids whose final config changed only in how numbers
     # are spelled (0.50 as 0.5), key order aside: the same value, as exactjson.same_value says
+    no_effect: list[tuple[str, str, str]] = field(default_factory=list)  # (file, changed | added | removed,
+    # why): files whose document changed but that changed no final config (a profile every member overrides)
 
     @property
     def changed(self) -> bool:
@@ -333,6 +335,46 @@ def _formatting(old: Side, new: Side) -> list[str]:
     return found
 
 
+def _members(side: Side, file: str) -> list[str]:
+    """Ids of the containers that have `file` among their layers, in the side's order."""
+    if side.layers is None:
+        return []
+    return [ctid for ctid in side.ids if any(layer.file == file for layer in side.layers[ctid])]
+
+
+def _why_no_effect(old: Side, new: Side, file: str) -> str:
+    """Why a file whose document changed changed no container's final config: nobody uses it, every member
+    sets each changed value in a higher layer (explain.setter), or the members get the same values elsewhere."""
+    noun = new.collection.noun
+    if file.startswith(new.collection.folder + "/"):
+        return f"its {noun}'s final config is the same"
+    members = {side: _members(side, file) for side in (old, new)}
+    if not members[old] and not members[new]:
+        return f"no {noun} uses it"
+    docs = [exactjson.parse(side.files[file], file) if file in side.files else {} for side in (old, new)]
+    found: list = []
+    _differing(docs[0] if type(docs[0]) is dict else {}, docs[1] if type(docs[1]) is dict else {}, (), found)
+    if found and all(setter(side.layers[ctid], path) is not None and setter(side.layers[ctid], path).file != file
+                     for side in (old, new) for ctid in members[side] for path, _, _ in found):
+        return "every member overrides it"
+    return "its members' final configs are the same"
+
+
+def _no_effect(old: Side, new: Side, changed: set[str], formatting: list[str], shown: set[str]) -> list:
+    """(file, how, why) for tree files whose document changed (not formatting alone) that changed no final
+    config and are named nowhere else in the report; a renamed container file (same bytes) is no change."""
+    if old.layers is None or new.layers is None:
+        return []
+    skip = {*formatting, *shown, new.collection.layout_file, new.collection.globals_file}
+    found = []
+    for file in sorted(changed - skip):
+        how = "added" if file not in old.files else "removed" if file not in new.files else "changed"
+        if how != "changed" and file.startswith(new.collection.folder + "/"):
+            continue  # a container's own file added or removed: the container is, or it was renamed
+        found.append((file, how, _why_no_effect(old, new, file)))
+    return found
+
+
 def compare(old: Side, new: Side) -> Report:
     """Compare the final config of every container, and the globals, of two sides."""
     containers, reordered, respelled, unchanged = [], [], [], 0
@@ -366,5 +408,9 @@ def compare(old: Side, new: Side) -> Report:
             containers.append(ContainerDiff(ctid, "removed", old.config(ctid).get("name"), old.container_file(ctid)))
     global_changes = leaf_changes(old.globals, new.globals, old, new, None) \
         if not same_value(old.globals, new.globals) else []
-    return Report(old.name, new.name, containers, global_changes, reordered, _formatting(old, new), unchanged,
-                  new.collection, respelled)
+    report = Report(old.name, new.name, containers, global_changes, reordered, _formatting(old, new), unchanged,
+                    new.collection, respelled)
+    files_changed = {file for file in {*old.files, *new.files} if old.files.get(file) != new.files.get(file)}
+    shown = {file for file, _ in report.by_file()} | {c.file for c in containers}
+    report.no_effect = _no_effect(old, new, files_changed, report.formatting, shown)
+    return report

@@ -32,6 +32,7 @@ def summary_lines(report: Report) -> list[str]:
             lines.append(f"{file} changed: {len(ids)} {noun} affected ({_ids(ids)})")
         else:
             lines.append(f"{file} changed: the monolith's top-level keys")
+    lines += [no_effect_line(file, how, why, collection.noun) for file, how, why in report.no_effect]
     status = [container.status for container in report.containers]
     counts = (f"{collection.count(status.count('changed'))} changed, {status.count('added')} added, "
               f"{status.count('removed')} removed, {report.unchanged} unchanged")
@@ -45,6 +46,11 @@ def summary_lines(report: Report) -> list[str]:
                    f"({_ids(report.formatting, 5)})")
     lines.append(counts if report.changed else f"no {collection.noun}'s final config changes ({counts})")
     return lines
+
+
+def no_effect_line(file: str, how: str, why: str, noun: str) -> str:
+    """`defaults/profile_template.json changed: no container affected (every member overrides it)`."""
+    return f"{file} {how}: no {noun} affected ({why})"
 
 
 def _cause(change: Change) -> str:
@@ -117,6 +123,7 @@ def diff_json(report: Report) -> bytes:
         "reordered": report.reordered,
         "formatting": report.formatting,
         "respelled": report.respelled,
+        "no_effect": [{"file": file, "change": how, "why": why} for file, how, why in report.no_effect],
     })
 
 
@@ -175,11 +182,11 @@ def diff_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> str:
         out += ["", f"Changed only in formatting, key order, number spelling or layout: "
                     f"{', '.join(_code(file) for file in report.formatting[:20])}"
                     f"{f' and {len(report.formatting) - 20} more' if len(report.formatting) > 20 else ''}."]
-    rows = report.by_file()
+    rows = [(file, f"{len(ids)}: {_ids(ids)}" if ids else "top-level keys") for file, ids in report.by_file()]
+    rows += [(file, f"none ({how}; {why})") for file, how, why in report.no_effect]
     if rows:
         out += ["", f"| file | {collection.plural} affected |", "|---|---|"]
-        out += [f"| {_cell(_code(file))} | {_cell(f'{len(ids)}: {_ids(ids)}' if ids else 'top-level keys')} |"
-                for file, ids in rows[:50]]
+        out += [f"| {_cell(_code(file))} | {_cell(cell)} |" for file, cell in rows[:50]]
         if len(rows) > 50:
             out.append(f"| ... | {len(rows) - 50} more files |")
     out.append("")

@@ -189,7 +189,47 @@ def test_moving_a_key_from_container_files_into_a_profile_is_no_change(repo: Pat
     commit(repo, "role moved into the profile")
     result = run("diff", "HEAD~1:conf.d", "HEAD:conf.d")
     assert result.exit_code == 0 and result.stderr == ""
-    assert "0 container(s) changed" in result.stdout.splitlines()[0]
+    lines = result.stdout.splitlines()
+    assert lines[-1].startswith("no container's final config changes (0 container(s) changed")
+    # every edited file is still named, with why it changed nothing
+    assert lines[:-1] == ["defaults/profile_docker.json changed: no container affected (its members' final configs "
+                          "are the same)"] + sorted(
+        f"lxc/{path.name} changed: no container affected (its container's final config is the same)"
+        for path in members)
+
+
+def test_a_profile_edit_every_member_overrides_is_named_and_changes_nothing(repo: Path) -> None:
+    # the template profile's members (9000, 9001) each write their own features: the new value reaches nobody
+    profile = repo / "conf.d/defaults/profile_template.json"
+    edit(profile, lambda doc: doc.update({"features": ["template"]}))
+    line = "defaults/profile_template.json changed: no container affected (every member overrides it)"
+    result = run("diff", "HEAD")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert result.stdout.splitlines() == [line, "no container's final config changes (0 container(s) changed, "
+                                                "0 added, 0 removed, 14 unchanged)"]
+    code, report = diff_json("HEAD")
+    assert code == 0 and report["changed"] is False and report["summary"] == []
+    assert report["no_effect"] == [{"file": "defaults/profile_template.json", "change": "changed",
+                                    "why": "every member overrides it"}]
+    markdown = run("diff", "HEAD", "--format", "markdown")
+    assert markdown.exit_code == 0
+    cells = [token.content for token in _markdown(markdown.stdout) if token.type == "inline"]
+    assert "`defaults/profile_template.json`" in cells and "none (changed; every member overrides it)" in cells
+
+
+def test_a_new_profile_nobody_uses_is_named(repo: Path) -> None:
+    (repo / "conf.d/defaults/profile_spare.json").write_text('{"cores": 64}\n')
+    code, report = diff_json("HEAD")
+    assert code == 0 and report["no_effect"] == [{"file": "defaults/profile_spare.json", "change": "added",
+                                                  "why": "no container uses it"}]
+
+
+def test_a_profile_edit_some_members_see_is_not_listed_as_no_effect(repo: Path) -> None:
+    profile = repo / "conf.d/defaults/profile_template.json"
+    edit(profile, lambda doc: doc.update({"features": ["template"], "onboot_note": "x"}))
+    code, report = diff_json("HEAD")
+    assert code == 1 and report["no_effect"] == []
+    assert report["summary"] == [{"file": "defaults/profile_template.json", "containers": ["9000", "9001"]}]
 
 
 def test_formatting_and_key_order_are_counted_apart(repo: Path) -> None:
