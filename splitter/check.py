@@ -238,6 +238,9 @@ def _check_collection(reader: _Reader, folder: str, everyone: list[Collection], 
     for name, layer in profiles.items():
         if name not in used:
             reader.say(layer.file, f"no {noun} uses this profile")
+        elif not layer.values and not layer.unsets:
+            reader.say(layer.file, "an empty profile sets nothing: remove it and take it out of its members' "
+                                   "$profiles")
 
     explicit = schema_file is not None
     unusable: list[SchemaProblem] = []

@@ -499,7 +499,7 @@ def update(
     from .monolith import read_monolith
     from .report import update_json, update_markdown, update_text
     from .tree import read_tree
-    from .update import merged_target, plan_update, three_way, write_update
+    from .update import check_related, merged_target, plan_update, three_way, write_update
 
     try:
         with _Steps(format is not PlanFormat.json) as step:
@@ -508,6 +508,7 @@ def update(
             loaded = read_tree(tree, collection)
             step(f"reading {monolith}")
             mono = read_monolith(monolith, loaded.collection)
+            check_related(loaded, mono, str(monolith))  # another fleet would empty the tree's design: refuse
             conflicts, kept = [], []
             target, merged = mono, None
             if base is not None:

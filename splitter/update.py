@@ -11,7 +11,7 @@ from . import tree as disk
 from .assemble import CONTAINERS_KEY, Assembler
 from .collection import LXC, Collection
 from .errors import BadInput, SplitterError
-from .exactjson import TREE_STYLE, canonical, dumps
+from .exactjson import TREE_STYLE, canonical, canonical_sorted, dumps, parse
 from .itemsets import Fleet, items, nest
 from .jsonpath import json_path
 from .layers import Layer, encode
@@ -25,6 +25,10 @@ from .split import difference, layout_bytes, layer_bytes, layer_lines, prove_tre
 
 MISSING = value_at({}, ("x",))  # merge's marker for "no value here"
 ROLE_MATCH = 0.5  # a profile stands for the role whose holders match its members at least this much (Jaccard)
+# update refuses a monolith that shares fewer than a third of the tree's container ids: it is another fleet
+# (or a far other version), and fitting it would empty the tree's design; split --force is the tool then.
+# Not a half: testing-ideas 034 -> 035 renumbers 7 of 12 containers and is a real next version (5 of 12 shared).
+SHARED_PART = 3  # the least share of ids: one in SHARED_PART
 
 
 @dataclass
@@ -83,9 +87,21 @@ class Update:
 
 
 def _same(first: Any, second: Any) -> bool:
+    """Equal values but for key order (layout.json holds the order); number lexemes and types count."""
     if first is MISSING or second is MISSING:
         return first is second
-    return canonical(first) == canonical(second)
+    return canonical_sorted(first) == canonical_sorted(second)
+
+
+def check_related(tree: disk.Tree, target: Monolith, monolith_file: str) -> None:
+    """Raise BadInput (exit 2, naming monolith_file) when `target` shares fewer than one in SHARED_PART (a third)
+    of the tree's container ids, hand-added files included; a tree without containers takes any monolith."""
+    ids = set(tree.containers)
+    shared = len(ids & set(target.containers))
+    if ids and shared * SHARED_PART < len(ids):
+        raise BadInput(f"shares only {shared} of the tree's {len(ids)} {tree.collection.noun} ids (update needs "
+                       f"at least a third): another fleet or a far other version; for a new tree run "
+                       f"`splitter split {monolith_file} -o DIR --force`; nothing was written", monolith_file)
 
 
 # ---------------------------------------------------------------- three-way merge
@@ -188,8 +204,10 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
         merged = {ctid: old_assembler.container(ctid, own) for ctid, own in tree.containers.items()}
     old = merged
     configs = target.containers
-    changed = [ctid for ctid, config in configs.items()
-               if ctid in old and canonical(old[ctid]) != canonical(config)]
+    changed = [ctid for ctid, config in configs.items() if ctid in old and not _same(old[ctid], config)]
+    # same values, other key order: the file stays, layout.json's exceptions for it are worked out again
+    reordered = {ctid for ctid, config in configs.items()
+                 if ctid in old and ctid not in changed and canonical(old[ctid]) != canonical(config)}
     added = [ctid for ctid in configs if ctid not in old]
     removed = [ctid for ctid in old if ctid not in configs]
     # a file whose id layout.json does not list was added by hand: splitter never deletes it
@@ -206,15 +224,22 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
     if base_why:
         why[tree.base.file] = base_why
     profiles: dict[str, Layer] = {}
+    emptied: set[str] = set()
     for name, layer in tree.profiles.items():
         members = [ctid for ctid in persisting if name in tree.containers[ctid].profiles]
         values, reason = _refit(layer.values, members, changed_set, old, configs)
         profiles[name] = layer if values is None else Layer(layer.file, values)
         if reason:
             why[layer.file] = reason
+        if values is not None and not values:  # the update left it empty: it goes, and out of its members' lists
+            emptied.add(name)
+            del profiles[name]
+            why[layer.file] = f"left empty ({reason}); taken out of its members' $profiles"
 
-    # every container's profile list: kept, or for a new container the existing profiles that fit it
-    uses = {ctid: list(tree.containers[ctid].profiles) for ctid in persisting}
+    # every container's profile list: kept (less the profiles emptied), or for a new container the existing
+    # profiles that fit it
+    uses = {ctid: [name for name in tree.containers[ctid].profiles if name not in emptied] for ctid in persisting}
+    unprofiled = {ctid for ctid in persisting if len(uses[ctid]) != len(tree.containers[ctid].profiles)}
     fitting = Assembler(base, profiles, Layout(target.style, [], [], {}, {}))
     order = _profile_order(tree)
     holders = profile_roles(tree, configs, persisting) if added else {}
@@ -239,8 +264,8 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
 
     # the containers' own layers
     own: dict[str, Layer] = {}
-    touched = set(changed) | set(added) | {ctid for role, holders in new_roles.items() if role in profiles
-                                           for ctid in holders}
+    touched = set(changed) | set(added) | unprofiled | {ctid for role, holders in new_roles.items()
+                                                        if role in profiles for ctid in holders}
     for ctid, config in configs.items():
         if ctid not in touched:
             own[ctid] = tree.containers[ctid]
@@ -251,7 +276,7 @@ def plan_update(root: Path, tree: disk.Tree, target: Monolith, min_members: int 
         values, unsets = difference(fitting.inherited(tuple(uses[ctid])), config)
         own[ctid] = Layer(file, values, uses[ctid], unsets)
 
-    layout = _layout(tree, target, base, profiles, own, set(touched), configs)
+    layout = _layout(tree, target, base, profiles, own, set(touched), configs, reordered)
     globals_, _ = tree.collection.outside(target.doc)
     new_tree = disk.Tree(layout, globals_, base, profiles, own, tree.where, tree.collection)
     update = Update(target, {}, [], new_tree, known=_known(tree, new_tree, old),
@@ -451,11 +476,12 @@ def _saves(assembler: Assembler, configs: dict, holders: list[str], uses: dict, 
 # ---------------------------------------------------------------- layout
 
 def _layout(tree: disk.Tree, target: Monolith, base: Layer, profiles: dict[str, Layer], own: dict[str, Layer],
-            touched: set[str], configs: dict) -> Layout:
+            touched: set[str], configs: dict, reordered: set[str] = frozenset()) -> Layout:
     """The layout record: the old one wherever it still holds, new keys placed after their predecessors.
 
     Old orders are never reordered (common_order keeps the first sequence as it is), so the merge of a
-    container whose inputs did not change gives what it gave, and its order exceptions still hold.
+    container whose inputs did not change gives what it gave, and its order exceptions still hold; a
+    container in `reordered` (same values, another key order) keeps its file and gets its exceptions anew.
     """
     old = tree.layout
     fresh = record_orders(configs[ctid] for ctid in touched) if touched else {}
@@ -473,7 +499,7 @@ def _layout(tree: disk.Tree, target: Monolith, base: Layer, profiles: dict[str, 
     layout = Layout(target.style, parent_order, list(configs), key_order, {}, globals_order, globals_exceptions)
     assembler = Assembler(base, profiles, layout)
     for ctid, config in configs.items():
-        if ctid not in touched:
+        if ctid not in touched and ctid not in reordered:
             if ctid in old.exceptions:
                 layout.exceptions[ctid] = old.exceptions[ctid]
             continue
@@ -489,8 +515,8 @@ def _files(root: Path, old: disk.Tree, new: disk.Tree, update: Update, why: dict
            added: list, removed: list, old_configs: dict, configs: dict) -> None:
     """Which files the new tree writes, keeps and drops, and why; and every value it changes."""
     def place(file: str, data: bytes, reason: str, existed: bool) -> None:
-        if existed and _disk_bytes(root, file) == data:
-            update.kept.append(file)
+        if existed and _same_content(_disk_bytes(root, file), data, file):
+            update.kept.append(file)  # as on disk, even if a formatter rewrote it (any may: README's FAQ)
             return
         update.written[file] = data
         update.files.append(FileChange(file, "rewrite" if existed else "add", reason))
@@ -514,7 +540,9 @@ def _files(root: Path, old: disk.Tree, new: disk.Tree, update: Update, why: dict
             place(layer.file, layer_bytes(layer, container=False), why.get(layer.file, "changed"), before is not None)
     for name, layer in old.profiles.items():
         if name not in new.profiles:
-            update.files.append(FileChange(layer.file, "remove", f"no {collection.noun} uses it any more"))
+            reason = why.get(layer.file, "")
+            update.files.append(FileChange(layer.file, "remove", reason if reason.startswith("left empty")
+                                           else f"no {collection.noun} uses it any more"))
     changed_set, added_set = set(changed), set(added)
     for ctid, layer in new.containers.items():
         before = old.containers.get(ctid)
@@ -527,7 +555,10 @@ def _files(root: Path, old: disk.Tree, new: disk.Tree, update: Update, why: dict
             count = _value_changes(ctid, old_configs[ctid], configs[ctid], update.values, new.collection.tokens)
             reason = f"{count} value(s) changed" if count else "key order changed"
         else:
-            reason = "uses the new profile(s) " + ", ".join(n for n in layer.profiles if n not in before.profiles)
+            gained = [n for n in layer.profiles if n not in before.profiles]
+            lost = [n for n in before.profiles if n not in layer.profiles]
+            reason = "; ".join(([f"uses the new profile(s) {', '.join(gained)}"] if gained else [])
+                               + ([f"profile(s) {', '.join(lost)} emptied and removed"] if lost else []))
         if before is not None and before.file != layer.file:
             update.files.append(FileChange(before.file, "remove", f"renamed to {layer.file}"))
             place(layer.file, layer_bytes(layer, container=True), reason + "; its name changed", False)
@@ -545,6 +576,19 @@ def _disk_bytes(root: Path, file: str) -> bytes | None:
         return disk.read_file(os.path.join(root, file))
     except BadInput:
         return None
+
+
+def _same_content(on_disk: bytes | None, data: bytes, file: str) -> bool:
+    """Whether a tree file on disk holds what the update would write, but for layout and key order: each
+    tree file is read as parsed JSON, and the order of its keys is recorded in layout.json, not taken from it."""
+    if on_disk is None:
+        return False
+    if on_disk == data:
+        return True
+    try:
+        return canonical_sorted(parse(on_disk, file)) == canonical_sorted(parse(data, file))
+    except BadInput:
+        return False
 
 
 def _value_changes(ctid: str, old: dict, new: dict, into: list, at: tuple) -> int:

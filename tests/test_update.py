@@ -107,10 +107,8 @@ def test_the_corpus_chain_stays_put(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- the design survives
 
-def test_unchanged_files_and_a_reformatted_file_are_kept(tree: Path, tmp_path: Path) -> None:
-    reformatted = tree / "lxc" / "101_nginx-gateway.json"
-    reformatted.write_bytes(json.dumps(json.loads(reformatted.read_bytes()), indent=8).encode())
-    (tree / "NOTES.txt").write_bytes(b"a file splitter did not write\n")
+def update_one_container(tree: Path, tmp_path: Path):
+    """Give container 952 more cores in the monolith and update: the run, and the tree's files before and after."""
     before = files_of(tree)
     doc = fixture_doc()
     doc["lxc_configs"]["952"]["cores"] = 12
@@ -119,6 +117,14 @@ def test_unchanged_files_and_a_reformatted_file_are_kept(tree: Path, tmp_path: P
     after = files_of(tree)
     assert {file for file in after if after[file] != before.get(file)} == {"lxc/952_vllm-embed.json"}
     assert after.keys() == before.keys()
+    return result
+
+
+def test_unchanged_files_and_a_reformatted_file_are_kept(tree: Path, tmp_path: Path) -> None:
+    reformatted = tree / "lxc" / "101_nginx-gateway.json"
+    reformatted.write_bytes(json.dumps(json.loads(reformatted.read_bytes()), indent=8).encode())
+    (tree / "NOTES.txt").write_bytes(b"a file splitter did not write\n")
+    result = update_one_container(tree, tmp_path)
     assert "lxc/952_vllm-embed.json: 1 value(s) changed" in result.stdout
     verify(tree, tmp_path / "new.json")
 
