@@ -440,6 +440,8 @@ def detect_style(raw: bytes) -> Style:
         lists = "spaced" if opened and opened.group(1) in b" \t" else "lines"
         empty = " " if re.search(rb"\{ \}|\[ \]", structure) else ""
         return Style(indent=body[start:end].decode(), lists=lists, empty=empty, **common)
+    if structure in (b"{ }", b"[ ]"):  # Jackson's empty document: its pretty writer, which writes it so
+        return Style(indent="  ", lists="spaced", empty=" ", **common)
     item_sep = ", " if b", " in structure else ","
     return Style(indent=None, item_sep=item_sep, **common)
 

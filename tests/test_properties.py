@@ -76,3 +76,9 @@ def canonical_keeps_types_apart(raw: bytes) -> None:
     # two parses of the same bytes agree, and the canonical text never merges 1, 1.0 and true
     assert canonical(load_monolith(raw, "again.json").doc) == canonical(doc)
     assert canonical([1, 1.0, True, "1", -0.0, 0.0]) == b'[1,1.0,true,"1",-0.0,0.0]'
+
+
+@pytest.mark.parametrize("raw", [b"[ ]", b"[ ]\n", b"[]", b" [ ]"])
+def test_an_empty_top_level_list_round_trips(raw: bytes) -> None:
+    """Jackson writes an empty document as `[ ]` (found by hypothesis): it comes back byte for byte."""
+    assert_round_trip(raw, for_split("", "vmid", "vms", "empty.json"))
