@@ -507,12 +507,12 @@ def update(
             step(f"reading {tree}")
             loaded = read_tree(tree, collection)
             step(f"reading {monolith}")
-            mono = read_monolith(monolith, loaded.collection)
+            mono = read_monolith(monolith, loaded.collection, loaded.layout.style)
             check_related(loaded, mono, str(monolith))  # another fleet would empty the tree's design: refuse
             conflicts, kept = [], []
             target, merged = mono, None
             if base is not None:
-                old = read_monolith(base, loaded.collection)
+                old = read_monolith(base, loaded.collection, loaded.layout.style)
                 tree_doc = assemble(loaded)
                 merged = loaded.collection.entries(tree_doc, str(tree))
                 doc, conflicts, kept = three_way(old.doc, tree_doc, mono.doc, loaded.collection)

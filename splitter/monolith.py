@@ -29,17 +29,27 @@ def read_bytes(path: Path | str) -> bytes:
         raise BadInput(error.strerror or str(error), str(path)) from None
 
 
-def read_monolith(path: Path | str, collection: Collection = LXC) -> Monolith:
-    return load_monolith(read_bytes(path), str(path), collection)
+def read_monolith(path: Path | str, collection: Collection = LXC, known: Style | None = None) -> Monolith:
+    return load_monolith(read_bytes(path), str(path), collection, known)
 
 
-def load_monolith(raw: bytes, name: str, collection: Collection = LXC) -> Monolith:
-    """Parse a monolith exactly and find its collection's entries; BadInput naming the file when either fails."""
-    style = detect_style(raw)
-    doc, exact = parse_reproducing(raw, name, style)
+def load_monolith(raw: bytes, name: str, collection: Collection = LXC, known: Style | None = None) -> Monolith:
+    """Parse a monolith exactly and find its collection's entries; BadInput naming the file when either fails.
+
+    `known` is the style the file was last written in (a tree's layout.json has it): tried first, as
+    detecting the style costs a few passes over the whole text, and kept when it writes the file back.
+    """
+    if known is not None:
+        doc, exact = parse_reproducing(raw, name, known)
+        style = known
+        if not exact:
+            style, exact = _exact_style(doc, raw, detect_style(raw))
+    else:
+        style = detect_style(raw)
+        doc, exact = parse_reproducing(raw, name, style)
+        if not exact:
+            style, exact = _exact_style(doc, raw, style)
     containers = collection.entries(doc, name)
-    if not exact:
-        style, exact = _exact_style(doc, raw, style)
     return Monolith(name, raw, doc, style, exact, containers, collection)
 
 
