@@ -409,7 +409,7 @@ def detect_style(raw: bytes) -> Style:
     escapes = set(_ANY_ESCAPE.findall(body))
     cleaned = _ANY_ESCAPE.sub(b"", body) if escapes else body
     strings = _RawStrings(cleaned)  # raw characters in strings, read only where an escape asks
-    structure = _CLEAN_STRING.sub(b'""', cleaned)  # the document with every string emptied
+    structure = _Structure(cleaned)  # the text between strings, read no further than each question needs
     codes = {int(hex_, 16) for hex_, _ in escapes if hex_}
     singles = {char.decode("latin-1") for _, char in escapes if char}
     letters = "".join(hex_.decode() for hex_, _ in escapes if hex_).translate({ord(d): None for d in "0123456789"})
@@ -425,7 +425,7 @@ def detect_style(raw: bytes) -> Style:
         escape.add("\x7f")  # Python's ensure_ascii escapes DEL with the rest
     short = "".join(char for char in "bfnrt"
                     if char in singles or ord(_SHORT[char]) not in codes)
-    key = re.search(rb'""([ \t]*:[ \t]*)', structure)
+    key = structure.search(rb'""([ \t]*:[ \t]*)')
     key_sep = key.group(1).decode() if key and key.group(1) in (b":", b": ", b" : ", b" :") else ": "
     common = dict(ascii=ascii_, eol=eol, trailer=trailer, leader=leader, key_sep=key_sep,
                   escape="".join(sorted(escape)), slash="/" in singles, short=short,
@@ -436,14 +436,50 @@ def detect_style(raw: bytes) -> Style:
         end = start
         while end < len(body) and body[end] in b" \t":
             end += 1
-        opened = re.search(rb"\[(?![ \t]*\])([ \t\r\n])", structure)
+        opened = structure.search(rb"\[(?![ \t]*\])([ \t\r\n])")
         lists = "spaced" if opened and opened.group(1) in b" \t" else "lines"
-        empty = " " if re.search(rb"\{ \}|\[ \]", structure) else ""
+        empty = " " if b"{ }" in structure or b"[ ]" in structure else ""
         return Style(indent=body[start:end].decode(), lists=lists, empty=empty, **common)
-    if structure in (b"{ }", b"[ ]"):  # Jackson's empty document: its pretty writer, which writes it so
+    if structure.whole() in (b"{ }", b"[ ]"):  # Jackson's empty document: its pretty writer, which writes it so
         return Style(indent="  ", lists="spaced", empty=" ", **common)
     item_sep = ", " if b", " in structure else ","
     return Style(indent=None, item_sep=item_sep, **common)
+
+
+class _Structure:
+    """A document's text with every string emptied (`"..."` written `""`), once escapes are removed.
+
+    Then quotes alternate between opening and closing a string, so every other piece between quotes
+    is a string's content. Questions about the first place of a pattern read a prefix cut where no
+    string is open; questions about any place first ask the raw text (a fast byte search), so that a
+    large document is emptied whole only where a pattern stands somewhere in it.
+    """
+
+    PREFIX = 1 << 16
+
+    def __init__(self, cleaned: bytes):
+        self._cleaned = cleaned
+        self._whole: bytes | None = None
+
+    def whole(self) -> bytes:
+        if self._whole is None:
+            self._whole = b'""'.join(self._cleaned.split(b'"')[::2])
+        return self._whole
+
+    def search(self, pattern: bytes) -> re.Match | None:
+        """The first match of a pattern outside strings (a pattern that needs no text after a string's end)."""
+        if len(self._cleaned) > self.PREFIX:
+            prefix = self._cleaned[: self.PREFIX]
+            if prefix.count(b'"') % 2:
+                prefix = prefix[: prefix.rfind(b'"')]  # stop where the last string opened
+            text = b'""'.join(prefix.split(b'"')[::2])
+            found = re.search(pattern, text)
+            if found and found.end() + 64 < len(text):  # what follows the match lies in the prefix too
+                return found
+        return re.search(pattern, self.whole())
+
+    def __contains__(self, needle: bytes) -> bool:
+        return needle in self._cleaned and needle in self.whole()
 
 
 class _RawStrings:
