@@ -385,7 +385,6 @@ def _dump_spaced(value: Any, item_sep: str, key_sep: str) -> str:
 # ---------------------------------------------------------------- reading
 
 _ANY_ESCAPE = re.compile(rb'\\(?:u([0-9a-fA-F]{4})|(.))', re.S)
-_CLEAN_STRING = re.compile(rb'"[^"]*"')  # once escapes are removed, a string has no quote inside
 _HTML = "<>&"  # escaped together by Go, .NET and PHP's JSON_HEX_* flags
 _NET = "'+`\""  # escaped together with _HTML by .NET's default encoder
 
@@ -408,8 +407,7 @@ def detect_style(raw: bytes) -> Style:
     eol = "\r\n" if b"\r\n" in body else "\n"
     escapes = set(_ANY_ESCAPE.findall(body))
     cleaned = _ANY_ESCAPE.sub(b"", body) if escapes else body
-    strings = _RawStrings(cleaned)  # raw characters in strings, read only where an escape asks
-    structure = _Structure(cleaned)  # the text between strings, read no further than each question needs
+    text = _Strings(cleaned)  # the strings and the text between them, read no further than asked
     codes = {int(hex_, 16) for hex_, _ in escapes if hex_}
     singles = {char.decode("latin-1") for _, char in escapes if char}
     letters = "".join(hex_.decode() for hex_, _ in escapes if hex_).translate({ord(d): None for d in "0123456789"})
@@ -418,14 +416,14 @@ def detect_style(raw: bytes) -> Style:
     if "\"" in escape and '"' in singles:
         escape.discard('"')  # both \\" and \\u0022: mixed, keep the common form
     if escape & set(_NET):
-        escape |= {char for char in _NET + _HTML if char not in strings and (char != '"' or '"' not in singles)}
+        escape |= {char for char in _NET + _HTML if not text.inside(char) and (char != '"' or '"' not in singles)}
     if escape & set(_HTML):
-        escape |= {char for char in _HTML + ("" if ascii_ else "\u2028\u2029") if char not in strings}
-    if ascii_ and "\x7f" not in strings:
+        escape |= {char for char in _HTML + ("" if ascii_ else "\u2028\u2029") if not text.inside(char)}
+    if ascii_ and not text.inside("\x7f"):
         escape.add("\x7f")  # Python's ensure_ascii escapes DEL with the rest
     short = "".join(char for char in "bfnrt"
                     if char in singles or ord(_SHORT[char]) not in codes)
-    key = structure.search(rb'""([ \t]*:[ \t]*)')
+    key = text.search(rb'""([ \t]*:[ \t]*)')
     key_sep = key.group(1).decode() if key and key.group(1) in (b":", b": ", b" : ", b" :") else ": "
     common = dict(ascii=ascii_, eol=eol, trailer=trailer, leader=leader, key_sep=key_sep,
                   escape="".join(sorted(escape)), slash="/" in singles, short=short,
@@ -436,35 +434,50 @@ def detect_style(raw: bytes) -> Style:
         end = start
         while end < len(body) and body[end] in b" \t":
             end += 1
-        opened = structure.search(rb"\[(?![ \t]*\])([ \t\r\n])")
+        opened = text.search(rb"\[(?![ \t]*\])([ \t\r\n])")
         lists = "spaced" if opened and opened.group(1) in b" \t" else "lines"
-        empty = " " if b"{ }" in structure or b"[ ]" in structure else ""
+        empty = " " if b"{ }" in text or b"[ ]" in text else ""
         return Style(indent=body[start:end].decode(), lists=lists, empty=empty, **common)
-    if structure.whole() in (b"{ }", b"[ ]"):  # Jackson's empty document: its pretty writer, which writes it so
+    if text.whole() in (b"{ }", b"[ ]"):  # Jackson's empty document: its pretty writer, which writes it so
         return Style(indent="  ", lists="spaced", empty=" ", **common)
-    item_sep = ", " if b", " in structure else ","
+    item_sep = ", " if b", " in text else ","
     return Style(indent=None, item_sep=item_sep, **common)
 
 
-class _Structure:
-    """A document's text with every string emptied (`"..."` written `""`), once escapes are removed.
+class _Strings:
+    """A document's text split at its quotes, once escapes are removed: then quotes alternate between
+    opening and closing a string, so every other piece is a string's content and the others the text
+    between strings. Each view is made on the first question that needs it.
 
-    Then quotes alternate between opening and closing a string, so every other piece between quotes
-    is a string's content. Questions about the first place of a pattern read a prefix cut where no
-    string is open; questions about any place first ask the raw text (a fast byte search), so that a
-    large document is emptied whole only where a pattern stands somewhere in it.
+    Questions about the first place of a pattern read a prefix cut where no string is open; questions
+    about any place first ask the raw text (a fast byte search), so that a large document is emptied
+    whole only where a pattern stands somewhere in it.
     """
 
     PREFIX = 1 << 16
 
     def __init__(self, cleaned: bytes):
         self._cleaned = cleaned
+        self._pieces: list[bytes] | None = None
         self._whole: bytes | None = None
+        self._inside: str | None = None
+
+    def _split(self) -> list[bytes]:
+        if self._pieces is None:
+            self._pieces = self._cleaned.split(b'"')
+        return self._pieces
 
     def whole(self) -> bytes:
+        """The text with every string emptied (`"..."` written `""`)."""
         if self._whole is None:
-            self._whole = b'""'.join(self._cleaned.split(b'"')[::2])
+            self._whole = b'""'.join(self._split()[::2])
         return self._whole
+
+    def inside(self, char: str) -> bool:
+        """Whether a character stands raw in some string."""
+        if self._inside is None:
+            self._inside = b"".join(self._split()[1::2]).decode("utf-8", "replace")
+        return char in self._inside
 
     def search(self, pattern: bytes) -> re.Match | None:
         """The first match of a pattern outside strings (a pattern that needs no text after a string's end)."""
@@ -479,21 +492,8 @@ class _Structure:
         return re.search(pattern, self.whole())
 
     def __contains__(self, needle: bytes) -> bool:
+        """Whether a byte string stands outside strings."""
         return needle in self._cleaned and needle in self.whole()
-
-
-class _RawStrings:
-    """The raw characters of a document's strings, collected on the first question: most documents escape
-    nothing that needs it, and collecting them costs a pass over the whole text."""
-
-    def __init__(self, cleaned: bytes):
-        self._cleaned = cleaned
-        self._text: str | None = None
-
-    def __contains__(self, char: str) -> bool:
-        if self._text is None:
-            self._text = b"".join(_CLEAN_STRING.findall(self._cleaned)).decode("utf-8", "replace")
-        return char in self._text
 
 
 class _Duplicate(Exception):

@@ -16,12 +16,12 @@ SAMPLES = sorted((FIXTURES / "positive").glob("*.json")) + sorted((FIXTURES / "c
 def test_a_prefix_gives_the_guess_the_whole_gives(path, prefix: int, monkeypatch) -> None:
     raw = path.read_bytes()
     whole = detect_style(raw)
-    monkeypatch.setattr(exactjson._Structure, "PREFIX", prefix)
+    monkeypatch.setattr(exactjson._Strings, "PREFIX", prefix)
     assert detect_style(raw) == whole
 
 
 @pytest.mark.parametrize("text", [b'{"a": [ ], "b": "[ ] { }"}', b'{"s": "x\\"[ ", "l": [ 1, 2 ], "e": { }}'])
 def test_patterns_inside_strings_are_not_structure(text: bytes, monkeypatch) -> None:
     whole = detect_style(text)
-    monkeypatch.setattr(exactjson._Structure, "PREFIX", 5)
+    monkeypatch.setattr(exactjson._Strings, "PREFIX", 5)
     assert detect_style(text) == whole
