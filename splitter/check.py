@@ -195,14 +195,12 @@ def _check_collection(reader: _Reader, folder: str, everyone: list[Collection], 
         wrong = misnamed(name, collection, names)  # the advice merge gives when it refuses the file
         if wrong is not None:
             reader.say(relative, wrong)
-            try:
-                ctid = id_of_file(name)
-            except UnicodeDecodeError:
-                continue
-            if ctid == "":
-                continue
-        else:
+        try:
             ctid = id_of_file(name)
+        except UnicodeDecodeError:  # only a misnamed file, reported above
+            continue
+        if ctid == "":
+            continue
         layer = reader.layer(relative, container=True)
         if layer is None:
             continue
