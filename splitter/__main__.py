@@ -1,5 +1,5 @@
 """`python -m splitter`: the same command line as the `splitter` script."""
 
-from .cli import app
+from splitter.cli.app import app
 
 app(prog_name="splitter")

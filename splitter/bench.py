@@ -1,17 +1,17 @@
-"""Benchmark: split, merge, verify and update against the floor of this machine, measured in the same run.
+"""Benchmark: split, merge, verify and update against the floor of this machine, measured in the same run."""
 
-    python -m splitter.bench                 # 1,000 and 10,000 containers
-    python -m splitter.bench 1000 10000 100000
+#     python -m splitter.bench                 # 1,000 and 10,000 containers
+#     python -m splitter.bench 1000 10000 100000
+#
+# The floor is what any tool must do: parse the monolith, write one file per
+# container, read them all back (orjson, no checks). The commands run as a user
+# runs them, each in its own process, and report seconds, their ratio to the
+# floor and their peak memory; steps up to 10,000 containers run three times
+# and the best time of each counts. `update` brings the split tree up to date
+# with the same fleet where 10 containers changed; its figure is a ratio to `merge`
+# on the same tree (the issue's bound: at most 2x). `diff` runs between two git
+# commits of the tree, one profile edited, and is reported as a ratio to `merge`.
 
-The floor is what any tool must do: parse the monolith, write one file per
-container, read them all back (orjson, no checks). The commands run as a user
-runs them, each in its own process, and report seconds, their ratio to the
-floor and their peak memory; steps up to 10,000 containers run three times
-and the best time of each counts. `update` brings the split tree up to date
-with the same fleet where 10 containers changed; its figure is a ratio to `merge`
-on the same tree (the issue's bound: at most 2x). `diff` runs between two git
-commits of the tree, one profile edited, and is reported as a ratio to `merge`.
-"""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import orjson
 
-from .fleet import edited_monolith_bytes, monolith_bytes
+from splitter.discovery.fleet import edited_monolith_bytes, monolith_bytes
 
 
 def _floor(monolith: Path, folder: Path) -> dict[str, float]:
@@ -114,8 +114,8 @@ def _diff_run(tree: Path) -> tuple[float, int, int]:
 
 def _mining_time(monolith: Path) -> float:
     """Seconds to find the profiles once the monolith is parsed (in this process)."""
-    from .mining import mine
-    from .monolith import read_monolith
+    from splitter.discovery.mining import mine
+    from splitter.tree.monolith import read_monolith
 
     containers = read_monolith(monolith).containers
     started = time.perf_counter()

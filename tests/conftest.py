@@ -11,7 +11,7 @@ import pytest
 from hypothesis import settings
 from typer.testing import CliRunner
 
-from splitter.cli import app
+from splitter.cli.app import app
 
 # CI draws the same examples on every run, so that main stays green or red for a reason in the code;
 # a developer's runs draw new ones each time (and `-m slow` draws 10,000), which is where faults are found

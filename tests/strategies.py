@@ -7,7 +7,7 @@ import re
 
 from hypothesis import strategies as st
 
-from splitter.tree import encode_id, fold
+from splitter.tree.names import encode_id, fold
 
 # keys that look like the tool's own markers, JSON pointer syntax, or nothing at all
 TRICKY_KEYS = ["$profiles", "profiles", "$unset", "$$unset", "$", "$$", "$schema", "a.b", "a/b", "~0", "~1",

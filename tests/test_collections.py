@@ -260,7 +260,7 @@ def test_globals_must_not_hold_the_collection(tmp_path: Path) -> None:
 
 
 def test_what_a_tree_of_several_collections_holds(tmp_path: Path) -> None:
-    from splitter.tree import tree_holds
+    from splitter.tree.guard import tree_holds
 
     both = ("lxc", "vms")
     for held in ["layout_vms.json", "globals_vms.json", "defaults/vms_base.json", "defaults/vms_profile_gpu.json",
@@ -283,7 +283,7 @@ def test_what_a_tree_of_several_collections_holds(tmp_path: Path) -> None:
 def test_update_follows_the_monolith_and_keeps_tree_edits(case, tmp_path: Path) -> None:
     """update (with and without --base) works on every collection: the new entry gets its file, a value
     changed in the monolith lands, and with --base an edit made only in the tree is kept."""
-    from splitter.tree import encode_id
+    from splitter.tree.names import encode_id
 
     name, _, folder, id_key, _ = case
     out = tmp_path / "conf.d"

@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 from conftest import FIXTURE, ROOT, run
 from markdown_it import MarkdownIt
 
-from splitter.exactjson import Number, canonical_value, dumps, parse, same_value
+from splitter.exact.numbers import Number, canonical_value, same_value
+from splitter.exact.write import dumps
+from splitter.exact.parse import parse
 
 VLLM = ["950", "951", "952", "953", "954"]
 
@@ -396,7 +398,7 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(repo: Path) -> None:
     import pty
 
     edit(repo / "conf.d/lxc/950_vllm-qwen-coder.json", lambda doc: doc.update(cores=3))
-    script = "import sys; from splitter.cli import app; sys.argv = ['splitter', 'diff', 'HEAD']; app()"
+    script = "import sys; from splitter.cli.app import app; sys.argv = ['splitter', 'diff', 'HEAD']; app()"
     outputs = {}
     for no_color in ("", "1"):
         env = dict(os.environ, NO_COLOR=no_color, TERM="xterm-256color")
@@ -427,7 +429,8 @@ def test_consecutive_corpus_versions_compare_as_a_plain_json_reading_says() -> N
     import orjson
     from conftest import corpus_files
 
-    from splitter.diff import compare, load_side
+    from splitter.ops.diff import compare
+    from splitter.ops.sides import load_side
 
     files = [path for path in corpus_files() if path.parent.name == "testing-ideas"]
     if len(files) < 2:

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURE, ROOT, run
 
-from splitter import tree as disk
-from splitter.fleet import monolith_bytes
+from splitter.tree import write as disk
+from splitter.discovery.fleet import monolith_bytes
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -220,7 +220,7 @@ def test_cli_never_shows_a_traceback_for_an_os_error(tmp_path: Path) -> None:
 
 def test_split_fails_closed_when_its_proof_fails(tmp_path: Path, monkeypatch) -> None:
     """A bug that loses a value must stop the split before anything lands (lesson 1: prove, then write)."""
-    from splitter import split as splitting
+    from splitter.ops import split as splitting
 
     real = splitting.difference
 

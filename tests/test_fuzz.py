@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from strategies import monoliths
 from test_properties import assert_round_trip
 
-from splitter.exactjson import canonical, parse
+from splitter.exact.numbers import canonical
+from splitter.exact.parse import parse
 
 SOURCES = [path.read_bytes() for path in corpus_files()[-8:]] or [FIXTURE.read_bytes()]
 

@@ -9,8 +9,9 @@ import pytest
 from conftest import run
 
 from splitter.errors import BadInput
-from splitter.layers import Layer, decode, parse_pointer, pointer
-from splitter.merge import merge
+from splitter.tree.layers import Layer, decode, parse_pointer
+from splitter.exact.pointer import pointer
+from splitter.merging.merge import merge
 
 
 def split(tmp_path: Path, containers: dict, **top) -> Path:

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, FIXTURE, corpus_params, run
 
-from splitter.assemble import Assembler
-from splitter.exactjson import canonical
-from splitter.explain import explain
-from splitter.itemsets import items
-from splitter.monolith import read_monolith
-from splitter.tree import read_tree
+from splitter.merging.assemble import Assembler
+from splitter.exact.numbers import canonical
+from splitter.ops.explain import explain
+from splitter.discovery.itemsets import items
+from splitter.tree.monolith import read_monolith
+from splitter.tree.read import read_tree
 
 
 def schema_of(monolith: Path) -> Path | None:

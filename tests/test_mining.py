@@ -13,16 +13,18 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, FIXTURE, ROOT, corpus_files, run
 
-from splitter.check import check_tree
-from splitter.exactjson import canonical
-from splitter.fleet import hidden_members
-from splitter.fleet import monolith as fleet_monolith
-from splitter.itemsets import items
-from splitter.layers import pointer
-from splitter.mining import Options, mine
-from splitter.monolith import load_monolith
-from splitter.report import plan_summary
-from splitter.split import Plan, build_layers, tree_files
+from splitter.ops.check import check_tree
+from splitter.exact.numbers import canonical
+from splitter.discovery.fleet import hidden_members
+from splitter.discovery.fleet import monolith as fleet_monolith
+from splitter.discovery.itemsets import items
+from splitter.exact.pointer import pointer
+from splitter.discovery.candidates import Options
+from splitter.discovery.mining import mine
+from splitter.tree.monolith import load_monolith
+from splitter.reports.plan import plan_summary
+from splitter.discovery.plan import Plan
+from splitter.ops.split import build_layers, tree_files
 
 LATEST = CORPUS / "testing-ideas" / "067_2b02afc.json"
 needs_corpus = pytest.mark.skipif(not LATEST.exists(), reason="../shared/corpus is not beside the project")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from splitter.plural import count
-from splitter.report import plan_markdown, plan_text
+from splitter.reports.plural import count
+from splitter.reports.plan import plan_markdown, plan_text
 
 
 def test_count() -> None:

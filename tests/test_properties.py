@@ -11,13 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from strategies import list_monoliths, monoliths
 
-from splitter.assemble import monolith_bytes
-from splitter.collection import LXC, for_split
-from splitter.exactjson import canonical
-from splitter.mining import mine
-from splitter.monolith import load_monolith
-from splitter.split import build_layers, tree_files
-from splitter.tree import read_tree
+from splitter.merging.assemble import monolith_bytes
+from splitter.tree.collection import LXC, for_split
+from splitter.exact.numbers import canonical
+from splitter.discovery.mining import mine
+from splitter.tree.monolith import load_monolith
+from splitter.ops.split import build_layers, tree_files
+from splitter.tree.read import read_tree
 
 # the default run draws a few hundred monoliths (every property, in seconds); the slow run
 # (`-m slow`) draws 10,000 of each: test_round_trip_long in test_fuzz.py and the one below

@@ -7,12 +7,15 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURE, FIXTURES, corpus_files, corpus_params, run
 
-from splitter.assemble import monolith_bytes
-from splitter.exactjson import Style, dumps, parse
-from splitter.mining import Options, mine
-from splitter.monolith import load_monolith
-from splitter.split import build_layers, tree_files
-from splitter.tree import read_tree
+from splitter.merging.assemble import monolith_bytes
+from splitter.exact.style import Style
+from splitter.exact.write import dumps
+from splitter.exact.parse import parse
+from splitter.discovery.candidates import Options
+from splitter.discovery.mining import mine
+from splitter.tree.monolith import load_monolith
+from splitter.ops.split import build_layers, tree_files
+from splitter.tree.read import read_tree
 
 POSITIVE = sorted((FIXTURES / "positive").glob("*.json"))
 

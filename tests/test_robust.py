@@ -366,7 +366,7 @@ def test_check_reports_files_whose_names_fold_to_the_same(tmp_path: Path, first:
 @given(st.text(max_size=300), st.one_of(st.none(), st.integers(), st.text(max_size=400)))
 def test_a_container_file_name_fits_and_gives_its_id_back(ctid: str, name: object) -> None:
     from splitter.errors import BadInput
-    from splitter.tree import NAME_MAX, container_file, encode_id, id_of_file
+    from splitter.tree.names import NAME_MAX, container_file, encode_id, id_of_file
 
     try:
         encode_id(ctid)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURE, run
 
-from splitter.tree import tree_holds
+from splitter.tree.guard import tree_holds
 
 
 def everything(folder: Path) -> dict[str, object]:

@@ -14,7 +14,7 @@ from conftest import FIXTURE
 HEAVY = ("pydantic", "deepdiff", "rich", "jsonschema", "hypothesis")
 PROBE = """
 import sys
-from splitter.cli import app
+from splitter.cli.app import app
 sys.argv = ["splitter", *sys.argv[1:]]
 try:
     app()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import FIXTURE, FIXTURES
 
-from splitter import exactjson
-from splitter.exactjson import detect_style
+from splitter.exact import style as exactjson
+from splitter.exact.style import detect_style
 
 SAMPLES = sorted((FIXTURES / "positive").glob("*.json")) + sorted((FIXTURES / "collections").glob("*.json"))
 

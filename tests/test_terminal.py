@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from splitter.fleet import monolith_bytes
+from splitter.discovery.fleet import monolith_bytes
 
 COLOUR = re.compile(rb"\x1b\[[0-9;]*3[0-9]m")  # a foreground colour
 

@@ -16,16 +16,18 @@ from strategies import monoliths
 from conftest import CORPUS, FIXTURE, run
 from test_edits import edit, tree  # noqa: F401 (tree: the split fixture, a pytest fixture)
 
-from splitter.assemble import Assembler, monolith_bytes
-from splitter.check import check_tree
-from splitter.exactjson import canonical, dumps
-from splitter.mining import mine
-from splitter.monolith import load_monolith, read_monolith
-from splitter.itemsets import Fleet
-from splitter.roles import find_roles
-from splitter.split import build_layers, tree_files, write_tree
-from splitter.tree import read_tree
-from splitter.update import plan_update, write_update
+from splitter.merging.assemble import Assembler, monolith_bytes
+from splitter.ops.check import check_tree
+from splitter.exact.numbers import canonical
+from splitter.exact.write import dumps
+from splitter.discovery.mining import mine
+from splitter.tree.monolith import load_monolith, read_monolith
+from splitter.discovery.itemsets import Fleet
+from splitter.discovery.roles import find_roles
+from splitter.ops.split import build_layers, tree_files, write_tree
+from splitter.tree.read import read_tree
+from splitter.ops.update import plan_update
+from splitter.ops.update_files import write_update
 
 
 def files_of(root: Path) -> dict[str, bytes]:
@@ -174,8 +176,8 @@ def test_a_new_container_takes_the_profiles_of_its_roles(tree: Path, tmp_path: P
     assert new_tree.containers["956"].profiles == ["nvidia", name]
     verify(tree, tmp_path / "new.json")
     # what a rule of saved lines alone would have chosen instead
-    from splitter.layers import Layer
-    from splitter.split import difference, layer_lines
+    from splitter.tree.layers import Layer
+    from splitter.ops.split import difference, layer_lines
 
     assembler = Assembler(new_tree.base, new_tree.profiles, new_tree.layout)
     def lines(names: list[str]) -> int:
@@ -244,7 +246,7 @@ def test_dry_run_lists_every_value_it_changes_and_writes_nothing(tree: Path, tmp
 
 
 def test_a_failed_proof_leaves_the_tree_as_it_was(tree: Path, tmp_path: Path, monkeypatch) -> None:
-    from splitter import update as module
+    from splitter.ops import update_files as module
     from splitter.errors import ProofFailed
 
     before = files_of(tree)
@@ -449,7 +451,7 @@ def test_a_profile_nobody_used_yet_is_not_deleted(tree: Path, tmp_path: Path) ->
 @settings(max_examples=max(10, int(os.environ.get("SPLITTER_EXAMPLES", "2000")) // 100), deadline=None)
 @given(first=monoliths(), second=monoliths())
 def test_three_way_keeps_both_sides_edits_and_finds_every_clash(first: bytes, second: bytes) -> None:
-    from splitter.update import three_way
+    from splitter.ops.threeway import three_way
 
     a, b = load_monolith(first, "a.json").doc, load_monolith(second, "b.json").doc
     for base, tree_side, monolith_side in ((a, a, b), (a, b, a), (a, b, b)):
@@ -474,7 +476,7 @@ def test_three_way_keeps_both_sides_edits_and_finds_every_clash(first: bytes, se
 
 
 def test_a_move_that_fails_part_way_puts_every_file_back(tree: Path, tmp_path: Path, monkeypatch) -> None:
-    from splitter import tree as disk
+    from splitter.tree import write as disk
 
     before = files_of(tree)
     doc = fixture_doc()

@@ -12,11 +12,13 @@ from conftest import CORPUS, run
 from test_edits import tree  # noqa: F401 (tree: the split fixture, a pytest fixture)
 from test_update import files_of, fixture_doc, update_one_container, verify, write_doc
 
-from splitter.collection import LXC
-from splitter.exactjson import Style, dumps, parse
-from splitter.monolith import read_monolith
-from splitter.tree import read_tree
-from splitter.update import check_related
+from splitter.tree.collection import LXC
+from splitter.exact.style import Style
+from splitter.exact.write import dumps
+from splitter.exact.parse import parse
+from splitter.tree.monolith import read_monolith
+from splitter.tree.read import read_tree
+from splitter.ops.update import check_related
 
 
 def sorted_keys(value):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURE, run
 
-from splitter.cli import app
+from splitter.cli.app import app
 
 SCRIPT = Path(sys.executable).parent / "splitter"  # the console script pip installed beside this interpreter
 

@@ -1,0 +1,1 @@
+"""Profile discovery: items, roles, candidate profiles, names, and synthetic fleets to test them on."""

@@ -1,0 +1,52 @@
+"""Names a person would give a profile: the role's word, and on a clash a second meaningful word."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from splitter.discovery.roles import slug
+
+
+def name_words(configs: list[dict]):
+    """A function of a group of containers (indexes into configs): the words all their names share, rarest
+    in the fleet first (`granite` for granite-embedding and granite-3.3-8b)."""
+    words = [set(re.findall(r"[a-z][a-z0-9]*", config["name"].lower())) if type(config.get("name")) is str else set()
+             for config in configs]
+    count = Counter(word for group in words for word in group)
+
+    def shared(members: list[int]) -> list[str]:
+        if not members:
+            return []
+        common = set.intersection(*(words[m] for m in members))
+        return sorted(common, key=lambda word: (count[word], word))
+    return shared
+
+
+def unique_names(proposals: list[tuple[str, list[str]]], taken: set[str] = frozenset()) -> list[str]:
+    """One name per profile, unique by construction, never a counter or a hash.
+
+    proposals: (first word, second words in order of preference) per profile,
+    in the order of priority (earlier profiles keep the plain word on a clash).
+    A clash adds the first second word that makes the name unique; if none
+    does, the words are joined until one does (the proposals' second words end
+    with words that differ between profiles, such as member ids).
+    """
+    names: list[str] = []
+    used = set(taken)
+    for first, seconds in proposals:
+        first = slug(first) or "shared"
+        candidates = [first] + [f"{first}_{slug(word)}" for word in seconds if slug(word) and slug(word) != first]
+        name = next((c for c in candidates if c not in used), None)
+        if name is None:
+            joined = first
+            for word in seconds:
+                joined = f"{joined}_{slug(word)}"
+                if joined not in used:
+                    name = joined
+                    break
+        if name is None:  # only when two proposals are word for word the same
+            raise ValueError(f"no unique name for profile {first!r}")
+        used.add(name)
+        names.append(name)
+    return names

@@ -1,0 +1,111 @@
+"""Exact numbers and canonical bytes: a number keeps its lexeme, and values compare by type and spelling."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+
+
+class Number:
+    """A JSON number kept as written, where an int or float would not give the same lexeme back.
+
+    `0.50`, `1E3`, `-0`, `1e400` and integers beyond 64 bits are kept this way; two
+    Numbers are equal only when their lexemes are, and never equal to an int or float.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Number and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(("Number", self.text))
+
+    def __repr__(self) -> str:
+        return f"Number({self.text!r})"
+
+
+_NUMBER = re.compile(r"(-?)([0-9]+)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?")
+
+
+def number_value(text: str) -> tuple:
+    """The type and exact value a JSON number's text stands for: (type, sign, digits, exponent).
+
+    Two spellings have the same type and value when these are equal: `0.50`, `0.5`, `5E-1` and
+    `5.0e-1` do; `1E3` and `1000.0` do, `1000` does not. The type follows the JSON grammar (RFC 8259,
+    section 6): a number written with a fraction or an exponent is a "fraction", any other an
+    "integer", as Python's json reads them (float or int), so `1` and `1.0` stay apart. The value is
+    the exact decimal the text stands for (not the nearest binary float, so `0.1` and
+    `0.10000000000000001` differ), with the sign of zero kept (`-0.0` is not `0.0`).
+    Raises ValueError on text that is not a JSON number.
+    """
+    match = _NUMBER.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not a JSON number: {text!r}")
+    sign, whole, fraction, exponent = match.groups()
+    kind = "fraction" if fraction is not None or exponent is not None else "integer"
+    digits = (whole + (fraction or "")).lstrip("0")
+    if not digits:
+        return kind, sign, "0", 0
+    significant = digits.rstrip("0")
+    return kind, sign, significant, int(exponent or 0) - len(fraction or "") + len(digits) - len(significant)
+
+
+def orjson_default(value: Any) -> Any:
+    if type(value) is Number:
+        return orjson.Fragment(value.text)
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+def map_numbers(value: Any, change) -> Any:
+    """A copy of a value with every number (int, float or Number; never a bool) passed through `change`."""
+    kind = type(value)
+    if kind is dict:
+        return {key: map_numbers(child, change) for key, child in value.items()}
+    if kind is list:
+        return [map_numbers(child, change) for child in value]
+    if kind is int or kind is float or kind is Number:
+        return change(value)
+    return value
+
+
+def canonical(value: Any) -> bytes:
+    """Compact JSON text of a value, keeping key order: equal bytes mean equal values, types included."""
+    return orjson.dumps(value, default=orjson_default)
+
+
+def canonical_sorted(value: Any) -> bytes:
+    """Compact JSON text of a value with object keys sorted: equal bytes mean equal values but for key order."""
+    return orjson.dumps(value, default=orjson_default, option=orjson.OPT_SORT_KEYS)
+
+
+def _one_spelling(number: Any) -> Any:
+    """A number written one way for its type and exact value (number_value). JSON integers have one
+    spelling already (no leading zeros, no exponent); a fraction becomes DIGITS`e`EXPONENT, still a fraction."""
+    if type(number) is int:
+        return number
+    kind, sign, digits, exponent = number_value(canonical(number).decode())
+    return number if kind == "integer" else Number(f"{sign}{digits}e{exponent}")
+
+
+def canonical_value(value: Any, sort_keys: bool = False) -> bytes:
+    """Compact JSON text of a value with every number spelled one way for its type and exact value
+    (number_value): equal bytes mean the same value, spelling aside (`0.50`, `0.5` and `5E-1` alike; `1` and
+    `1.0`, `0.1` and `0.10000000000000001` apart), and with sort_keys key order aside too.
+
+    A walk in Python, slower than canonical: compare canonical bytes first (as same_value does).
+    """
+    return orjson.dumps(map_numbers(value, _one_spelling), default=orjson_default,
+                        option=orjson.OPT_SORT_KEYS if sort_keys else None)
+
+
+def same_value(first: Any, second: Any) -> bool:
+    """Whether two values are the same but for key order and number spelling (canonical_value's rule,
+    as verify takes a number's spelling for formatting): orjson's sorted bytes first, the walk only if they differ."""
+    return (canonical_sorted(first) == canonical_sorted(second)
+            or canonical_value(first, sort_keys=True) == canonical_value(second, sort_keys=True))

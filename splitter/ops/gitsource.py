@@ -1,0 +1,155 @@
+"""Files at a git revision (`REV:PATH`), read without a checkout: `git ls-tree -r -z` and one `git cat-file --batch`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+from splitter.errors import BadInput
+from splitter.exact.parse import parse
+
+_SYMLINK = b"120000"
+
+
+def _git(args: list[str], spec: str, cwd: str | None, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C")
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True, env=env)
+    except FileNotFoundError:
+        raise BadInput("git is not installed; a revision cannot be read", spec) from None
+
+
+class GitSource:
+    """A tree at a revision, as tree.read_source reads it: relative path -> bytes, a folder's file names.
+
+    Blobs are read in one `git cat-file --batch` the first time a file is asked for; `blobs` (object id ->
+    bytes) may be shared between sources so that a file unchanged between two revisions is read once.
+    """
+
+    def __init__(self, spec: str, entries: dict[str, tuple[bytes, bytes]], cwd: str | None,
+                 blobs: dict[bytes, bytes] | None = None):
+        self.spec = spec.rstrip("/")  # REV:PATH, for messages
+        self.entries = entries  # relative path -> (mode, object id)
+        self.cwd = cwd
+        self.blobs = {} if blobs is None else blobs
+
+    def where(self, relative: str) -> str:
+        return f"{self.spec}/{relative}" if not self.spec.endswith(":") else f"{self.spec}{relative}"
+
+    def names(self, folder: str) -> list[str]:
+        prefix = folder + "/" if folder else ""  # "" is the tree's top
+        found = []
+        for relative, (mode, _) in self.entries.items():
+            if relative.startswith(prefix) and "/" not in relative[len(prefix):]:
+                if mode == _SYMLINK:
+                    raise BadInput("is a symbolic link; a tree holds plain files only", self.where(relative))
+                found.append(relative[len(prefix):])
+        return sorted(found)
+
+    def read(self, relative: str) -> bytes:
+        entry = self.entries.get(relative)
+        if entry is None:
+            raise BadInput("missing from the tree", self.where(relative))
+        if entry[0] == _SYMLINK:
+            raise BadInput("is a symbolic link; a tree holds plain files only", self.where(relative))
+        if entry[1] not in self.blobs:
+            # every JSON file the tree reader may ask for, in one batch
+            wanted = [sha for path, (mode, sha) in self.entries.items()
+                      if path.endswith(".json") and mode != _SYMLINK and sha not in self.blobs]
+            self.blobs.update(cat_files(dict.fromkeys(wanted + [entry[1]]), self.spec, self.cwd))
+        return self.blobs[entry[1]]
+
+    def parse(self, relative: str) -> object:
+        return parse(self.read(relative), self.where(relative))
+
+
+def cat_files(shas, spec: str, cwd: str | None) -> dict[bytes, bytes]:
+    """Object id -> content of each blob, through one `git cat-file --batch` (its documented output:
+    `<oid> <type> <size>` LF `<contents>` LF per object)."""
+    shas = list(shas)
+    done = _git(["cat-file", "--batch"], spec, cwd, b"\n".join(shas) + b"\n")
+    if done.returncode != 0:
+        raise BadInput(_first_line(done.stderr) or "git cat-file failed", spec)
+    data, position, blobs = done.stdout, 0, {}
+    for sha in shas:
+        end = data.index(b"\n", position)
+        header = data[position:end].split()
+        if len(header) != 3:
+            raise BadInput(f"git cannot read object {sha.decode()}", spec)
+        size = int(header[2])
+        blobs[sha] = data[end + 1: end + 1 + size]
+        position = end + 2 + size
+    return blobs
+
+
+def _first_line(stderr: bytes) -> str:
+    lines = stderr.decode(errors="replace").strip().splitlines()
+    return lines[0].removeprefix("fatal: ") if lines else ""
+
+
+def resolve(spec: str, cwd: str | None = None) -> tuple[str, bytes]:
+    """What `REV:PATH` names: ("tree" | "blob", object id). PATH is read as git reads it (gitrevisions(7)):
+    from the repository's top, or from the current folder when it starts with ./ or ../.
+
+    Raises BadInput naming the spec when this is no git repository, REV is no revision, or PATH is not there.
+    """
+    revision, _, path = spec.partition(":")
+    if _git(["rev-parse", "--git-dir"], spec, cwd).returncode != 0:
+        raise BadInput("not a git repository here (nor a file or folder of that name)", spec)
+    done = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{tree}}"], spec, cwd)
+    if done.returncode != 0 or not revision:
+        raise BadInput(f"no such revision {revision!r} in this git repository", spec)
+    tree = done.stdout.strip()
+    wanted = path if _from_here(path) else path.strip("/")  # git needs the "./" ("./" alone: this folder)
+    if not wanted:
+        return "tree", tree
+    done = _git(["cat-file", "--batch-check"], spec, cwd, tree + b":" + wanted.encode() + b"\n")
+    fields = done.stdout.split()
+    if done.returncode != 0 or len(fields) != 3 or fields[1] not in (b"tree", b"blob"):
+        raise BadInput(f"no file or folder {path!r} at revision {revision}", spec)
+    return fields[1].decode(), fields[0]
+
+
+def tree_source(spec: str, tree: bytes, cwd: str | None, blobs: dict[bytes, bytes] | None = None) -> GitSource:
+    """The files under a tree object, by path relative to it, wherever in the working tree cwd is.
+
+    `--full-tree`: without it git ls-tree lists only the part of the tree under the current folder's path
+    (git-ls-tree(1)), so from conf.d/lxc the tree HEAD:conf.d would look empty.
+    """
+    done = _git(["ls-tree", "-r", "-z", "--full-tree", tree.decode()], spec, cwd)
+    if done.returncode != 0:
+        raise BadInput(_first_line(done.stderr) or "git ls-tree failed", spec)
+    entries = {}
+    for record in done.stdout.split(b"\0"):
+        if record:
+            meta, path = record.split(b"\t", 1)
+            mode, kind, sha = meta.split()
+            if kind == b"blob":
+                entries[path.decode(errors="surrogateescape")] = (mode, sha)
+    return GitSource(spec, entries, cwd, blobs)
+
+
+def top_level(spec: str, cwd: str | None = None) -> str:
+    """The working tree's top folder, where git's `REV:PATH` paths start."""
+    done = _git(["rev-parse", "--show-toplevel"], spec, cwd)
+    if done.returncode != 0 or not done.stdout.strip():
+        raise BadInput("not inside a git working tree", spec)
+    return done.stdout.decode(errors="surrogateescape").strip()
+
+
+def _from_here(path: str) -> bool:
+    """Whether git reads PATH of `REV:PATH` from the current folder rather than the top (gitrevisions(7))."""
+    return path.startswith(("./", "../"))
+
+
+def working_path(spec: str, cwd: str | None = None) -> str:
+    """The working tree's counterpart of `REV:PATH`, as a path from cwd (where `diff REV:PATH` finds its new side).
+
+    PATH is from the top of the working tree, whatever folder of it cwd is, as git reads it; PATH starting
+    with ./ or ../ is from cwd. Raises BadInput naming spec outside a git working tree.
+    """
+    path = spec.partition(":")[2]
+    if _from_here(path):
+        return os.path.normpath(path)
+    top = top_level(spec, cwd)
+    return os.path.relpath(os.path.join(top, path.strip("/")), os.path.abspath(cwd or "."))

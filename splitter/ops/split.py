@@ -1,0 +1,176 @@
+"""From the monolith and a plan to the files of a tree, and the proof that they merge back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from splitter.discovery.plan import Plan
+from splitter.errors import ProofFailed
+from splitter.exact.numbers import canonical
+from splitter.exact.parse import parse
+from splitter.exact.style import TREE_STYLE
+from splitter.exact.write import dumps
+from splitter.merging.assemble import Assembler, monolith_bytes
+from splitter.merging.order import order_tree, reorder
+from splitter.tree.collection import LXC, Collection, neighbours
+from splitter.tree.guard import check_target
+from splitter.tree.layers import Layer, encode
+from splitter.tree.layout import Layout, order_exceptions, record_orders
+from splitter.tree.monolith import Monolith
+from splitter.tree.read import Tree, read_tree
+from splitter.tree.write import discard, install, stage
+
+
+@dataclass
+class Layers:
+    base: Layer
+    profiles: dict[str, Layer]
+    containers: dict[str, Layer]
+    layout: Layout
+    globals: dict
+    plan: Plan | None = None  # the plan the layers were built from, for the report's explanations
+    collection: Collection = LXC
+
+
+_MISSING = object()
+
+
+def difference(inherited: dict, target: dict, path: tuple = ()) -> tuple[dict, list]:
+    """The values and deletions a layer needs so that `inherited` becomes exactly `target`."""
+    values: dict = {}
+    unsets: list = []
+    for key, value in target.items():
+        below = inherited.get(key, _MISSING)
+        if below is _MISSING:
+            values[key] = value
+        elif type(value) is dict and type(below) is dict:
+            sub, sub_unsets = difference(below, value, path + (key,))
+            if sub_unsets and 1 + leaves(value) < leaves(sub) + len(sub_unsets):
+                values[key] = value  # restating the object whole is shorter than patching it
+                unsets.append(path + (key,))
+                continue
+            if sub:
+                values[key] = sub
+            unsets += sub_unsets
+        elif value != below or canonical(value) != canonical(below):
+            # `!=` alone would take True for 1 and 0.0 for -0.0; the canonical text tells them apart
+            values[key] = value
+    unsets += [path + (key,) for key in inherited if key not in target]
+    return values, unsets
+
+
+def leaves(value: object) -> int:
+    """How many path=value lines a value stands for: objects count their leaves, anything else one."""
+    if type(value) is dict and value:
+        return sum(leaves(child) for child in value.values())
+    return 1
+
+
+def build_layers(mono: Monolith, plan: Plan) -> Layers:
+    """Every layer of the tree for a plan, with the layout that restores the monolith's order."""
+    containers = mono.containers
+    # every object's order is kept in the layout, none left to the order of keys in a file, so that
+    # reformatting or sorting any tree file leaves the merge unchanged
+    key_order = record_orders(containers.values())
+    ordering = order_tree(key_order)
+    collection = mono.collection
+    # a list entry's id stays in its own file: it is data, and the file is named after it
+    base_values = {key: value for key, value in plan.base.items() if key != collection.id_key}
+    base = Layer(collection.base_file, reorder(base_values, ordering))
+    profiles = {name: Layer(collection.profile_file(name), reorder(values, ordering))
+                for name, values in plan.profiles.items()}
+    globals_, parent_order = collection.outside(mono.doc)
+    # the objects outside the collection keep their order in the layout too (the top level's, where the
+    # collection's parent is the top level, is parent_order)
+    globals_order = record_orders([globals_], root=len(collection.tokens) > 1)
+    globals_exceptions = order_exceptions(globals_, reorder(globals_, order_tree(globals_order)))
+    layout = Layout(mono.style, parent_order, list(containers), key_order, {}, globals_order, globals_exceptions)
+    assembler = Assembler(base, profiles, layout)
+    own = {}
+    for ctid, config in containers.items():
+        names = plan.uses.get(ctid, [])
+        values, unsets = difference(assembler.inherited(tuple(names)), config)
+        layer = Layer(collection.entry_file(ctid, config.get("name")), values, list(names), unsets)
+        own[ctid] = layer
+        merged = assembler.container(ctid, layer)
+        if canonical(merged) != canonical(config):
+            layout.exceptions[ctid] = order_exceptions(config, merged)
+    return Layers(base, profiles, own, layout, globals_, plan, collection)
+
+
+def layer_bytes(layer: Layer, container: bool) -> bytes:
+    """A layer's file as split writes it."""
+    return dumps(encode(layer, container), TREE_STYLE)
+
+
+def layer_lines(layer: Layer, container: bool) -> int:
+    return layer_bytes(layer, container).count(b"\n")
+
+
+# one entry a line, so that git merges two branches that add containers at different places
+LAYOUT_STYLE = replace(TREE_STYLE, inline_lists=0)
+
+
+def layout_bytes(layout: Layout, collection) -> bytes:
+    """A collection's layout file as split and update write it."""
+    doc = layout.to_json()
+    if collection.layout_fields():  # recorded after "format", so that a reader sees first what it is
+        at = list(doc).index("format") + 1
+        items = list(doc.items())
+        doc = dict(items[:at] + list(collection.layout_fields().items()) + items[at:])
+    return dumps(doc, LAYOUT_STYLE)
+
+
+def tree_files(layers: Layers) -> dict[str, bytes]:
+    collection = layers.collection
+    files = {
+        collection.layout_file: layout_bytes(layers.layout, collection),
+        collection.globals_file: dumps(layers.globals, TREE_STYLE),
+        collection.base_file: layer_bytes(layers.base, container=False),
+    }
+    for layer in layers.profiles.values():
+        files[layer.file] = layer_bytes(layer, container=False)
+    for layer in layers.containers.values():
+        files[layer.file] = layer_bytes(layer, container=True)
+    return files
+
+
+def prove(root: Path, mono: Monolith) -> None:
+    """Read the tree back from disk and check that it merges into the monolith; raise ProofFailed if not."""
+    prove_tree(read_tree(root, mono.collection.folder), mono)
+
+
+def prove_tree(tree: Tree, mono: Monolith, known: dict | None = None) -> None:
+    """Check that a tree merges into the monolith (`known`: as assemble); raise ProofFailed if not."""
+    rebuilt = monolith_bytes(tree, known)
+    if rebuilt == mono.raw:
+        return
+    if not mono.byte_exact:
+        if canonical(parse(rebuilt, "(merged tree)", fast_style=mono.style)) == canonical(mono.doc):
+            return
+    raise ProofFailed("the new tree does not merge back into the monolith; nothing was written "
+                      "(this is a bug in splitter: please report it with the input)", mono.file)
+
+
+def write_tree(files: dict[str, bytes], mono: Monolith, target: Path, force: bool,
+               inputs: tuple[Path, ...] = ()) -> None:
+    """Stage the files beside target, prove them, and only then move them into place.
+
+    With `force` an existing target is replaced only when `tree.replaceable` allows it; the monolith and
+    `inputs` (other files the run read) are never inside what is replaced. The files of the other
+    collections of target are carried into the new tree byte for byte; a target that holds nothing else
+    needs no --force.
+    """
+    inputs = (Path(mono.file), *inputs)
+    kept, alone = neighbours(target, mono.collection)
+    force = force or (alone and bool(kept))
+    held = (mono.collection.folder,)
+    check_target(target, force, inputs, held)
+    staging = stage(target, {**kept, **files})
+    try:
+        prove(staging, mono)
+        install(staging, target, force, inputs, held)
+    except BaseException:
+        discard(staging)
+        raise

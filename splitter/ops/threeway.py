@@ -1,0 +1,87 @@
+"""The leaf-level three-way merge of exact JSON (the diff3 rule), entries matched by id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from splitter.exact.numbers import canonical
+from splitter.exact.write import dumps
+from splitter.ops.changes import MISSING, Conflict, ValueChange, same
+from splitter.tree.collection import LXC, Collection
+from splitter.tree.monolith import Monolith
+
+
+def three_way(base: Any, tree: Any, monolith: Any, collection: Collection = LXC,
+              ) -> tuple[Any, list[Conflict], list[ValueChange]]:
+    """Merge two edited documents with their common ancestor, leaf by leaf.
+
+    The collection's entries are matched by id (a list collection's too), the rest of
+    the document by key. Objects merge key by key; anything else (scalars, lists) is a
+    leaf. Where only one side changed a value since the base, its change wins; where
+    both changed it to different values, the result keeps the tree's and a Conflict is
+    listed. This is the rule of diff3 and `git merge-file`, applied to JSON leaves
+    instead of lines. Returns (merged document in the monolith's key order, conflicts,
+    the tree's edits kept).
+    """
+    conflicts: list[Conflict] = []
+    kept: list[ValueChange] = []
+    sides, orders = [], []
+    for doc in (base, tree, monolith):
+        outside, order = collection.outside(doc)
+        sides.append({_OUTSIDE: outside, _ENTRIES: collection.entries(doc, "")})
+        orders.append(order)
+    merged = _merge3(*sides, (), conflicts, kept)
+    for item in [*conflicts, *kept]:
+        item.at = collection.tokens
+    # where the collection stands among its siblings: the side that moved it wins, the monolith on a tie
+    order = orders[1] if orders[2] == orders[0] else orders[2]
+    return collection.put_back(merged[_OUTSIDE], order, merged[_ENTRIES], {}), conflicts, kept
+
+
+_OUTSIDE, _ENTRIES = "outside", "entries"  # the two parts of a document in a three-way merge
+
+
+def _split_path(path: tuple) -> tuple[str | None, tuple]:
+    if len(path) >= 2 and path[0] == _ENTRIES:
+        return path[1], path[2:]
+    return None, path[1:]
+
+
+def _merge3(base: Any, ours: Any, theirs: Any, path: tuple, conflicts: list, kept: list) -> Any:
+    if same(ours, theirs):
+        return ours
+    if same(ours, base):
+        return theirs
+    if same(theirs, base):
+        _edits(base, ours, path, kept)
+        return ours
+    if type(ours) is dict and type(theirs) is dict:
+        below = base if type(base) is dict else {}
+        result = {}
+        for key in [*theirs, *(key for key in ours if key not in theirs)]:
+            value = _merge3(below.get(key, MISSING), ours.get(key, MISSING), theirs.get(key, MISSING),
+                            path + (key,), conflicts, kept)
+            if value is not MISSING:
+                result[key] = value
+        return result
+    conflicts.append(Conflict(*_split_path(path), base, ours, theirs))
+    return ours
+
+
+def _edits(base: Any, ours: Any, path: tuple, kept: list) -> None:
+    """The leaves where ours differs from base, for the report of the tree's own edits."""
+    if type(base) is dict and type(ours) is dict:
+        for key in dict.fromkeys([*base, *ours]):
+            before, after = base.get(key, MISSING), ours.get(key, MISSING)
+            if not same(before, after):
+                _edits(before, after, path + (key,), kept)
+    else:
+        kept.append(ValueChange(*_split_path(path), base, ours))
+
+
+def merged_target(mono: Monolith, doc: dict) -> Monolith:
+    """The document a --base update aims at, written in the monolith's style."""
+    if canonical(doc) == canonical(mono.doc):
+        return mono
+    return Monolith(mono.file, dumps(doc, mono.style), doc, mono.style, True,
+                    mono.collection.entries(doc, mono.file), mono.collection)

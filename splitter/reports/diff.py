@@ -1,0 +1,203 @@
+"""The diff of two sides as text for a terminal, JSON for tools (splitter-diff/1) and markdown for a pull request."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from splitter.exact.jsonpath import json_path
+from splitter.exact.pointer import pointer
+from splitter.exact.write import dumps
+from splitter.ops.diff import Change, ContainerDiff, Report
+from splitter.ops.verify import ABSENT
+from splitter.reports.values import show_value
+
+DIFF_FORMAT = "splitter-diff/1"
+MARKDOWN_LIMIT = 60000  # characters; a GitHub comment holds at most 65,536
+_KIND_ORDER = {"changed": 0, "added": 1, "removed": 2}
+_STYLE = {"changed": "yellow", "added": "green", "removed": "red", "-": "red", "+": "green"}
+
+
+def _ids(ids: list[str], limit: int = 20) -> str:
+    shown = ", ".join(ids[:limit])
+    return shown + (f", ... and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def summary_lines(report: Report) -> list[str]:
+    """The summary: one line per file that caused a change, then the counts."""
+    lines, collection = [], report.collection
+    for file, ids in report.by_file():
+        if ids:
+            noun = collection.noun if len(ids) == 1 else collection.plural
+            lines.append(f"{file} changed: {len(ids)} {noun} affected ({_ids(ids)})")
+        else:
+            lines.append(f"{file} changed: the monolith's top-level keys")
+    lines += [no_effect_line(file, how, why, collection.noun) for file, how, why in report.no_effect]
+    status = [container.status for container in report.containers]
+    counts = (f"{collection.count(status.count('changed'))} changed, {status.count('added')} added, "
+              f"{status.count('removed')} removed, {report.unchanged} unchanged")
+    if report.reordered:
+        counts += f"; only key order changed in {len(report.reordered)} ({_ids(report.reordered)})"
+    if report.respelled:
+        counts += f"; only number spelling changed in {len(report.respelled)} ({_ids(report.respelled)})"
+    if report.formatting:
+        counts += (f"; {len(report.formatting)} file(s) changed only in formatting, key order, number spelling "
+                   f"or layout "
+                   f"({_ids(report.formatting, 5)})")
+    lines.append(counts if report.changed else f"no {collection.noun}'s final config changes ({counts})")
+    return lines
+
+
+def no_effect_line(file: str, how: str, why: str, noun: str) -> str:
+    """`defaults/profile_template.json changed: no container affected (every member overrides it)`."""
+    return f"{file} {how}: no {noun} affected ({why})"
+
+
+def _cause(change: Change) -> str:
+    return f"{change.file} ({change.layer}{', old side' if change.side == 'old' else ''})"
+
+
+def _sorted_changes(changes: list[Change]) -> list[Change]:
+    return sorted(changes, key=lambda change: _KIND_ORDER[change.kind])  # stable: leaf order kept within a kind
+
+
+def _title(container: ContainerDiff, noun: str) -> str:
+    name = f" ({container.name})" if isinstance(container.name, str) else ""
+    if container.status == "added":
+        return f"{noun} {container.id}{name}: added, {container.file}"
+    if container.status == "removed":
+        return f"{noun} {container.id}{name}: removed, was {container.file}"
+    return f"{noun} {container.id}{name}: {len(container.changes)} change(s)"
+
+
+def text_lines(report: Report) -> list[tuple[str, str]]:
+    """(style, line) pairs for a terminal: style is a colour name or "" (the CLI colours only on a terminal)."""
+    out = [("bold", line) for line in summary_lines(report)]
+    sections = [(_title(container, report.collection.noun), container.changes) for container in report.containers]
+    if report.globals:
+        sections.append(("top-level keys of the monolith", report.globals))
+    for title, changes in sections:
+        out += [("", ""), ("bold", title)]
+        for change in _sorted_changes(changes):
+            path = json_path(change.path)
+            if change.list_changes:
+                out.append((_STYLE[change.kind], f"  {change.kind:<8} {path} (list)    from {_cause(change)}"))
+                out += [(_STYLE[op], f"      {op} [{index}] {show_value(value)}")
+                        for op, index, value in change.list_changes]
+            elif change.kind == "changed":
+                out.append((_STYLE[change.kind], f"  changed  {path}: {show_value(change.old)} -> "
+                                                 f"{show_value(change.new)}    from {_cause(change)}"))
+            else:
+                value = change.new if change.kind == "added" else change.old
+                out.append((_STYLE[change.kind], f"  {change.kind:<8} {path}: {show_value(value)}    "
+                                                 f"from {_cause(change)}"))
+    return out
+
+
+def _change_json(change: Change) -> dict:
+    entry: dict = {"path": json_path(change.path), "pointer": pointer(change.path), "kind": change.kind}
+    if change.old is not ABSENT:
+        entry["old"] = change.old
+    if change.new is not ABSENT:
+        entry["new"] = change.new
+    if change.list_changes:
+        entry["list"] = [{"op": op, "index": index, "value": value} for op, index, value in change.list_changes]
+    entry.update(file=change.file, layer=change.layer, side=change.side)
+    return entry
+
+
+def diff_json(report: Report) -> bytes:
+    """The report as splitter-diff/1 (documented in MIGRATION.md)."""
+    return dumps({
+        "format": DIFF_FORMAT,
+        "old": report.old,
+        "new": report.new,
+        "collection": report.collection.pointer,
+        "changed": report.changed,
+        "summary": [{"file": file, "containers": ids} for file, ids in report.by_file()],
+        "containers": [{"id": c.id, "name": c.name, "status": c.status, "file": c.file,
+                        "changes": [_change_json(change) for change in _sorted_changes(c.changes)]}
+                       for c in report.containers],
+        "globals": [_change_json(change) for change in _sorted_changes(report.globals)],
+        "unchanged": report.unchanged,
+        "reordered": report.reordered,
+        "formatting": report.formatting,
+        "respelled": report.respelled,
+        "no_effect": [{"file": file, "change": how, "why": why} for file, how, why in report.no_effect],
+    })
+
+
+def _code(text: str) -> str:
+    """A markdown code span that holds any text (CommonMark: a fence longer than any backtick run inside)."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")  # GFM tables split on | even inside code spans
+
+
+def _details(container: ContainerDiff | None, changes: list[Change], title: str) -> str:
+    lines = [f"<details><summary>{html.escape(title)}</summary>", ""]
+    if changes:
+        lines.append("```diff")
+        for change in _sorted_changes(changes):
+            path, cause = json_path(change.path), f"    # {_cause(change)}"
+            if change.list_changes:
+                lines.append(f"  {path} (list){cause}")
+                lines += [f"{op}   [{index}] {show_value(value)}" for op, index, value in change.list_changes]
+            elif change.kind == "changed":
+                lines += [f"- {path}: {show_value(change.old)}", f"+ {path}: {show_value(change.new)}{cause}"]
+            elif change.kind == "added":
+                lines.append(f"+ {path}: {show_value(change.new)}{cause}")
+            else:
+                lines.append(f"- {path}: {show_value(change.old)}{cause}")
+        lines.append("```")
+    else:
+        lines.append(f"{container.status.capitalize()}: {_code(container.file)}")
+    return "\n".join(lines + ["", "</details>", ""])
+
+
+def diff_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> str:
+    """A pull-request comment: the summary table, then one collapsible section per container.
+
+    Sections that would take the text past `limit` characters are left out, and the comment says how many.
+    """
+    status = [container.status for container in report.containers]
+    collection = report.collection
+    counted = "container(s)" if collection.is_lxc else collection.plural
+    out = [f"## splitter diff {_code(report.old)} → {_code(report.new)}", ""]
+    if not report.changed:
+        out.append(f"No {collection.noun}'s final config changes.")
+    else:
+        out.append(f"**{status.count('changed')}** {counted} changed, **{status.count('added')}** added, "
+                   f"**{status.count('removed')}** removed; {report.unchanged} unchanged.")
+    if report.reordered:
+        out += ["", f"Only key order changed in {len(report.reordered)} {counted}: {_ids(report.reordered)}."]
+    if report.respelled:
+        out += ["", f"Only number spelling changed in {len(report.respelled)} {counted}: {_ids(report.respelled)}."]
+    if report.formatting:
+        out += ["", f"Changed only in formatting, key order, number spelling or layout: "
+                    f"{', '.join(_code(file) for file in report.formatting[:20])}"
+                    f"{f' and {len(report.formatting) - 20} more' if len(report.formatting) > 20 else ''}."]
+    rows = [(file, f"{len(ids)}: {_ids(ids)}" if ids else "top-level keys") for file, ids in report.by_file()]
+    rows += [(file, f"none ({how}; {why})") for file, how, why in report.no_effect]
+    if rows:
+        out += ["", f"| file | {collection.plural} affected |", "|---|---|"]
+        out += [f"| {_cell(_code(file))} | {_cell(cell)} |" for file, cell in rows[:50]]
+        if len(rows) > 50:
+            out.append(f"| ... | {len(rows) - 50} more files |")
+    out.append("")
+    text = "\n".join(out) + "\n"
+    sections = [_details(c, c.changes, _title(c, collection.noun)) for c in report.containers]
+    if report.globals:
+        sections.append(_details(None, report.globals, "top-level keys of the monolith"))
+    for shown, section in enumerate(sections):
+        note = (f"\n**Truncated:** {len(sections) - shown} of {len(sections)} sections are not shown: this comment "
+                f"is kept under {limit} characters. Run `splitter diff` locally for all of them.\n")
+        if len(text) + len(section) + len(note) > limit:
+            return text + note
+        text += section
+    return text

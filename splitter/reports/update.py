@@ -1,0 +1,122 @@
+"""The update report as text, JSON (splitter-update/1) and markdown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from splitter.exact.jsonpath import json_path
+from splitter.exact.write import dumps
+from splitter.ops.verify import ABSENT
+from splitter.reports.values import show_value
+from splitter.tree.collection import LXC, Collection
+
+UPDATE_FORMAT = "splitter-update/1"
+
+
+def _where(item) -> str:
+    """An update item's JSON path in the monolith: the collection's place, the container's id, then its path."""
+    return json_path(list(item.path) if item.container is None else [*item.at, item.container, *item.path])
+
+
+def _present(value: Any) -> dict:
+    from splitter.ops.changes import MISSING
+    return {} if value is MISSING else {"value": value}
+
+
+def update_summary(tree: str, monolith: str, result, conflicts, kept, dry_run: bool) -> dict:
+    """What an update did or would do, as one JSON-ready object (its form is documented in MIGRATION.md)."""
+    def change(item) -> dict:
+        return {"container": item.container, "path": _where(item),
+                "tree": _present(item.old), "monolith": _present(item.new)}
+
+    summary: dict = {"format": UPDATE_FORMAT, "tree": tree, "monolith": monolith, "dry_run": dry_run,
+                     "conflicts": [{"container": c.container, "path": _where(c),
+                                    "base": _present(c.base), "tree": _present(c.tree),
+                                    "monolith": _present(c.monolith)} for c in conflicts],
+                     "kept_edits": [{"container": e.container, "path": _where(e),
+                                     "base": _present(e.old), "tree": _present(e.new)} for e in kept]}
+    if result is not None:
+        summary["files"] = [{"file": f.file, "action": f.action, "why": f.why} for f in result.files]
+        summary["kept_files"] = len(result.kept)
+        summary["values"] = [change(item) for item in result.values]
+        summary["hand_added"] = [{"container": ctid, "file": file} for ctid, file in result.hand_added]
+    return summary
+
+
+def _hand_added_lines(summary: dict, result, monolith: str, collection: Collection = LXC) -> list[str]:
+    """The files added by hand that the update would have to delete, and the ways out, as lines of text."""
+    if not summary.get("hand_added"):
+        return []
+    out = [f"{len(summary['hand_added'])} file(s) that splitter did not write (their ids are not in the layout "
+           f"file) hold {collection.plural} that {monolith} does not have; nothing was written:"]
+    out += [f"  {h['file']}  ({collection.noun} {h['container']})" for h in summary["hand_added"]]
+    out.append(f"  either add each {collection.noun} to {monolith}, or delete its file yourself"
+               + ("" if result.with_base else ", or keep it as the tree's own edit with --base OLD_MONOLITH"))
+    return out
+
+
+def _shown(entry: dict) -> str:
+    return show_value(entry["value"], 80) if "value" in entry else ABSENT
+
+
+def update_text(tree: str, monolith: str, result, conflicts, kept, dry_run: bool,
+                collection: Collection = LXC) -> bytes:
+    """update's text report; `collection` names what the files hold (containers, entries)."""
+    summary = update_summary(tree, monolith, result, conflicts, kept, dry_run)
+    out = []
+    if conflicts:
+        out.append(f"{len(conflicts)} conflict(s): changed in {tree} and in {monolith} since the base; "
+                   "nothing was written")
+        for c in summary["conflicts"]:
+            out.append(f"  {c['container'] or '-'}  {c['path']}")
+            out += [f"      {side + ':':<9} {_shown(c[side])}" for side in ("base", "tree", "monolith")]
+        return ("\n".join(out) + "\n").encode()
+    out += _hand_added_lines(summary, result, monolith, collection)
+    verb = "would change" if dry_run or out else "changed"
+    out.append(f"{tree} {verb} {len(summary['files'])} file(s) to merge into {monolith} "
+               f"({summary['kept_files']} kept as they are)")
+    out += [f"  {f['action']:<8} {f['file']}: {f['why']}" for f in summary["files"]]
+    if summary["values"]:
+        out.append(f"values of the tree that {'the update changes' if dry_run else 'changed'}:")
+        for v in summary["values"]:
+            out.append(f"  {v['container'] or '-'}  {v['path']}: {_shown(v['tree'])} -> {_shown(v['monolith'])}")
+    if summary["kept_edits"]:
+        out.append("the tree's own edits since the base, kept:")
+        out += [f"  {e['container'] or '-'}  {e['path']}: {_shown(e['base'])} -> {_shown(e['tree'])}"
+                for e in summary["kept_edits"]]
+    return ("\n".join(out) + "\n").encode()
+
+
+def update_json(tree: str, monolith: str, result, conflicts, kept, dry_run: bool,
+                collection: Collection = LXC) -> bytes:
+    """update's JSON report: its field names ("container", ...) are the same for every collection."""
+    return dumps(update_summary(tree, monolith, result, conflicts, kept, dry_run))
+
+
+def update_markdown(tree: str, monolith: str, result, conflicts, kept, dry_run: bool,
+                    collection: Collection = LXC) -> bytes:
+    """update's markdown report; `collection` names what the files hold in its tables."""
+    summary = update_summary(tree, monolith, result, conflicts, kept, dry_run)
+    one = collection.noun
+    out = [f"## splitter update of `{tree}` to `{monolith}`", ""]
+    if conflicts:
+        out += [f"**{len(conflicts)} conflict(s)**; nothing was written.", "",
+                f"| {one} | path | base | tree | monolith |", "|---|---|---|---|---|"]
+        out += [f"| {c['container'] or '-'} | `{c['path']}` | `{_shown(c['base'])}` | `{_shown(c['tree'])}` | "
+                f"`{_shown(c['monolith'])}` |" for c in summary["conflicts"]]
+        return ("\n".join(out) + "\n").encode()
+    hand = _hand_added_lines(summary, result, monolith, collection)
+    out += [f"**{hand[0]}**", "", *(f"- {line.strip()}" for line in hand[1:]), ""] if hand else []
+    out += [f"{len(summary['files'])} file(s) {'would change' if dry_run or hand else 'changed'}, "
+            f"{summary['kept_files']} kept as they are.", "", "| file | action | why |", "|---|---|---|"]
+    out += [f"| `{f['file']}` | {f['action']} | {f['why']} |" for f in summary["files"]]
+    if summary["values"]:
+        out += ["", f"| {one} | path | tree | monolith |", "|---|---|---|---|"]
+        out += [f"| {v['container'] or '-'} | `{v['path']}` | `{_shown(v['tree'])}` | `{_shown(v['monolith'])}` |"
+                for v in summary["values"]]
+    if summary["kept_edits"]:
+        out += ["", "The tree's own edits since the base, kept:", "", f"| {one} | path | base | tree |",
+                "|---|---|---|---|"]
+        out += [f"| {e['container'] or '-'} | `{e['path']}` | `{_shown(e['base'])}` | `{_shown(e['tree'])}` |"
+                for e in summary["kept_edits"]]
+    return ("\n".join(out) + "\n").encode()

@@ -1,0 +1,65 @@
+"""The verify report as text and JSON."""
+
+from __future__ import annotations
+
+from splitter.exact.bytediff import KINDS, place_to_json, show_text
+from splitter.exact.jsonpath import json_path
+from splitter.exact.write import dumps
+from splitter.ops.verify import ABSENT, Verdict
+from splitter.reports.values import show_value
+from splitter.tree.collection import LXC, Collection
+
+
+def verify_text(verdict: Verdict, tree_name: str, monolith_name: str, collection: Collection = LXC) -> str:
+    """verify's text report; `collection` names what differs (container(s), entries)."""
+    lines = []
+    if verdict.same_document:
+        lines.append(f"{tree_name} merges into the same document as {monolith_name}")
+    else:
+        containers = {d.container for d in verdict.differences if d.container is not None}
+        lines.append(f"{tree_name} and {monolith_name} differ: {len(verdict.differences)} difference(s)"
+                     f" in {collection.count(len(containers))}")
+        for difference in verdict.differences:
+            who = difference.container or "-"
+            lines.append(f"  {who}  {json_path(difference.path)}  ({difference.kind})")
+            lines.append(f"      monolith: {show_value(difference.old)}")
+            lines.append(f"      conf.d:   {show_value(difference.new)}    from {difference.file}")
+    lines += byte_lines(verdict)
+    return "\n".join(lines)
+
+
+def byte_lines(verdict: Verdict) -> list[str]:
+    """The bytes part of verify's text report: where the monolith differs from what merge writes, and how."""
+    if verdict.same_bytes:
+        return ["bytes: identical"]
+    report = verdict.bytes
+    if report is None or not report.counts:
+        return ["bytes: differ"]
+    kinds = ", ".join(f"{kind} {report.counts[kind]}" for kind in KINDS if kind in report.counts)
+    only = " (formatting only)" if report.formatting_only else ""
+    lines = [f"bytes: differ in {sum(report.counts.values())} place(s): {kinds}{only}"]
+    for place in report.places:
+        lines.append(f"  {place.line}:{place.column}  {json_path(place.path)}  {place.kind}: "
+                     f"monolith {show_text(place.first)}, merge writes {show_text(place.second)}")
+    shown = {kind: sum(1 for place in report.places if place.kind == kind) for kind in report.counts}
+    lines += [f"  ... and {report.counts[kind] - shown[kind]} more {kind} place(s)"
+              for kind in KINDS if report.counts.get(kind, 0) > shown.get(kind, 0)]
+    return lines
+
+
+def verify_json(verdict: Verdict) -> bytes:
+    differences = []
+    for found in verdict.differences:
+        entry: dict = {"container": found.container, "path": json_path(found.path), "kind": found.kind}
+        if found.old is not ABSENT:
+            entry["monolith"] = found.old
+        if found.new is not ABSENT:
+            entry["conf_d"] = found.new
+        entry["file"] = found.file
+        differences.append(entry)
+    report = verdict.bytes
+    return dumps({"same_document": verdict.same_document, "same_bytes": verdict.same_bytes,
+                  "differences": differences,
+                  "byte_differences": [place_to_json(place, json_path(place.path))
+                                       for place in (report.places if report else [])],
+                  "byte_difference_counts": report.counts if report else {}})

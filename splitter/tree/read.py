@@ -1,0 +1,260 @@
+"""Reading a conf.d tree: every layer file, or only one container's, from disk or any source of files."""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from splitter.errors import BadInput
+from splitter.exact.parse import parse
+from splitter.tree.collection import LXC as LXC_COLLECTION
+from splitter.tree.collection import Collection, from_layout, select
+from splitter.tree.collection import folders as collection_folders
+from splitter.tree.layers import Layer, decode
+from splitter.tree.layout import Layout
+from splitter.tree.names import DEFAULTS, LXC, PROFILE_NAME, encode_id, fold, id_of_file, id_or_none, natural_key
+
+
+def misnamed(name: str, collection: Collection, taken: Iterable[str]) -> str | None:
+    """Why a `.json` file name in a collection's folder is not a name splitter writes for the id it stands
+    for, as advice; None when it is one.
+
+    The id is the part before the first '_' (id_of_file); splitter writes it as encode_id does, so any other
+    spelling (`914 (copy).json`, `%39%31%34_x.json`) is a file made by hand, most often a copy saved under a new
+    name. `taken` are the names already in the folder: the advice never names one of them (compared as
+    case-insensitive file systems do, see `fold`). Raises nothing.
+    """
+    try:
+        ctid = id_of_file(name)
+        written = encode_id(ctid)
+    except (UnicodeDecodeError, BadInput):
+        return f"its name does not start with {'a container' if collection.is_lxc else 'an'} id"
+    prefix, underscore, words = name[: -len(".json")].partition("_")
+    if prefix == written:
+        return None
+    noun = collection.noun
+    expected = f"{written}{underscore}{words}.json"
+    if fold(expected) in {fold(other) for other in taken}:
+        where = f"{collection.folder}/{expected} is already there: this looks like a copy of it"
+    else:
+        where = f"{noun} id {ctid!r} would be in {collection.folder}/{expected}; this looks like a copy of a {noun} file"
+    return (f"its name does not write the id the way splitter does ({where}): give it a new id, first in its "
+            f"name, or move it out of {collection.folder}/")
+
+
+def unknown_profile(name: str, collection: Collection = LXC_COLLECTION) -> str:
+    return f"unknown profile \"{name}\" (no {collection.profile_file(name)})"
+
+
+@dataclass
+class Tree:
+    layout: Layout
+    globals: dict
+    base: Layer
+    profiles: dict[str, Layer]
+    containers: dict[str, Layer]  # in the monolith's order, then those added by hand
+    where: Callable[[str], str] = str  # a file of the tree as the user reaches it (source.where), for messages
+    collection: Collection = LXC_COLLECTION
+
+    def layers_of(self, ctid: str) -> list[Layer]:
+        """The layers that make up a container, lowest first (read_tree made sure every profile exists)."""
+        own = self.containers[ctid]
+        return [self.base, *(self.profiles[name] for name in own.profiles), own]
+
+
+def read_file(path: str) -> bytes:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        raise BadInput("missing from the tree", path) from None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise BadInput("is a symbolic link; a tree holds plain files only", path) from None
+        raise BadInput(error.strerror or str(error), path) from None
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):  # small files: one read, and one that finds the end
+            chunks.append(chunk)
+    except OSError as error:
+        raise BadInput(error.strerror or str(error), path) from None
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+class DiskSource:
+    """A tree's files on disk, as read_tree reads them: relative path -> bytes, and a folder's file names."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def where(self, relative: str) -> str:
+        """The file as the user reaches it, for messages: DIR/relative."""
+        return os.path.join(self.root, relative)
+
+    def read(self, relative: str) -> bytes:
+        return read_file(os.path.join(self.root, relative))
+
+    def parse(self, relative: str) -> object:
+        """The file's JSON document (parse); BadInput names DIR/relative and line:column."""
+        path = os.path.join(self.root, relative)
+        return parse(read_file(path), path)
+
+    def names(self, folder: str) -> list[str]:
+        """The sorted names in a folder of the tree ([] when it is missing); a symbolic link is refused."""
+        return [entry.name for entry in _listing(self.root / folder)]
+
+
+def read_layer(source, relative: str, container: bool) -> Layer:
+    """A layer file, read and decoded; errors name the file as the user reaches it (source.where)."""
+    try:
+        return decode(source.parse(relative), relative, container)
+    except BadInput as error:
+        if error.file == relative:
+            error.file = source.where(relative)
+        raise
+
+
+def _listing(folder: Path) -> list[os.DirEntry]:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except FileNotFoundError:
+        return []
+    except OSError as error:
+        raise BadInput(error.strerror or str(error), str(folder)) from None
+    for entry in entries:
+        if entry.is_symlink():
+            raise BadInput("is a symbolic link; a tree holds plain files only", entry.path)
+    return entries
+
+
+def read_tree(root: Path, selector: str | None = None) -> Tree:
+    """Read and check every layer of one collection of a tree on disk; raises BadInput naming the first bad file.
+
+    `selector` chooses the collection (a folder name or a pointer, see collection.select).
+    """
+    read_tree_checks(root)
+    return read_source(DiskSource(root), selector)
+
+
+def require_tree(root: Path) -> None:
+    """Refuse a path that is not a conf.d tree: missing, a file, or a folder holding none of a tree's top files.
+
+    Every command that reads a tree says the same (check included); raises BadInput naming `root`.
+    """
+    if root.is_file():
+        raise BadInput("is a file, not a conf.d folder", str(root))
+    if not root.is_dir():
+        raise BadInput("no such conf.d folder", str(root))
+    everyone = [Collection(folder=folder) for folder in collection_folders(root)] or [LXC_COLLECTION]
+    if not any((root / name).exists() for each in everyone
+               for name in (each.layout_file, each.globals_file, each.base_file)):
+        raise BadInput(f"not a conf.d tree: it holds none of {LXC_COLLECTION.layout_file}, "
+                       f"{LXC_COLLECTION.globals_file}, {LXC_COLLECTION.base_file}", str(root))
+
+
+def read_tree_checks(root: Path) -> None:
+    """Refuse a tree folder that is missing, not a tree, or reached through a symbolic link, or whose folders are
+    links."""
+    if root.is_symlink():
+        raise BadInput("is a symbolic link; name the tree's real folder", str(root))
+    require_tree(root)
+    for folder in dict.fromkeys((DEFAULTS, LXC, *collection_folders(root))):
+        if (root / folder).is_symlink():
+            raise BadInput("is a symbolic link; a tree holds plain folders only", str(root / folder))
+
+
+def read_source(source, selector: str | None = None) -> Tree:
+    """Read and check every layer of one collection of a tree from a source (DiskSource, or gitsource.GitSource).
+
+    A source has where(relative) -> str for messages, read(relative) -> bytes, parse(relative) -> its JSON
+    document and names(folder) -> sorted list of file names ("" for the tree's top); they raise BadInput naming
+    the file (as where() writes it). `selector` chooses the collection (see collection.select). Raises
+    BadInput naming the first bad file.
+    """
+    folder = select(source, selector)
+    layout_file = Collection(folder=folder).layout_file
+    layout_doc = source.parse(layout_file)
+    collection = from_layout(folder, layout_doc, source.where(layout_file))
+    layout = Layout.from_json(layout_doc, source.where(layout_file))
+    globals_ = source.parse(collection.globals_file)
+    if type(globals_) is not dict:
+        raise BadInput("must hold a JSON object", source.where(collection.globals_file))
+    base = read_layer(source, collection.base_file, container=False)
+    prefix = collection.profile_prefix
+    profiles = {}
+    for name in source.names(DEFAULTS):
+        if not (name.startswith(prefix) and name.endswith(".json")):
+            continue
+        profile = name[len(prefix): -len(".json")]
+        relative = f"{DEFAULTS}/{name}"
+        if not PROFILE_NAME.match(profile):
+            raise BadInput("a profile name is lower-case letters, digits, '-' and '_'", source.where(relative))
+        profiles[profile] = read_layer(source, relative, container=False)
+    found: dict[str, Layer] = {}
+    names = source.names(folder)
+    for name in names:
+        if name.startswith(".") or not name.endswith(".json"):
+            continue  # editor leftovers: `check` reports them
+        relative = f"{folder}/{name}"
+        wrong = misnamed(name, collection, names)
+        if wrong is not None:  # a copy saved under another name would otherwise become a new container
+            raise BadInput(wrong, source.where(relative))
+        ctid = id_of_file(name)
+        if ctid in found:
+            raise BadInput(f"{collection.noun} {ctid} has two files: {found[ctid].file} and {relative}",
+                           source.where(relative))
+        found[ctid] = read_layer(source, relative, container=True)
+        for profile in found[ctid].profiles:
+            if profile not in profiles:
+                raise BadInput(unknown_profile(profile, collection), source.where(relative))
+    listed = set(layout.containers)
+    known = [ctid for ctid in layout.containers if ctid in found]
+    added = sorted((ctid for ctid in found if ctid not in listed), key=natural_key)
+    return Tree(layout, globals_, base, profiles, {ctid: found[ctid] for ctid in known + added}, source.where,
+                collection)
+
+
+def read_container(root: Path, ctid: str, selector: str | None = None) -> Tree:
+    """Only the files one container needs: the layout file, the base, its profiles and its own file.
+
+    Its file is found by the id before the first '_' of the names in its folder, without reading any other
+    container's file, so that another container's broken file does not stop `show`. `selector` chooses the
+    collection (see collection.select). Returns a Tree with that one container (and no globals); raises
+    BadInput naming the first bad file it needs.
+    """
+    read_tree_checks(root)
+    source = DiskSource(root)
+    folder = select(source, selector)
+    layout_file = Collection(folder=folder).layout_file
+    layout_doc = source.parse(layout_file)
+    collection = from_layout(folder, layout_doc, source.where(layout_file))
+    layout = Layout.from_json(layout_doc, source.where(layout_file))
+    base = read_layer(source, collection.base_file, container=False)
+    try:
+        names = sorted(entry.name for entry in os.scandir(root / folder))
+    except FileNotFoundError:
+        names = []
+    except OSError as error:
+        raise BadInput(error.strerror or str(error), str(root / folder)) from None
+    mine = [name for name in names if not name.startswith(".") and name.endswith(".json") and id_or_none(name) == ctid]
+    noun = collection.noun
+    if not mine:
+        raise BadInput(f"no {noun} {ctid!r} in the tree", str(root))
+    if len(mine) > 1:
+        raise BadInput(f"{noun} {ctid} has two files: {folder}/{mine[0]} and {folder}/{mine[1]}",
+                       source.where(f"{folder}/{mine[1]}"))
+    wrong = misnamed(mine[0], collection, names)
+    if wrong is not None:
+        raise BadInput(wrong, source.where(f"{folder}/{mine[0]}"))
+    own = read_layer(source, f"{folder}/{mine[0]}", container=True)
+    profiles = {}
+    for name in own.profiles:
+        if not PROFILE_NAME.match(name) or not (root / collection.profile_file(name)).is_file():
+            raise BadInput(unknown_profile(name, collection), source.where(own.file))
+        profiles[name] = read_layer(source, collection.profile_file(name), container=False)
+    return Tree(layout, {}, base, profiles, {ctid: own}, source.where, collection)
