@@ -20,7 +20,7 @@ from splitter.ops.split import build_layers, tree_files
 from splitter.tree.read import read_tree
 
 # the default run draws a few hundred monoliths (every property, in seconds); the slow run
-# (`-m slow`) draws 10,000 of each: test_round_trip_long in test_fuzz.py and the one below
+# (`-m slow`) draws 10,000 of each: test_round_trip_long in test_fuzz_damaged_input.py and the one below
 EXAMPLES = int(os.environ.get("SPLITTER_EXAMPLES", "200"))
 LONG = 10_000
 

@@ -1,4 +1,4 @@
-"""Issue 8, robustness: schemas that are not schemas or point elsewhere, long ids, orders that do not depend
+"""Schemas that are not schemas or point elsewhere, long ids, orders that do not depend
 on the hash seed, and file names that stay apart on case-insensitive and normalising file systems."""
 
 from __future__ import annotations

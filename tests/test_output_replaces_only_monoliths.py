@@ -1,4 +1,4 @@
-"""What a new operator ran into on a real monolith: each kind of mistake refused (or reported) as the guide says."""
+"""merge -o replaces only a monolith of the tree's collection; copies of a file under another name are refused."""
 
 from __future__ import annotations
 

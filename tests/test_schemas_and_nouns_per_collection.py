@@ -1,4 +1,4 @@
-"""Issue 12 follow-ups a new operator found: check's schema per collection, the plan's nouns, show and $unset."""
+"""Each collection its own schema in check, its own nouns in the plan and reports; show refuses a stale $unset."""
 
 from __future__ import annotations
 
