@@ -126,6 +126,7 @@ def test_read_only_target_with_force_keeps_the_old_tree(tmp_path: Path, monkeypa
 
     monkeypatch.setattr(disk, "_renameat2", read_only)
     monkeypatch.setattr(disk.os, "rename", read_only)
+    monkeypatch.setattr(disk.os, "mkdir", read_only)  # an existing tree is rewritten from a staging folder in it
     result = run("split", FIXTURE, "-o", out, "--force")
     assert result.exit_code == 2 and "Read-only file system" in result.stderr
     assert snapshot(out) == before

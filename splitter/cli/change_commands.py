@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -9,9 +10,10 @@ import typer
 
 from splitter.cli.options import PlanFormat, Selector
 from splitter.cli.output import Steps, fail, out, print_styled, say
+from splitter.cli.split_command import Wait, interrupted
 from splitter.cli.tree_commands import dir_then_monolith
 from splitter.errors import BadInput, SplitterError
-
+from splitter.tree.lock import DEFAULT_WAIT
 
 def update(
     tree: Annotated[Path, typer.Argument(metavar="DIR", help="The conf.d folder to bring up to date.")],
@@ -24,11 +26,14 @@ def update(
         "--format", help="The report on stdout as text, json or markdown (default text with --dry-run or on "
                          "conflicts; otherwise printed only when --format is given).")] = None,
     collection: Selector = None,
+    wait: Wait = DEFAULT_WAIT,
 ) -> None:
     """Bring a conf.d tree up to date with the monolith, keeping its base, profiles and files where they fit.
 
     Exit 1 when --base finds a value changed on both sides, or when the update would delete a container
-    file added by hand (nothing is written).
+    file added by hand (nothing is written). The files change all or nothing, even when the run is killed:
+    the next splitter command finishes a write cut short. Exit 2 when another splitter writes the tree
+    longer than --wait; 130 on Ctrl-C.
 
     \b
     Example: splitter update conf.d phoenix_lxc_configs.json --base old.json --dry-run
@@ -39,11 +44,16 @@ def update(
     from splitter.ops.update_files import write_update
     from splitter.reports.update import update_json, update_markdown, update_text
     from splitter.tree.monolith import read_monolith
+    from splitter.tree.lock import locked
     from splitter.tree.read import read_tree
+    from splitter.tree.transaction import recover
 
     try:
-        with Steps(format is not PlanFormat.json) as step:
+        with Steps(format is not PlanFormat.json) as step, ExitStack() as hold:
             dir_then_monolith("update", tree, monolith)
+            if not dry_run:  # one writer from reading the tree to the last file written
+                hold.enter_context(locked(tree, wait))
+                recover(tree)
             step(f"reading {tree}")
             loaded = read_tree(tree, collection)
             step(f"reading {monolith}")
@@ -64,9 +74,11 @@ def update(
                 result.kept_edits, result.with_base = kept, base is not None
                 if not dry_run and result.files and not result.hand_added:
                     step(f"writing and proving {len(result.written)} files")
-                    write_update(tree, result)
+                    write_update(tree, result, wait)
     except SplitterError as error:
         fail(error)
+    except KeyboardInterrupt as error:
+        interrupted(error, tree)
     hand_added = result.hand_added if result is not None else []
     if dry_run or conflicts or hand_added or format is not None:  # as split: a real run prints it when asked
         report = {PlanFormat.json: update_json, PlanFormat.markdown: update_markdown}.get(format, update_text)

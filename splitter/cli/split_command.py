@@ -10,6 +10,21 @@ import typer
 from splitter.cli.options import PlanFormat
 from splitter.cli.output import Steps, fail, out, say
 from splitter.errors import SplitterError
+from splitter.tree.lock import DEFAULT_WAIT
+
+
+Wait = Annotated[float, typer.Option(
+    "--wait", metavar="SECONDS", min=0,
+    help="How long to wait for another splitter writing the same tree before refusing (exit 2).")]
+
+
+def interrupted(error: KeyboardInterrupt, tree: Path) -> None:
+    """Ctrl-C: one line saying what became of the tree, and exit 130 (128 + SIGINT, as shells report it)."""
+    if getattr(error, "committed", False):
+        say(f"splitter: interrupted; the write was finished first: {tree} is the new tree")
+    else:
+        say(f"splitter: interrupted; nothing was written to {tree}")
+    raise typer.Exit(130)
 
 
 def _mining_options(no_profiles: bool, min_members: int, min_keys: int | None, max_profiles: int, unset_cost: float,
@@ -86,6 +101,7 @@ def split(
     folder: Annotated[Optional[str], typer.Option(
         "--folder", metavar="NAME", help="Name the collection's folder (default: after the pointer, e.g. /vms: "
                                          "vms/ and defaults/vms_base.json).")] = None,
+    wait: Wait = DEFAULT_WAIT,
 ) -> None:
     """Write the conf.d tree for a monolith, after proving it merges back into the very same file.
 
@@ -120,9 +136,11 @@ def split(
             _forced_profiles_save(options, profile or [], mono, layers, files)
             if not dry_run:
                 step(f"writing and proving {len(files)} files")
-                write_tree(files, mono, output, force, tuple(profile or ()))
+                write_tree(files, mono, output, force, tuple(profile or ()), wait)
     except SplitterError as error:
         fail(error)
+    except KeyboardInterrupt as error:
+        interrupted(error, output)
     if dry_run or format is not None:
         _print_plan(plan_summary(mono, layers, files, warnings, _schema_report(mono.doc, monolith.parent,
                                                                                  schema_used, warnings)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from splitter.tree.layers import Layer, encode
 from splitter.tree.layout import Layout, order_exceptions, record_orders
 from splitter.tree.monolith import Monolith
 from splitter.tree.read import Tree, read_tree
+from splitter.tree.lock import DEFAULT_WAIT, LOCK_FILE, locked
+from splitter.tree.transaction import TRANSACTION, commit_files, recover
 from splitter.tree.write import discard, install, stage
 
 
@@ -154,23 +157,43 @@ def prove_tree(tree: Tree, mono: Monolith, known: dict | None = None) -> None:
 
 
 def write_tree(files: dict[str, bytes], mono: Monolith, target: Path, force: bool,
-               inputs: tuple[Path, ...] = ()) -> None:
-    """Stage the files beside target, prove them, and only then move them into place.
+               inputs: tuple[Path, ...] = (), wait: float = DEFAULT_WAIT) -> None:
+    """Stage the files, prove them, and only then move them into place, all or nothing.
 
-    With `force` an existing target is replaced only when `tree.replaceable` allows it; the monolith and
-    `inputs` (other files the run read) are never inside what is replaced. The files of the other
-    collections of target are carried into the new tree byte for byte; a target that holds nothing else
-    needs no --force.
+    A new target is staged beside it and renamed into place in one step. An existing one is replaced under its
+    lock (waiting up to `wait` seconds for another splitter) by one transaction.commit_files, which survives a
+    cut at any point and works on a tree that is a mount point. With `force` an existing target is replaced
+    only when `tree.replaceable` allows it; the monolith and `inputs` (other files the run read) are never
+    inside what is replaced. The files of the other collections of target are kept byte for byte; a target
+    that holds nothing else needs no --force.
     """
     inputs = (Path(mono.file), *inputs)
-    kept, alone = neighbours(target, mono.collection)
-    force = force or (alone and bool(kept))
     held = (mono.collection.folder,)
+    if target.is_dir() and not target.is_symlink():
+        with locked(target, wait):
+            recover(target)
+            kept, alone = neighbours(target, mono.collection)
+            check_target(target, force or (alone and bool(kept)), inputs, held)
+            removed = [relative for relative in _files_in(target) if relative not in kept and relative not in files]
+            commit_files(target, files, removed, lambda staging: prove(staging, mono), wait)
+        return
     check_target(target, force, inputs, held)
-    staging = stage(target, {**kept, **files})
+    staging = stage(target, files)
     try:
         prove(staging, mono)
         install(staging, target, force, inputs, held)
     except BaseException:
         discard(staging)
         raise
+
+
+def _files_in(root: Path) -> list[str]:
+    """Every file under root (relative POSIX paths, sorted), splitter's own lock and staging folder aside."""
+    found = []
+    for folder, folders, names in os.walk(root):
+        folders.sort()
+        if folder == str(root):
+            folders[:] = [name for name in folders if name != TRANSACTION]
+            names = [name for name in names if name != LOCK_FILE]
+        found += [os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/") for name in sorted(names)]
+    return found

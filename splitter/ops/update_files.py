@@ -14,9 +14,10 @@ from splitter.exact.write import dumps
 from splitter.ops.changes import MISSING, FileChange, HandAdded, Update, ValueChange, same
 from splitter.ops.split import layer_bytes, layout_bytes, prove_tree
 from splitter.tree.layout import Layout
+from splitter.tree.lock import DEFAULT_WAIT
 from splitter.tree.names import DEFAULTS
 from splitter.tree.read import DiskSource, Tree, read_file, read_layer
-from splitter.tree.write import discard, replace_files, stage
+from splitter.tree.transaction import commit_files
 
 
 def changed_files(root: Path, old: Tree, new: Tree, update: Update, why: dict[str, str], changed: list,
@@ -127,33 +128,34 @@ def _layout_why(old: Layout, new: Layout, plural: str = "containers") -> str:
 
 # ---------------------------------------------------------------- writing
 
-def write_update(root: Path, update: Update) -> None:
-    """Write the changed files beside root, read them back, prove that with the kept files they merge
-    into the target, and only then move them into place (tree.replace_files puts back what it moved when
-    a move fails). Files the update keeps are never written again, files it does not own never touched.
-    Raises HandAdded (exit 1) when the plan lists files added by hand whose containers the target does not
-    hold, ProofFailed (exit 1) or WriteError (exit 2); root is then as it was."""
+def write_update(root: Path, update: Update, wait: float = DEFAULT_WAIT) -> None:
+    """Write the changed files into the tree's staging folder, read them back, prove that with the kept files
+    they merge into the target, and only then commit them (transaction.commit_files: all or nothing, even
+    when cut by SIGKILL or Ctrl-C). Files the update keeps are never written again, files it does not own
+    never touched. The caller holds the tree's lock from reading it (lock.locked); `wait` is for taking it
+    when it does not. Raises HandAdded (exit 1) when the plan lists files added by hand whose containers the
+    target does not hold, ProofFailed (exit 1), WriteError or Busy (exit 2); root is then as it was."""
     if update.hand_added:
         files = ", ".join(file for _, file in update.hand_added)
         raise HandAdded(f"would delete {files}, which splitter did not write; nothing was written", str(root))
     removed = [change.file for change in update.files if change.action == "remove"]
-    staging = stage(root, update.written)
-    try:
-        source = DiskSource(staging)
-        collection = update.tree.collection
-        layout, globals_ = update.tree.layout, update.tree.globals
-        if collection.layout_file in update.written:
-            layout = Layout.from_json(source.parse(collection.layout_file), source.where(collection.layout_file))
-        if collection.globals_file in update.written:
-            globals_ = source.parse(collection.globals_file)
-        entries = collection.folder + "/"
-        written = {relative: read_layer(source, relative, container=relative.startswith(entries))
-                   for relative in update.written if relative.startswith((DEFAULTS + "/", entries))}
-        profiles = {name: written.get(layer.file, layer) for name, layer in update.tree.profiles.items()}
-        containers = {ctid: written.get(layer.file, layer) for ctid, layer in update.tree.containers.items()}
-        proven = Tree(layout, globals_, written.get(collection.base_file, update.tree.base), profiles,
-                           containers, update.tree.where, collection)
-        prove_tree(proven, update.target, update.known)
-        replace_files(staging, root, list(update.written), removed)
-    finally:
-        discard(staging)
+    commit_files(root, update.written, removed, lambda staging: _prove_staged(staging, update), wait)
+
+
+def _prove_staged(staging: Path, update: Update) -> None:
+    """Prove that the files staged in `staging`, with the tree's files the update keeps, merge into the target."""
+    source = DiskSource(staging)
+    collection = update.tree.collection
+    layout, globals_ = update.tree.layout, update.tree.globals
+    if collection.layout_file in update.written:
+        layout = Layout.from_json(source.parse(collection.layout_file), source.where(collection.layout_file))
+    if collection.globals_file in update.written:
+        globals_ = source.parse(collection.globals_file)
+    entries = collection.folder + "/"
+    written = {relative: read_layer(source, relative, container=relative.startswith(entries))
+               for relative in update.written if relative.startswith((DEFAULTS + "/", entries))}
+    profiles = {name: written.get(layer.file, layer) for name, layer in update.tree.profiles.items()}
+    containers = {ctid: written.get(layer.file, layer) for ctid, layer in update.tree.containers.items()}
+    proven = Tree(layout, globals_, written.get(collection.base_file, update.tree.base), profiles,
+                  containers, update.tree.where, collection)
+    prove_tree(proven, update.target, update.known)

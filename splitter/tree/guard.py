@@ -12,8 +12,10 @@ from splitter.exact.parse import parse
 from splitter.tree.collection import Collection
 from splitter.tree.collection import folders as collection_folders
 from splitter.tree.layout import FORMAT
+from splitter.tree.lock import LOCK_FILE
 from splitter.tree.names import DEFAULTS, LAYOUT, LXC
 from splitter.tree.read import read_file
+from splitter.tree.transaction import TRANSACTION
 
 
 def tree_holds(relative: str, collections: tuple[str, ...] = (LXC,)) -> bool:
@@ -57,6 +59,9 @@ def replaceable(target: Path, inputs: tuple[Path, ...] = (), collections: tuple[
     for folder, folders, files in os.walk(target, onerror=_unreadable):
         folders.sort()
         here = Path(folder)
+        if here == target:  # splitter's own: the lock (where folders cannot be locked), an interrupted write
+            folders[:] = [name for name in folders if name != TRANSACTION]
+            files = [name for name in files if name not in (LOCK_FILE, TRANSACTION)]
         for name in folders + sorted(files):
             path = here / name
             relative = path.relative_to(target).as_posix()

@@ -138,7 +138,10 @@ def read_tree(root: Path, selector: str | None = None) -> Tree:
     `selector` chooses the collection (a folder name or a pointer, see collection.select).
     """
     read_tree_checks(root)
-    return read_source(DiskSource(root), selector)
+    from splitter.tree.transaction import reading  # a writer's commit is seen whole: before it or after it
+
+    with reading(root):
+        return read_source(DiskSource(root), selector)
 
 
 def require_tree(root: Path) -> None:
