@@ -250,3 +250,54 @@ def test_ctrl_c_undoes_or_finishes_and_says_so(tmp_path: Path, fixture_trees, mo
         assert result.stderr == f"splitter: interrupted; nothing was written to {tree}\n"
         assert snapshot(tree) == before
     assert not (tree / TXN).exists()
+
+
+def test_leftovers_of_killed_runs_are_swept_by_the_lock_not_by_the_pid(tmp_path: Path) -> None:
+    import fcntl
+
+    out = tmp_path / "out.json"
+    dead_temp = tmp_path / ".out.json.splitter-1-0123abcd"  # pid 1 is alive here: a pid proves nothing
+    live_temp = tmp_path / ".out.json.splitter-999999-89abcdef"  # no such pid, but a live run holds its lock
+    stranger = tmp_path / ".out.json.splitter-notes"  # not a name splitter gives
+    dead_stage = tmp_path / ".conf.d.splitter-1-00000000"
+    live_stage = tmp_path / ".conf.d.splitter-999999-11111111"
+    for path in (dead_temp, live_temp, stranger):
+        path.write_text("partial")
+    for path in (dead_stage, live_stage):
+        (path / "lxc").mkdir(parents=True)
+    holders = [os.open(live_temp, os.O_RDONLY), os.open(live_stage, os.O_RDONLY)]
+    for fd in holders:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        assert run("split", FIXTURE, "-o", tmp_path / "conf.d").exit_code == 0
+        assert run("merge", tmp_path / "conf.d", "-o", out).exit_code == 0
+    finally:
+        for fd in holders:
+            os.close(fd)
+    assert out.read_bytes() == FIXTURE.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [".conf.d.splitter-999999-11111111", ".out.json.splitter-999999-89abcdef", ".out.json.splitter-notes",
+         "conf.d", "out.json"])
+
+
+def test_update_writes_nothing_beside_the_tree_and_names_it_when_it_cannot_write(tmp_path: Path, fixture_trees,
+                                                                                 monkeypatch) -> None:
+    import errno
+
+    tree, _, new_mono = fixture_trees
+    before, parent = snapshot(tree), os.stat(tree.parent).st_mtime_ns
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "mkdir", read_only)
+        refused = run("update", tree, new_mono)
+    assert refused.exit_code == 2
+    assert refused.stderr == f"splitter: {tree}: cannot write into the tree: Read-only file system; nothing was " \
+                             "changed\n"
+    assert snapshot(tree) == before
+    assert run("update", tree, new_mono).exit_code == 0
+    # a tree whose parent folder is not writable, or that is a mount point, is updated all the same
+    assert os.stat(tree.parent).st_mtime_ns == parent
+    assert run("verify", tree, new_mono).exit_code == 0

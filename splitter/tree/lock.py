@@ -104,3 +104,16 @@ def locked(root: Path, wait: float = DEFAULT_WAIT, shared: bool = False) -> Iter
     finally:
         del _held[key]
         os.close(fd)  # closing the last descriptor releases the flock
+
+
+def adopt(fd: int) -> None:
+    """Count a folder this process created and flock(2)ed exclusively itself (a staging folder) as locked, so
+    that reading it (`locked(..., shared=True)`) does not wait for its own lock."""
+    info = os.fstat(fd)
+    _held[(info.st_dev, info.st_ino)] = [fd, False, 1]
+
+
+def release(fd: int) -> None:
+    """Forget a folder `adopt` counted, before its descriptor is closed."""
+    info = os.fstat(fd)
+    _held.pop((info.st_dev, info.st_ino), None)

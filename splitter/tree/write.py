@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import errno
+import fcntl
 import glob
 import os
+import re
 import shutil
 import stat
 from pathlib import Path
 
 from splitter.errors import BadInput, WriteError
 from splitter.tree.guard import replaceable
+from splitter.tree.lock import adopt, release
 from splitter.tree.names import NAME_MAX
 
 _AT_FDCWD = -100
@@ -42,26 +45,72 @@ def _hidden_prefix(target: Path) -> str:
     return f".{os.fsdecode(name)}.splitter"
 
 
+def _own_pattern(target: Path) -> re.Pattern:
+    """The names of splitter's own hidden siblings of target: `<prefix>-<pid>-<8 hex>`, `-old` for an old tree."""
+    return re.compile(re.escape(_hidden_prefix(target)) + r"-\d+-[0-9a-f]{8}(-old)?")
+
+
 def _sweep(target: Path) -> None:
-    # a split killed earlier leaves its staging folder behind; remove those whose process is gone
-    for stale in target.parent.glob(f"{glob.escape(_hidden_prefix(target))}-*"):
+    """Remove the hidden siblings of target that a killed split or merge -o left behind: those no live run holds
+    the flock(2) of (a process in another PID namespace holds it as well; a pid would not tell). A tree moved
+    aside (`-old`) is removed only where target is in place, and put back where it is not."""
+    pattern = _own_pattern(target)
+    for stale in sorted(target.parent.glob(f"{glob.escape(_hidden_prefix(target))}-*")):
+        match = pattern.fullmatch(stale.name)
+        if match is None or stale.is_symlink():
+            continue  # not a name splitter gives: never touched
         try:
-            pid = int(stale.name.rsplit("-", 2)[-2])
-            os.kill(pid, 0)
-        except (ValueError, IndexError):
+            if match.group(1):
+                if os.path.lexists(target):
+                    shutil.rmtree(stale)
+                else:
+                    os.rename(stale, target)  # cut between the two renames of install: the old tree goes back
+                continue
+            fd = os.open(stale, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
             continue
-        except ProcessLookupError:
-            shutil.rmtree(stale, ignore_errors=True)
-        except PermissionError:
-            pass
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
+        except OSError:
+            pass  # a live run holds it
+        finally:
+            os.close(fd)
+
+
+_claims: dict[Path, int] = {}  # the staging folders this process holds, with their locked descriptor
+
+
+def _claim(target: Path, folder: bool) -> tuple[Path, int]:
+    """A new hidden sibling of target (a folder, or an empty file), created and flock(2)ed by this process, so
+    that no other run's sweep takes it for a leftover; its path and the descriptor holding the lock."""
+    while True:
+        path = target.parent / f"{_hidden_prefix(target)}-{os.getpid()}-{os.urandom(4).hex()}"
+        if folder:
+            path.mkdir()
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        else:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.path.samestat(os.fstat(fd), os.lstat(path)):
+                return path, fd
+        except OSError:
+            pass  # a sweep took it between its creation and the lock: another name
+        os.close(fd)
 
 
 def stage(target: Path, files: dict[str, bytes]) -> Path:
     """Write the files into a new hidden sibling of target, and return it."""
     _sweep(target)
-    staging = target.parent / f"{_hidden_prefix(target)}-{os.getpid()}-{os.urandom(4).hex()}"
+    staging = None
     try:
-        staging.mkdir()
+        staging, fd = _claim(target, folder=True)
+        _claims[staging] = fd
+        adopt(fd)
         folders = {staging}
         for relative, data in files.items():
             path = staging / relative
@@ -72,7 +121,8 @@ def stage(target: Path, files: dict[str, bytes]) -> Path:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
     except OSError as error:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            discard(staging)
         raise WriteError(f"cannot write: {error.strerror or error}", str(target)) from None
     return staging
 
@@ -97,7 +147,7 @@ def install(staging: Path, target: Path, force: bool, inputs: tuple[Path, ...] =
     except OSError as error:
         raise WriteError(f"cannot move the new tree into place: {error.strerror or error}", str(target)) from None
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        discard(staging)
 
 
 def _move_to_new(staging: Path, target: Path) -> bool:
@@ -115,61 +165,31 @@ def _move_to_new(staging: Path, target: Path) -> bool:
 
 
 def discard(staging: Path) -> None:
+    """Remove a staging folder (if still there) and let go of its lock."""
     shutil.rmtree(staging, ignore_errors=True)
+    fd = _claims.pop(staging, None)
+    if fd is not None:
+        release(fd)
+        os.close(fd)
 
 
 def write_atomic(target: Path, data: bytes) -> None:
     """Write one file through a hidden sibling renamed into place."""
-    temporary = target.parent / f"{_hidden_prefix(target)}-{os.getpid()}-{os.urandom(4).hex()}"
+    temporary = None
     try:
         try:
             mode = stat.S_IMODE(os.stat(target).st_mode)  # a replaced file keeps its permission bits (0444 stays)
         except FileNotFoundError:
             mode = None
-        with open(temporary, "xb") as handle:
+        _sweep(target)  # what a killed merge -o to this file left
+        temporary, fd = _claim(target, folder=False)
+        with os.fdopen(fd, "wb") as handle:  # closed (and unlocked) only once renamed into place
             handle.write(data)
             if mode is not None:
                 os.fchmod(handle.fileno(), mode)
-        os.replace(temporary, target)
+            handle.flush()
+            os.replace(temporary, target)
     except OSError as error:
-        temporary.unlink(missing_ok=True)
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
         raise WriteError(f"cannot write: {error.strerror or error}", str(target)) from None
-
-
-def replace_files(staging: Path, target: Path, written: list[str], removed: list[str]) -> None:
-    """Move proven files from staging into target and remove others, all or none.
-
-    The files already in target that this replaces or removes are first hard-linked
-    aside in staging; when a step fails part-way, every file done so far is put back
-    and WriteError is raised. Files of target not named are never touched.
-    """
-    aside = staging / ".replaced"
-    done: list[tuple[str, bool]] = []  # (relative path, whether target had it)
-    try:
-        for relative in [*written, *removed]:
-            if os.path.lexists(target / relative):
-                (aside / relative).parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    os.link(target / relative, aside / relative, follow_symlinks=False)
-                except OSError:
-                    shutil.copy2(target / relative, aside / relative, follow_symlinks=False)
-        for relative in written:
-            had = os.path.lexists(target / relative)
-            (target / relative).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / relative, target / relative)
-            done.append((relative, had))
-        for relative in removed:
-            if os.path.lexists(target / relative):
-                os.unlink(target / relative)
-                done.append((relative, True))
-    except OSError as error:
-        for relative, had in reversed(done):
-            try:
-                if had:
-                    os.replace(aside / relative, target / relative)
-                else:
-                    os.unlink(target / relative)
-            except OSError:
-                pass  # best effort: the original stays in the staging folder's .replaced
-        raise WriteError(f"cannot update: {error.strerror or error}; the tree was put back as it was",
-                         str(target)) from None
