@@ -301,3 +301,31 @@ def test_update_writes_nothing_beside_the_tree_and_names_it_when_it_cannot_write
     # a tree whose parent folder is not writable, or that is a mount point, is updated all the same
     assert os.stat(tree.parent).st_mtime_ns == parent
     assert run("verify", tree, new_mono).exit_code == 0
+
+
+def test_update_with_base_after_a_new_default_gives_the_same_bytes_under_every_hash_seed(tmp_path: Path) -> None:
+    """The guide's "move a key into the base" (here a new default every container takes), then the monolith
+    changes some containers (other values, new keys before and after the others): update --base proves its
+    tree, and writes the same bytes whatever PYTHONHASHSEED (key orders were once taken from a set of ids)."""
+    tree = tmp_path / "conf.d"
+    assert run("split", FIXTURE, "-o", tree).exit_code == 0
+    base_file = tree / "defaults" / "lxc_base.json"
+    base_file.write_text(json.dumps({"new_default": "x", **json.loads(base_file.read_text())}, indent=2) + "\n")
+    doc = json.loads(FIXTURE.read_bytes())
+    configs = doc["lxc_configs"]
+    for index in (1, 4, 7, 9):
+        ctid = list(configs)[index]
+        changed = dict(configs[ctid], cores=configs[ctid].get("cores", 1) + 1)
+        configs[ctid] = {f"zz{index}": 1, **changed} if index % 2 else {**changed, f"aa{index}": 2}
+    new = write_doc(tmp_path / "new.json", doc)
+    results = []
+    for seed in ("0", "1", "2"):
+        copy_ = tmp_path / f"seed{seed}"
+        shutil.copytree(tree, copy_)
+        done = subprocess.run([sys.executable, "-m", "splitter", "update", str(copy_), str(new), "--base", str(FIXTURE)],
+                              env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        results.append(snapshot(copy_))
+    assert results[0] == results[1] == results[2]
+    merged = json.loads(run("merge", tmp_path / "seed0").stdout)["lxc_configs"]  # both sides' edits kept
+    assert merged == {ctid: {**config, "new_default": "x"} for ctid, config in configs.items()}

@@ -197,7 +197,8 @@ def _layout(tree: Tree, target: Monolith, base: Layer, profiles: dict[str, Layer
     container in `reordered` (same values, another key order) keeps its file and gets its exceptions anew.
     """
     old = tree.layout
-    fresh = record_orders(configs[ctid] for ctid in touched) if touched else {}
+    # in the monolith's order, never a set's: the same update writes the same bytes under every hash seed
+    fresh = record_orders(configs[ctid] for ctid in configs if ctid in touched) if touched else {}
     key_order = dict(old.key_order)
     for path, keys in fresh.items():
         key_order[path] = common_order([tuple(old.key_order[path]), tuple(keys)]) if path in old.key_order \
@@ -211,11 +212,14 @@ def _layout(tree: Tree, target: Monolith, base: Layer, profiles: dict[str, Layer
     globals_exceptions = order_exceptions(globals_, reorder(globals_, order_tree(globals_order)))
     layout = Layout(target.style, parent_order, list(configs), key_order, {}, globals_order, globals_exceptions)
     assembler = Assembler(base, profiles, layout)
+    moved = key_order != old.key_order  # a key new to the record may be one an unchanged container holds too
     for ctid, config in configs.items():
         if ctid not in touched and ctid not in reordered:
             if ctid in old.exceptions:
                 layout.exceptions[ctid] = old.exceptions[ctid]
-            continue
+            if not moved or canonical(assembler.container(ctid, own[ctid])) == canonical(config):
+                continue
+            layout.exceptions.pop(ctid, None)  # its exceptions worked out anew, against the new record
         merged = assembler.container(ctid, own[ctid])
         if canonical(merged) != canonical(config):
             layout.exceptions[ctid] = order_exceptions(config, merged)
