@@ -329,3 +329,32 @@ def test_update_with_base_after_a_new_default_gives_the_same_bytes_under_every_h
     assert results[0] == results[1] == results[2]
     merged = json.loads(run("merge", tmp_path / "seed0").stdout)["lxc_configs"]  # both sides' edits kept
     assert merged == {ctid: {**config, "new_default": "x"} for ctid, config in configs.items()}
+
+
+@pytest.mark.parametrize("source, pointer, renamed, id_key", [
+    ("phoenix_vm_configs.json", "/vms", "VMs", "vmid"),
+    ("phoenix_stacks_config.json", "/docker_stacks", "docker-stacks", None)])
+def test_a_collection_whose_folder_collides_with_another_is_refused_even_with_force(
+        tmp_path: Path, source: str, pointer: str, renamed: str, id_key: str | None) -> None:
+    first = FIXTURE.parent / "collections" / source
+    ids = ["--id-key", id_key] if id_key else []
+    tree = tmp_path / "conf.d"
+    assert run("split", FIXTURE, "-o", tree).exit_code == 0
+    assert run("split", first, "--collection", pointer, *ids, "-o", tree).exit_code == 0
+    doc = json.loads(first.read_bytes())
+    doc = {(renamed if key == pointer[1:] else key): value for key, value in doc.items()}
+    second = tmp_path / "second.json"
+    second.write_text(json.dumps(doc, indent=2))
+    before = snapshot(tree)
+    folder = pointer[1:].lower().replace("_", "-")
+    for force in ([], ["--force"]):
+        refused = run("split", second, "--collection", "/" + renamed, *ids, "-o", tree, *force)
+        assert refused.exit_code == 2
+        assert refused.stderr == (f"splitter: {tree}: already holds the collection {pointer} in {folder}/, where "
+                                  f"/{renamed} would go; name another folder with --folder NAME; nothing was written\n")
+        assert snapshot(tree) == before
+    way_out = run("split", second, "--collection", "/" + renamed, *ids, "-o", tree, "--folder", "second")
+    assert way_out.exit_code == 0, way_out.stderr
+    assert run("verify", tree, first, "--collection", folder).exit_code == 0
+    assert run("verify", tree, second, "--collection", "second").exit_code == 0
+    assert run("verify", tree, FIXTURE).exit_code == 0

@@ -7,20 +7,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from splitter.discovery.plan import Plan
-from splitter.errors import ProofFailed
+from splitter.errors import BadInput, ProofFailed
 from splitter.exact.numbers import canonical
 from splitter.exact.parse import parse
 from splitter.exact.style import TREE_STYLE
 from splitter.exact.write import dumps
 from splitter.merging.assemble import Assembler, monolith_bytes
 from splitter.merging.order import order_tree, reorder
-from splitter.tree.collection import LXC, Collection, neighbours
+from splitter.tree.collection import LXC, Collection, from_layout, neighbours
 from splitter.tree.guard import check_target
 from splitter.tree.layers import Layer, encode
 from splitter.tree.layout import Layout, order_exceptions, record_orders
-from splitter.tree.monolith import Monolith
-from splitter.tree.read import Tree, read_tree
 from splitter.tree.lock import DEFAULT_WAIT, LOCK_FILE, locked
+from splitter.tree.monolith import Monolith
+from splitter.tree.read import Tree, read_file, read_tree
 from splitter.tree.transaction import TRANSACTION, commit_files, recover
 from splitter.tree.write import discard, install, stage
 
@@ -172,6 +172,7 @@ def write_tree(files: dict[str, bytes], mono: Monolith, target: Path, force: boo
     if target.is_dir() and not target.is_symlink():
         with locked(target, wait):
             recover(target)
+            _refuse_another_collection(target, mono.collection)
             kept, alone = neighbours(target, mono.collection)
             check_target(target, force or (alone and bool(kept)), inputs, held)
             removed = [relative for relative in _files_in(target) if relative not in kept and relative not in files]
@@ -185,6 +186,23 @@ def write_tree(files: dict[str, bytes], mono: Monolith, target: Path, force: boo
     except BaseException:
         discard(staging)
         raise
+
+
+def _refuse_another_collection(target: Path, collection: Collection) -> None:
+    """Raise BadInput when target holds another collection in the folder this one would be written to (folders
+    are slugs: /vms and /VMs, docker_stacks and docker-stacks all come to one name), even with --force: split
+    replaces its own collection and carries the others over, never drops one (MIGRATION.md)."""
+    layout_file = target / collection.layout_file
+    if not layout_file.is_file():
+        return
+    try:
+        there = from_layout(collection.folder, parse(read_file(str(layout_file)), str(layout_file)), str(layout_file))
+    except BadInput:
+        return  # a damaged layout file: replaceable() decides whether the tree may be replaced
+    if (there.pointer, there.id_key) != (collection.pointer, collection.id_key):
+        raise BadInput(f"already holds the collection {there.pointer or '(the whole document)'} in {collection.folder}/, "
+                       f"where {collection.pointer or '(the whole document)'} would go; name another folder with "
+                       "--folder NAME; nothing was written", str(target))
 
 
 def _files_in(root: Path) -> list[str]:
