@@ -281,7 +281,8 @@ def test_dry_run_writes_nothing_and_reports_in_three_formats(tmp_path: Path) -> 
 
     data = json.loads(run("split", FIXTURE, "--dry-run", "--format", "json").stdout)
     assert data["format"] == "splitter-plan/1"
-    assert set(data) == {"format", "monolith", "base", "profiles", "containers", "totals", "schema", "noun"}
+    assert set(data) == {"format", "monolith", "base", "profiles", "containers", "totals", "schema", "noun",
+                         "unprofiled"}
     assert data["noun"] == {"singular": "container", "plural": "containers"}
     assert data["totals"]["tree_lines"] < data["totals"]["monolith_lines"]
     assert {c["id"] for c in data["containers"]} == set(json.loads(FIXTURE.read_text())["lxc_configs"])
@@ -415,11 +416,16 @@ def test_clones_of_a_template_share_a_profile_named_after_it(tmp_path: Path) -> 
     assert set(profiles) == {"embed_clones"}
     assert profiles["embed_clones"]["members"] == ["520", "521"]
     assert profiles["embed_clones"]["role"] == "the 2 containers whose `clone_from_ctid` is 501 (Tpl-Embed)"
-    # with --min-keys 1 the thin profile stays, and says what it is: the clones of 500, not `gpu`
+    # with --min-keys 1 the thin profile would cost a line (4 lines less in the members, 4 $profiles lines and
+    # its own one-line file): it is still left out, and the plan says why, for the clones and for `gpu`
     result = run("split", monolith, "--dry-run", "--format", "json", "--min-keys", "1")
-    profiles = {p["name"]: p for p in json.loads(result.stdout)["profiles"]}
-    assert "gpu" not in profiles and profiles["cuda_clones"]["values"] == {"clone_from_ctid": "500"}
-    assert profiles["cuda_clones"]["role"] == "the 4 containers whose `clone_from_ctid` is 500 (Tpl-Cuda)"
+    plan = json.loads(result.stdout)
+    assert [p["name"] for p in plan["profiles"]] == ["embed_clones"]
+    reasons = {entry["role"]: entry["reason"] for entry in plan["unprofiled"]}
+    assert reasons["the 4 containers whose `clone_from_ctid` is 500 (Tpl-Cuda)"] == (
+        'a profile of what they share beyond the base (`/clone_from_ctid = "500"`) would save -1 lines')
+    assert reasons["the 5 containers whose `features` include `gpu`"] == reasons[
+        "the 4 containers whose `clone_from_ctid` is 500 (Tpl-Cuda)"]
 
 
 def test_markdown_plan_says_who_is_left_out_and_draws_the_base() -> None:
