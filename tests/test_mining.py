@@ -434,7 +434,7 @@ def test_clones_of_a_template_share_a_profile_named_after_it(tmp_path: Path) -> 
     assert [p["name"] for p in plan["profiles"]] == ["embed_clones"]
     reasons = {entry["role"]: entry["reason"] for entry in plan["unprofiled"]}
     assert reasons["the 4 containers whose `clone_from_ctid` is 500 (Tpl-Cuda)"] == (
-        'a profile of what they share beyond the base (`/clone_from_ctid = "500"`) would save -1 lines')
+        'a profile of what they share beyond the base (`/clone_from_ctid = "500"`) would cost 1 line more than it saves')
     assert reasons["the 5 containers whose `features` include `gpu`"] == reasons[
         "the 4 containers whose `clone_from_ctid` is 500 (Tpl-Cuda)"]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from array import array
+
 from splitter.discovery.itemsets import Fleet
 from splitter.discovery.roles import BLOCK_LEAVES, Role, slug
 
@@ -10,19 +12,22 @@ def _numeric(text: bytes) -> bool:
     return text[:1] in b"-0123456789"
 
 
-def shared_holders(fleet: Fleet, base: set[int], min_members: int) -> dict[int, list[int]]:
+def shared_holders(fleet: Fleet, base: set[int], min_members: int) -> dict[int, array]:
     """Per value beyond the base that `min_members` containers or more hold: their indexes, ascending.
     One pass over the rows; a profile's values are all among them."""
     wanted = [count >= min_members and item not in base for item, count in enumerate(fleet.count)]
-    holders: dict[int, list[int]] = {}
+    holders: dict[int, array] = {}
     for index, row in enumerate(fleet.rows):
         for item in row:
             if wanted[item]:
-                holders.setdefault(item, []).append(index)
+                found = holders.get(item)
+                if found is None:
+                    found = holders[item] = array("I")  # compact: 4 bytes a holder at 100,000 containers
+                found.append(index)
     return holders
 
 
-def find_together(fleet: Fleet, holders: dict[int, list[int]], weights: list[int],
+def find_together(fleet: Fleet, holders: dict[int, array], weights: list[int],
                   roles: list[Role] = ()) -> list[Role]:
     """Sets of values beyond the base that exactly the same containers hold (the same holders, value for
     value), standing for BLOCK_LEAVES values or more, not sizes and counts alone: a web block of firewall

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Mapping, Sequence
 
 from splitter.discovery.candidates import Candidate, Stack
 from splitter.discovery.itemsets import Fleet, items
@@ -38,7 +39,7 @@ class Savings:
     a profile of 10,000 members costs a few big-integer ANDs. holders: blocks.shared_holders().
     """
 
-    def __init__(self, fleet: Fleet, candidates: list[Candidate], holders: dict[int, list[int]]):
+    def __init__(self, fleet: Fleet, candidates: list[Candidate], holders: Mapping[int, Sequence[int]]):
         self.fleet = fleet
         wanted = sorted({item for candidate in candidates for item in candidate.items})
         self.item_bits = {item: _bits(holders[item]) for item in wanted}
@@ -81,7 +82,8 @@ class Savings:
         return total
 
 
-def prune(fleet: Fleet, chosen: list[Candidate], holders: dict[int, list[int]], rebuild) -> tuple[list[Candidate], dict[int, int]]:
+def prune(fleet: Fleet, chosen: list[Candidate], holders: Mapping[int, Sequence[int]],
+          rebuild) -> tuple[list[Candidate], dict[int, int]]:
     """The chosen profiles less those that save no lines, the least saving dropped first and the rest counted
     again (a member's $profiles line moves to its other profiles). rebuild(candidates) -> Stack gives the
     stack those candidates make, in order. Returns the kept ones and, per id() of each dropped one, its

@@ -40,7 +40,8 @@ def no_room(count: Counter, profiles: int, members: list[int], options: Options)
         return f"--max-profiles {options.max_profiles} was reached by profiles that save more lines"
     full = sum(count[member] >= options.per_container for member in members)
     if full:
-        return f"{full} of them already use {options.per_container} profiles, the most one uses"
+        return (f"{full} of them already {'uses' if full == 1 else 'use'} {options.per_container} profiles, "
+                "the most one uses")
     return f"the fleet would use more than {options.average:g} profiles a container on average"
 
 
@@ -53,8 +54,8 @@ def thin_reason(fleet: Fleet, candidate: Candidate) -> str:
 
 
 def saves_nothing(fleet: Fleet, candidate: Candidate, figure: int) -> str:
-    said = "no lines" if figure == 0 else f"{figure} lines"
-    return f"a profile of what they share beyond the base ({_values(fleet, candidate)}) would save {said}"
+    said = "save no lines" if figure == 0 else f"cost {-figure} line{'s' if figure < -1 else ''} more than it saves"
+    return f"a profile of what they share beyond the base ({_values(fleet, candidate)}) would {said}"
 
 
 def unprofiled_groups(reasons: list[tuple[Role, str]], ids: list[str], noun: tuple) -> list[dict]:
