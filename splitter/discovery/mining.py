@@ -139,22 +139,7 @@ def _mine(containers: dict, options: Options) -> Plan:
                 stack.count, len(stack.chosen), candidate.members, options, total):
             stack.add(candidate)
     chosen = _drop_thin(stack, weights, options, why)
-    forced_conflicts(fleet, chosen, [(profile.layer, profile.members) for profile in forced])
-    for candidate in chosen:
-        if len(candidate.members) < options.min_members:
-            why.update((role, CLASH) for role in candidate.roles)
-    chosen = [candidate for candidate in chosen if len(candidate.members) >= options.min_members]
-
-    def rebuild(candidates: list[Candidate]) -> Stack:
-        rebuilt = Stack(fleet, options, forced)
-        for candidate in candidates:
-            rebuilt.add(candidate)
-        return rebuilt
-    kept, figures = prune(fleet, chosen, holders, rebuild)
-    for candidate in chosen:
-        if id(candidate) in figures:
-            why.update((role, saves_nothing(fleet, candidate, figures[id(candidate)])) for role in candidate.roles)
-    chosen = kept
+    chosen = _settle(fleet, chosen, forced, holders, options, why)
     names = _rename(_names(chosen, configs, fleet.ids, {profile.name for profile in forced}), options)
     profiles = {profile.name: profile.layer.values for profile in forced}
     profiles.update((name, fleet.nest(candidate.items)) for name, candidate in zip(names, chosen, strict=True))
@@ -181,6 +166,35 @@ def _mine(containers: dict, options: Options) -> Plan:
         said.append((role, reason))
     unprofiled = unprofiled_groups(said, fleet.ids, options.noun)
     return Plan(fleet.nest(base_items), profiles, uses, roles_said, reasons, left_out, unprofiled)
+
+
+def _settle(fleet: Fleet, chosen: list[Candidate], forced: list, holders: dict, options: Options,
+            why: dict) -> list[Candidate]:
+    """The chosen profiles less those that save no lines, judged first as if no --profile were given (an
+    operator's profile neither adds nor removes a profile for the containers it does not touch); then the
+    operator's profiles take their members out of the profiles they clash with, and only those profiles are
+    judged again."""
+    def pruned(candidates: list[Candidate], given: list, only: set[int] | None) -> list[Candidate]:
+        def rebuild(kept: list[Candidate]) -> Stack:
+            rebuilt = Stack(fleet, options, given)
+            for candidate in kept:
+                rebuilt.add(candidate)
+            return rebuilt
+        kept, figures = prune(fleet, candidates, holders, rebuild, only)
+        for candidate in candidates:
+            if id(candidate) in figures:
+                why.update((role, saves_nothing(fleet, candidate, figures[id(candidate)])) for role in candidate.roles)
+        return kept
+
+    chosen = pruned(chosen, [], None)
+    if not forced:
+        return chosen
+    changed = forced_conflicts(fleet, chosen, [(profile.layer, profile.members) for profile in forced])
+    for candidate in chosen:
+        if len(candidate.members) < options.min_members:
+            why.update((role, CLASH) for role in candidate.roles)
+    chosen = [candidate for candidate in chosen if len(candidate.members) >= options.min_members]
+    return pruned(chosen, forced, changed)
 
 
 def _enough(candidate: Candidate, options: Options, weights: list[int]) -> bool:

@@ -82,11 +82,12 @@ class Savings:
         return total
 
 
-def prune(fleet: Fleet, chosen: list[Candidate], holders: Mapping[int, Sequence[int]],
-          rebuild) -> tuple[list[Candidate], dict[int, int]]:
+def prune(fleet: Fleet, chosen: list[Candidate], holders: Mapping[int, Sequence[int]], rebuild,
+          only: set[int] | None = None) -> tuple[list[Candidate], dict[int, int]]:
     """The chosen profiles less those that save no lines, the least saving dropped first and the rest counted
     again (a member's $profiles line moves to its other profiles). rebuild(candidates) -> Stack gives the
-    stack those candidates make, in order. Returns the kept ones and, per id() of each dropped one, its
+    stack those candidates make, in order; only: the id()s of the candidates that may be dropped (None: all).
+    Returns the kept ones and, per id() of each dropped one, its
     figure when dropped."""
     savings = Savings(fleet, chosen, holders)
     kept = list(chosen)
@@ -94,8 +95,11 @@ def prune(fleet: Fleet, chosen: list[Candidate], holders: Mapping[int, Sequence[
     while kept:
         stack = rebuild(kept)
         first = len(stack.layers) - len(kept)  # the operator's profiles come first
-        figures = [savings.net(stack, first + number, candidate) for number, candidate in enumerate(kept)]
-        worst = min(range(len(kept)), key=lambda number: (figures[number], -number))
+        open_ = [number for number, candidate in enumerate(kept) if only is None or id(candidate) in only]
+        if not open_:
+            break
+        figures = {number: savings.net(stack, first + number, kept[number]) for number in open_}
+        worst = min(open_, key=lambda number: (figures[number], -number))
         if figures[worst] > 0:
             break
         dropped[id(kept[worst])] = figures[worst]
@@ -103,12 +107,13 @@ def prune(fleet: Fleet, chosen: list[Candidate], holders: Mapping[int, Sequence[
     return kept, dropped
 
 
-def forced_conflicts(fleet: Fleet, chosen: list[Candidate], forced: list[tuple[Layer, list[int]]]) -> None:
+def forced_conflicts(fleet: Fleet, chosen: list[Candidate], forced: list[tuple[Layer, list[int]]]) -> set[int]:
     """Give the operator's profiles priority without reshuffling the others: take out of each chosen profile
     the members of an operator's profile that sets one of its paths to another value (or sets a prefix of
     it, or something under it), and the values an operator's profile gives all its remaining members alike.
     Every container an operator's profile does not touch keeps the profiles it would have had.
-    forced: (layer, members) per operator's profile, in order."""
+    forced: (layer, members) per operator's profile, in order. Returns the id()s of the profiles changed."""
+    changed = set()
     for layer, members in forced:
         leaves = {path: canonical(value) for path, value in items(layer.values)}
         prefixes = {path[:depth] for path in leaves for depth in range(1, len(path))}
@@ -121,7 +126,10 @@ def forced_conflicts(fleet: Fleet, chosen: list[Candidate], forced: list[tuple[L
                     same.add(item)
                 elif path in leaves or path in prefixes or any(path[:depth] in leaves for depth in range(1, len(path))):
                     clash = True
-            if clash:
+            if clash and touched.intersection(candidate.members):
                 candidate.members = [member for member in candidate.members if member not in touched]
+                changed.add(id(candidate))
             if same and candidate.members and touched.issuperset(candidate.members):
                 candidate.items = [item for item in candidate.items if item not in same]
+                changed.add(id(candidate))
+    return changed
