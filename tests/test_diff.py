@@ -201,22 +201,23 @@ def test_moving_a_key_from_container_files_into_a_profile_is_no_change(repo: Pat
 
 
 def test_a_profile_edit_every_member_overrides_is_named_and_changes_nothing(repo: Path) -> None:
-    # the template profile's members (9000, 9001) each write their own features: the new value reaches nobody
-    profile = repo / "conf.d/defaults/profile_template.json"
+    # the base_setup profile's members get their features from their own file (9000) or a later profile
+    # (docker): the new value reaches nobody
+    profile = repo / "conf.d/defaults/profile_base_setup.json"
     edit(profile, lambda doc: doc.update({"features": ["template"]}))
-    line = "defaults/profile_template.json changed: no container affected (every member overrides it)"
+    line = "defaults/profile_base_setup.json changed: no container affected (every member overrides it)"
     result = run("diff", "HEAD")
     assert result.exit_code == 0 and result.stderr == ""
     assert result.stdout.splitlines() == [line, "no container's final config changes (0 container(s) changed, "
                                                 "0 added, 0 removed, 14 unchanged)"]
     code, report = diff_json("HEAD")
     assert code == 0 and report["changed"] is False and report["summary"] == []
-    assert report["no_effect"] == [{"file": "defaults/profile_template.json", "change": "changed",
+    assert report["no_effect"] == [{"file": "defaults/profile_base_setup.json", "change": "changed",
                                     "why": "every member overrides it"}]
     markdown = run("diff", "HEAD", "--format", "markdown")
     assert markdown.exit_code == 0
     cells = [token.content for token in _markdown(markdown.stdout) if token.type == "inline"]
-    assert "`defaults/profile_template.json`" in cells and "none (changed; every member overrides it)" in cells
+    assert "`defaults/profile_base_setup.json`" in cells and "none (changed; every member overrides it)" in cells
 
 
 def test_a_new_profile_nobody_uses_is_named(repo: Path) -> None:
@@ -227,11 +228,11 @@ def test_a_new_profile_nobody_uses_is_named(repo: Path) -> None:
 
 
 def test_a_profile_edit_some_members_see_is_not_listed_as_no_effect(repo: Path) -> None:
-    profile = repo / "conf.d/defaults/profile_template.json"
+    profile = repo / "conf.d/defaults/profile_base_setup.json"
     edit(profile, lambda doc: doc.update({"features": ["template"], "onboot_note": "x"}))
     code, report = diff_json("HEAD")
     assert code == 1 and report["no_effect"] == []
-    assert report["summary"] == [{"file": "defaults/profile_template.json", "containers": ["9000", "9001"]}]
+    assert report["summary"] == [{"file": "defaults/profile_base_setup.json", "containers": ["9000", "101", "102", "104", "105"]}]
 
 
 def test_formatting_and_key_order_are_counted_apart(repo: Path) -> None:

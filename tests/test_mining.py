@@ -8,6 +8,7 @@ import random
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -72,8 +73,10 @@ def members_of(plan) -> dict[str, set[str]]:
 
 @needs_corpus
 def test_corpus_figures(tmp_path: Path) -> None:
-    """The figures the issue asks for, over every corpus version; printed, and failing when they fall short."""
+    """The figures the issue asks for, over every corpus version; printed, and failing when they fall short.
+    Discovery was tuned on the older versions: the newest is printed apart, as the figure it was not tuned on."""
     matched = groups = inside = profiles = 0
+    parts = {"older": Counter(), "newest": Counter()}
     worst_average = worst_max = 0.0
     failures = []
     for number, path in enumerate(corpus_files()):
@@ -100,16 +103,24 @@ def test_corpus_figures(tmp_path: Path) -> None:
         # every profile follows a role or is a large block: none is made of coincidences
         failures += [f"{path.name}: profile {name} has no role" for name in plan.profiles if not plan.roles[name]]
         everywhere = set.intersection(*pairs.values())
+        part = parts["newest" if path == LATEST else "older"]
         for group in found:
             if len(group) >= 3 and len(set.intersection(*(pairs[ctid] for ctid in group)) - everywhere) >= 3:
                 groups += 1
-                matched += any(len(group & m) / len(group | m) >= 0.75 for m in members.values())
+                hit = any(len(group & m) / len(group | m) >= 0.75 for m in members.values())
+                matched += hit
+                part.update(groups=1, matched=hit)
         for name, m in members.items():
             profiles += 1
-            inside += any(len(m & group) >= 0.8 * len(m) for group in found)
+            hit = any(len(m & group) >= 0.8 * len(m) for group in found)
+            inside += hit
+            part.update(profiles=1, inside=hit)
     print(f"\ncorpus: {len(corpus_files())} versions; profiles per container at most {worst_max:.0f}, "
           f"on average at most {worst_average:.2f} (worst file); role groups matched {matched}/{groups} "
           f"= {matched / groups:.3f}; profiles inside one role group {inside}/{profiles} = {inside / profiles:.3f}")
+    for name, part in parts.items():
+        print(f"{name}: role groups matched {part['matched']}/{part['groups']}, profiles inside one role group "
+              f"{part['inside']}/{part['profiles']}")
     assert not failures, failures[:10]
     assert worst_max <= 3 and worst_average <= 2.0
     assert matched >= 0.9 * groups and inside >= 0.9 * profiles
@@ -281,7 +292,8 @@ def test_dry_run_writes_nothing_and_reports_in_three_formats(tmp_path: Path) -> 
 
     data = json.loads(run("split", FIXTURE, "--dry-run", "--format", "json").stdout)
     assert data["format"] == "splitter-plan/1"
-    assert set(data) == {"format", "monolith", "base", "profiles", "containers", "totals", "schema", "noun"}
+    assert set(data) == {"format", "monolith", "base", "profiles", "containers", "totals", "schema", "noun",
+                         "unprofiled"}
     assert data["noun"] == {"singular": "container", "plural": "containers"}
     assert data["totals"]["tree_lines"] < data["totals"]["monolith_lines"]
     assert {c["id"] for c in data["containers"]} == set(json.loads(FIXTURE.read_text())["lxc_configs"])
@@ -415,11 +427,16 @@ def test_clones_of_a_template_share_a_profile_named_after_it(tmp_path: Path) -> 
     assert set(profiles) == {"embed_clones"}
     assert profiles["embed_clones"]["members"] == ["520", "521"]
     assert profiles["embed_clones"]["role"] == "the 2 containers whose `clone_from_ctid` is 501 (Tpl-Embed)"
-    # with --min-keys 1 the thin profile stays, and says what it is: the clones of 500, not `gpu`
+    # with --min-keys 1 the thin profile would cost a line (4 lines less in the members, 4 $profiles lines and
+    # its own one-line file): it is still left out, and the plan says why, for the clones and for `gpu`
     result = run("split", monolith, "--dry-run", "--format", "json", "--min-keys", "1")
-    profiles = {p["name"]: p for p in json.loads(result.stdout)["profiles"]}
-    assert "gpu" not in profiles and profiles["cuda_clones"]["values"] == {"clone_from_ctid": "500"}
-    assert profiles["cuda_clones"]["role"] == "the 4 containers whose `clone_from_ctid` is 500 (Tpl-Cuda)"
+    plan = json.loads(result.stdout)
+    assert [p["name"] for p in plan["profiles"]] == ["embed_clones"]
+    reasons = {entry["role"]: entry["reason"] for entry in plan["unprofiled"]}
+    assert reasons["the 4 containers whose `clone_from_ctid` is 500 (Tpl-Cuda)"] == (
+        'a profile of what they share beyond the base (`/clone_from_ctid = "500"`) would cost 1 line more than it saves')
+    assert reasons["the 5 containers whose `features` include `gpu`"] == reasons[
+        "the 4 containers whose `clone_from_ctid` is 500 (Tpl-Cuda)"]
 
 
 def test_markdown_plan_says_who_is_left_out_and_draws_the_base() -> None:

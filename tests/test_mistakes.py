@@ -28,7 +28,7 @@ def test_a_name_that_renames_nothing_is_an_error(tmp_path: Path) -> None:
     out = tmp_path / "conf.d"
     result = run("split", FIXTURE, "-o", out, "--name", "nvidai=gpu")
     one_error(result, "--name nvidai=gpu", "no discovered profile is named nvidai; the discovered profiles are: "
-                                            "nvidia, base_setup, vllm, docker, template")
+                                            "nvidia, base_setup, vllm, docker")
     assert not out.exists()
     one_error(run("split", FIXTURE, "--dry-run", "--no-profiles", "--name", "nvidia=gpu"), "--name nvidia=gpu",
               "the discovered profiles are: (none)")

@@ -82,26 +82,26 @@ def test_every_next_corpus_version_is_related_and_another_fleet_is_not(tmp_path:
 
 def test_a_profile_the_update_leaves_empty_goes_from_disk_and_from_its_members(tree: Path, tmp_path: Path) -> None:
     doc = fixture_doc()
-    members = [ctid for ctid, own in read_tree(tree).containers.items() if "template" in own.profiles]
-    template = json.loads((tree / "defaults" / "profile_template.json").read_bytes())
+    members = [ctid for ctid, own in read_tree(tree).containers.items() if "base_setup" in own.profiles]
+    shared = json.loads((tree / "defaults" / "profile_base_setup.json").read_bytes())
     for ctid in members:
-        for key in template:
+        for key in shared:
             del doc["lxc_configs"][ctid][key]
     result = run("update", tree, write_doc(tmp_path / "new.json", doc), "--format", "text")
     assert result.exit_code == 0, result.stderr
-    assert not (tree / "defaults" / "profile_template.json").exists()
-    assert "remove   defaults/profile_template.json: left empty" in result.stdout
+    assert not (tree / "defaults" / "profile_base_setup.json").exists()
+    assert "remove   defaults/profile_base_setup.json: left empty" in result.stdout
     after = read_tree(tree)
-    assert all("template" not in after.containers[ctid].profiles for ctid in members)
+    assert all("base_setup" not in after.containers[ctid].profiles for ctid in members)
     assert run("check", tree).exit_code == 0
     verify(tree, tmp_path / "new.json")
 
 
 def test_check_reports_an_empty_profile(tree: Path) -> None:
-    (tree / "defaults" / "profile_template.json").write_bytes(b"{}\n")
+    (tree / "defaults" / "profile_base_setup.json").write_bytes(b"{}\n")
     result = run("check", tree)
     assert result.exit_code == 1
-    assert "defaults/profile_template.json" in result.stdout + result.stderr
+    assert "defaults/profile_base_setup.json" in result.stdout + result.stderr
     assert "empty profile" in result.stdout + result.stderr
 
 

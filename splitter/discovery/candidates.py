@@ -120,8 +120,10 @@ class Candidate:
         return len(self.members) * (len(self.items) - 1) - len(self.items) - 2
 
     def order(self) -> tuple:
-        """Broad before narrow: more members first, then kind of role, then name."""
-        return (-len(self.members), KIND_RANK[self.role.kind], self.role.name, self.role.key, self.role.value)
+        """Broad before narrow: more members first, then kind of role, then name; then the content (item ids
+        follow the values' canonical text), never the order of the containers."""
+        return (-len(self.members), KIND_RANK[self.role.kind], self.role.name, self.role.key, self.role.value,
+                tuple(self.items))
 
 
 def fit_role(fleet: Fleet, role: Role, base: set[int], options: Options) -> Candidate:

@@ -108,3 +108,78 @@ def edited_monolith_bytes(count: int, edits: int = 10, seed: int = 0) -> bytes:
     for ctid in ids[:: max(1, len(ids) // edits)][:edits]:
         doc["lxc_configs"][ctid]["cores"] = 16
     return dumps(doc, Style(indent="    "))
+
+
+# Fleets from 8 hidden profiles, half of them without a role word: what discovery must find without being told.
+# Each container holds 0-3 of them (at most one that runs an application script) and clones from a template.
+HIDDEN_ROLES = {  # listed by word in `features`
+    "nvidia": {"gpu_assignment": "0,1", "clone_from_ctid": "9001", "dependencies": ["9001"],
+               "unprivileged": False, "memory_mb": 65536},
+    "vllm": {"application_script": "phoenix_lxc_vllm.sh",
+             "vllm_engine_config": PROFILES["vllm"]["vllm_engine_config"]},
+    "docker": {"application_script": "phoenix_lxc_docker.sh", "portainer_role": "agent",
+               "pct_options": ["nesting=1", "keyctl=1"]},
+    "step_ca": {"application_script": "phoenix_lxc_step_ca.sh", "bootstrap_ca_url": "https://ca.internal:9000"},
+}
+HIDDEN_BLOCKS = {  # no marker at all: only the values repeat
+    "web": {"firewall": PROFILES["web"]["firewall"],
+            "traefik_service": {"entrypoint": "websecure", "tls": True, "middlewares": ["secure-headers"]}},
+    "database": {"mount_points": [{"mp": "/var/lib/postgresql", "volume": "db-data", "size_gb": 64,
+                                   "backup": True}],
+                 "database": {"engine": "postgres", "port": 5432, "max_connections": 200}},
+    "monitoring": {"health_check": {"command": "curl -fsS http://localhost:9100/metrics", "interval_seconds": 30,
+                                    "timeout_seconds": 5, "retries": 3},
+                   "metrics_exporter": {"port": 9100, "path": "/metrics"}},
+    "edge": {"network_config": {"bridge": "vmbr2", "vlan_tag": 30, "mtu": 9000}, "firewall_zone": "dmz",
+             "rate_limit": {"requests_per_second": 100, "burst": 200}},
+}
+HIDDEN = {**HIDDEN_ROLES, **HIDDEN_BLOCKS}
+_NOISE = {"nvidia": ("memory_mb", 131072), "monitoring": ("health_check", {"retries": 5}),
+          "database": ("database", {"max_connections": 500}), "docker": ("portainer_role", "server")}
+_APPS = {"vllm", "docker", "step_ca"}  # they set the same `application_script`: a container runs one
+_TEMPLATES = {"9000": "Template-Base", "9001": "Template-GPU", "9002": "Template-Spare"}
+
+
+def _hidden_container(index: int, rng: random.Random) -> tuple[dict, list[str]]:
+    count = rng.choices([0, 1, 2, 3], weights=[20, 35, 30, 15])[0]
+    held: list[str] = []
+    for name in rng.sample(sorted(HIDDEN), len(HIDDEN)):
+        if len(held) < count and not (name in _APPS and _APPS.intersection(held)):
+            held.append(name)
+    held.sort(key=list(HIDDEN).index)
+    config = {"name": f"node-{index}", **BASE, "clone_from_ctid": "9000", "dependencies": ["9000"]}
+    words = [name for name in held if name in HIDDEN_ROLES]
+    if words:
+        config["features"] = words
+    for name in held:
+        config = _overlay(config, HIDDEN[name])
+        if name in _NOISE and rng.random() < 0.05:  # a few members differ from their profile in one value
+            key, value = _NOISE[name]
+            config = _overlay(config, {key: value})
+    config["cores"] = rng.choice([2, 4, 8])
+    config["network_config"] = dict(config["network_config"], ip=f"10.{index >> 8 & 255}.{index & 255}.2/16")
+    config["mac_address"] = "52:54:00:%02X:%02X:%02X" % (index >> 16 & 255, index >> 8 & 255, index & 255)
+    if "vllm" in held:
+        engine = config["vllm_engine_config"]
+        engine["ModelConfig"] = dict(engine["ModelConfig"], model=rng.choice(MODELS))
+    if rng.random() < 0.1:
+        config.pop("enable_lifecycle_snapshots")
+    return config, held
+
+
+def hidden_fleet(count: int, seed: int = 0) -> tuple[dict, dict[str, set[str]]]:
+    """A monolith of `count` containers (3 of them templates) built from the 8 HIDDEN profiles, and per hidden
+    profile the ids of the containers that hold it (plus "template": the templates)."""
+    rng = random.Random(seed)
+    configs: dict[str, dict] = {}
+    members: dict[str, set[str]] = {name: set() for name in [*HIDDEN, "template"]}
+    for ctid, name in _TEMPLATES.items():
+        configs[ctid] = {"name": name, **BASE, "is_template": True, "start_at_boot": False, "boot_order": 0,
+                         "template_snapshot_name": "golden", "cores": 2}
+        members["template"].add(ctid)
+    for index in range(count - len(_TEMPLATES)):
+        ctid = str(2000 + index)
+        configs[ctid], held = _hidden_container(index, rng)
+        for name in held:
+            members[name].add(ctid)
+    return {"nvidia_driver_version": "580.76.05", "lxc_configs": configs}, members

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 from collections import Counter
 
+from splitter.discovery.blocks import find_together, shared_holders
 from splitter.discovery.candidates import (
     PAIR_KEYS,
     ROLE_MEMBERS,
@@ -29,27 +30,42 @@ from splitter.discovery.candidates import (
 from splitter.discovery.itemsets import Fleet
 from splitter.discovery.naming import name_words, unique_names
 from splitter.discovery.plan import Plan
+from splitter.discovery.savings import forced_conflicts, prune
+from splitter.discovery.unprofiled import (
+    CLASH,
+    GIVEN,
+    cloned,
+    no_room,
+    saves_nothing,
+    thin_reason,
+    too_little,
+    unprofiled_groups,
+)
 from splitter.discovery.roles import BLOCK_LEAVES, Role, describe, find_blocks, find_roles, item_weights
 from splitter.errors import BadInput
 
 
 def _candidates(fleet: Fleet, roles: list[Role], base: set[int], options: Options,
-                weights: list[int]) -> list[Candidate]:
+                weights: list[int], why: dict | None = None) -> list[Candidate]:
     """One candidate per set of members: roles with the same members become one profile (named by the
     first role: a list word before a template before a clone role before a script; but a clone role takes
     the profile when all the others share is its clone key)."""
     fitted: dict[tuple, Candidate] = {}
+    why = {} if why is None else why
     for role in roles:
         if len(role.members) < options.min_members:
+            why[role] = f"--min-members asks for {options.min_members}"
             continue
         candidate = fit_role(fleet, role, base, options)
         if len(candidate.members) < options.min_members or not _enough(candidate, options, weights):
+            why[role] = too_little(fleet, candidate, options)
             continue
         key = tuple(candidate.members)
         if key in fitted and role.kind == "clone" and all(
                 fleet.path(item) == (role.key,) for item in fitted[key].items):
             # all the other roles share is the clone key: the clone role explains the whole profile, which
             # says "cloned from 901", not "nvidia" (and holders of the other role left out do not apply)
+            why.update((other, role) for other in fitted[key].roles)  # the clone role's fate is theirs
             fitted[key] = candidate
         elif key in fitted:
             fitted[key].roles.append(role)
@@ -88,10 +104,13 @@ def _mine(containers: dict, options: Options) -> Plan:
         return Plan(fleet.nest(base_items))
     # an operator's profile that saves no container a line is left out: a profile nobody uses fails `check`
     forced = [profile for profile in adopt_forced(fleet, containers, options) if profile.members]
-    stack = Stack(fleet, options, forced)
+    # the discovered profiles are chosen as if no --profile were given, so that the containers an operator's
+    # profile does not touch keep the profiles they would have had; its members leave a profile it clashes with
+    stack = Stack(fleet, options, [])
+    why: dict[Role, str] = {}
     total = len(fleet.rows)
     weights = item_weights(fleet)
-    roles = _candidates(fleet, found, base_items, options, weights)
+    roles = _candidates(fleet, found, base_items, options, weights, why)
     # the roles that save most lines are chosen first; then they stack broad before narrow
     picked: list[Candidate] = []
     count: Counter = Counter()
@@ -99,23 +118,28 @@ def _mine(containers: dict, options: Options) -> Plan:
         if _room(count, len(picked), candidate.members, options, total):
             picked.append(candidate)
             count.update(candidate.members)
+        else:
+            why.update((role, no_room(count, len(picked), candidate.members, options)) for role in candidate.roles)
     for candidate in sorted(picked, key=Candidate.order):
         candidate.whole = len(candidate.items)
         candidate.items = stack.trim(candidate)
         if _enough(candidate, options, weights):
             stack.add(candidate)
+        else:
+            why.update((role, GIVEN) for role in candidate.roles)
     # large identical blocks without a role, where containers still have room for a profile
-    blocks = _candidates(fleet, find_blocks(fleet, options.min_members, weights), base_items, options, weights)
-    # the issue's rule: a block is for containers with no role in common; those that share one (911 and 912,
-    # both vLLM templates) are already described by it, and a third profile would only stack
-    held = [set(role.members) for role in found]
-    blocks = [candidate for candidate in blocks if not any(held_by.issuperset(candidate.members) for held_by in held)]
+    holders = shared_holders(fleet, base_items, options.min_members)
+    # (a block may stand beside a role: its holders' roles keep priority and the room left decides)
+    blocks = _candidates(fleet, find_blocks(fleet, options.min_members, weights)
+                         + find_together(fleet, holders, weights, found),
+                         base_items, options, weights)
     for candidate in sorted(blocks, key=lambda c: (-c.gain(), c.order())):
         candidate.items = stack.trim(candidate)
         if _enough(candidate, options, weights) and _room(
                 stack.count, len(stack.chosen), candidate.members, options, total):
             stack.add(candidate)
-    chosen = _drop_thin(stack, weights, options)
+    chosen = _drop_thin(stack, weights, options, why)
+    chosen = _settle(fleet, chosen, forced, holders, options, why)
     names = _rename(_names(chosen, configs, fleet.ids, {profile.name for profile in forced}), options)
     profiles = {profile.name: profile.layer.values for profile in forced}
     profiles.update((name, fleet.nest(candidate.items)) for name, candidate in zip(names, chosen, strict=True))
@@ -132,7 +156,45 @@ def _mine(containers: dict, options: Options) -> Plan:
         reasons[name] = _reason(candidate.role)
         if candidate.dropped:
             left_out[name] = [fleet.ids[m] for m in candidate.dropped]
-    return Plan(fleet.nest(base_items), profiles, uses, roles_said, reasons, left_out)
+    covered = {role: name for name, candidate in zip(names, chosen, strict=True) for role in candidate.roles}
+    said = []
+    for role, reason in why.items():
+        if role in covered or role.kind == "block":
+            continue
+        if isinstance(reason, Role):  # all the role shares is its clone key: a clone role took its place
+            reason = cloned(covered[reason]) if reason in covered else why.get(reason, "")
+        said.append((role, reason))
+    unprofiled = unprofiled_groups(said, fleet.ids, options.noun)
+    return Plan(fleet.nest(base_items), profiles, uses, roles_said, reasons, left_out, unprofiled)
+
+
+def _settle(fleet: Fleet, chosen: list[Candidate], forced: list, holders: dict, options: Options,
+            why: dict) -> list[Candidate]:
+    """The chosen profiles less those that save no lines, judged first as if no --profile were given (an
+    operator's profile neither adds nor removes a profile for the containers it does not touch); then the
+    operator's profiles take their members out of the profiles they clash with, and only those profiles are
+    judged again."""
+    def pruned(candidates: list[Candidate], given: list, only: set[int] | None) -> list[Candidate]:
+        def rebuild(kept: list[Candidate]) -> Stack:
+            rebuilt = Stack(fleet, options, given)
+            for candidate in kept:
+                rebuilt.add(candidate)
+            return rebuilt
+        kept, figures = prune(fleet, candidates, holders, rebuild, only)
+        for candidate in candidates:
+            if id(candidate) in figures:
+                why.update((role, saves_nothing(fleet, candidate, figures[id(candidate)])) for role in candidate.roles)
+        return kept
+
+    chosen = pruned(chosen, [], None)
+    if not forced:
+        return chosen
+    changed = forced_conflicts(fleet, chosen, [(profile.layer, profile.members) for profile in forced])
+    for candidate in chosen:
+        if len(candidate.members) < options.min_members:
+            why.update((role, CLASH) for role in candidate.roles)
+    chosen = [candidate for candidate in chosen if len(candidate.members) >= options.min_members]
+    return pruned(chosen, forced, changed)
 
 
 def _enough(candidate: Candidate, options: Options, weights: list[int]) -> bool:
@@ -149,7 +211,7 @@ def _enough(candidate: Candidate, options: Options, weights: list[int]) -> bool:
 LARGE_ROLE = 10  # a role of this many holders keeps a one-value profile when that value is all they share
 
 
-def _drop_thin(stack: Stack, weights: list[int], options: Options) -> list[Candidate]:
+def _drop_thin(stack: Stack, weights: list[int], options: Options, why: dict) -> list[Candidate]:
     """The chosen profiles less those too thin for a reviewer: one value of a role that saves at most 2 lines
     (each member writes one line less; the file is one line; a member with no other profile writes a
     $profiles line), unless that value is the whole content of a role of LARGE_ROLE holders or more, or
@@ -162,6 +224,7 @@ def _drop_thin(stack: Stack, weights: list[int], options: Options) -> list[Candi
                 and not (candidate.whole == 1 and len(candidate.members) >= LARGE_ROLE))
         if thin and len(candidate.members) - sum(uses[m] == 1 for m in candidate.members) - 1 <= 2:
             uses.subtract(candidate.members)
+            why.update((role, thin_reason(stack.fleet, candidate)) for role in candidate.roles)
         else:
             kept.append(candidate)
     return kept[::-1]
@@ -195,6 +258,8 @@ def _reason(role: Role) -> str:
         return f"its `{role.key}` is `{role.value}`"
     if role.kind == "clone":
         return f"it is cloned from {role.value}" + (f" ({role.label})" if role.label else "")
+    if not role.path:
+        return f"it holds the same values under {role.keys_said()} as the others"
     return f"it holds the same `{role.key}` block as the others"
 
 

@@ -15,3 +15,5 @@ class Plan:
     roles: dict[str, str] = field(default_factory=dict)  # profile -> its role in words
     reasons: dict[str, str] = field(default_factory=dict)  # profile -> why a member uses it
     left_out: dict[str, list[str]] = field(default_factory=dict)  # profile -> holders of its role left out
+    # role groups that got no profile: {"role": its holders in words, "members": ids, "reason": why not}
+    unprofiled: list[dict] = field(default_factory=list)

@@ -54,7 +54,13 @@ class Role:
             return f"whose `{self.key}` is `{self.value}`"
         if self.kind == "clone":
             return f"whose `{self.key}` is {self.value}{f' ({self.label})' if self.label else ''}"
+        if not self.path:  # values under several keys that stand together (blocks.find_together)
+            return f"that share the same values under {self.keys_said()} ({self.value})"
         return f"that share the same `{self.key}` block ({self.value})"
+
+    def keys_said(self) -> str:
+        """A block's keys in words: "`firewall` and `traefik_service`"."""
+        return " and ".join(f"`{key}`" for key in self.key.split(", "))
 
 
 def describe(roles: list[Role], count: int, used: int | None = None,
@@ -76,8 +82,9 @@ def describe(roles: list[Role], count: int, used: int | None = None,
             for clause in clauses]
     blocks = [role for role in roles if role.kind == "block"]
     if len(blocks) > 1:
-        said = [f"that share the same {' and '.join(f'`{role.key}`' for role in blocks)} blocks "
-                f"({sum(int(role.value.split()[0]) for role in blocks)} values)"]
+        keys = dict.fromkeys(key for role in blocks for key in role.key.split(", "))
+        said = [f"that share the same {' and '.join(f'`{key}`' for key in keys)} blocks "
+                f"({max(int(role.value.split()[0]) for role in blocks)} values)"]
     some = f"{used} of " if used is not None and used != count else ""
     return f"{some}the {count} {noun[0] if count == 1 else noun[1]} " + " and ".join(said)
 

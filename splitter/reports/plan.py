@@ -105,6 +105,8 @@ def plan_summary(mono: Monolith, layers: Layers, files: dict[str, bytes], warnin
             "schema_warnings": warnings if schema["file"] is not None else None,  # None: no schema was read
         },
         "schema": schema,
+        # role groups that got no profile, and why (discovery.unprofiled)
+        "unprofiled": list(plan.unprofiled) if plan else [],
         "noun": {"singular": layers.collection.noun, "plural": layers.collection.plural},
     }
 
@@ -147,6 +149,7 @@ def plan_text(summary: dict) -> str:
             out.append("    left out, as they share little of it: " + ", ".join(
                 _who(ctid, names.get(ctid)) for ctid in profile["left_out"]))
         out += ["    " + pair for pair in _pairs(profile["values"])]
+    out += [f"no profile for {entry['role']}: {entry['reason']}" for entry in summary.get("unprofiled", [])]
     for container in summary["containers"]:
         unset = f"; unset {', '.join(container['unset'])}" if container["unset"] else ""
         uses = "; ".join(f"{name} ({why})" if why else name for name, why in container["why"].items()) or "no profile"
@@ -217,6 +220,9 @@ def plan_markdown(summary: dict) -> str:
     out += ["```", "", "| profile | role | members | keys | lines saved |", "|---|---|---|---|---|"]
     out += [f"| `{p['name']}` | {_cell(p['role'] or 'given by the operator')} | {', '.join(p['members'])}"
             f"{_left_out_cell(p['left_out'])} | {len(p['keys'])} | {p['lines_saved']} |" for p in summary["profiles"]]
+    if summary.get("unprofiled"):
+        out += ["", "Role groups without a profile:", ""]
+        out += [f"- {_sentence(entry['role'])}: {entry['reason']}." for entry in summary["unprofiled"]]
     base = summary["base"]
     out += ["", f"### Base: `{base['file']}`", "",
             f"The values most {many} hold, which a new {one} would be right to inherit "
