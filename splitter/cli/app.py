@@ -39,3 +39,4 @@ def main(
 
 for command in (split, merge, verify, show, check, update, diff):
     app.command(cls=PlainUsage)(command)
+app.command(cls=PlainUsage)(__import__("splitter.cli.tidy_command", fromlist=["tidy"]).tidy)
