@@ -36,8 +36,9 @@ class Tidy:
     refused: list[Proposal] = field(default_factory=list)  # would have changed a merged byte: not applied
     written: dict[str, bytes] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)
-    tree: Tree | None = None
-    before: bytes = b""  # the merge of the tree as it was
+    tree: Tree | None = None  # the tidied tree
+    original: Tree | None = None
+    merged: dict = field(default_factory=dict)  # ctid -> merged config of the original, where tidy merged it
 
     @property
     def saved(self) -> int:
@@ -55,7 +56,7 @@ def plan_tidy(tree: Tree) -> Tidy:
     escapes as a changed merge: ProofFailed is raised by write_tidy's proof before anything is moved in.
     """
     state = State(tree)
-    result = Tidy(before=monolith_bytes(tree, state.merged))
+    result = Tidy(original=tree, merged=state.merged)
     id_key = tree.collection.id_key
     tried: set = set()
     for _ in range(ROUNDS):
@@ -114,7 +115,8 @@ def write_tidy(root: Path, result: Tidy) -> None:
     read back, proven to merge into the same bytes, then moved in; the tree as it was when a step fails).
     Raises ProofFailed (exit 1) or WriteError (exit 2)."""
     collection = result.tree.collection
-    target = Monolith(str(root), result.before, None, result.tree.layout.style, True, {}, collection)
+    before = monolith_bytes(result.original, result.merged)
+    target = Monolith(str(root), before, None, result.tree.layout.style, True, {}, collection)
     files = [FileChange(file, "rewrite", "tidy") for file in result.written]
     files += [FileChange(file, "remove", "folded into its members") for file in result.removed]
     write_update(root, Update(target, dict(result.written), [], result.tree, files))

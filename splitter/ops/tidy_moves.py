@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator
 
+from splitter.discovery.itemsets import items
 from splitter.exact.numbers import canonical
 from splitter.exact.pointer import NOTHING, Path, pointer
 from splitter.ops.tidy_state import State, blocked, drop, get, put, touches_unset
@@ -43,8 +44,9 @@ def restated(state: State) -> Iterator[Move]:
     """Leaves a file sets to exactly what its lower layers give (canonical bytes: type and spelling alike)."""
     for ctid, own in list(state.own.items()):
         below = state.below(own)
-        same = [path for path, text in state.leaves(own).items()
-                if (value := get(below, path)) is not NOTHING and canonical(value) == text]
+        same = [path for path, value in items(own.values)
+                if (under := get(below, path)) is not NOTHING and type(under) is type(value)
+                and canonical(under) == canonical(value)]
         if same:
             yield Move("restated", ("restated", own.file, *same), _said(same, "already given by its base and "
                        "profiles"), [(("entry", ctid), _without(same))], [ctid])
@@ -67,13 +69,13 @@ def _said(paths: list[Path], why: str) -> str:
 
 def _shared(state: State, ctids: list[str], id_key: str | None) -> dict[Path, bytes]:
     """The leaves every one of the entries sets alike in its own file (none of the id key)."""
-    common: dict[Path, bytes] | None = None
-    for ctid in ctids:
-        leaves = state.leaves(state.own[ctid])
-        common = dict(leaves) if common is None else {p: t for p, t in common.items() if leaves.get(p) == t}
+    common = {path: text for path, text in state.leaves(state.own[ctids[0]]).items() if path != (id_key,)}
+    for ctid in ctids[1:]:
+        own = state.own[ctid]
+        common = {path: text for path, text in common.items() if state.leaf(own, path) == text}
         if not common:
             return {}
-    return {path: text for path, text in (common or {}).items() if path != (id_key,)}
+    return common
 
 
 def to_base(state: State, id_key: str | None) -> Iterator[Move]:
@@ -110,7 +112,7 @@ def majority(state: State) -> Iterator[Move]:
     for path, text in sorted(state.leaves(state.base).items()):
         votes: Counter = Counter()
         for own in state.own.values():
-            mine = state.leaves(own).get(path)
+            mine = state.leaf(own, path)
             if mine is not None and mine != text:
                 votes[mine] += 1
         if not votes:
@@ -118,7 +120,7 @@ def majority(state: State) -> Iterator[Move]:
         (winner, count), = sorted(votes.items(), key=lambda pair: (-pair[1], pair[0]))[:1]
         if 2 * count <= total:
             continue
-        holders = [ctid for ctid, own in state.own.items() if state.leaves(own).get(path) == winner]
+        holders = [ctid for ctid, own in state.own.items() if state.leaf(own, path) == winner]
         new = get(state.own[holders[0]].values, path)
         old = get(state.base.values, path)
         keep = [ctid for ctid, own in state.own.items() if ctid not in holders and _from_base(state, own, path)]

@@ -14,7 +14,7 @@ from splitter.exact.pointer import pointer
 from splitter.merging.merge import apply
 from splitter.ops.split import difference, layer_lines
 from splitter.ops.tidy_moves import Move
-from splitter.ops.tidy_state import State, touches_unset
+from splitter.ops.tidy_state import State, blocked, touches_unset
 from splitter.tree.layers import Layer
 
 PER_ENTRY = Options().per_container  # discovery's most profiles one entry uses
@@ -51,7 +51,7 @@ def _blocks(state: State) -> list[tuple[tuple, list[str]]]:
 
 def _role_word(state: State, members: list[str], fleet_roles: list) -> str | None:
     """A `features`-like word every member holds (discovery's list roles), the narrowest role first."""
-    ids = list(state.merged)
+    ids = list(state.own)
     wanted = {ids.index(ctid) for ctid in members}
     words = [(len(role.members), role.value, role.name) for role in fleet_roles
              if role.kind == "list" and wanted <= set(role.members)]
@@ -68,7 +68,7 @@ def new_profiles(state: State) -> Iterator[Move]:
         if len(members) < 2:
             continue
         if roles is None:
-            roles = find_roles(Fleet(state.merged))
+            roles = find_roles(Fleet({ctid: state.before(ctid) for ctid in state.own}))
         word = _role_word(state, members, roles) or path[-1]
         name = unique_names([(word, ["_".join(path), *members])], set(state.profiles))[0]
         block = _value(state.own[members[0]].values, path)
@@ -122,6 +122,8 @@ def folds(state: State) -> Iterator[Move]:
         if not users:
             continue  # check reports a profile no entry uses; tidy leaves it to the operator
         profile = state.profiles[name]
+        if len(users) > 1 and _pays(state, name, users, layer_lines(profile, False)):
+            continue
         after = {}
         for ctid in users:
             own = state.own[ctid]
@@ -137,3 +139,23 @@ def folds(state: State) -> Iterator[Move]:
         yield Move("fold", ("fold", name), f"profile {name}: {why}",
                    [(("profile", name), lambda _: None)]
                    + [(("entry", ctid), lambda _, own=own: own) for ctid, own in after.items()], users)
+
+
+def _pays(state: State, name: str, users: list[str], lines: int) -> bool:
+    """Whether the profile surely saves lines: its members would restate more leaves than its file holds lines.
+
+    A lower bound, so that a large fleet is not folded in trial: each leaf a member takes from the profile costs
+    a line once folded (one-key objects and lists stand on one line), less the `$profiles` and `$unset` lines the
+    fold may save it (at most 3 and one a pointer). Stops as soon as the bound is passed.
+    """
+    paths = list(state.leaves(state.profiles[name]))
+    restated = 0
+    for ctid in users:
+        own = state.own[ctid]
+        above = [state.profiles[other].values for other in own.profiles[own.profiles.index(name) + 1:]]
+        taken = sum(1 for path in paths if not blocked(own.values, path) and not touches_unset(own, path)
+                    and not any(blocked(values, path) for values in above))
+        restated += taken - 3 - len(own.unsets)
+        if restated > lines:
+            return True
+    return False

@@ -83,7 +83,15 @@ class State:
         self.exceptions = {ctid: dict(orders) for ctid, orders in tree.layout.exceptions.items()}
         self._assembler: Assembler | None = None
         self._leaves: dict[int, tuple[Layer, dict]] = {}
-        self.merged = {ctid: self.assembler().container(ctid, own) for ctid, own in self.own.items()}
+        self._original = Assembler(tree.base, tree.profiles, tree.layout)
+        self.merged: dict[str, dict] = {}  # the merge each entry gave at the start, as far as it was needed
+
+    def before(self, ctid: str) -> dict:
+        """The merge an entry gave at the start (merged on first use: a tidy tree needs none)."""
+        merged = self.merged.get(ctid)
+        if merged is None:
+            merged = self.merged[ctid] = self._original.container(ctid, self.tree.containers[ctid])
+        return merged
 
     def snapshot(self) -> tuple:
         return self.base, dict(self.profiles), dict(self.own), {k: dict(v) for k, v in self.exceptions.items()}
@@ -115,6 +123,13 @@ class State:
             cached = self._leaves[id(layer)] = (layer, {path: canonical(value) for path, value in items(layer.values)})
         return cached[1]
 
+    def leaf(self, layer: Layer, path: Path) -> bytes | None:
+        """The canonical bytes of the layer's leaf at path, or None where it sets no leaf there."""
+        value = get(layer.values, path)
+        if value is NOTHING or (type(value) is dict and value):
+            return None
+        return canonical(value)
+
     def members(self, name: str) -> list[str]:
         return [ctid for ctid, own in self.own.items() if name in own.profiles]
 
@@ -145,7 +160,7 @@ class State:
         values in another key order gets its order recorded (layout.json's per-entry exceptions) and passes."""
         bad = []
         for ctid in ctids:
-            before = self.merged[ctid]
+            before = self.before(ctid)
             after = self.assembler().container(ctid, self.own[ctid])
             if canonical(after) == canonical(before):
                 continue
