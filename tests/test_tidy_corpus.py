@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from splitter.exact.parse import parse
 from splitter.exact.pointer import missing, value_at
 from splitter.exact.style import TREE_STYLE
 from splitter.exact.write import dumps
-from tests.conftest import CORPUS, corpus_files, run
+from conftest import CORPUS, corpus_files, run
 
 BLOCK = {"tidy_probe_block": {"enabled": True, "interval_s": 30, "endpoint": "http://mon.local/health"}}
 LEAF = "tidy_probe_leaf"
@@ -139,7 +140,6 @@ def test_tidy_undoes_the_hand_edits_and_keeps_the_merge(monolith: Path, tmp_path
     assert value_at(tree.base.values, path) is flipped
     assert all(missing(value_at(own[ctid].values, path)) for ctid in chosen)
 
-    import json
     report = json.loads(dry.stdout)
     print(f"\n{monolith.name}: {len(own)} containers; proposals {report['by_kind']}, {report['lines_saved']} lines "
           f"saved; new profile {new[0]} for {', '.join(touched['new_profile'])}; {'/'.join(path)} flipped to "
