@@ -19,8 +19,8 @@ def _objects(values: dict, path: tuple = ()) -> Iterator[tuple]:
 
 def partial_objects(stacks: dict[str, list[Layer]]) -> list[tuple[str, str, str]]:
     """(file, JSON path, message) warnings for each entry whose own file lacks an object that a profile gives only
-    in part (`/traefik_service` with `port` alone) while every other member of the profile writes the rest in its
-    own file: most often a copy that lost its block, and a generator downstream then reads a half object.
+    in part (`/traefik_service` with `port` alone) while every other member of the profile (two or more) writes the
+    rest in its own file: most often a copy that lost its block, and a generator downstream then reads a half object.
 
     `stacks`: ctid -> its layers, lowest first (base, profiles, own file), as check builds them. Issue 19.
     """
@@ -39,7 +39,7 @@ def partial_objects(stacks: dict[str, list[Layer]]) -> list[tuple[str, str, str]
             given = value_at(profiles[name].values, path)
             lacking = [ctid for ctid in users if missing(value_at(stacks[ctid][-1].values, path))]
             others = [ctid for ctid in users if ctid not in lacking]
-            if not lacking or not others:
+            if not lacking or len(others) < 2:  # one other member is one file against another, not a pattern
                 continue
             rests = [[key for key in value_at(stacks[ctid][-1].values, path) or {} if key not in given]
                      if type(value_at(stacks[ctid][-1].values, path)) is dict else [] for ctid in others]
