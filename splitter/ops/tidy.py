@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from splitter.merging.assemble import monolith_bytes
+from splitter.merging.assemble import Assembler, monolith_bytes
 from splitter.ops.changes import FileChange, Update
 from splitter.ops.split import layer_bytes, layout_bytes
 from splitter.ops.tidy_moves import Move, majority, restated, to_base, to_profile
@@ -46,14 +46,14 @@ class Tidy:
 
 
 def plan_tidy(tree: Tree) -> Tidy:
-    """Find, apply and prove tidy's proposals on a tree read by read_tree; nothing is written.
+    """Find, apply and prove tidy's proposals on a tree read by read_tree; nothing is written. Returns a Tidy
+    (proposals in the order applied, refused ones, the files to write and remove, the new tree).
 
     Each proposal is applied to a copy of the layers and the entries it may change are merged again: if any
-    gives other bytes (key order aside, which layout.json's per-entry orders then keep), the proposal is
-    refused and undone (fail closed). The whole new tree is merged at the end and must give the same bytes.
+    gives other values (an order alone is kept by layout.json's per-entry orders, as split records them), the
+    proposal is refused and undone (fail closed); write_tidy proves the whole tree again before moving a file.
     Rounds run until one finds nothing (at most ROUNDS), so a second tidy finds nothing. Deterministic: every
-    choice follows the tree's order or sorted paths. Raises BadInput as merge does; AssertionError never
-    escapes as a changed merge: ProofFailed is raised by write_tidy's proof before anything is moved in.
+    choice follows the tree's order or sorted paths. Raises BadInput as merge does (a stale `$unset`).
     """
     state = State(tree)
     result = Tidy(original=tree, merged=state.merged)
@@ -114,9 +114,14 @@ def write_tidy(root: Path, result: Tidy) -> None:
     """Write the changed files the way update writes its own (update_files.write_update: staged beside the tree,
     read back, proven to merge into the same bytes, then moved in; the tree as it was when a step fails).
     Raises ProofFailed (exit 1) or WriteError (exit 2)."""
-    collection = result.tree.collection
-    before = monolith_bytes(result.original, result.merged)
-    target = Monolith(str(root), before, None, result.tree.layout.style, True, {}, collection)
+    old, new = result.original, result.tree
+    assembler = Assembler(old.base, old.profiles, old.layout)
+    merged = {ctid: result.merged.get(ctid) or assembler.container(ctid, own) for ctid, own in old.containers.items()}
+    # an entry all of whose layers and key orders tidy kept merges as before: the proof takes it as known
+    known = {ctid: merged[ctid] for ctid, own in new.containers.items() if new.base is old.base
+             and own is old.containers[ctid] and new.layout.exceptions.get(ctid) == old.layout.exceptions.get(ctid)
+             and all(new.profiles.get(name) is old.profiles.get(name) for name in own.profiles)}
+    target = Monolith(str(root), monolith_bytes(old, merged), None, new.layout.style, True, {}, new.collection)
     files = [FileChange(file, "rewrite", "tidy") for file in result.written]
     files += [FileChange(file, "remove", "folded into its members") for file in result.removed]
-    write_update(root, Update(target, dict(result.written), [], result.tree, files))
+    write_update(root, Update(target, dict(result.written), [], new, files, known=known))

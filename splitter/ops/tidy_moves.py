@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
 from splitter.discovery.itemsets import items
@@ -24,7 +24,6 @@ class Move:
     why: str
     edits: list[Edit]
     affected: list[str]  # entry ids whose merge the edits could change
-    created: list[str] = field(default_factory=list)  # profiles it adds
 
 
 def _without(paths: list[Path]) -> Callable[[Layer], Layer]:

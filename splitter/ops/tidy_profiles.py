@@ -81,7 +81,7 @@ def new_profiles(state: State) -> Iterator[Move]:
                    f"{state.tree.collection.plural} hold the same block ({', '.join(members)})",
                    [(("profile", name), lambda _, layer=layer: layer)]
                    + [(("entry", ctid), lambda _, own=own: own) for ctid, own in zip(members, after)],
-                   members, [name])
+                   members)
 
 
 def _holds(own: Layer, path: tuple) -> bool:

@@ -7,7 +7,8 @@ from dataclasses import replace
 from splitter.discovery.itemsets import items
 from splitter.exact.numbers import canonical, canonical_sorted
 from splitter.exact.pointer import NOTHING, Path
-from splitter.merging.assemble import Assembler
+from splitter.errors import BadInput
+from splitter.merging.assemble import Assembler, stale_unset
 from splitter.merging.merge import remove
 from splitter.ops.split import layer_lines
 from splitter.tree.layers import Layer
@@ -157,9 +158,15 @@ class State:
 
     def failing(self, ctids) -> list[str]:
         """The entries whose merge differs from the one they gave at the start. An entry that gives the same
-        values in another key order gets its order recorded (layout.json's per-entry exceptions) and passes."""
+        values in another key order gets its order recorded (layout.json's per-entry exceptions) and passes; one
+        whose `$unset` would delete nothing fails, as merge would refuse it."""
         bad = []
         for ctid in ctids:
+            try:
+                stale_unset(self.assembler(), self.own[ctid])  # merge would refuse it: a `$unset` that deletes nothing
+            except BadInput:
+                bad.append(ctid)
+                continue
             before = self.before(ctid)
             after = self.assembler().container(ctid, self.own[ctid])
             if canonical(after) == canonical(before):
