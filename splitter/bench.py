@@ -151,6 +151,32 @@ def report(result: dict) -> str:
     return "\n".join(lines)
 
 
+def tidy_bench(count: int, root: Path, repeat: int = 3) -> str:
+    """`tidy` on a split tree of `count` containers as a ratio to `merge` of the same tree (the issue's bound: at
+    most 3x), best of `repeat`: `--dry-run` on the tree as split, and a real run after 10 container files restate a
+    base value (found, removed, proven, written)."""
+    from splitter.exact.write import dumps
+
+    monolith = root / f"tidy-{count}.json"
+    monolith.write_bytes(monolith_bytes(count))
+    tree = root / f"tidy-{count}"
+    _run("split", str(monolith), "-o", str(tree))
+    key, value = next((k, v) for k, v in orjson.loads((tree / "defaults" / "lxc_base.json").read_bytes()).items()
+                      if type(v) in (int, str, bool))
+    best: dict[str, tuple] = {}
+    for _ in range(repeat):
+        edited = [path for path in sorted((tree / "lxc").iterdir()) if f'"{key}"'.encode() not in path.read_bytes()]
+        for path in edited[:10]:
+            path.write_bytes(path.read_bytes().replace(b"{", b'{\n  "' + key.encode() + b'": ' + dumps(value) + b",", 1))
+        runs = {"merge": _run("merge", str(tree)), "tidy": _run("tidy", str(tree)),
+                "dry": _run("tidy", str(tree), "--dry-run")}
+        best = {name: min(run, best.get(name, run)) for name, run in runs.items()}
+    merge = best["merge"][0]
+    return (f"        tidy   {best['tidy'][0]:7.3f}s = {best['tidy'][0] / merge:5.2f} x merge         peak "
+            f"{best['tidy'][2]} MiB  exit {best['tidy'][1]}  (10 restated values removed and written); "
+            f"--dry-run on a tidy tree {best['dry'][0]:.3f}s = {best['dry'][0] / merge:.2f} x merge, exit {best['dry'][1]}")
+
+
 def main(argv: list[str]) -> int:
     counts = [int(arg) for arg in argv] or [1000, 10000]
     root = Path(tempfile.mkdtemp(prefix="splitter-bench-"))
@@ -158,6 +184,7 @@ def main(argv: list[str]) -> int:
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; splitter --help: {help_time():.3f}s")
         for count in counts:
             print(report(bench(count, root, repeat=3 if count <= 10000 else 1)), flush=True)
+            print(tidy_bench(count, root, repeat=3 if count <= 10000 else 1), flush=True)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return 0

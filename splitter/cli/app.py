@@ -9,6 +9,7 @@ import typer
 from splitter import __version__
 from splitter.cli.change_commands import diff, update
 from splitter.cli.split_command import split
+from splitter.cli.tidy_command import tidy
 from splitter.cli.tree_commands import check, merge, show, verify
 from splitter.cli.usage import OneLineUsageErrors, PlainUsage
 
@@ -39,3 +40,4 @@ def main(
 
 for command in (split, merge, verify, show, check, update, diff):
     app.command(cls=PlainUsage)(command)
+app.command(cls=PlainUsage)(tidy)

@@ -17,6 +17,7 @@ from splitter.ops.explain import conflicts
 from splitter.ops.schema import Problem, find_checker
 from splitter.ops.schemafile import SchemaProblem
 from splitter.ops.schemanote import why_no_schema
+from splitter.ops.tidy_partial import partial_objects
 from splitter.tree.collection import LXC, Collection, folders, from_layout, id_text, select
 from splitter.tree.guard import tree_holds
 from splitter.tree.layers import Layer, decode, unset_deletes_nothing
@@ -226,6 +227,7 @@ def _check_collection(reader: _Reader, folder: str, everyone: list[Collection], 
             for path in layer.unsets:
                 if all(missing(value_at(lower.values, path)) for lower in stack[:index]):
                     reader.say(layer.file, unset_deletes_nothing(path), "$['$unset']")
+    reader.problems += [Problem(*warning) for warning in partial_objects(stacks)]
     for name, layer in profiles.items():
         if name not in used:
             reader.say(layer.file, f"no {noun} uses this profile")

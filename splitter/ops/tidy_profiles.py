@@ -1,0 +1,161 @@
+"""Tidy's profile moves: repeated blocks become profiles; profiles that no longer pay are folded back."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Iterator
+
+from splitter.discovery.candidates import PAIR_KEYS, ROLE_MEMBERS, Options
+from splitter.discovery.itemsets import Fleet, items
+from splitter.discovery.naming import unique_names
+from splitter.discovery.roles import BLOCK_DEPTH, BLOCK_LEAVES, find_roles
+from splitter.exact.numbers import canonical_sorted
+from splitter.exact.pointer import pointer
+from splitter.merging.merge import apply
+from splitter.ops.split import difference, layer_lines
+from splitter.ops.tidy_moves import Move
+from splitter.ops.tidy_state import State, blocked, touches_unset
+from splitter.tree.layers import Layer
+
+PER_ENTRY = Options().per_container  # discovery's most profiles one entry uses
+
+
+def _blocks(state: State) -> list[tuple[tuple, list[str]]]:
+    """(path, entry ids) of objects at most BLOCK_DEPTH keys deep that entries hold value for value in their own
+    files: ROLE_MEMBERS or more entries and PAIR_KEYS leaves, or two entries and BLOCK_LEAVES leaves (discovery's
+    thresholds for a role and for a block); of nested ones with the same holders only the outer one."""
+    holders: dict[tuple, list[str]] = {}
+    sizes: dict[tuple, int] = {}
+    for ctid, own in state.own.items():
+        if len(own.profiles) >= PER_ENTRY:
+            continue
+        stack = [((key,), value) for key, value in own.values.items()]
+        while stack:
+            path, value = stack.pop()
+            if type(value) is not dict or not value:
+                continue
+            key = (path, canonical_sorted(value))
+            holders.setdefault(key, []).append(ctid)
+            if key not in sizes:
+                sizes[key] = sum(1 for _ in items(value))
+            if len(path) < BLOCK_DEPTH:
+                stack += [(path + (sub,), child) for sub, child in value.items()]
+    chosen = {key: members for key, members in holders.items()
+              if (len(members) >= ROLE_MEMBERS and sizes[key] >= PAIR_KEYS)
+              or (len(members) >= 2 and sizes[key] >= BLOCK_LEAVES)}
+    outer = {(key[0], tuple(members)) for key, members in chosen.items()}
+    found = [(key[0], members) for key, members in chosen.items()
+             if not any((key[0][:depth], tuple(members)) in outer for depth in range(1, len(key[0])))]
+    return sorted(found, key=lambda found: (found[0], found[1]))
+
+
+def _role_word(state: State, members: list[str], fleet_roles: list) -> str | None:
+    """A `features`-like word every member holds (discovery's list roles), the narrowest role first."""
+    ids = list(state.own)
+    wanted = {ids.index(ctid) for ctid in members}
+    words = [(len(role.members), role.value, role.name) for role in fleet_roles
+             if role.kind == "list" and wanted <= set(role.members)]
+    return min(words)[2] if words else None
+
+
+def new_profiles(state: State) -> Iterator[Move]:
+    """A block several entries repeat: a new profile, named as discovery names one, last in their `$profiles`;
+    only where it saves lines (its own file counted)."""
+    roles = None
+    for path, members in _blocks(state):
+        members = [ctid for ctid in members if len(state.own[ctid].profiles) < PER_ENTRY
+                   and not touches_unset(state.own[ctid], path) and _holds(state.own[ctid], path)]
+        if len(members) < 2:
+            continue
+        if roles is None:
+            roles = find_roles(Fleet({ctid: state.before(ctid) for ctid in state.own}))
+        word = _role_word(state, members, roles) or path[-1]
+        name = unique_names([(word, ["_".join(path), *members])], set(state.profiles))[0]
+        block = _value(state.own[members[0]].values, path)
+        layer = Layer(state.tree.collection.profile_file(name), _nested(path, block))
+        before = sum(state.lines(("entry", ctid)) for ctid in members)
+        after = [_moved(state.own[ctid], path, name) for ctid in members]
+        if before - sum(layer_lines(own, True) for own in after) - layer_lines(layer, False) <= 0:
+            continue
+        yield Move("new_profile", ("new_profile", name, path), f"{pointer(path)}: {len(members)} "
+                   f"{state.tree.collection.plural} hold the same block ({', '.join(members)})",
+                   [(("profile", name), lambda _, layer=layer: layer)]
+                   + [(("entry", ctid), lambda _, own=own: own) for ctid, own in zip(members, after)],
+                   members)
+
+
+def _holds(own: Layer, path: tuple) -> bool:
+    return _value(own.values, path) is not None
+
+
+def _value(values: dict, path: tuple):
+    for key in path:
+        values = values.get(key) if type(values) is dict else None
+    return values
+
+
+def _nested(path: tuple, block) -> dict:
+    for key in reversed(path):
+        block = {key: block}
+    return block
+
+
+def _moved(own: Layer, path: tuple, name: str) -> Layer:
+    values = dict(own.values)
+    node = values
+    for key in path[:-1]:
+        node[key] = dict(node[key])
+        node = node[key]
+    del node[path[-1]]
+    for depth in range(len(path) - 1, 0, -1):  # objects left empty go too
+        parent = _value(values, path[:depth - 1]) if depth > 1 else values
+        if not parent[path[depth - 1]]:
+            del parent[path[depth - 1]]
+    return replace(own, values=values, profiles=[*own.profiles, name])
+
+
+def folds(state: State) -> Iterator[Move]:
+    """A profile with one member, or one that saves no lines (its file counted against what its members would
+    restate): folded back into its members, each member's file rewritten as split writes one (split.difference)."""
+    for name in sorted(state.profiles):
+        users = state.members(name)
+        if not users:
+            continue  # check reports a profile no entry uses; tidy leaves it to the operator
+        profile = state.profiles[name]
+        if len(users) > 1 and _pays(state, name, users, layer_lines(profile, False)):
+            continue
+        after = {}
+        for ctid in users:
+            own = state.own[ctid]
+            merged = apply(state.inherited(own.profiles), own)
+            rest = [other for other in own.profiles if other != name]
+            values, unsets = difference(state.inherited(rest), merged)
+            after[ctid] = replace(own, values=values, profiles=rest, unsets=unsets)
+        saved = (layer_lines(profile, False) + sum(state.lines(("entry", ctid)) for ctid in users)
+                 - sum(layer_lines(own, True) for own in after.values()))
+        if len(users) > 1 and saved < 0:
+            continue
+        why = "only one member uses it" if len(users) == 1 else f"it saves {-saved} lines over its {len(users)} members"
+        yield Move("fold", ("fold", name), f"profile {name}: {why}",
+                   [(("profile", name), lambda _: None)]
+                   + [(("entry", ctid), lambda _, own=own: own) for ctid, own in after.items()], users)
+
+
+def _pays(state: State, name: str, users: list[str], lines: int) -> bool:
+    """Whether the profile surely saves lines: its members would restate more leaves than its file holds lines.
+
+    A lower bound, so that a large fleet is not folded in trial: each leaf a member takes from the profile costs
+    a line once folded (one-key objects and lists stand on one line), less the `$profiles` and `$unset` lines the
+    fold may save it (at most 3 and one a pointer). Stops as soon as the bound is passed.
+    """
+    paths = list(state.leaves(state.profiles[name]))
+    restated = 0
+    for ctid in users:
+        own = state.own[ctid]
+        above = [state.profiles[other].values for other in own.profiles[own.profiles.index(name) + 1:]]
+        taken = sum(1 for path in paths if not blocked(own.values, path) and not touches_unset(own, path)
+                    and not any(blocked(values, path) for values in above))
+        restated += taken - 3 - len(own.unsets)
+        if restated > lines:
+            return True
+    return False

@@ -1,0 +1,181 @@
+"""Tidy's working copy of a tree: layers replaced (never changed in place), and the proof that merges stay the same."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from splitter.discovery.itemsets import items
+from splitter.exact.numbers import canonical, canonical_sorted
+from splitter.exact.pointer import NOTHING, Path
+from splitter.errors import BadInput
+from splitter.merging.assemble import Assembler, stale_unset
+from splitter.merging.merge import remove
+from splitter.ops.split import layer_lines
+from splitter.tree.layers import Layer
+from splitter.tree.layout import order_exceptions
+from splitter.tree.read import Tree
+
+
+def get(values: dict, path: Path):
+    """The value at a path of keys, or NOTHING (pointer.value_at)."""
+    for key in path:
+        if type(values) is not dict or key not in values:
+            return NOTHING
+        values = values[key]
+    return values
+
+
+def blocked(values: dict, path: Path) -> bool:
+    """Whether a layer sets anything at, under or above (a non-object) the path: a value it would shadow or be
+    shadowed by."""
+    node = values
+    for key in path:
+        if type(node) is not dict:
+            return True
+        if key not in node:
+            return False
+        node = node[key]
+    return True
+
+
+def put(values: dict, path: Path, value) -> dict:
+    """A copy of `values` with the leaf at path set (objects on the way created or copied, the rest shared)."""
+    result = dict(values)
+    if len(path) == 1:
+        result[path[0]] = value
+        return result
+    child = result.get(path[0])
+    result[path[0]] = put(child if type(child) is dict else {}, path[1:], value)
+    return result
+
+
+def drop(values: dict, path: Path) -> dict:
+    """A copy of `values` without the leaf at path; objects left empty by the removal go too."""
+    if len(path) == 1:
+        result = dict(values)
+        result.pop(path[0], None)
+        return result
+    child = values.get(path[0])
+    if type(child) is not dict:
+        return values
+    result = dict(values)
+    rest = drop(child, path[1:])
+    if rest:
+        result[path[0]] = rest
+    else:
+        del result[path[0]]
+    return result
+
+
+def touches_unset(layer: Layer, path: Path) -> bool:
+    """Whether one of the layer's `$unset` pointers is at, above or below the path."""
+    return any(unset[:len(path)] == path[:len(unset)] for unset in layer.unsets)
+
+
+class State:
+    """The tree as tidy changes it: base, profiles and entries as Layer objects, replaced whole on each change,
+    and the merged entries it must keep giving (ctid -> merged config, as merge gives them)."""
+
+    def __init__(self, tree: Tree):
+        self.tree = tree
+        self.base = tree.base
+        self.profiles = dict(tree.profiles)
+        self.own = dict(tree.containers)
+        self.exceptions = {ctid: dict(orders) for ctid, orders in tree.layout.exceptions.items()}
+        self._assembler: Assembler | None = None
+        self._leaves: dict[int, tuple[Layer, dict]] = {}
+        self._original = Assembler(tree.base, tree.profiles, tree.layout)
+        self.merged: dict[str, dict] = {}  # the merge each entry gave at the start, as far as it was needed
+
+    def before(self, ctid: str) -> dict:
+        """The merge an entry gave at the start (merged on first use: a tidy tree needs none)."""
+        merged = self.merged.get(ctid)
+        if merged is None:
+            merged = self.merged[ctid] = self._original.container(ctid, self.tree.containers[ctid])
+        return merged
+
+    def snapshot(self) -> tuple:
+        return self.base, dict(self.profiles), dict(self.own), {k: dict(v) for k, v in self.exceptions.items()}
+
+    def restore(self, saved: tuple) -> None:
+        self.base, self.profiles, self.own, self.exceptions = saved[0], dict(saved[1]), dict(saved[2]), saved[3]
+        self._assembler = None
+
+    def assembler(self) -> Assembler:
+        if self._assembler is None:
+            layout = replace(self.tree.layout, exceptions=self.exceptions)
+            self._assembler = Assembler(self.base, self.profiles, layout)
+        return self._assembler
+
+    def inherited(self, names) -> dict:
+        return self.assembler().inherited(tuple(names))
+
+    def below(self, own: Layer) -> dict:
+        """What an entry's base and profiles give, less its `$unset`s: what its own values lie on."""
+        merged = self.inherited(own.profiles)
+        for path in own.unsets:
+            merged = remove(merged, path)
+        return merged
+
+    def leaves(self, layer: Layer) -> dict:
+        """{path: canonical bytes} of a layer's leaves (items: paths stop at scalars, lists and {})."""
+        cached = self._leaves.get(id(layer))
+        if cached is None or cached[0] is not layer:
+            cached = self._leaves[id(layer)] = (layer, {path: canonical(value) for path, value in items(layer.values)})
+        return cached[1]
+
+    def leaf(self, layer: Layer, path: Path) -> bytes | None:
+        """The canonical bytes of the layer's leaf at path, or None where it sets no leaf there."""
+        value = get(layer.values, path)
+        if value is NOTHING or (type(value) is dict and value):
+            return None
+        return canonical(value)
+
+    def members(self, name: str) -> list[str]:
+        return [ctid for ctid, own in self.own.items() if name in own.profiles]
+
+    def set(self, slot: tuple, layer: Layer | None) -> None:
+        """Replace one layer: ("base",), ("profile", name) (None removes it) or ("entry", ctid)."""
+        if slot[0] == "entry":
+            self.own[slot[1]] = layer
+            return
+        if slot[0] == "base":
+            self.base = layer
+        elif layer is None:
+            del self.profiles[slot[1]]
+        else:
+            self.profiles[slot[1]] = layer
+        self._assembler = None
+
+    def layer(self, slot: tuple) -> Layer | None:
+        if slot[0] == "entry":
+            return self.own[slot[1]]
+        return self.base if slot[0] == "base" else self.profiles.get(slot[1])
+
+    def lines(self, slot: tuple) -> int:
+        layer = self.layer(slot)
+        return 0 if layer is None else layer_lines(layer, container=slot[0] == "entry")
+
+    def failing(self, ctids) -> list[str]:
+        """The entries whose merge differs from the one they gave at the start. An entry that gives the same
+        values in another key order gets its order recorded (layout.json's per-entry exceptions) and passes; one
+        whose `$unset` would delete nothing fails, as merge would refuse it."""
+        bad = []
+        for ctid in ctids:
+            try:
+                stale_unset(self.assembler(), self.own[ctid])  # merge would refuse it: a `$unset` that deletes nothing
+            except BadInput:
+                bad.append(ctid)
+                continue
+            before = self.before(ctid)
+            after = self.assembler().container(ctid, self.own[ctid])
+            if canonical(after) == canonical(before):
+                continue
+            if canonical_sorted(after) != canonical_sorted(before):
+                bad.append(ctid)
+                continue
+            self.exceptions[ctid] = {**self.exceptions.get(ctid, {}), **order_exceptions(before, after)}
+            self._assembler = None
+            if canonical(self.assembler().container(ctid, self.own[ctid])) != canonical(before):
+                bad.append(ctid)
+        return bad
