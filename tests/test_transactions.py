@@ -113,6 +113,7 @@ def kill_every_step(tmp_path: Path, old_tree: Path, command: list, new_mono: Pat
         assert again.exit_code == 0, again.stderr
         assert snapshot(tree) == new, f"killed before {steps[index - 1]}: the next run did not finish it"
         assert sorted(p.name for p in work.iterdir()) == ["conf.d"]  # nothing stray beside the tree
+    print(f"{command[0]}: {len(steps)} steps, {sum(outcomes.values())} kills: {outcomes}")  # for -s: the figures
     return outcomes
 
 
@@ -358,3 +359,18 @@ def test_a_collection_whose_folder_collides_with_another_is_refused_even_with_fo
     assert run("verify", tree, first, "--collection", folder).exit_code == 0
     assert run("verify", tree, second, "--collection", "second").exit_code == 0
     assert run("verify", tree, FIXTURE).exit_code == 0
+
+
+@pytest.mark.parametrize("reader", [["check", "DIR"], ["diff", "DIR", "NEW"]])
+def test_every_reader_finishes_a_write_cut_after_its_commit_point(tmp_path: Path, fixture_trees,
+                                                                   reader: list) -> None:
+    tree, _, new_mono = fixture_trees
+    shutil.copytree(tree, tmp_path / "counted")
+    steps, _ = kill_at(0, ["update", tmp_path / "counted", new_mono])
+    first_move = next(index for index, step in enumerate(steps, 1) if step.startswith("move"))
+    _, status = kill_at(first_move + 1, ["update", tree, new_mono])
+    assert os.WIFSIGNALED(status) and (tree / TXN / "journal.json").exists()
+    result = run(*[{"DIR": tree, "NEW": new_mono}.get(arg, arg) for arg in reader])
+    assert result.exit_code in (0, 1) and not result.stderr  # diff exits 1: the sides differ
+    assert not (tree / TXN).exists()
+    assert run("verify", tree, new_mono).exit_code == 0
