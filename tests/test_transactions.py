@@ -126,13 +126,6 @@ def fixture_trees(tmp_path: Path) -> tuple[Path, Path, Path]:
     return tree, FIXTURE, write_doc(tmp_path / "new.json", edited(doc))
 
 
-def test_update_killed_before_any_step_leaves_the_old_or_new_tree_or_one_the_next_run_finishes(
-        tmp_path: Path, fixture_trees) -> None:
-    tree, old_mono, new_mono = fixture_trees
-    outcomes = kill_every_step(tmp_path, tree, ["update", "DIR", new_mono], new_mono, old_mono)
-    assert outcomes["old"] and outcomes["journal"] and outcomes["new"]
-
-
 def spread(steps: list[str]) -> list[int]:
     """The first, middle and last step of each kind (1-based), where killing at every step takes too long."""
     chosen: set[int] = set()
@@ -140,6 +133,15 @@ def spread(steps: list[str]) -> list[int]:
         where = [index for index, step in enumerate(steps, 1) if step.split(" ")[0] == kind]
         chosen |= {where[0], where[len(where) // 2], where[-1]}
     return sorted(chosen)
+
+
+@pytest.mark.parametrize("every", [pytest.param(False), pytest.param(True, marks=pytest.mark.slow)])
+def test_update_killed_before_any_step_leaves_the_old_or_new_tree_or_one_the_next_run_finishes(
+        tmp_path: Path, fixture_trees, every: bool) -> None:
+    tree, old_mono, new_mono = fixture_trees
+    outcomes = kill_every_step(tmp_path, tree, ["update", "DIR", new_mono], new_mono, old_mono,
+                               *(() if every else (spread,)))
+    assert outcomes["old"] and outcomes["journal"] and outcomes["new"]
 
 
 @pytest.mark.parametrize("every", [pytest.param(False), pytest.param(True, marks=pytest.mark.slow)])
@@ -374,3 +376,35 @@ def test_every_reader_finishes_a_write_cut_after_its_commit_point(tmp_path: Path
     assert result.exit_code in (0, 1) and not result.stderr  # diff exits 1: the sides differ
     assert not (tree / TXN).exists()
     assert run("verify", tree, new_mono).exit_code == 0
+
+
+def test_a_tree_that_is_a_mount_point_is_split_and_updated_and_a_mounted_subfolder_refused(
+        tmp_path: Path, fixture_trees) -> None:
+    """In a private mount namespace (unshare -m; skipped where it is not allowed): tmpfs mounted on the tree."""
+    _, _, new_mono = fixture_trees
+    tree = tmp_path / "mounted"
+    tree.mkdir()
+    splitter = f"{sys.executable} -m splitter"
+    script = f"""set -e
+mount -t tmpfs none {tree}
+{splitter} split {FIXTURE} -o {tree}
+{splitter} update {tree} {new_mono}
+{splitter} verify {tree} {new_mono}
+{splitter} split {FIXTURE} -o {tree} --force
+mkdir -p {tmp_path}/lxc-elsewhere && cp {tree}/lxc/* {tmp_path}/lxc-elsewhere/
+mount -t tmpfs none {tree}/lxc && cp {tmp_path}/lxc-elsewhere/* {tree}/lxc/
+{splitter} update {tree} {new_mono} || echo "refused: $?"
+{splitter} verify {tree} {FIXTURE}
+ls -A {tree}
+"""
+    if subprocess.run(["unshare", "-m", "sh", "-c", f"mount -t tmpfs none {tree}"],
+                      capture_output=True).returncode != 0:
+        pytest.skip("no private mount namespace here")
+    done = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "refused: 2" in lines and f"{tree} merges into the same document as {FIXTURE}" in lines
+    assert f"splitter: {tree}: cannot write into the tree: lxc/ is another file system than the tree's top " \
+           "folder; nothing was changed" in done.stderr
+    assert lines[-4:] == ["defaults", "globals.json", "layout.json", "lxc"]  # nothing stray, no lock file
+    assert not any(tree.iterdir())  # all of it was on the mounts
