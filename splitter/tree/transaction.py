@@ -59,7 +59,11 @@ def commit_files(root: Path, written: dict[str, bytes], removed: Iterable[str] =
                 check(folder / _NEW)
             had = _back_up(root, folder, [*written, *removed])
             _step("journal")
-            _write_journal(folder, {"written": list(written), "removed": removed})
+            try:
+                _write_journal(folder, {"written": list(written), "removed": removed})
+            except OSError as error:
+                raise WriteError(f"cannot write into the tree: {error.strerror or error}; nothing was changed",
+                                 str(root)) from None
         except KeyboardInterrupt:
             _abandon(folder)
             raise Interrupted(committed=False) from None
