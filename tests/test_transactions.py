@@ -127,11 +127,11 @@ def fixture_trees(tmp_path: Path) -> tuple[Path, Path, Path]:
 
 
 def spread(steps: list[str]) -> list[int]:
-    """The first, middle and last step of each kind (1-based), where killing at every step takes too long."""
+    """The first and last step of each kind (1-based), where killing at every step takes too long."""
     chosen: set[int] = set()
     for kind in dict.fromkeys(step.split(" ")[0] for step in steps):
         where = [index for index, step in enumerate(steps, 1) if step.split(" ")[0] == kind]
-        chosen |= {where[0], where[len(where) // 2], where[-1]}
+        chosen |= {where[0], where[-1]}
     return sorted(chosen)
 
 
