@@ -147,7 +147,8 @@ def read_tree(root: Path, selector: str | None = None) -> Tree:
 def require_tree(root: Path) -> None:
     """Refuse a path that is not a conf.d tree: missing, a file, or a folder holding none of a tree's top files.
 
-    Every command that reads a tree says the same (check included); raises BadInput naming `root`.
+    Every command that reads a tree says the same (check included); raises BadInput naming `root`. A write cut
+    short after its commit point is finished first (transaction.finish_interrupted; WriteError where it cannot).
     """
     if root.is_file():
         raise BadInput("is a file, not a conf.d folder", str(root))
@@ -158,6 +159,9 @@ def require_tree(root: Path) -> None:
                for name in (each.layout_file, each.globals_file, each.base_file)):
         raise BadInput(f"not a conf.d tree: it holds none of {LXC_COLLECTION.layout_file}, "
                        f"{LXC_COLLECTION.globals_file}, {LXC_COLLECTION.base_file}", str(root))
+    from splitter.tree.transaction import finish_interrupted  # a write cut after its commit point: finish it
+
+    finish_interrupted(root)
 
 
 def read_tree_checks(root: Path) -> None:

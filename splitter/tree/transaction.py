@@ -59,7 +59,11 @@ def commit_files(root: Path, written: dict[str, bytes], removed: Iterable[str] =
                 check(folder / _NEW)
             had = _back_up(root, folder, [*written, *removed])
             _step("journal")
-            _write_journal(folder, {"written": list(written), "removed": removed})
+            try:
+                _write_journal(folder, {"written": list(written), "removed": removed})
+            except OSError as error:
+                raise WriteError(f"cannot write into the tree: {error.strerror or error}; nothing was changed",
+                                 str(root)) from None
         except KeyboardInterrupt:
             _abandon(folder)
             raise Interrupted(committed=False) from None
@@ -271,8 +275,14 @@ def reading(root: Path) -> Iterator[None]:
     """Hold the tree's lock shared for a reader: it sees the tree before a writer's commit or after it, never
     half way. A commit cut short after its commit point is finished first (under the writer's lock); one cut
     before it left the tree as it was."""
+    finish_interrupted(root)
+    with locked(root, shared=True):
+        yield
+
+
+def finish_interrupted(root: Path) -> None:
+    """Replay a commit cut short after its commit point (under the writer's lock), so that no reader reads a tree
+    half written; nothing to do in a tree without a journal. Raises WriteError where it cannot write."""
     if os.path.exists(root / TRANSACTION / _JOURNAL):
         with locked(root):
             recover(root)
-    with locked(root, shared=True):
-        yield
