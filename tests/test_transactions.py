@@ -1,4 +1,4 @@
-"""All or nothing: update and split --force killed before any file-system step, two writers at once, Ctrl-C."""
+"""All or nothing: update, tidy and split --force killed before any file-system step, two writers at once, Ctrl-C."""
 
 from __future__ import annotations
 
@@ -150,6 +150,27 @@ def test_split_force_killed_before_any_step_leaves_the_old_or_new_tree(tmp_path:
     tree, old_mono, new_mono = fixture_trees
     outcomes = kill_every_step(tmp_path, tree, ["split", new_mono, "-o", "DIR", "--force"], new_mono, old_mono,
                                *(() if every else (spread,)))
+    assert outcomes["old"] and outcomes["journal"]
+
+
+def restated(tree: Path) -> Path:
+    """The tree with hand edits tidy undoes: every container file restates the base's scalar values."""
+    base = json.loads((tree / "defaults" / "lxc_base.json").read_bytes())
+    scalars = {key: value for key, value in base.items()
+               if not key.startswith("$") and not isinstance(value, (dict, list))}
+    for file in sorted((tree / "lxc").glob("*.json")):
+        own = json.loads(file.read_bytes())
+        file.write_text(json.dumps({**own, **{k: v for k, v in scalars.items() if k not in own}}, indent=4))
+    return tree
+
+
+@pytest.mark.parametrize("every", [pytest.param(False), pytest.param(True, marks=pytest.mark.slow)])
+def test_tidy_killed_before_any_step_leaves_the_old_or_new_tree_or_one_the_next_run_finishes(
+        tmp_path: Path, fixture_trees, every: bool) -> None:
+    tree, old_mono, _ = fixture_trees
+    restated(tree)
+    assert run("verify", tree, old_mono).exit_code == 0
+    outcomes = kill_every_step(tmp_path, tree, ["tidy", "DIR"], old_mono, old_mono, *(() if every else (spread,)))
     assert outcomes["old"] and outcomes["journal"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +10,9 @@ import typer
 
 from splitter.cli.options import PlanFormat, Selector
 from splitter.cli.output import fail, out, say
+from splitter.cli.split_command import Wait, interrupted
 from splitter.errors import SplitterError
+from splitter.tree.lock import DEFAULT_WAIT
 
 
 def tidy(
@@ -19,26 +22,36 @@ def tidy(
     format: Annotated[PlanFormat, typer.Option(
         "--format", help="The report on stdout as text, json or markdown.")] = PlanFormat.text,
     collection: Selector = None,
+    wait: Wait = DEFAULT_WAIT,
 ) -> None:
     """Remove restated values, move shared leaves into profiles or the base, give the base the value most
     entries hold, make repeated blocks profiles and fold profiles that no longer pay; each change proven to
     leave the merge byte for byte the same.
 
-    Exit 0 when the tree is tidy (or was tidied), 1 with --dry-run when there is something to do.
+    Exit 0 when the tree is tidy (or was tidied), 1 with --dry-run when there is something to do. The files
+    change all or nothing, as update's do; exit 2 when another splitter writes the tree longer than --wait.
 
     \b
     Example: splitter tidy conf.d --dry-run
     """
     from splitter.ops.tidy import plan_tidy, write_tidy
     from splitter.reports.tidy import tidy_json, tidy_markdown, tidy_text
+    from splitter.tree.lock import locked
     from splitter.tree.read import read_tree
+    from splitter.tree.transaction import recover
 
     try:
-        result = plan_tidy(read_tree(tree, collection))
-        if not dry_run and (result.written or result.removed):
-            write_tidy(tree, result)
+        with ExitStack() as hold:
+            if not dry_run:  # one writer from reading the tree to the last file written
+                hold.enter_context(locked(tree, wait))
+                recover(tree)
+            result = plan_tidy(read_tree(tree, collection))
+            if not dry_run and (result.written or result.removed):
+                write_tidy(tree, result)
     except SplitterError as error:
         fail(error)
+    except KeyboardInterrupt as error:
+        interrupted(error, tree)
     report = {PlanFormat.json: tidy_json, PlanFormat.markdown: tidy_markdown}.get(format, tidy_text)
     out(report(str(tree), result, dry_run))
     if dry_run and result.proposals:
