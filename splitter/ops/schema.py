@@ -174,6 +174,19 @@ def _blamed_path(error, path: tuple) -> tuple:
     return path
 
 
+def describes_collection(schema: Any, collection: Collection) -> bool:
+    """Whether a monolith schema describes the collection's place: `properties` along its pointer
+    (properties.lxc_configs for /lxc_configs, properties.vms for /vms; any schema for a monolith that is the
+    list itself). This is how `check --schema FILE` of a tree of several collections tells whose schema FILE is."""
+    node = schema
+    for token in collection.tokens:
+        properties = node.get("properties") if type(node) is dict else None
+        if type(properties) is not dict or token not in properties:
+            return False
+        node = properties[token]
+    return True
+
+
 def find_checker(named: Any, base: Path, override: Path | None, fatal: bool,
                  warn: Callable[[SchemaProblem], None], collection: Collection = LXC) -> Checker | None:
     """The checker for the schema a command uses, or None when there is none to use.

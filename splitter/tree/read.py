@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,8 +68,14 @@ class Tree:
 
 
 def read_file(path: str) -> bytes:
+    """The bytes of a tree file; BadInput naming `path` when it is missing, a link, or not a regular file.
+
+    Opened without following a link and without blocking (O_NONBLOCK: a FIFO would otherwise wait for a
+    writer for ever in open(2)), then refused by fstat unless it is a regular file (a device would be read
+    without end); what was opened is what is checked, so a name swapped in between changes nothing.
+    """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise BadInput("missing from the tree", path) from None
     except OSError as error:
@@ -76,6 +83,9 @@ def read_file(path: str) -> bytes:
             raise BadInput("is a symbolic link; a tree holds plain files only", path) from None
         raise BadInput(error.strerror or str(error), path) from None
     try:
+        kind = _not_regular(os.fstat(fd).st_mode)
+        if kind:
+            raise BadInput(f"is {kind}, not a regular file; a tree holds plain files only", path)
         chunks = []
         while chunk := os.read(fd, 1 << 20):  # small files: one read, and one that finds the end
             chunks.append(chunk)
@@ -83,7 +93,25 @@ def read_file(path: str) -> bytes:
         raise BadInput(error.strerror or str(error), path) from None
     finally:
         os.close(fd)
-    return b"".join(chunks)
+    return without_bom(b"".join(chunks))
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+def without_bom(data: bytes) -> bytes:
+    """A tree file's bytes without the UTF-8 byte order mark some Windows editors save (RFC 8259 section 8.1
+    lets a parser ignore it): tolerated in tree files, so never in what merge writes. Monoliths keep theirs."""
+    return data[len(BOM):] if data.startswith(BOM) else data
+
+
+def _not_regular(mode: int) -> str:
+    """What a file that is not a regular file is, in words ("" for a regular file)."""
+    if stat.S_ISREG(mode):
+        return ""
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    return next((word for test, word in kinds if test(mode)), "a special file")
 
 
 class DiskSource:
