@@ -39,7 +39,7 @@ def update(
     from splitter.ops.update_files import write_update
     from splitter.reports.update import update_json, update_markdown, update_text
     from splitter.tree.monolith import read_monolith
-    from splitter.tree.read import read_tree
+    from splitter.tree.read import collection_hint, read_tree
 
     try:
         with Steps(format is not PlanFormat.json) as step:
@@ -47,7 +47,10 @@ def update(
             step(f"reading {tree}")
             loaded = read_tree(tree, collection)
             step(f"reading {monolith}")
-            mono = read_monolith(monolith, loaded.collection, loaded.layout.style)
+            try:
+                mono = read_monolith(monolith, loaded.collection, loaded.layout.style)
+            except BadInput as error:
+                raise collection_hint(error, tree, loaded.collection) from None
             check_related(loaded, mono, str(monolith))  # another fleet would empty the tree's design: refuse
             conflicts, kept = [], []
             target, merged = mono, None

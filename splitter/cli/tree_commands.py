@@ -83,7 +83,7 @@ def verify(
     from splitter.ops.verify import compare
     from splitter.reports.verify import verify_json, verify_text
     from splitter.tree.monolith import read_bytes
-    from splitter.tree.read import read_tree
+    from splitter.tree.read import collection_hint, read_tree
 
     try:
         with Steps(format is not Format.json) as step:
@@ -91,7 +91,10 @@ def verify(
             step(f"reading {tree}")
             loaded = read_tree(tree, collection)
             step(f"comparing {loaded.collection.count(len(loaded.containers))} with {monolith}")
-            verdict = compare(loaded, read_bytes(monolith), str(monolith))
+            try:
+                verdict = compare(loaded, read_bytes(monolith), str(monolith))
+            except BadInput as error:
+                raise collection_hint(error, tree, loaded.collection) from None
     except SplitterError as error:
         fail(error)
     if format is Format.json:

@@ -132,6 +132,9 @@ def check_collections(root: Path, schema_file: Path | None = None, selector: str
         if not _stray(reader, name, name):
             reader.say(name, "not part of a conf.d tree: move it out")
     uses = [_check_collection(reader, folder, everyone, schema_file, warn, shared=len(chosen) > 1) for folder in chosen]
+    if schema_file is not None and len(chosen) > 1 and all(use.file != Path(str(schema_file)) for use in uses):
+        raise SchemaProblem(f"describes none of the collections of the tree ({', '.join(use.pointer for use in uses)}):"
+                            f" no \"properties\" along their pointers; name one with --collection", str(schema_file))
     return sorted(set(reader.problems)), uses
 
 

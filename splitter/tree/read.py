@@ -247,6 +247,30 @@ def read_source(source, selector: str | None = None) -> Tree:
                 collection)
 
 
+def collection_hint(error: BadInput, root: Path, current: Collection) -> BadInput:
+    """A monolith refused for lacking the collection a command works on, with a hint where the tree holds
+    another collection the monolith does have: `update conf.d phoenix_vm_configs.json` on a tree holding
+    lxc and vms says `(the tree's collection vms is there: add --collection vms)`. Returns the error to raise."""
+    if error.file is None or not error.message.startswith("has no "):
+        return error
+    try:
+        doc = parse(read_file(error.file), error.file)
+    except (BadInput, OSError):
+        return error
+    source = DiskSource(root)
+    for folder in collection_folders(root):
+        if folder == current.folder:
+            continue
+        try:
+            other = from_layout(folder, source.parse(Collection(folder=folder).layout_file), "")
+            other.entries(doc, error.file)
+        except BadInput:
+            continue
+        error.message += f" (the tree's collection {folder} is there: add --collection {folder})"
+        break
+    return error
+
+
 def read_container(root: Path, ctid: str, selector: str | None = None) -> Tree:
     """Only the files one container needs: the layout file, the base, its profiles and its own file.
 
