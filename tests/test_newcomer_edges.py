@@ -14,6 +14,7 @@ import pytest
 from conftest import CORPUS, FIXTURE, FIXTURES, ROOT, corpus_files, run
 
 VMS = FIXTURES / "collections" / "phoenix_vm_configs.json"
+STACKS = FIXTURES / "collections" / "phoenix_stacks_config.json"
 
 
 def files_of(root: Path) -> dict[str, bytes]:
@@ -144,11 +145,40 @@ def _guide_sed() -> str:
 
 @pytest.mark.parametrize("monolith", [FIXTURE, *corpus_files()[-1:]], ids=lambda path: path.name)
 def test_the_guides_rename_changes_only_the_containers_own_name(tmp_path: Path, monolith: Path) -> None:
-    assert run("split", monolith, "-o", tmp_path / "conf.d").exit_code == 0
-    for source in sorted((tmp_path / "conf.d" / "lxc").iterdir()):
+    doc = json.loads(monolith.read_text())
+    for ctid, config in doc["lxc_configs"].items():  # interfaces named as on the real 101: eth0, eth1
+        config["interfaces"] = [{"name": "eth0", "bridge": "vmbr0"}, {"name": "eth1", "bridge": f"vmbr0.{ctid}"}]
+    write_json(tmp_path / "m.json", doc)
+    assert run("split", tmp_path / "m.json", "-o", tmp_path / "conf.d").exit_code == 0
+    files = sorted((tmp_path / "conf.d" / "lxc").iterdir(), key=lambda path: -path.read_text().count('"name"'))
+    for source in files[:3]:
         shutil.copy(source, tmp_path / "conf.d" / "lxc" / "955_traefik-internal-2.json")
         before = json.loads(source.read_text())
         subprocess.run(["bash", "-c", _guide_sed()], cwd=tmp_path, check=True)
         after = json.loads((tmp_path / "conf.d" / "lxc" / "955_traefik-internal-2.json").read_text())
+        assert "eth1" in json.dumps(before), source.name
         if "name" in before:
             assert after == {**before, "name": before["name"] + "-2"}, source.name  # eth1 stays eth1
+
+
+def test_stack_file_names_encode_only_what_a_file_system_needs_and_old_names_still_read(tmp_path: Path) -> None:
+    tree = tmp_path / "conf.d"
+    assert run("split", STACKS, "-o", tree, "--collection", "/docker_stacks").exit_code == 0
+    names = sorted(path.name for path in (tree / "docker-stacks").iterdir())
+    assert "thinkheads_ai_app.json" in names and not any("%" in name for name in names)
+    assert run("verify", tree, STACKS, "--byte-exact").exit_code == 0
+    assert json.loads(run("show", tree, "thinkheads_ai_app").stdout) == \
+        json.loads(STACKS.read_text())["docker_stacks"]["thinkheads_ai_app"]
+    # a tree written before spelled '_' as %5F: it reads, checks and updates as it is
+    (tree / "docker-stacks" / "thinkheads_ai_app.json").rename(tree / "docker-stacks" / "thinkheads%5Fai%5Fapp.json")
+    before = files_of(tree)
+    assert run("merge", tree).stdout_bytes == STACKS.read_bytes()
+    assert run("check", tree).exit_code == 0
+    assert run("update", tree, STACKS).exit_code == 0 and files_of(tree) == before
+
+
+def test_an_id_named_like_another_ids_file_gets_a_file_of_its_own(tmp_path: Path) -> None:
+    monolith = write_json(tmp_path / "m.json", {"lxc_configs": {"a": {"name": "b"}, "a_b": {"cores": 1}}})
+    assert run("split", monolith, "-o", tmp_path / "conf.d").exit_code == 0
+    assert sorted(path.name for path in (tmp_path / "conf.d" / "lxc").iterdir()) == ["a.json", "a_b.json"]
+    assert run("verify", tmp_path / "conf.d", monolith, "--byte-exact").exit_code == 0

@@ -111,10 +111,11 @@ def test_a_tree_file_that_is_not_a_regular_file_is_refused_without_blocking(fixt
     _special(kind, fixture_tree / relative)
     what = "a FIFO (named pipe)" if kind == "fifo" else "a character device"
     line = f"{fixture_tree / relative}: is {what}, not a regular file; a tree holds plain files only"
-    for args in (["merge", fixture_tree], ["verify", fixture_tree, FIXTURE], ["diff", fixture_tree, FIXTURE],
-                 ["update", fixture_tree, FIXTURE, "--dry-run"], ["show", fixture_tree, "999"]):
-        if args[0] == "show" and not relative.startswith("lxc/"):
-            continue  # show reads the files of one container only
+    commands = [["merge", fixture_tree], ["verify", fixture_tree, FIXTURE], ["diff", fixture_tree, FIXTURE],
+                ["update", fixture_tree, FIXTURE, "--dry-run"], ["show", fixture_tree, "999"]]
+    if (kind, relative) != ("fifo", "lxc/999_x.json"):
+        commands = commands[:1]  # every command reads through one function: the other cases need not run them all
+    for args in commands:
         result = cli(*args, timeout=30)  # a FIFO opened for reading would block for ever
         assert result.returncode == 2, args
         assert one_line(result.stderr) == f"splitter: {line}", args

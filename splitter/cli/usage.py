@@ -10,6 +10,8 @@ from typer._click import exceptions as click
 from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import Abort
 
+from splitter.reports.escape import visible
+
 
 def one_line(error: click.UsageError) -> str:
     """`splitter: COMMAND: what is wrong (hint)` for a click UsageError raised while parsing the command line.
@@ -57,10 +59,10 @@ class OneLineUsageErrors(TyperGroup):
             error.show()
             sys.exit(error.exit_code)
         except click.UsageError as error:
-            print(one_line(error), file=sys.stderr)
+            print(visible(one_line(error)), file=sys.stderr)
             sys.exit(2)
         except click.ClickException as error:
-            print(f"splitter: {error.format_message()}".replace("\n", " "), file=sys.stderr)
+            print(visible(f"splitter: {error.format_message()}".replace("\n", " ")), file=sys.stderr)
             sys.exit(error.exit_code)
         except Abort:  # Typer's own (typer.exceptions), raised on EOF at a prompt
             print("splitter: aborted", file=sys.stderr)

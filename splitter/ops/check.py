@@ -21,7 +21,7 @@ from splitter.tree.collection import LXC, Collection, folders, from_layout, id_t
 from splitter.tree.guard import tree_holds
 from splitter.tree.layers import Layer, decode, unset_deletes_nothing
 from splitter.tree.layout import Layout
-from splitter.tree.names import DEFAULTS, PROFILE_NAME, PROFILE_PREFIX, folded_pairs, id_of_file
+from splitter.tree.names import DEFAULTS, PROFILE_NAME, PROFILE_PREFIX, file_id, folded_pairs
 from splitter.tree.read import DiskSource, misnamed, read_file, require_tree, unknown_profile
 
 LEFTOVER = re.compile(r"(~|\.orig|\.rej|\.bak|\.swp|\.swo|\.tmp|\.old|\.new)$|^#.*#$|^\.#")
@@ -199,11 +199,11 @@ def _check_collection(reader: _Reader, folder: str, everyone: list[Collection], 
         if name.startswith(PROFILE_PREFIX):
             reader.say(relative, f"a profile belongs in defaults/, not in {folder}/")
             continue
-        wrong = misnamed(name, collection, names)  # the advice merge gives when it refuses the file
+        wrong = misnamed(name, collection, names, set(listed))  # the advice merge gives when it refuses the file
         if wrong is not None:
             reader.say(relative, wrong)
         try:
-            ctid = id_of_file(name)
+            ctid = file_id(name, set(listed))
         except UnicodeDecodeError:  # only a misnamed file, reported above
             continue
         if ctid == "":
@@ -215,7 +215,7 @@ def _check_collection(reader: _Reader, folder: str, everyone: list[Collection], 
             reader.say(relative, f"{noun} {ctid} has another file: {containers[ctid].file}")
             continue
         containers[ctid] = layer
-        _name_agrees(reader, relative, name, layer, collection, names)
+        _name_agrees(reader, relative, name, layer, collection, names, ctid)
 
     _folding(reader, [layer.file for layer in containers.values()])
     _same_names(reader, containers, collection, listed)
@@ -320,17 +320,18 @@ def _looks_like_container(name: str) -> bool:
 
 
 def _name_agrees(reader: _Reader, relative: str, name: str, layer: Layer, collection: Collection,
-                 taken: list[str]) -> None:
-    """The words after the id in a file name follow the container's name, when the file sets one.
+                 taken: list[str], ctid: str) -> None:
+    """The words after the id in a file name follow the container's name, when the file sets one (an id
+    holding '_' has no words: names.container_file).
 
     The advice never names a file that is already there (`taken`: the names in the collection's folder),
     which renaming would overwrite; case is ignored, as case-insensitive file systems do.
     """
     own_name = layer.values.get("name")
-    if type(own_name) is not str or "_" not in name:
+    if type(own_name) is not str or "_" not in name or "_" in ctid:
         return
     words = name[: -len(".json")].split("_", 1)[1]
-    expected = collection.entry_file(id_of_file(name), own_name).split("/")[1]
+    expected = collection.entry_file(ctid, own_name).split("/")[1]
     noun = collection.noun
     if words != expected[: -len(".json")].partition("_")[2]:  # the words split writes, cut to fit a file name
         if expected.lower() in {other.lower() for other in taken}:

@@ -100,13 +100,14 @@ def html_text(value: str) -> str:
 
 
 _JSON_UNSAFE = {bytes([0x7F]): b"\\u007f", **{chr(code).encode(): f"\\u{code:04x}".encode()
-                                              for code in (*range(0x80, 0xA0), 0x2028, 0x2029)}}
+                                              for code in (*range(0x80, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F),
+                                                           *range(0x2066, 0x206A))}}
 
 
 def json_report(doc: Any) -> bytes:
     """A report as JSON bytes: dumps' output with the controls JSON allows raw in strings (DEL, C1, U+2028,
-    U+2029) written as \\u escapes too, and a text holding a lone surrogate (a name that is not UTF-8) written
-    as `visible` gives it. Takes plain JSON values; raises nothing new."""
+    U+2029, bidirectional overrides) written as \\u escapes too, and a text holding a lone surrogate (a name
+    that is not UTF-8) written as `visible` gives it. Takes plain JSON values; raises nothing new."""
     from splitter.errors import BadInput
     from splitter.exact.write import dumps
 

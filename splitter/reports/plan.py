@@ -197,7 +197,9 @@ def _sentence(words: str) -> str:
 
 def _left_out_cell(left_out: list[str]) -> str:
     """The role's holders a profile leaves out, for the members cell: " (901 left out: shares little)"."""
-    return f" ({text(', '.join(left_out))} left out: share{'s' if len(left_out) == 1 else ''} little)" if left_out else ""
+    if not left_out:
+        return ""
+    return f" ({text(', '.join(left_out))} left out: share{'s' if len(left_out) == 1 else ''} little)"
 
 
 def plan_markdown(summary: dict) -> str:
@@ -222,7 +224,8 @@ def plan_markdown(summary: dict) -> str:
     graph = out.index("MERMAID")
     out[graph:] = fence(out[graph + 1:], "mermaid")
     out += ["", "| profile | role | members | keys | lines saved |", "|---|---|---|---|---|"]
-    out += [f"| {cell(code(p['name']))} | {cell(sentence(p['role'] or 'given by the operator'))} | {_cell(', '.join(p['members']))}"
+    out += [f"| {cell(code(p['name']))} | {cell(sentence(p['role'] or 'given by the operator'))} | "
+            f"{_cell(', '.join(p['members']))}"
             f"{_left_out_cell(p['left_out'])} | {len(p['keys'])} | {p['lines_saved']} |" for p in summary["profiles"]]
     base = summary["base"]
     out += ["", f"### Base: {code(base['file'])}", "",

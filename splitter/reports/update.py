@@ -76,7 +76,8 @@ def update_text(tree: str, monolith: str, result, conflicts, kept, dry_run: bool
         for c in summary["conflicts"]:
             out.append(f"  {c['container'] or '-'}  {c['path']}")
             sides = ("base", "tree", "monolith")
-            out += [f"      {side + ':':<9} {shown}" for side, shown in zip(sides, _shown(*(c[side] for side in sides)))]
+            shown = _shown(*(c[side] for side in sides))
+            out += [f"      {side + ':':<9} {value}" for side, value in zip(sides, shown)]
         return (visible_lines(out) + "\n").encode()
     out += _hand_added_lines(summary, result, monolith, collection)
     verb = "would change" if dry_run or out else "changed"

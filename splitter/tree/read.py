@@ -8,6 +8,7 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import AbstractSet as Set
 from typing import Iterable
 
 from splitter.errors import BadInput
@@ -17,25 +18,28 @@ from splitter.tree.collection import Collection, from_layout, select
 from splitter.tree.collection import folders as collection_folders
 from splitter.tree.layers import Layer, decode
 from splitter.tree.layout import Layout
-from splitter.tree.names import DEFAULTS, LXC, PROFILE_NAME, encode_id, fold, id_of_file, id_or_none, natural_key
+from splitter.tree.names import (DEFAULTS, LXC, PROFILE_NAME, encode_id, file_id, fold, id_or_none, legacy_encode_id,
+                                  natural_key)
 
 
-def misnamed(name: str, collection: Collection, taken: Iterable[str]) -> str | None:
+def misnamed(name: str, collection: Collection, taken: Iterable[str], known: Set[str] = frozenset()) -> str | None:
     """Why a `.json` file name in a collection's folder is not a name splitter writes for the id it stands
     for, as advice; None when it is one.
 
-    The id is the part before the first '_' (id_of_file); splitter writes it as encode_id does, so any other
-    spelling (`914 (copy).json`, `%39%31%34_x.json`) is a file made by hand, most often a copy saved under a new
-    name. `taken` are the names already in the folder: the advice never names one of them (compared as
-    case-insensitive file systems do, see `fold`). Raises nothing.
+    The id is the part before the first '_', or the whole name for an id of `known` (file_id); splitter writes
+    it as encode_id does (or legacy_encode_id did), so any other spelling (`914 (copy).json`, `%39%31%34_x.json`)
+    is a file made by hand, most often a copy saved under a new name. `taken` are the names already in the
+    folder: the advice never names one of them (compared as case-insensitive file systems do, see `fold`).
+    Raises nothing.
     """
     try:
-        ctid = id_of_file(name)
+        ctid = file_id(name, known)
         written = encode_id(ctid)
     except (UnicodeDecodeError, BadInput):
         return f"its name does not start with {'a container' if collection.is_lxc else 'an'} id"
-    prefix, underscore, words = name[: -len(".json")].partition("_")
-    if prefix == written:
+    stem = name[: -len(".json")]
+    prefix, underscore, words = (stem, "", "") if ctid in known and "_" in ctid else stem.partition("_")
+    if prefix in (written, legacy_encode_id(ctid)):
         return None
     noun = collection.noun
     expected = f"{written}{underscore}{words}.json"
@@ -225,14 +229,15 @@ def read_source(source, selector: str | None = None) -> Tree:
         profiles[profile] = read_layer(source, relative, container=False)
     found: dict[str, Layer] = {}
     names = source.names(folder)
+    listed = set(layout.containers)
     for name in names:
         if name.startswith(".") or not name.endswith(".json"):
             continue  # editor leftovers: `check` reports them
         relative = f"{folder}/{name}"
-        wrong = misnamed(name, collection, names)
+        wrong = misnamed(name, collection, names, listed)
         if wrong is not None:  # a copy saved under another name would otherwise become a new container
             raise BadInput(wrong, source.where(relative))
-        ctid = id_of_file(name)
+        ctid = file_id(name, listed)
         if ctid in found:
             raise BadInput(f"{collection.noun} {ctid} has two files: {found[ctid].file} and {relative}",
                            source.where(relative))
@@ -240,7 +245,6 @@ def read_source(source, selector: str | None = None) -> Tree:
         for profile in found[ctid].profiles:
             if profile not in profiles:
                 raise BadInput(unknown_profile(profile, collection), source.where(relative))
-    listed = set(layout.containers)
     known = [ctid for ctid in layout.containers if ctid in found]
     added = sorted((ctid for ctid in found if ctid not in listed), key=natural_key)
     return Tree(layout, globals_, base, profiles, {ctid: found[ctid] for ctid in known + added}, source.where,
@@ -293,14 +297,16 @@ def read_container(root: Path, ctid: str, selector: str | None = None) -> Tree:
         names = []
     except OSError as error:
         raise BadInput(error.strerror or str(error), str(root / folder)) from None
-    mine = [name for name in names if not name.startswith(".") and name.endswith(".json") and id_or_none(name) == ctid]
+    listed = set(layout.containers)
+    mine = [name for name in names
+            if not name.startswith(".") and name.endswith(".json") and id_or_none(name, listed) == ctid]
     noun = collection.noun
     if not mine:
         raise BadInput(f"no {noun} {ctid!r} in the tree", str(root))
     if len(mine) > 1:
         raise BadInput(f"{noun} {ctid} has two files: {folder}/{mine[0]} and {folder}/{mine[1]}",
                        source.where(f"{folder}/{mine[1]}"))
-    wrong = misnamed(mine[0], collection, names)
+    wrong = misnamed(mine[0], collection, names, listed)
     if wrong is not None:
         raise BadInput(wrong, source.where(f"{folder}/{mine[0]}"))
     own = read_layer(source, f"{folder}/{mine[0]}", container=True)
