@@ -3,6 +3,7 @@ lets data add markup or HTML, or ends in a traceback."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -19,7 +20,8 @@ from splitter.reports.escape import cell, code, fence, text, visible
 
 HOSTILE = ["\x1b[2J", "\x1b]0;pwned\x07", "a\nforged: line", "\r", "\x00", "\x7f", "\u009b31m", "\u202e", "\u2028",
            "```", "````\n# h", "`", "|", "<img src=x onerror=alert(1)>", "</summary></details><h1>x</h1>", "&amp;",
-           "[a](http://x)", "**b**", "_i_", "# h", "- item", "1. item", "\\", "\\|", "\udce9"]
+           "[a](http://x)", "**b**", "_i_", "# h", "- item", "1. item", "\\", "\\|", "\udce9", "    code", " # h",
+           "   - item", "---", "> quote"]
 hostile = st.one_of(st.sampled_from(HOSTILE), st.lists(st.sampled_from(HOSTILE), min_size=1, max_size=3).map("".join),
                     st.text(max_size=12))
 # what a terminal acts on: C0 but newline, DEL, C1, line/paragraph separators, bidi overrides, lone surrogates
@@ -60,8 +62,18 @@ def test_markdown_escapes_hold_any_text(data: str) -> None:
     blocks = [token for token in MD.parse("\n".join(fence(["x", data, "y"]))) if token.type == "fence"]
     assert len(blocks) == 1 and blocks[0].content == f"x\n{visible(data)}\ny\n"
     assert_safe_markdown(text(data))
+    shown = html.unescape(re.sub("^<p>|</p>$", "", MD.render(text(data)).strip()))
+    assert shown.strip() == visible(data).strip()  # the reader sees the data as it is (but outer white space)
     assert not [t for t in _tokens(MD.parse(text(data))) if t.type not in ("paragraph_open", "paragraph_close",
                                                                           "inline", "text", "softbreak")]
+
+
+@pytest.mark.slow
+@settings(max_examples=3000, deadline=None)
+@given(hostile)
+def test_escapes_hold_any_text_at_length(data: str) -> None:
+    test_visible_leaves_nothing_a_terminal_acts_on.hypothesis.inner_test(data)
+    test_markdown_escapes_hold_any_text.hypothesis.inner_test(data)
 
 
 def _hostile_monolith(folder: Path, ctid: str, name: str, key: str, value: str) -> Path:

@@ -76,6 +76,9 @@ def text(value: str) -> str:
     HTML entities (CommonMark 0.31, "Backslash escapes", "Entity references"), so that data adds no link,
     emphasis, code, table cell, heading or HTML tag."""
     escaped = _MARKDOWN.sub(r"\\\1", visible(value)).replace("&", "&amp;").replace("<", "&lt;")
+    indent = len(escaped) - len(escaped.lstrip(" "))
+    if indent:  # spaces that start a line would indent a code block or a list: as entities they are text
+        return "&#32;" * indent + escaped[indent:]
     return _BLOCK_START.sub(lambda match: match.group()[:-1] + "\\" + match.group()[-1], escaped)
 
 
