@@ -45,7 +45,7 @@ def update(
     from splitter.reports.update import update_json, update_markdown, update_text
     from splitter.tree.monolith import read_monolith
     from splitter.tree.lock import locked
-    from splitter.tree.read import read_tree
+    from splitter.tree.read import collection_hint, read_tree
     from splitter.tree.transaction import recover
 
     try:
@@ -57,7 +57,10 @@ def update(
             step(f"reading {tree}")
             loaded = read_tree(tree, collection)
             step(f"reading {monolith}")
-            mono = read_monolith(monolith, loaded.collection, loaded.layout.style)
+            try:
+                mono = read_monolith(monolith, loaded.collection, loaded.layout.style)
+            except BadInput as error:
+                raise collection_hint(error, tree, loaded.collection) from None
             check_related(loaded, mono, str(monolith))  # another fleet would empty the tree's design: refuse
             conflicts, kept = [], []
             target, merged = mono, None

@@ -2,22 +2,65 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 
 import typer
 
-from splitter.errors import SplitterError
+from splitter.errors import SplitterError, WriteError
+from splitter.reports.escape import visible, visible_lines
 
 
 def say(text: str) -> None:
-    """Progress, warnings and errors go to stderr; the result a command exists to produce goes to stdout."""
-    print(text, file=sys.stderr)
+    """Progress, warnings and errors go to stderr, one line each whatever data they quote (reports.escape.visible);
+    the result a command exists to produce goes to stdout."""
+    print(visible(text), file=sys.stderr)
 
 
 def out(data: bytes) -> None:
-    """The result a command exists to produce (a document, plan, report or explanation), in any format."""
-    sys.stdout.buffer.write(data if data.endswith(b"\n") else data + b"\n")
-    sys.stdout.flush()
+    """The result a command exists to produce (a document, plan, report or explanation), in any format, ending
+    in a newline; see result."""
+    result(data if data.endswith(b"\n") else data + b"\n")
+
+
+def result(data: bytes) -> None:
+    """Write `data` to stdout as it is, all of it, or end the command: a closed pipe (EPIPE) ends it quietly as
+    Typer does (`splitter merge conf.d | head -c1`); any other failure (a full disk, /dev/full, EIO) is one line
+    and exit 2, never exit 0 with part of the result written."""
+    try:
+        sys.stdout.flush()
+        rest = memoryview(data)
+        while rest:  # a large write may be short on a full disk, with no error until the next one
+            written = sys.stdout.buffer.write(rest)
+            if not written:
+                raise OSError(errno.EIO, "nothing could be written")
+            rest = rest[written:]
+        sys.stdout.buffer.flush()
+    except OSError as error:
+        if error.errno == errno.EPIPE:
+            raise
+        _discard_stdout()
+        fail(WriteError(f"cannot write the result: {error.strerror or error}", "stdout"))
+
+
+def _discard_stdout() -> None:
+    """What is left in stdout's buffer would be written again at exit and fail again, with a traceback-like
+    "Exception ignored" note: point the descriptor at /dev/null first (only a real process has one)."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # a test runner's stdout in memory
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, descriptor)
+    os.close(null)
+
+
+def os_error_line(error: OSError) -> str:
+    """`splitter: FILE: what failed` for an OSError no command turned into BadInput (the last net in usage.py)."""
+    where = error.filename if error.filename is not None else "splitter"
+    return visible(f"splitter: {os.fsdecode(where) if not isinstance(where, str) else where}: "
+                   f"{error.strerror or error}")
 
 
 class Steps:
@@ -50,6 +93,7 @@ class Steps:
 
 
 def fail(error: SplitterError) -> None:
+    """End the command with the error as one line on stderr (data quoted in it made visible) and its exit code."""
     say(f"splitter: {error}")
     raise typer.Exit(error.exit_code)
 
@@ -64,6 +108,6 @@ def print_styled(lines: list[tuple[str, str]]) -> None:
 
         console = Console(highlight=False, soft_wrap=True)
         for style, line in lines:
-            console.print(Text(line, style=style or ""))
+            console.print(Text(visible(line), style=style or ""))
         return
-    out("\n".join(line for _, line in lines).encode())
+    out(visible_lines([line for _, line in lines]).encode())

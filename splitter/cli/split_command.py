@@ -171,8 +171,8 @@ def _print_plan(summary: dict, format: PlanFormat) -> None:
     from splitter.reports.plan import plan_markdown, plan_text
 
     if format is PlanFormat.json:
-        from splitter.exact.write import dumps
-        out(dumps(summary))
+        from splitter.reports.escape import json_report
+        out(json_report(summary))
     elif format is PlanFormat.markdown:
         out(plan_markdown(summary).encode())
     else:

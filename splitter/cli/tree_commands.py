@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from splitter.cli.options import Format, Selector
-from splitter.cli.output import Steps, fail, out, say
+from splitter.cli.output import Steps, fail, out, result, say
 from splitter.cli.split_command import schema_warnings, warn_schema
 from splitter.errors import BadInput, SplitterError
 
@@ -49,13 +48,12 @@ def merge(
             doc = assemble(loaded)
             schema_warnings(doc, tree.resolve().parent, schema, strict, str(tree))
             data = dumps(doc, loaded.layout.style)
-        if output is None:
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
-        else:
+        if output is not None:
             write_atomic(output, data)
     except SplitterError as error:
         fail(error)
+    if output is None:
+        result(data)
 
 
 def dir_then_monolith(command: str, tree: Path, monolith: Path) -> None:
@@ -85,7 +83,7 @@ def verify(
     from splitter.ops.verify import compare
     from splitter.reports.verify import verify_json, verify_text
     from splitter.tree.monolith import read_bytes
-    from splitter.tree.read import read_tree
+    from splitter.tree.read import collection_hint, read_tree
 
     try:
         with Steps(format is not Format.json) as step:
@@ -93,7 +91,10 @@ def verify(
             step(f"reading {tree}")
             loaded = read_tree(tree, collection)
             step(f"comparing {loaded.collection.count(len(loaded.containers))} with {monolith}")
-            verdict = compare(loaded, read_bytes(monolith), str(monolith))
+            try:
+                verdict = compare(loaded, read_bytes(monolith), str(monolith))
+            except BadInput as error:
+                raise collection_hint(error, tree, loaded.collection) from None
     except SplitterError as error:
         fail(error)
     if format is Format.json:

@@ -8,6 +8,9 @@ from typing import Any, Sequence
 from typer._click import core as _core
 from typer._click import exceptions as click
 from typer.core import TyperCommand, TyperGroup
+from typer.exceptions import Abort
+
+from splitter.reports.escape import visible
 
 
 def one_line(error: click.UsageError) -> str:
@@ -56,14 +59,19 @@ class OneLineUsageErrors(TyperGroup):
             error.show()
             sys.exit(error.exit_code)
         except click.UsageError as error:
-            print(one_line(error), file=sys.stderr)
+            print(visible(one_line(error)), file=sys.stderr)
             sys.exit(2)
         except click.ClickException as error:
-            print(f"splitter: {error.format_message()}".replace("\n", " "), file=sys.stderr)
+            print(visible(f"splitter: {error.format_message()}".replace("\n", " ")), file=sys.stderr)
             sys.exit(error.exit_code)
-        except click.Abort:
+        except Abort:  # Typer's own (typer.exceptions), raised on EOF at a prompt
             print("splitter: aborted", file=sys.stderr)
             sys.exit(1)
+        except OSError as error:  # a last net: an OS error no command turned into BadInput is still one line
+            from splitter.cli.output import os_error_line
+
+            print(os_error_line(error), file=sys.stderr)
+            sys.exit(2)
         sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -14,16 +14,16 @@ from splitter.exact.parse import parse
 from splitter.exact.pointer import missing, pointer, value_at
 from splitter.merging.merge import merge
 from splitter.ops.explain import conflicts
-from splitter.ops.schema import Problem, find_checker
-from splitter.ops.schemafile import SchemaProblem
+from splitter.ops.schema import Problem, describes_collection, find_checker
+from splitter.ops.schemafile import SchemaProblem, load
 from splitter.ops.schemanote import why_no_schema
 from splitter.ops.tidy_partial import partial_objects
 from splitter.tree.collection import LXC, Collection, folders, from_layout, id_text, select
 from splitter.tree.guard import tree_holds
 from splitter.tree.layers import Layer, decode, unset_deletes_nothing
 from splitter.tree.layout import Layout
-from splitter.tree.names import DEFAULTS, PROFILE_NAME, PROFILE_PREFIX, folded_pairs, id_of_file
-from splitter.tree.read import DiskSource, misnamed, require_tree, unknown_profile
+from splitter.tree.names import DEFAULTS, PROFILE_NAME, PROFILE_PREFIX, file_id, folded_pairs
+from splitter.tree.read import DiskSource, misnamed, read_file, require_tree, unknown_profile
 
 LEFTOVER = re.compile(r"(~|\.orig|\.rej|\.bak|\.swp|\.swo|\.tmp|\.old|\.new)$|^#.*#$|^\.#")
 
@@ -44,9 +44,12 @@ class _Reader:
             self.say(relative, "is a symbolic link; a tree holds plain files only")
             return None
         try:
-            return parse(path.read_bytes(), relative)
-        except OSError as error:
-            self.say(relative, error.strerror or str(error))
+            raw = read_file(str(path))
+        except BadInput as error:  # missing, not a regular file (a FIFO would block), or unreadable
+            self.say(relative, error.message)
+            return None
+        try:
+            return parse(raw, relative)
         except BadInput as error:
             where = f" at {error.line}:{error.column}" if error.line is not None else ""
             self.say(relative, f"cannot be read{where}: {error.message}")
@@ -129,13 +132,20 @@ def check_collections(root: Path, schema_file: Path | None = None, selector: str
             continue  # dot files at the top (.gitattributes, ...) belong to the repository, not the tree
         if not _stray(reader, name, name):
             reader.say(name, "not part of a conf.d tree: move it out")
-    uses = [_check_collection(reader, folder, everyone, schema_file, warn) for folder in chosen]
+    uses = [_check_collection(reader, folder, everyone, schema_file, warn, shared=len(chosen) > 1) for folder in chosen]
+    if schema_file is not None and len(chosen) > 1 and all(use.file != Path(str(schema_file)) for use in uses):
+        raise SchemaProblem(f"describes none of the collections of the tree ({', '.join(use.pointer for use in uses)}):"
+                            f" no \"properties\" along their pointers; name one with --collection", str(schema_file))
     return sorted(set(reader.problems)), uses
 
 
 def _check_collection(reader: _Reader, folder: str, everyone: list[Collection], schema_file: Path | None,
-                      warn: Callable[[SchemaProblem], None]) -> SchemaUse:
-    """Add the problems of one collection of the tree to the reader's; which schema it was checked against."""
+                      warn: Callable[[SchemaProblem], None], shared: bool = False) -> SchemaUse:
+    """Add the problems of one collection of the tree to the reader's; which schema it was checked against.
+
+    With `shared` (several collections checked at once), `schema_file` is used for this collection only when
+    it describes it (describes_collection); else the collection's own `$schema` is.
+    """
     root = reader.root
     layout_file = Collection(folder=folder).layout_file
     layout_doc = reader.json(layout_file)
@@ -153,7 +163,9 @@ def _check_collection(reader: _Reader, folder: str, everyone: list[Collection], 
     if globals_ is not None and type(globals_) is not dict:
         reader.say(globals_file, "must hold a JSON object")
         globals_ = None
-    base = reader.layer(base_file, container=False) or Layer(base_file, {})
+    base = reader.layer(base_file, container=False)
+    broken = set() if base is not None else {base_file}  # files that exist but cannot be read: said once, above
+    base = base or Layer(base_file, {})
 
     profiles: dict[str, Layer] = {}
     for name in reader.listing(DEFAULTS):
@@ -173,6 +185,8 @@ def _check_collection(reader: _Reader, folder: str, everyone: list[Collection], 
         layer = reader.layer(relative, container=False)
         if layer is not None:
             profiles[profile] = layer
+        else:
+            broken.add(profile)
 
     containers: dict[str, Layer] = {}
     names = reader.listing(folder)
@@ -186,11 +200,11 @@ def _check_collection(reader: _Reader, folder: str, everyone: list[Collection], 
         if name.startswith(PROFILE_PREFIX):
             reader.say(relative, f"a profile belongs in defaults/, not in {folder}/")
             continue
-        wrong = misnamed(name, collection, names)  # the advice merge gives when it refuses the file
+        wrong = misnamed(name, collection, names, set(listed))  # the advice merge gives when it refuses the file
         if wrong is not None:
             reader.say(relative, wrong)
         try:
-            ctid = id_of_file(name)
+            ctid = file_id(name, set(listed))
         except UnicodeDecodeError:  # only a misnamed file, reported above
             continue
         if ctid == "":
@@ -202,28 +216,34 @@ def _check_collection(reader: _Reader, folder: str, everyone: list[Collection], 
             reader.say(relative, f"{noun} {ctid} has another file: {containers[ctid].file}")
             continue
         containers[ctid] = layer
-        _name_agrees(reader, relative, name, layer, collection, names)
+        _name_agrees(reader, relative, name, layer, collection, names, ctid)
 
     _folding(reader, [layer.file for layer in containers.values()])
     _same_names(reader, containers, collection, listed)
     stacks = {}
+    partial: set[str] = set()  # containers with a layer that cannot be read: their whole config is unknown
     used: set[str] = set()
     for ctid, own in containers.items():
         stack = [base]
+        whole = base_file not in broken  # a layer missing from the stack would make every finding below false
         for profile in own.profiles:
             if profile in profiles:
                 stack.append(profiles[profile])
                 used.add(profile)
+            elif profile in broken:  # its file's own error is the problem, reported on that file
+                whole = False
             else:
                 reader.say(own.file, unknown_profile(profile, collection), "$['$profiles']")
         stack.append(own)
         stacks[ctid] = stack
+        if not whole:
+            partial.add(ctid)
         if collection.id_key is not None:
             _id_agrees(reader, collection, ctid, own.file, merge(stack))
         for path, lower, higher in conflicts(stack):
             reader.say(own.file, f"profiles {_profile_name(lower)} and {_profile_name(higher)} set "
                                  f"{pointer(path)} to different values; {_profile_name(higher)} wins", "$['$profiles']")
-        for index, layer in enumerate(stack):
+        for index, layer in enumerate(stack if whole else []):
             for path in layer.unsets:
                 if all(missing(value_at(lower.values, path)) for lower in stack[:index]):
                     reader.say(layer.file, unset_deletes_nothing(path), "$['$unset']")
@@ -235,6 +255,8 @@ def _check_collection(reader: _Reader, folder: str, everyone: list[Collection], 
             reader.say(layer.file, "an empty profile sets nothing: remove it and take it out of its members' "
                                    "$profiles")
 
+    if schema_file is not None and shared and not describes_collection(load(schema_file), collection):
+        schema_file = None  # `check --schema lxc.schema.json` of a tree that holds VMs too: theirs is their own
     explicit = schema_file is not None
     unusable: list[SchemaProblem] = []
 
@@ -247,7 +269,7 @@ def _check_collection(reader: _Reader, folder: str, everyone: list[Collection], 
     if checker is not None:
         before = list(reader.problems)
         try:
-            _schema(reader, checker, globals_, base, profiles, containers, stacks, layout_doc)
+            _schema(reader, checker, globals_, base, profiles, containers, stacks, layout_doc, partial)
         except SchemaProblem as problem:
             if explicit:
                 raise
@@ -300,17 +322,18 @@ def _looks_like_container(name: str) -> bool:
 
 
 def _name_agrees(reader: _Reader, relative: str, name: str, layer: Layer, collection: Collection,
-                 taken: list[str]) -> None:
-    """The words after the id in a file name follow the container's name, when the file sets one.
+                 taken: list[str], ctid: str) -> None:
+    """The words after the id in a file name follow the container's name, when the file sets one (an id
+    holding '_' has no words: names.container_file).
 
     The advice never names a file that is already there (`taken`: the names in the collection's folder),
     which renaming would overwrite; case is ignored, as case-insensitive file systems do.
     """
     own_name = layer.values.get("name")
-    if type(own_name) is not str or "_" not in name:
+    if type(own_name) is not str or "_" not in name or "_" in ctid:
         return
     words = name[: -len(".json")].split("_", 1)[1]
-    expected = collection.entry_file(id_of_file(name), own_name).split("/")[1]
+    expected = collection.entry_file(ctid, own_name).split("/")[1]
     noun = collection.noun
     if words != expected[: -len(".json")].partition("_")[2]:  # the words split writes, cut to fit a file name
         if expected.lower() in {other.lower() for other in taken}:
@@ -331,7 +354,7 @@ def _id_agrees(reader: _Reader, collection: Collection, ctid: str, file: str, me
                    json_path((key,)))
 
 
-def _schema(reader, checker, globals_, base, profiles, containers, stacks, layout_doc) -> None:
+def _schema(reader, checker, globals_, base, profiles, containers, stacks, layout_doc, partial=frozenset()) -> None:
     collection = checker.collection
     if globals_ is not None:
         reader.problems += checker.globals(globals_, collection.globals_file)
@@ -344,7 +367,7 @@ def _schema(reader, checker, globals_, base, profiles, containers, stacks, layou
         fragment = checker.layer(own, checker.container_schema(ctid))
         reader.problems += fragment
         said = reported | {(p.file, p.message) for p in fragment}
-        for problem in checker.container(ctid, merge(stacks[ctid]), stacks[ctid]):
+        for problem in [] if ctid in partial else checker.container(ctid, merge(stacks[ctid]), stacks[ctid]):
             if (problem.file, problem.message) not in said:  # else already said of the layer itself
                 reader.problems.append(problem)
     if globals_ is not None:

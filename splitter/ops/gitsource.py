@@ -7,6 +7,7 @@ import subprocess
 
 from splitter.errors import BadInput
 from splitter.exact.parse import parse
+from splitter.tree.read import without_bom
 
 _SYMLINK = b"120000"
 
@@ -57,7 +58,7 @@ class GitSource:
             wanted = [sha for path, (mode, sha) in self.entries.items()
                       if path.endswith(".json") and mode != _SYMLINK and sha not in self.blobs]
             self.blobs.update(cat_files(dict.fromkeys(wanted + [entry[1]]), self.spec, self.cwd))
-        return self.blobs[entry[1]]
+        return without_bom(self.blobs[entry[1]])
 
     def parse(self, relative: str) -> object:
         return parse(self.read(relative), self.where(relative))

@@ -33,14 +33,21 @@ _SCHEMA_ONE = ("items", "additionalProperties", "additionalItems", "not", "if", 
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "items")
 
 
+# what only a whole object can meet: a layer holds part of a container, so another layer may add the key
+_WHOLE = ("required", "dependentRequired", "minProperties")
+
+
 def partial(schema: Any) -> Any:
-    """The schema with every `required` removed: what a layer, which holds part of a container, must meet."""
+    """The schema without the keywords that only a whole object can meet (`required`, `dependentRequired`,
+    `minProperties`, a `dependencies` list of names): what a layer, which holds part of a container, must meet."""
     if type(schema) is not dict:
         return schema
     result = {}
     for keyword, value in schema.items():
-        if keyword == "required":
+        if keyword in _WHOLE:
             continue
+        if keyword == "dependencies" and type(value) is dict:
+            value = {name: sub for name, sub in value.items() if type(sub) is not list}  # keep schema dependencies
         if keyword in _SCHEMA_MAPS and type(value) is dict:
             value = {name: partial(sub) for name, sub in value.items()}
         elif keyword in _SCHEMA_LISTS and type(value) is list:
@@ -165,6 +172,12 @@ def _blamed_path(error, path: tuple) -> tuple:
         missing = [name for name in error.validator_value if name not in instance]
         if missing:
             return path + (missing[0],)
+    if error.validator in ("dependencies", "dependentRequired") and type(instance) is dict:
+        for name, needs in (error.validator_value or {}).items():  # the key that needs the missing ones
+            if name in instance and type(needs) is list and any(need not in instance for need in needs):
+                return path + (name,)
+    if "propertyNames" in error.relative_schema_path and type(instance) is str:
+        return path + (instance,)  # the name that breaks it, which jsonschema gives as the instance
     if error.validator == "additionalProperties" and type(instance) is dict:
         known = set((error.schema or {}).get("properties") or {})
         patterns = [re.compile(p) for p in (error.schema or {}).get("patternProperties") or {}]
@@ -172,6 +185,19 @@ def _blamed_path(error, path: tuple) -> tuple:
         if extra:
             return path + (extra[0],)
     return path
+
+
+def describes_collection(schema: Any, collection: Collection) -> bool:
+    """Whether a monolith schema describes the collection's place: `properties` along its pointer
+    (properties.lxc_configs for /lxc_configs, properties.vms for /vms; any schema for a monolith that is the
+    list itself). This is how `check --schema FILE` of a tree of several collections tells whose schema FILE is."""
+    node = schema
+    for token in collection.tokens:
+        properties = node.get("properties") if type(node) is dict else None
+        if type(properties) is not dict or token not in properties:
+            return False
+        node = properties[token]
+    return True
 
 
 def find_checker(named: Any, base: Path, override: Path | None, fatal: bool,

@@ -94,7 +94,7 @@ def build_layers(mono: Monolith, plan: Plan) -> Layers:
     for ctid, config in containers.items():
         names = plan.uses.get(ctid, [])
         values, unsets = difference(assembler.inherited(tuple(names)), config)
-        layer = Layer(collection.entry_file(ctid, config.get("name")), values, list(names), unsets)
+        layer = Layer(collection.entry_file(ctid, config.get("name"), containers), values, list(names), unsets)
         own[ctid] = layer
         merged = assembler.container(ctid, layer)
         if canonical(merged) != canonical(config):

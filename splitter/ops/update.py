@@ -120,7 +120,7 @@ def plan_update(root: Path, tree: Tree, target: Monolith, min_members: int = 2, 
             continue
         previous = tree.containers.get(ctid)
         name_same = previous is not None and same(old[ctid].get("name", MISSING), config.get("name", MISSING))
-        file = previous.file if name_same else tree.collection.entry_file(ctid, config.get("name"))
+        file = previous.file if name_same else tree.collection.entry_file(ctid, config.get("name"), configs)
         values, unsets = difference(fitting.inherited(tuple(uses[ctid])), config)
         own[ctid] = Layer(file, values, uses[ctid], unsets)
 

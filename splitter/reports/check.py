@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from splitter.exact.write import dumps
+from splitter.reports.escape import json_report, visible_lines
 
 
 def check_text(problems, schema, uses: list | None = None) -> str:
@@ -14,7 +14,7 @@ def check_text(problems, schema, uses: list | None = None) -> str:
         lines += [f"schema of {use.folder}/: {use.file or use.reason}" for use in uses]
     else:
         lines.append(f"{len(problems)} problem(s); schema: {schema or 'none found'}")
-    return "\n".join(lines)
+    return visible_lines(lines)
 
 
 def check_json(problems, schema, reason: str | None = None, uses: list | None = None) -> bytes:
@@ -33,4 +33,4 @@ def check_json(problems, schema, reason: str | None = None, uses: list | None = 
                            "schema": str(use.file) if use.file else None,
                            **({} if use.file else {"schema_reason": use.reason})} for use in uses]
     doc["problems"] = [p.to_json() for p in problems]
-    return dumps(doc)
+    return json_report(doc)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import html
-import re
-
 from splitter.exact.jsonpath import json_path
 from splitter.exact.pointer import pointer
-from splitter.exact.write import dumps
 from splitter.ops.diff import Change, ContainerDiff, Report
 from splitter.ops.verify import ABSENT
-from splitter.reports.values import show_value
+from splitter.reports.escape import cell as _cell
+from splitter.reports.escape import code as _code
+from splitter.reports.escape import fence, html_text, json_report, text
+from splitter.reports.values import show_sides, show_value
 
 DIFF_FORMAT = "splitter-diff/1"
 MARKDOWN_LIMIT = 60000  # characters; a GitHub comment holds at most 65,536
@@ -85,8 +84,8 @@ def text_lines(report: Report) -> list[tuple[str, str]]:
                 out += [(_STYLE[op], f"      {op} [{index}] {show_value(value)}")
                         for op, index, value in change.list_changes]
             elif change.kind == "changed":
-                out.append((_STYLE[change.kind], f"  changed  {path}: {show_value(change.old)} -> "
-                                                 f"{show_value(change.new)}    from {_cause(change)}"))
+                old, new = show_sides([change.old, change.new])
+                out.append((_STYLE[change.kind], f"  changed  {path}: {old} -> {new}    from {_cause(change)}"))
             else:
                 value = change.new if change.kind == "added" else change.old
                 out.append((_STYLE[change.kind], f"  {change.kind:<8} {path}: {show_value(value)}    "
@@ -108,7 +107,7 @@ def _change_json(change: Change) -> dict:
 
 def diff_json(report: Report) -> bytes:
     """The report as splitter-diff/1 (documented in MIGRATION.md)."""
-    return dumps({
+    return json_report({
         "format": DIFF_FORMAT,
         "old": report.old,
         "new": report.new,
@@ -127,34 +126,23 @@ def diff_json(report: Report) -> bytes:
     })
 
 
-def _code(text: str) -> str:
-    """A markdown code span that holds any text (CommonMark: a fence longer than any backtick run inside)."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")  # GFM tables split on | even inside code spans
-
-
 def _details(container: ContainerDiff | None, changes: list[Change], title: str) -> str:
-    lines = [f"<details><summary>{html.escape(title)}</summary>", ""]
+    lines = [f"<details><summary>{html_text(title)}</summary>", ""]
     if changes:
-        lines.append("```diff")
+        block = []
         for change in _sorted_changes(changes):
             path, cause = json_path(change.path), f"    # {_cause(change)}"
             if change.list_changes:
-                lines.append(f"  {path} (list){cause}")
-                lines += [f"{op}   [{index}] {show_value(value)}" for op, index, value in change.list_changes]
+                block.append(f"  {path} (list){cause}")
+                block += [f"{op}   [{index}] {show_value(value)}" for op, index, value in change.list_changes]
             elif change.kind == "changed":
-                lines += [f"- {path}: {show_value(change.old)}", f"+ {path}: {show_value(change.new)}{cause}"]
+                old, new = show_sides([change.old, change.new])
+                block += [f"- {path}: {old}", f"+ {path}: {new}{cause}"]
             elif change.kind == "added":
-                lines.append(f"+ {path}: {show_value(change.new)}{cause}")
+                block.append(f"+ {path}: {show_value(change.new)}{cause}")
             else:
-                lines.append(f"- {path}: {show_value(change.old)}{cause}")
-        lines.append("```")
+                block.append(f"- {path}: {show_value(change.old)}{cause}")
+        lines += fence(block, "diff")
     else:
         lines.append(f"{container.status.capitalize()}: {_code(container.file)}")
     return "\n".join(lines + ["", "</details>", ""])
@@ -175,9 +163,10 @@ def diff_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> str:
         out.append(f"**{status.count('changed')}** {counted} changed, **{status.count('added')}** added, "
                    f"**{status.count('removed')}** removed; {report.unchanged} unchanged.")
     if report.reordered:
-        out += ["", f"Only key order changed in {len(report.reordered)} {counted}: {_ids(report.reordered)}."]
+        out += ["", f"Only key order changed in {len(report.reordered)} {counted}: {text(_ids(report.reordered))}."]
     if report.respelled:
-        out += ["", f"Only number spelling changed in {len(report.respelled)} {counted}: {_ids(report.respelled)}."]
+        out += ["", f"Only number spelling changed in {len(report.respelled)} {counted}: "
+                    f"{text(_ids(report.respelled))}."]
     if report.formatting:
         out += ["", f"Changed only in formatting, key order, number spelling or layout: "
                     f"{', '.join(_code(file) for file in report.formatting[:20])}"
@@ -186,18 +175,18 @@ def diff_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> str:
     rows += [(file, f"none ({how}; {why})") for file, how, why in report.no_effect]
     if rows:
         out += ["", f"| file | {collection.plural} affected |", "|---|---|"]
-        out += [f"| {_cell(_code(file))} | {_cell(cell)} |" for file, cell in rows[:50]]
+        out += [f"| {_cell(_code(file))} | {_cell(text(affected))} |" for file, affected in rows[:50]]
         if len(rows) > 50:
             out.append(f"| ... | {len(rows) - 50} more files |")
     out.append("")
-    text = "\n".join(out) + "\n"
+    comment = "\n".join(out) + "\n"
     sections = [_details(c, c.changes, _title(c, collection.noun)) for c in report.containers]
     if report.globals:
         sections.append(_details(None, report.globals, "top-level keys of the monolith"))
     for shown, section in enumerate(sections):
         note = (f"\n**Truncated:** {len(sections) - shown} of {len(sections)} sections are not shown: this comment "
                 f"is kept under {limit} characters. Run `splitter diff` locally for all of them.\n")
-        if len(text) + len(section) + len(note) > limit:
-            return text + note
-        text += section
-    return text
+        if len(comment) + len(section) + len(note) > limit:
+            return comment + note
+        comment += section
+    return comment

@@ -5,7 +5,7 @@ from __future__ import annotations
 from splitter.exact.jsonpath import json_path
 from splitter.exact.numbers import canonical
 from splitter.exact.pointer import pointer
-from splitter.exact.write import dumps
+from splitter.reports.escape import json_report, visible_lines
 from splitter.reports.values import show_value
 
 
@@ -22,11 +22,11 @@ def explain_text(ctid: str, files: list[str], origins, removals, noun: str = "co
         out.append(f"{json_path(removal.path)} deleted by {removal.removed_by}; was set by {was}")
     if any(len(canonical(value).decode()) > 80 for value in shown):  # a value cut to fit a line: say how to see it whole
         out.append("(values longer than 80 characters are cut, ending in ...; --format json shows them whole)")
-    return "\n".join(out)
+    return visible_lines(out)
 
 
 def explain_json(ctid: str, files: list[str], origins, removals) -> bytes:
-    return dumps({
+    return json_report({
         "container": ctid,
         "layers": files,
         "values": [{"path": json_path(o.path), "pointer": pointer(o.path), "value": o.value, "set_by": o.set_by,

@@ -10,6 +10,7 @@ from splitter.exact.pointer import pointer
 from splitter.exact.write import dumps
 from splitter.merging.merge import merge
 from splitter.ops.split import Layers, difference, layer_lines
+from splitter.reports.escape import cell, code, fence, sentence, text, visible, visible_lines
 from splitter.reports.plural import count
 from splitter.reports.values import show_value
 from splitter.tree.layers import Layer
@@ -160,7 +161,7 @@ def plan_text(summary: dict) -> str:
                f"({totals['ratio']:.0%}); path=value pairs written in two or more {one} files: "
                f"{totals['repeated_pairs']}; deletion markers: {totals['unset_markers']}")
     out.append(schema_line(summary["schema"]))
-    return "\n".join(out)
+    return visible_lines(out)
 
 
 def schema_line(schema: dict) -> str:
@@ -170,44 +171,50 @@ def schema_line(schema: dict) -> str:
     return f"schema {schema['file']}: {schema['warnings']} place(s) break it"
 
 
-def _mermaid_label(text: str) -> str:
-    return '"' + text.replace('"', "#quot;") + '"'
+def _mermaid_label(label: str) -> str:
+    """A quoted mermaid node label that shows `label` as text: quotes and angle brackets as mermaid's entity codes."""
+    for char, entity in (("#", "#35;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;")):
+        label = label.replace(char, entity)
+    return '"' + visible(label) + '"'
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+def _cell(value: str) -> str:
+    """Markdown text of data as a table cell's content."""
+    return cell(text(value))
 
 
 DETAILS_LINES = 12  # a file longer than this is folded in the markdown plan
 
 
 def _json_block(values: dict, summary_line: str) -> list[str]:
-    text = dumps(values).decode().rstrip("\n")
-    block = ["```json", text, "```"]
-    if text.count("\n") + 1 <= DETAILS_LINES:
+    lines = dumps(values).decode().rstrip("\n").split("\n")
+    block = fence(lines, "json")
+    if len(lines) <= DETAILS_LINES:
         return block
     return ["<details>", f"<summary>{summary_line}</summary>", "", *block, "", "</details>"]
 
 
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]
+def _sentence(words: str) -> str:
+    return words[:1].upper() + words[1:]
 
 
 def _left_out_cell(left_out: list[str]) -> str:
     """The role's holders a profile leaves out, for the members cell: " (901 left out: shares little)"."""
-    return f" ({', '.join(left_out)} left out: share{'s' if len(left_out) == 1 else ''} little)" if left_out else ""
+    if not left_out:
+        return ""
+    return f" ({text(', '.join(left_out))} left out: share{'s' if len(left_out) == 1 else ''} little)"
 
 
 def plan_markdown(summary: dict) -> str:
     totals = summary["totals"]
     names = {container["id"]: container["name"] for container in summary["containers"]}
     one, many = _nouns(summary)
-    out = [f"## splitter plan for `{summary['monolith']['file']}`", "",
+    out = [f"## splitter plan for {code(summary['monolith']['file'])}", "",
            f"{count(summary['monolith']['containers'], one, many)}, {count(len(summary['profiles']), 'profile')}: "
-           f"**{totals['tree_lines']}** lines under `defaults/` and `{_folder(summary)}/` for "
+           f"**{totals['tree_lines']}** lines under `defaults/` and {code(_folder(summary) + '/')} for "
            f"**{totals['monolith_lines']}** in the monolith ({totals['ratio']:.0%}). Each {one} gets the base, "
            f"then its profiles in the order listed, then its own values.", "",
-           "```mermaid", "graph LR", f"  base[{_mermaid_label(_folder(summary) + '_base: every ' + one)}]"]
+           "MERMAID", "graph LR", f"  base[{_mermaid_label(_folder(summary) + '_base: every ' + one)}]"]
     for number, profile in enumerate(summary["profiles"]):
         out.append(f"  p{number}[{_mermaid_label('profile ' + profile['name'])}]")
         # the base applies before each profile: an arrow per profile, not one per container, keeps it readable
@@ -217,33 +224,37 @@ def plan_markdown(summary: dict) -> str:
         out.append(f"  c{number}({_mermaid_label(_who(container['id'], container['name']))})")
         sources = [profile_ids[name] for name in container["profiles"] if name in profile_ids] or ["base"]
         out.extend(f"  {source} --> c{number}" for source in sources)
-    out += ["```", "", "| profile | role | members | keys | lines saved |", "|---|---|---|---|---|"]
-    out += [f"| `{p['name']}` | {_cell(p['role'] or 'given by the operator')} | {', '.join(p['members'])}"
+    graph = out.index("MERMAID")
+    out[graph:] = fence(out[graph + 1:], "mermaid")
+    out += ["", "| profile | role | members | keys | lines saved |", "|---|---|---|---|---|"]
+    out += [f"| {cell(code(p['name']))} | {cell(sentence(p['role'] or 'given by the operator'))} | "
+            f"{_cell(', '.join(p['members']))}"
             f"{_left_out_cell(p['left_out'])} | {len(p['keys'])} | {p['lines_saved']} |" for p in summary["profiles"]]
     if summary.get("unprofiled"):
         out += ["", "Role groups without a profile:", ""]
         out += [f"- {_sentence(entry['role'])}: {entry['reason']}." for entry in summary["unprofiled"]]
     base = summary["base"]
-    out += ["", f"### Base: `{base['file']}`", "",
+    out += ["", f"### Base: {code(base['file'])}", "",
             f"The values most {many} hold, which a new {one} would be right to inherit "
             f"({count(len(base['keys']), 'key')}).", ""]
     out += _json_block(base["values"], f"{count(len(base['keys']), 'key')}, {count(base['lines'], 'line')}")
     for profile in summary["profiles"]:
-        out += ["", f"### Profile `{profile['name']}`: `{profile['file']}`", "",
-                _sentence(profile["role"] or "given by the operator") + f"; saves {count(profile['lines_saved'], 'line')}.", "",
-                "Members: " + ", ".join(_who(ctid, name) for ctid, name in
-                                        zip(profile["members"], profile["member_names"])) + "."]
+        out += ["", f"### Profile {code(profile['name'])}: {code(profile['file'])}", "",
+                sentence(_sentence(profile["role"] or "given by the operator"))
+                + f"; saves {count(profile['lines_saved'], 'line')}.", "",
+                "Members: " + text(", ".join(_who(ctid, name) for ctid, name in
+                                             zip(profile["members"], profile["member_names"]))) + "."]
         if profile["left_out"]:
-            out += ["", "Left out, as they share little of it: " + ", ".join(
-                _who(ctid, names.get(ctid)) for ctid in profile["left_out"]) + "."]
+            out += ["", "Left out, as they share little of it: " + text(", ".join(
+                _who(ctid, names.get(ctid)) for ctid in profile["left_out"])) + "."]
         out += [""] + _json_block(profile["values"],
                                   f"{count(len(profile['keys']), 'key')}, {count(profile['lines'], 'line')}")
     out += ["", f"### {_sentence(many)}", "", f"| {one} | file | profiles, and why | own keys | deletion markers |",
             "|---|---|---|---|---|"]
-    out += [f"| {_cell(_who(c['id'], c['name']))} | `{c['file']}` | "
-            f"{_cell('; '.join(f'`{n}`: {w}' if w else f'`{n}`' for n, w in c['why'].items())) or '-'} | "
-            f"{len(c['own_keys'])} | {', '.join('`' + u + '`' for u in c['unset']) or '-'} |"
+    out += [f"| {_cell(_who(c['id'], c['name']))} | {cell(code(c['file']))} | "
+            f"{cell('; '.join(f'{code(n)}: {sentence(w)}' if w else code(n) for n, w in c['why'].items())) or '-'} | "
+            f"{len(c['own_keys'])} | {cell(', '.join(code(u) for u in c['unset'])) or '-'} |"
             for c in summary["containers"]]
     out += ["", f"Path=value pairs written in two or more {one} files: {totals['repeated_pairs']}; "
-            f"deletion markers: {totals['unset_markers']}.", "", schema_line(summary["schema"]) + "."]
+            f"deletion markers: {totals['unset_markers']}.", "", sentence(schema_line(summary["schema"])) + "."]
     return "\n".join(out) + "\n"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from splitter.exact.jsonpath import json_path
-from splitter.exact.write import dumps
 from splitter.ops.verify import ABSENT
-from splitter.reports.values import show_value
+from splitter.reports.escape import cell, code, json_report, sentence, text, visible_lines
+from splitter.reports.values import show_sides
 from splitter.tree.collection import LXC, Collection
 
 UPDATE_FORMAT = "splitter-update/1"
@@ -55,8 +55,14 @@ def _hand_added_lines(summary: dict, result, monolith: str, collection: Collecti
     return out
 
 
-def _shown(entry: dict) -> str:
-    return show_value(entry["value"], 80) if "value" in entry else ABSENT
+def _shown(*entries: dict) -> list[str]:
+    """The sides of one value (base, tree, monolith), each cut to 80 characters around where they differ."""
+    return show_sides([entry["value"] if "value" in entry else ABSENT for entry in entries], 80)
+
+
+def _code_cells(*entries: dict) -> str:
+    """The sides of one value as markdown table cells of code spans: `a` | `b`."""
+    return " | ".join(cell(code(shown)) for shown in _shown(*entries))
 
 
 def update_text(tree: str, monolith: str, result, conflicts, kept, dry_run: bool,
@@ -69,8 +75,10 @@ def update_text(tree: str, monolith: str, result, conflicts, kept, dry_run: bool
                    "nothing was written")
         for c in summary["conflicts"]:
             out.append(f"  {c['container'] or '-'}  {c['path']}")
-            out += [f"      {side + ':':<9} {_shown(c[side])}" for side in ("base", "tree", "monolith")]
-        return ("\n".join(out) + "\n").encode()
+            sides = ("base", "tree", "monolith")
+            shown = _shown(*(c[side] for side in sides))
+            out += [f"      {side + ':':<9} {value}" for side, value in zip(sides, shown)]
+        return (visible_lines(out) + "\n").encode()
     out += _hand_added_lines(summary, result, monolith, collection)
     verb = "would change" if dry_run or out else "changed"
     out.append(f"{tree} {verb} {len(summary['files'])} file(s) to merge into {monolith} "
@@ -79,18 +87,23 @@ def update_text(tree: str, monolith: str, result, conflicts, kept, dry_run: bool
     if summary["values"]:
         out.append(f"values of the tree that {'the update changes' if dry_run else 'changed'}:")
         for v in summary["values"]:
-            out.append(f"  {v['container'] or '-'}  {v['path']}: {_shown(v['tree'])} -> {_shown(v['monolith'])}")
+            out.append(f"  {v['container'] or '-'}  {v['path']}: {' -> '.join(_shown(v['tree'], v['monolith']))}")
     if summary["kept_edits"]:
         out.append("the tree's own edits since the base, kept:")
-        out += [f"  {e['container'] or '-'}  {e['path']}: {_shown(e['base'])} -> {_shown(e['tree'])}"
+        out += [f"  {e['container'] or '-'}  {e['path']}: {' -> '.join(_shown(e['base'], e['tree']))}"
                 for e in summary["kept_edits"]]
-    return ("\n".join(out) + "\n").encode()
+    return (visible_lines(out) + "\n").encode()
 
 
 def update_json(tree: str, monolith: str, result, conflicts, kept, dry_run: bool,
                 collection: Collection = LXC) -> bytes:
     """update's JSON report: its field names ("container", ...) are the same for every collection."""
-    return dumps(update_summary(tree, monolith, result, conflicts, kept, dry_run))
+    return json_report(update_summary(tree, monolith, result, conflicts, kept, dry_run))
+
+
+def _who(entry: dict) -> str:
+    """The container id of a report row as a markdown table cell ("-" for a top-level key)."""
+    return cell(text(entry["container"])) if entry["container"] else "-"
 
 
 def update_markdown(tree: str, monolith: str, result, conflicts, kept, dry_run: bool,
@@ -98,25 +111,28 @@ def update_markdown(tree: str, monolith: str, result, conflicts, kept, dry_run: 
     """update's markdown report; `collection` names what the files hold in its tables."""
     summary = update_summary(tree, monolith, result, conflicts, kept, dry_run)
     one = collection.noun
-    out = [f"## splitter update of `{tree}` to `{monolith}`", ""]
+    out = [f"## splitter update of {code(tree)} to {code(monolith)}", ""]
     if conflicts:
         out += [f"**{len(conflicts)} conflict(s)**; nothing was written.", "",
                 f"| {one} | path | base | tree | monolith |", "|---|---|---|---|---|"]
-        out += [f"| {c['container'] or '-'} | `{c['path']}` | `{_shown(c['base'])}` | `{_shown(c['tree'])}` | "
-                f"`{_shown(c['monolith'])}` |" for c in summary["conflicts"]]
+        out += [f"| {_who(c)} | {cell(code(c['path']))} | {_code_cells(c['base'], c['tree'], c['monolith'])} |"
+                for c in summary["conflicts"]]
         return ("\n".join(out) + "\n").encode()
     hand = _hand_added_lines(summary, result, monolith, collection)
-    out += [f"**{hand[0]}**", "", *(f"- {line.strip()}" for line in hand[1:]), ""] if hand else []
+    if hand:
+        out += [f"**{sentence(hand[0])}**", "",
+                *(f"- {code(h['file'])}  ({collection.noun} {text(h['container'])})" for h in summary["hand_added"]),
+                f"- {sentence(hand[-1].strip())}", ""]
     out += [f"{len(summary['files'])} file(s) {'would change' if dry_run or hand else 'changed'}, "
             f"{summary['kept_files']} kept as they are.", "", "| file | action | why |", "|---|---|---|"]
-    out += [f"| `{f['file']}` | {f['action']} | {f['why']} |" for f in summary["files"]]
+    out += [f"| {cell(code(f['file']))} | {f['action']} | {cell(text(f['why']))} |" for f in summary["files"]]
     if summary["values"]:
         out += ["", f"| {one} | path | tree | monolith |", "|---|---|---|---|"]
-        out += [f"| {v['container'] or '-'} | `{v['path']}` | `{_shown(v['tree'])}` | `{_shown(v['monolith'])}` |"
+        out += [f"| {_who(v)} | {cell(code(v['path']))} | {_code_cells(v['tree'], v['monolith'])} |"
                 for v in summary["values"]]
     if summary["kept_edits"]:
         out += ["", "The tree's own edits since the base, kept:", "", f"| {one} | path | base | tree |",
                 "|---|---|---|---|"]
-        out += [f"| {e['container'] or '-'} | `{e['path']}` | `{_shown(e['base'])}` | `{_shown(e['tree'])}` |"
+        out += [f"| {_who(e)} | {cell(code(e['path']))} | {_code_cells(e['base'], e['tree'])} |"
                 for e in summary["kept_edits"]]
     return ("\n".join(out) + "\n").encode()

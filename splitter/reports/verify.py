@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from splitter.exact.bytediff import KINDS, place_to_json, show_text
 from splitter.exact.jsonpath import json_path
-from splitter.exact.write import dumps
 from splitter.ops.verify import ABSENT, Verdict
-from splitter.reports.values import show_value
+from splitter.reports.escape import json_report, visible_lines
+from splitter.reports.values import show_sides
 from splitter.tree.collection import LXC, Collection
 
 
@@ -22,10 +22,11 @@ def verify_text(verdict: Verdict, tree_name: str, monolith_name: str, collection
         for difference in verdict.differences:
             who = difference.container or "-"
             lines.append(f"  {who}  {json_path(difference.path)}  ({difference.kind})")
-            lines.append(f"      monolith: {show_value(difference.old)}")
-            lines.append(f"      conf.d:   {show_value(difference.new)}    from {difference.file}")
+            old, new = show_sides([difference.old, difference.new])
+            lines.append(f"      monolith: {old}")
+            lines.append(f"      conf.d:   {new}    from {difference.file}")
     lines += byte_lines(verdict)
-    return "\n".join(lines)
+    return visible_lines(lines)
 
 
 def byte_lines(verdict: Verdict) -> list[str]:
@@ -58,7 +59,7 @@ def verify_json(verdict: Verdict) -> bytes:
         entry["file"] = found.file
         differences.append(entry)
     report = verdict.bytes
-    return dumps({"same_document": verdict.same_document, "same_bytes": verdict.same_bytes,
+    return json_report({"same_document": verdict.same_document, "same_bytes": verdict.same_bytes,
                   "differences": differences,
                   "byte_differences": [place_to_json(place, json_path(place.path))
                                        for place in (report.places if report else [])],

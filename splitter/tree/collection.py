@@ -78,10 +78,11 @@ class Collection:
     def profile_file(self, name: str) -> str:
         return f"defaults/{self.profile_prefix}{name}.json"
 
-    def entry_file(self, ctid: str, name: object) -> str:
+    def entry_file(self, ctid: str, name: object, ids=()) -> str:
+        """The file of an entry (names.container_file; `ids`: the collection's ids, for a name no other takes)."""
         from splitter.tree.names import container_file  # tree imports this module
 
-        return container_file(ctid, name, self.folder)
+        return container_file(ctid, name, self.folder, ids)
 
     def owns(self, relative: str) -> bool:
         """Whether a path relative to the tree root (with '/') is one of this collection's files."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from splitter.errors import BadInput
+from splitter.exact.numbers import canonical
 from splitter.exact.pointer import Path, pointer
 from splitter.exact.style import Style
 from splitter.tree.layers import parse_pointer
@@ -47,7 +48,7 @@ class Layout:
         if type(doc) is not dict or doc.get("format") != FORMAT:
             raise BadInput(f"not a splitter layout (expected \"format\": \"{FORMAT}\")", file)
         return cls(
-            style=Style.from_json(doc.get("style"), file),
+            style=_style(doc.get("style"), file),
             top_level=_strings(doc.get("top_level"), "top_level", file),
             containers=_strings(doc.get("containers"), "containers", file),
             key_order=_orders(doc.get("key_order", {}), "key_order", file),
@@ -59,6 +60,36 @@ class Layout:
             globals_exceptions=_orders(doc.get("globals_key_order_exceptions", {}), "globals_key_order_exceptions",
                                        file),
         )
+
+
+def _style(data: Any, file: str) -> Style:
+    """The layout's "style" record; BadInput naming the field that is wrong, whatever the hand edit.
+
+    Which values a field may take is Style.from_json's rule: a record it refuses is tried one field at a
+    time (the others left at their defaults) to find the field to name.
+    """
+    fields = list(Style.__dataclass_fields__)
+    if type(data) is not dict:
+        raise BadInput(f"\"style\" must be an object with the fields {', '.join(fields)} (found {_found(data)})", file)
+    for key in data:
+        if key not in fields:
+            raise BadInput(f"\"style\" has no field {key!r} (its fields: {', '.join(fields)})", file)
+    try:
+        return Style.from_json(data, file)
+    except BadInput:
+        for key, value in data.items():
+            try:
+                Style.from_json({key: value}, file)
+            except BadInput:
+                raise BadInput(f"\"style\".{key} cannot be {_found(value)}: undo the hand edit (split wrote "
+                               f"what merge needs to give the monolith back byte for byte)", file) from None
+        raise
+
+
+def _found(value: Any) -> str:
+    """A value from a hand-edited file, as JSON and short, for a message."""
+    text = canonical(value).decode()
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _object(value: Any, what: str, file: str) -> dict:

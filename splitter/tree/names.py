@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Iterable
+from typing import Collection, Iterable
 from urllib.parse import unquote
 
 from splitter.errors import BadInput
@@ -16,7 +16,7 @@ BASE = "defaults/lxc_base.json"
 PROFILE_PREFIX = "profile_"
 LXC = "lxc"
 PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_SAFE_ID = "-."  # besides ASCII letters and digits, kept as they are in file names
+_SAFE_ID = "-._"  # besides ASCII letters and digits, kept as they are in file names
 NAME_MAX = 255  # bytes in one file name: the limit of ext4, XFS, btrfs, APFS and NTFS (in UTF-16 units there)
 
 
@@ -25,11 +25,13 @@ def slug(text: str, limit: int = 60) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:max(limit, 0)].strip("-")
 
 
-_PLAIN_ID = re.compile(r"[A-Za-z0-9-][A-Za-z0-9.-]*")  # written as it is: most ids, checked first for speed
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")  # written as it is: most ids, checked first for speed
 
 
 def encode_id(ctid: str) -> str:
-    """A container id as a file-name prefix: anything but letters, digits, '-' and '.' is %-encoded."""
+    """A container id as a file-name prefix: anything but ASCII letters, digits, '-', '.' and '_' is %-encoded
+    (what a file system or another OS needs: '/', NUL, controls, `\\:*?"<>|`, spaces, non-ASCII; '%' itself;
+    a leading '.'). Trees written before kept '_' as %5F too: legacy_encode_id, still read."""
     if _PLAIN_ID.fullmatch(ctid) and len(ctid) + len(".json") <= NAME_MAX:
         return ctid
     if ctid == "":
@@ -45,6 +47,11 @@ def encode_id(ctid: str) -> str:
         raise BadInput(f"container id {ctid[:40]!r}... is too long to name a file: written in a file name it takes "
                        f"{len(encoded)} bytes, at most {NAME_MAX - len('.json')} fit")
     return encoded
+
+
+def legacy_encode_id(ctid: str) -> str:
+    """An id as trees written before this version spelled it: '_' %-encoded as well (`qdrant%5Fservice`)."""
+    return encode_id(ctid).replace("_", "%5F")
 
 
 def fold(name: str) -> str:
@@ -70,15 +77,20 @@ def folded_pairs(names: Iterable[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def container_file(ctid: str, name: object, folder: str = LXC) -> str:
+def container_file(ctid: str, name: object, folder: str = LXC, ids: Collection[str] = ()) -> str:
     """`<folder>/<id>_<words>.json` (lxc/ by default); the words, only for people, are cut so that the name
-    fits in NAME_MAX bytes.
+    fits in NAME_MAX bytes. An id holding '_' gets no words, and neither does an id whose name with words
+    would be that of another of the collection's `ids` (`a` named `b` beside an id `a_b`), so that file_id
+    reads every name back to its own id.
 
     Raises BadInput when even the id alone does not fit (see encode_id).
     """
     stem = encode_id(ctid)
     room = NAME_MAX - len(stem) - len("_.json")  # the encoded id and the words are ASCII: bytes = characters
-    words = slug(name, min(60, room)) if isinstance(name, str) and room > 0 else ""
+    # an id holding '_' has no words: the name is the id alone, which file_id reads back by the layout's ids
+    words = slug(name, min(60, room)) if isinstance(name, str) and room > 0 and "_" not in stem else ""
+    if words and ids and unquote(f"{stem}_{words}") in ids:
+        words = ""
     return f"{folder}/{stem}_{words}.json" if words else f"{folder}/{stem}.json"
 
 
@@ -87,13 +99,24 @@ def id_of_file(filename: str) -> str:
     return unquote(filename[: -len(".json")].split("_", 1)[0], errors="strict")
 
 
+def file_id(filename: str, known: Collection[str] = ()) -> str:
+    """The id a file of a collection's folder stands for: its whole name (less `.json`) when that is one of the
+    `known` ids (the layout's: an id holding '_', written without words), else id_of_file's."""
+    stem = filename[: -len(".json")]
+    if "_" in stem and known:
+        whole = unquote(stem, errors="strict")
+        if whole in known:
+            return whole
+    return id_of_file(filename)
+
+
 def profile_file(name: str) -> str:
     return f"{DEFAULTS}/{PROFILE_PREFIX}{name}.json"
 
 
-def id_or_none(filename: str) -> str | None:
+def id_or_none(filename: str, known: Collection[str] = ()) -> str | None:
     try:
-        return id_of_file(filename)
+        return file_id(filename, known)
     except UnicodeDecodeError:
         return None
 

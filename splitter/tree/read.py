@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import AbstractSet as Set
 from typing import Iterable
 
 from splitter.errors import BadInput
@@ -16,25 +18,28 @@ from splitter.tree.collection import Collection, from_layout, select
 from splitter.tree.collection import folders as collection_folders
 from splitter.tree.layers import Layer, decode
 from splitter.tree.layout import Layout
-from splitter.tree.names import DEFAULTS, LXC, PROFILE_NAME, encode_id, fold, id_of_file, id_or_none, natural_key
+from splitter.tree.names import (DEFAULTS, LXC, PROFILE_NAME, encode_id, file_id, fold, id_or_none, legacy_encode_id,
+                                  natural_key)
 
 
-def misnamed(name: str, collection: Collection, taken: Iterable[str]) -> str | None:
+def misnamed(name: str, collection: Collection, taken: Iterable[str], known: Set[str] = frozenset()) -> str | None:
     """Why a `.json` file name in a collection's folder is not a name splitter writes for the id it stands
     for, as advice; None when it is one.
 
-    The id is the part before the first '_' (id_of_file); splitter writes it as encode_id does, so any other
-    spelling (`914 (copy).json`, `%39%31%34_x.json`) is a file made by hand, most often a copy saved under a new
-    name. `taken` are the names already in the folder: the advice never names one of them (compared as
-    case-insensitive file systems do, see `fold`). Raises nothing.
+    The id is the part before the first '_', or the whole name for an id of `known` (file_id); splitter writes
+    it as encode_id does (or legacy_encode_id did), so any other spelling (`914 (copy).json`, `%39%31%34_x.json`)
+    is a file made by hand, most often a copy saved under a new name. `taken` are the names already in the
+    folder: the advice never names one of them (compared as case-insensitive file systems do, see `fold`).
+    Raises nothing.
     """
     try:
-        ctid = id_of_file(name)
+        ctid = file_id(name, known)
         written = encode_id(ctid)
     except (UnicodeDecodeError, BadInput):
         return f"its name does not start with {'a container' if collection.is_lxc else 'an'} id"
-    prefix, underscore, words = name[: -len(".json")].partition("_")
-    if prefix == written:
+    stem = name[: -len(".json")]
+    prefix, underscore, words = (stem, "", "") if ctid in known and "_" in ctid else stem.partition("_")
+    if prefix in (written, legacy_encode_id(ctid)):
         return None
     noun = collection.noun
     expected = f"{written}{underscore}{words}.json"
@@ -67,8 +72,14 @@ class Tree:
 
 
 def read_file(path: str) -> bytes:
+    """The bytes of a tree file; BadInput naming `path` when it is missing, a link, or not a regular file.
+
+    Opened without following a link and without blocking (O_NONBLOCK: a FIFO would otherwise wait for a
+    writer for ever in open(2)), then refused by fstat unless it is a regular file (a device would be read
+    without end); what was opened is what is checked, so a name swapped in between changes nothing.
+    """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise BadInput("missing from the tree", path) from None
     except OSError as error:
@@ -76,6 +87,9 @@ def read_file(path: str) -> bytes:
             raise BadInput("is a symbolic link; a tree holds plain files only", path) from None
         raise BadInput(error.strerror or str(error), path) from None
     try:
+        kind = _not_regular(os.fstat(fd).st_mode)
+        if kind:
+            raise BadInput(f"is {kind}, not a regular file; a tree holds plain files only", path)
         chunks = []
         while chunk := os.read(fd, 1 << 20):  # small files: one read, and one that finds the end
             chunks.append(chunk)
@@ -83,7 +97,25 @@ def read_file(path: str) -> bytes:
         raise BadInput(error.strerror or str(error), path) from None
     finally:
         os.close(fd)
-    return b"".join(chunks)
+    return without_bom(b"".join(chunks))
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+def without_bom(data: bytes) -> bytes:
+    """A tree file's bytes without the UTF-8 byte order mark some Windows editors save (RFC 8259 section 8.1
+    lets a parser ignore it): tolerated in tree files, so never in what merge writes. Monoliths keep theirs."""
+    return data[len(BOM):] if data.startswith(BOM) else data
+
+
+def _not_regular(mode: int) -> str:
+    """What a file that is not a regular file is, in words ("" for a regular file)."""
+    if stat.S_ISREG(mode):
+        return ""
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    return next((word for test, word in kinds if test(mode)), "a special file")
 
 
 class DiskSource:
@@ -204,14 +236,15 @@ def read_source(source, selector: str | None = None) -> Tree:
         profiles[profile] = read_layer(source, relative, container=False)
     found: dict[str, Layer] = {}
     names = source.names(folder)
+    listed = set(layout.containers)
     for name in names:
         if name.startswith(".") or not name.endswith(".json"):
             continue  # editor leftovers: `check` reports them
         relative = f"{folder}/{name}"
-        wrong = misnamed(name, collection, names)
+        wrong = misnamed(name, collection, names, listed)
         if wrong is not None:  # a copy saved under another name would otherwise become a new container
             raise BadInput(wrong, source.where(relative))
-        ctid = id_of_file(name)
+        ctid = file_id(name, listed)
         if ctid in found:
             raise BadInput(f"{collection.noun} {ctid} has two files: {found[ctid].file} and {relative}",
                            source.where(relative))
@@ -219,11 +252,34 @@ def read_source(source, selector: str | None = None) -> Tree:
         for profile in found[ctid].profiles:
             if profile not in profiles:
                 raise BadInput(unknown_profile(profile, collection), source.where(relative))
-    listed = set(layout.containers)
     known = [ctid for ctid in layout.containers if ctid in found]
     added = sorted((ctid for ctid in found if ctid not in listed), key=natural_key)
     return Tree(layout, globals_, base, profiles, {ctid: found[ctid] for ctid in known + added}, source.where,
                 collection)
+
+
+def collection_hint(error: BadInput, root: Path, current: Collection) -> BadInput:
+    """A monolith refused for lacking the collection a command works on, with a hint where the tree holds
+    another collection the monolith does have: `update conf.d phoenix_vm_configs.json` on a tree holding
+    lxc and vms says `(the tree's collection vms is there: add --collection vms)`. Returns the error to raise."""
+    if error.file is None or not error.message.startswith("has no "):
+        return error
+    try:
+        doc = parse(read_file(error.file), error.file)
+    except (BadInput, OSError):
+        return error
+    source = DiskSource(root)
+    for folder in collection_folders(root):
+        if folder == current.folder:
+            continue
+        try:
+            other = from_layout(folder, source.parse(Collection(folder=folder).layout_file), "")
+            other.entries(doc, error.file)
+        except BadInput:
+            continue
+        error.message += f" (the tree's collection {folder} is there: add --collection {folder})"
+        break
+    return error
 
 
 def read_container(root: Path, ctid: str, selector: str | None = None) -> Tree:
@@ -248,14 +304,16 @@ def read_container(root: Path, ctid: str, selector: str | None = None) -> Tree:
         names = []
     except OSError as error:
         raise BadInput(error.strerror or str(error), str(root / folder)) from None
-    mine = [name for name in names if not name.startswith(".") and name.endswith(".json") and id_or_none(name) == ctid]
+    listed = set(layout.containers)
+    mine = [name for name in names
+            if not name.startswith(".") and name.endswith(".json") and id_or_none(name, listed) == ctid]
     noun = collection.noun
     if not mine:
         raise BadInput(f"no {noun} {ctid!r} in the tree", str(root))
     if len(mine) > 1:
         raise BadInput(f"{noun} {ctid} has two files: {folder}/{mine[0]} and {folder}/{mine[1]}",
                        source.where(f"{folder}/{mine[1]}"))
-    wrong = misnamed(mine[0], collection, names)
+    wrong = misnamed(mine[0], collection, names, listed)
     if wrong is not None:
         raise BadInput(wrong, source.where(f"{folder}/{mine[0]}"))
     own = read_layer(source, f"{folder}/{mine[0]}", container=True)

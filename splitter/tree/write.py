@@ -191,5 +191,8 @@ def write_atomic(target: Path, data: bytes) -> None:
             os.replace(temporary, target)
     except OSError as error:
         if temporary is not None:
-            temporary.unlink(missing_ok=True)
+            try:
+                temporary.unlink(missing_ok=True)
+            except OSError:  # a read-only file system: nothing could be created, so nothing is left
+                pass
         raise WriteError(f"cannot write: {error.strerror or error}", str(target)) from None
