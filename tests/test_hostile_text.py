@@ -123,6 +123,8 @@ def _every_report(data: tuple[str, str, str, str]) -> None:
                 _check_run(run("verify", folder / "hostile", FIXTURE, "--format", format), format)
                 _check_run(run("show", folder / "hostile", ctid, "--explain", "--format", format), format)
             _check_run(run("diff", tree, folder / "hostile", "--format", "markdown"), "markdown")
+            for format in ("text", "json", "markdown"):
+                _check_run(run("tidy", folder / "hostile", "--dry-run", "--format", format), format)
         # the same text typed into a tree file by hand: a key, a value and a profile name
         own = tree / "lxc" / "101_nginx-gateway.json"
         layer = json.loads(own.read_text())

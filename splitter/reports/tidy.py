@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from splitter.exact.write import dumps
+from splitter.reports.escape import cell, code, json_report, text, visible_lines
 
 TIDY_FORMAT = "splitter-tidy/1"
 
@@ -23,17 +23,17 @@ def tidy_summary(tree: str, result, dry_run: bool) -> dict:
 
 
 def tidy_json(tree: str, result, dry_run: bool) -> bytes:
-    return dumps(tidy_summary(tree, result, dry_run))
+    return json_report(tidy_summary(tree, result, dry_run))
 
 
-def _files(files: list[str]) -> str:
-    return ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+def _files(files: list[str], show=str) -> str:
+    return ", ".join(map(show, files[:3])) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
 
 
 def tidy_text(tree: str, result, dry_run: bool) -> bytes:
     summary = tidy_summary(tree, result, dry_run)
-    lines = [f"{p['kind']}: {p['why']}\n  files: {_files(p['files'])}; saves {p['lines_saved']} line(s)"
-             for p in summary["proposals"]]
+    lines = [line for p in summary["proposals"] for line in (
+        f"{p['kind']}: {p['why']}", f"  files: {_files(p['files'])}; saves {p['lines_saved']} line(s)")]
     lines += [f"refused {p['kind']} (the merge would change): {p['why']}" for p in summary["refused"]]
     if summary["tidy"]:
         lines.append(f"{tree} is tidy: nothing to do")
@@ -42,20 +42,17 @@ def tidy_text(tree: str, result, dry_run: bool) -> bytes:
         lines.append(f"{len(summary['proposals'])} proposal(s), {summary['lines_saved']} line(s) saved; {verb} "
                      f"{len(summary['written'])} file(s), {'would remove' if dry_run else 'removed'} "
                      f"{len(summary['removed'])}; the merge stays byte for byte the same")
-    return "\n".join(lines).encode()
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+    return visible_lines(lines).encode()
 
 
 def tidy_markdown(tree: str, result, dry_run: bool) -> bytes:
     summary = tidy_summary(tree, result, dry_run)
     if summary["tidy"]:
-        return f"`{tree}` is tidy: nothing to do.".encode()
-    lines = [f"### tidy `{tree}`: {len(summary['proposals'])} proposal(s), {summary['lines_saved']} line(s) saved",
+        return f"{code(tree)} is tidy: nothing to do.".encode()
+    lines = [f"### tidy {code(tree)}: {len(summary['proposals'])} proposal(s), {summary['lines_saved']} line(s) saved",
              "", "| kind | why | files | lines saved |", "|---|---|---|---|"]
-    lines += [f"| {p['kind']} | {_cell(p['why'])} | {_files(p['files'])} | {p['lines_saved']} |"
+    lines += [f"| {p['kind']} | {cell(text(p['why']))} | {cell(_files(p['files'], code))} | "
+              f"{p['lines_saved']} |"
               for p in summary["proposals"]]
     lines += ["", "Each proposal is proven: the tree merges into the same bytes after it."]
     return "\n".join(lines).encode()
