@@ -13,6 +13,7 @@ import orjson
 
 from splitter.errors import BadInput
 from splitter.exact.numbers import Number, canonical
+from splitter.exact.plain import parse_plain
 from splitter.exact.style import Style
 from splitter.exact.write import MAX_DEPTH, dumps, encode_problem
 
@@ -61,11 +62,13 @@ _EXACT = json.JSONDecoder(object_pairs_hook=_pairs, parse_float=_float, parse_in
 def parse(raw: bytes, file: str, *, fast_style: Style | None = None) -> Any:
     """Parse a JSON document exactly, or raise BadInput naming the file and position.
 
-    With `fast_style`, orjson is tried first (see parse_reproducing): worth it
-    for large documents in a known style; small files parse faster directly.
+    Without `fast_style`, orjson alone reads a file proven plain (plain.parse_plain: no number spelling,
+    repeated key or depth it could get wrong), the exact path any other. With `fast_style`, orjson is tried
+    first (see parse_reproducing): worth it for large documents in a known style.
     """
     if fast_style is None:
-        return _parse_exact(raw, file, None)
+        value = parse_plain(raw)
+        return _parse_exact(raw, file, None) if value is None else value
     return parse_reproducing(raw, file, fast_style)[0]
 
 

@@ -25,12 +25,12 @@ def slug(text: str, limit: int = 60) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:max(limit, 0)].strip("-")
 
 
-_PLAIN_ID = re.compile(r"[A-Za-z0-9-][A-Za-z0-9.-]*")  # written as it is: most ids, checked first for speed
+PLAIN_ID = re.compile(r"[A-Za-z0-9-][A-Za-z0-9.-]*")  # written as it is: most ids, checked first for speed
 
 
 def encode_id(ctid: str) -> str:
     """A container id as a file-name prefix: anything but letters, digits, '-' and '.' is %-encoded."""
-    if _PLAIN_ID.fullmatch(ctid) and len(ctid) + len(".json") <= NAME_MAX:
+    if PLAIN_ID.fullmatch(ctid) and len(ctid) + len(".json") <= NAME_MAX:
         return ctid
     if ctid == "":
         raise BadInput("a container id is empty; it cannot name a file")

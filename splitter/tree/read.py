@@ -16,7 +16,7 @@ from splitter.tree.collection import Collection, from_layout, select
 from splitter.tree.collection import folders as collection_folders
 from splitter.tree.layers import Layer, decode
 from splitter.tree.layout import Layout
-from splitter.tree.names import DEFAULTS, LXC, PROFILE_NAME, encode_id, fold, id_of_file, id_or_none, natural_key
+from splitter.tree.names import DEFAULTS, LXC, NAME_MAX, PLAIN_ID, PROFILE_NAME, encode_id, fold, id_of_file, id_or_none, natural_key
 
 
 def misnamed(name: str, collection: Collection, taken: Iterable[str]) -> str | None:
@@ -91,6 +91,7 @@ class DiskSource:
 
     def __init__(self, root: Path):
         self.root = root
+        self._prefix = os.path.join(root, "")  # joined once: a tree has many files
 
     def where(self, relative: str) -> str:
         """The file as the user reaches it, for messages: DIR/relative."""
@@ -101,7 +102,7 @@ class DiskSource:
 
     def parse(self, relative: str) -> object:
         """The file's JSON document (parse); BadInput names DIR/relative and line:column."""
-        path = os.path.join(self.root, relative)
+        path = self._prefix + relative
         return parse(read_file(path), path)
 
     def names(self, folder: str) -> list[str]:
@@ -198,13 +199,15 @@ def read_source(source, selector: str | None = None) -> Tree:
     found: dict[str, Layer] = {}
     names = source.names(folder)
     for name in names:
-        if name.startswith(".") or not name.endswith(".json"):
+        if name[:1] == "." or not name.endswith(".json"):
             continue  # editor leftovers: `check` reports them
         relative = f"{folder}/{name}"
-        wrong = misnamed(name, collection, names)
-        if wrong is not None:  # a copy saved under another name would otherwise become a new container
-            raise BadInput(wrong, source.where(relative))
-        ctid = id_of_file(name)
+        ctid = name[:-5].partition("_")[0]
+        if len(ctid) > NAME_MAX - 5 or not PLAIN_ID.fullmatch(ctid):  # a plain id is its own file-name prefix: nothing misnamed, nothing decoded
+            wrong = misnamed(name, collection, names)
+            if wrong is not None:  # a copy saved under another name would otherwise become a new container
+                raise BadInput(wrong, source.where(relative))
+            ctid = id_of_file(name)
         if ctid in found:
             raise BadInput(f"{collection.noun} {ctid} has two files: {found[ctid].file} and {relative}",
                            source.where(relative))
