@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sys
 
-import typer
-
 from splitter.errors import SplitterError
 
 
@@ -50,6 +48,8 @@ class Steps:
 
 
 def fail(error: SplitterError) -> None:
+    import typer  # here: merge and verify start without Typer (cli.quick)
+
     say(f"splitter: {error}")
     raise typer.Exit(error.exit_code)
 

@@ -55,8 +55,14 @@ def _constant(text: str) -> Any:
     raise _Constant(text)
 
 
-# built once: json.loads would build a decoder for every small file of a tree
-_EXACT = json.JSONDecoder(object_pairs_hook=_pairs, parse_float=_float, parse_int=_int, parse_constant=_constant)
+_EXACT: list = []  # the decoder, built once on first use: json.loads would build one for every small file
+
+
+def _exact_decoder() -> json.JSONDecoder:
+    if not _EXACT:
+        _EXACT.append(json.JSONDecoder(object_pairs_hook=_pairs, parse_float=_float, parse_int=_int,
+                                       parse_constant=_constant))
+    return _EXACT[0]
 
 
 def parse(raw: bytes, file: str, *, fast_style: Style | None = None) -> Any:
@@ -104,7 +110,7 @@ def _parse_exact(raw: bytes, file: str, orjson_error: Exception | None) -> Any:
     if not text or text.isspace():
         raise BadInput("empty file", file)
     try:
-        value = _EXACT.decode(text)
+        value = _exact_decoder().decode(text)
     except json.JSONDecodeError as error:
         raise BadInput(_syntax_message(error.msg), file, error.lineno, error.colno) from None
     except _Duplicate as dup:
