@@ -11,7 +11,7 @@ from splitter.merging.merge import apply, overlay
 from splitter.merging.order import OrderNode, key_order, order_tree, reorder, reorder_below
 from splitter.tree.layers import Layer, unset_deletes_nothing
 from splitter.tree.layout import Layout
-from splitter.tree.read import Tree
+from splitter.tree.read import Tree, gc_paused
 
 CONTAINERS_KEY = "lxc_configs"  # the key of the default collection (collection.DEFAULT_POINTER)
 
@@ -98,6 +98,11 @@ def stale_unset(assembler: Assembler, own: Layer, where=str) -> None:
 def assemble(tree: Tree, known: dict | None = None) -> Any:
     """The monolith document a tree stands for (an object, or a list for the collection ""); `known` gives
     containers whose merge is known already (ctid -> merged config: update's containers it kept whole)."""
+    with gc_paused():
+        return _assemble(tree, known)
+
+
+def _assemble(tree: Tree, known: dict | None) -> Any:
     assembler = Assembler(tree.base, tree.profiles, tree.layout)
     for own in tree.containers.values():
         stale_unset(assembler, own, tree.where)
