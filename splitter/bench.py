@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,6 +33,7 @@ def _floor(monolith: Path, folder: Path) -> dict[str, float]:
     started = time.perf_counter()
     doc = orjson.loads(monolith.read_bytes())
     parsed = time.perf_counter()
+    started_cpu = time.process_time()
     folder.mkdir()
     names = []
     for ctid, config in doc["lxc_configs"].items():
@@ -40,15 +42,24 @@ def _floor(monolith: Path, folder: Path) -> dict[str, float]:
             handle.write(orjson.dumps(config, option=orjson.OPT_INDENT_2))
         names.append(name)
     written = time.perf_counter()
+    written_cpu = time.process_time()
     for name in names:
         with open(name, "rb") as handle:
             orjson.loads(handle.read())
     read = time.perf_counter()
-    return {"parse": parsed - started, "write": written - parsed, "read": read - written}
+    read_cpu = time.process_time() - written_cpu
+    return {"parse": parsed - started, "write": written - parsed, "read": read - written,
+            "write_cpu": written_cpu - started_cpu, "read_cpu": read_cpu}
 
 
 def _run(*args: str, cwd: Path | None = None, expect: int = 0) -> tuple[float, int, int]:
     """Seconds, exit code and peak memory (MiB) of one command in its own process."""
+    elapsed, _, code, peak = _run_cpu(*args, cwd=cwd, expect=expect)
+    return elapsed, code, peak
+
+
+def _run_cpu(*args: str, cwd: Path | None = None, expect: int = 0) -> tuple[float, float, int, int]:
+    """Seconds, CPU seconds (user and system), exit code and peak memory (MiB) of one command in its own process."""
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "splitter", *args],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
@@ -57,7 +68,7 @@ def _run(*args: str, cwd: Path | None = None, expect: int = 0) -> tuple[float, i
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != expect:
         sys.stderr.write(process.stderr.read().decode(errors="replace"))
-    return elapsed, process.returncode, usage.ru_maxrss // 1024
+    return elapsed, usage.ru_utime + usage.ru_stime, process.returncode, usage.ru_maxrss // 1024
 
 
 def bench(count: int, root: Path, repeat: int) -> dict:
@@ -92,6 +103,50 @@ def bench(count: int, root: Path, repeat: int) -> dict:
         shutil.rmtree(tree)
     result["mining"] = _mining_time(monolith)
     return result
+
+
+def paired(count: int, root: Path, pairs: int = 5) -> dict:
+    """CPU time of split, merge and verify as ratios to the floor's write (split) or read, each run paired with a
+    floor taken just before it, as the median of `pairs` runs: CPU time and pairing keep the ratios steady on a
+    machine that other work shares."""
+    monolith = root / f"fleet-{count}.json"
+    if not monolith.exists():
+        monolith.write_bytes(monolith_bytes(count))
+    ratios: dict[str, list[float]] = {"split": [], "merge": [], "verify": []}
+    for attempt in range(pairs):
+        os.sync()
+        floor = _floor(monolith, root / f"paired-floor-{count}")
+        tree, merged = root / f"paired-{count}", root / f"paired-{count}.json"
+        runs = {"split": _run_cpu("split", str(monolith), "-o", str(tree)),
+                "merge": _run_cpu("merge", str(tree), "-o", str(merged)),
+                "verify": _run_cpu("verify", str(tree), str(monolith), "--byte-exact")}
+        for command, run in runs.items():
+            ratios[command].append(run[1] / floor["write_cpu" if command == "split" else "read_cpu"])
+        shutil.rmtree(root / f"paired-floor-{count}")
+        shutil.rmtree(tree)
+        merged.unlink()
+    return {command: statistics.median(values) for command, values in ratios.items()}
+
+
+def startup(root: Path, repeat: int = 20) -> tuple[float, float] | None:
+    """Best of `repeat` of `python -c "import orjson"` and of `merge` of the newest corpus file's tree (seconds),
+    taken in turns; None without the corpus (../shared/corpus)."""
+    corpus = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+    try:
+        rows = [line.split("\t") for line in (corpus / "manifest.tsv").read_text().splitlines()[1:] if line]
+    except OSError:
+        return None
+    newest = corpus / max(rows, key=lambda row: (row[1], row[0]))[0]
+    tree = root / "startup-tree"
+    if _run("split", str(newest), "-o", str(tree))[1] != 0:
+        return None
+    python = merge = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import orjson"], check=True)
+        python = min(python, time.perf_counter() - started)
+        merge = min(merge, _run("merge", str(tree))[0])
+    return python, merge
 
 
 def _git(tree: Path, *args: str) -> None:
@@ -185,6 +240,15 @@ def main(argv: list[str]) -> int:
         for count in counts:
             print(report(bench(count, root, repeat=3 if count <= 10000 else 1)), flush=True)
             print(tidy_bench(count, root, repeat=3 if count <= 10000 else 1), flush=True)
+            if count <= 10000:
+                cpu = paired(count, root)
+                print(f"        CPU time, median of 5 paired runs: split {cpu['split']:.2f} x floor write, merge "
+                      f"{cpu['merge']:.2f} x floor read, verify {cpu['verify']:.2f} x floor read", flush=True)
+        times = startup(root)
+        if times:
+            print(f"start-up: merge of the newest corpus file's tree {times[1] * 1000:.0f} ms = "
+                  f"{times[1] / times[0]:.2f} x python -c 'import orjson' ({times[0] * 1000:.0f} ms), best of 20")
+        print(f"load average {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return 0

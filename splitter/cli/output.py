@@ -6,8 +6,6 @@ import errno
 import os
 import sys
 
-import typer
-
 from splitter.errors import SplitterError, WriteError
 from splitter.reports.escape import visible, visible_lines
 
@@ -27,7 +25,8 @@ def out(data: bytes) -> None:
 def result(data: bytes) -> None:
     """Write `data` to stdout as it is, all of it, or end the command: a closed pipe (EPIPE) ends it quietly as
     Typer does (`splitter merge conf.d | head -c1`); any other failure (a full disk, /dev/full, EIO) is one line
-    and exit 2, never exit 0 with part of the result written."""
+    and exit 2 (WriteError, turned into its one line by the command or, after it, by usage.OneLineUsageErrors),
+    never exit 0 with part of the result written."""
     try:
         sys.stdout.flush()
         rest = memoryview(data)
@@ -41,7 +40,7 @@ def result(data: bytes) -> None:
         if error.errno == errno.EPIPE:
             raise
         _discard_stdout()
-        fail(WriteError(f"cannot write the result: {error.strerror or error}", "stdout"))
+        raise WriteError(f"cannot write the result: {error.strerror or error}", "stdout") from None
 
 
 def _discard_stdout() -> None:
@@ -94,6 +93,8 @@ class Steps:
 
 def fail(error: SplitterError) -> None:
     """End the command with the error as one line on stderr (data quoted in it made visible) and its exit code."""
+    import typer  # here: merge and verify start without Typer (cli.quick)
+
     say(f"splitter: {error}")
     raise typer.Exit(error.exit_code)
 

@@ -8,9 +8,10 @@ from typing import Annotated, Optional
 import typer
 
 from splitter.cli.options import Format, Selector
-from splitter.cli.output import Steps, fail, out, result, say
-from splitter.cli.split_command import schema_warnings, warn_schema
-from splitter.errors import BadInput, SplitterError
+from splitter.cli.output import fail, out, say
+from splitter.cli.quick import dir_then_monolith, merge_tree, verify_tree  # noqa: F401 (update uses the first)
+from splitter.cli.schema_notes import warn_schema
+from splitter.errors import SplitterError
 
 
 def merge(
@@ -30,42 +31,10 @@ def merge(
     \b
     Example: splitter merge conf.d -o phoenix_lxc_configs.json
     """
-    from splitter.exact.write import dumps
-    from splitter.merging.assemble import assemble
-    from splitter.tree.guard import check_output_file
-    from splitter.tree.read import read_tree
-    from splitter.tree.write import write_atomic
-
     try:
-        if output is not None:
-            check_output_file(output, tree)  # before reading the tree: its place and kind
-        with Steps(True) as step:
-            step(f"reading {tree}")
-            loaded = read_tree(tree, collection)
-            if output is not None:
-                check_output_file(output, tree, loaded.collection)  # a monolith of this tree's collection only
-            step(f"merging {loaded.collection.count(len(loaded.containers))}")
-            doc = assemble(loaded)
-            schema_warnings(doc, tree.resolve().parent, schema, strict, str(tree))
-            data = dumps(doc, loaded.layout.style)
-        if output is not None:
-            write_atomic(output, data)
+        merge_tree(tree, output, schema, strict, collection)
     except SplitterError as error:
         fail(error)
-    if output is None:
-        result(data)
-
-
-def dir_then_monolith(command: str, tree: Path, monolith: Path) -> None:
-    """Catch the two arguments of verify and update given the wrong way round (or twice the folder) early, with a
-    message that says which is which, before reading either."""
-    usage = f"{command} takes DIR then MONOLITH"
-    if tree.is_file() and monolith.is_dir():
-        raise BadInput(f"is a file, not a conf.d folder ({usage}: swap the two arguments)", str(tree))
-    if monolith.is_dir():
-        raise BadInput(f"is a folder; MONOLITH must be a file ({usage})", str(monolith))
-    if tree.is_file():
-        raise BadInput(f"is a file, not a conf.d folder ({usage})", str(tree))
 
 
 def verify(
@@ -80,29 +49,12 @@ def verify(
     \b
     Example: splitter verify conf.d phoenix_lxc_configs.json --byte-exact
     """
-    from splitter.ops.verify import compare
-    from splitter.reports.verify import verify_json, verify_text
-    from splitter.tree.monolith import read_bytes
-    from splitter.tree.read import collection_hint, read_tree
-
     try:
-        with Steps(format is not Format.json) as step:
-            dir_then_monolith("verify", tree, monolith)
-            step(f"reading {tree}")
-            loaded = read_tree(tree, collection)
-            step(f"comparing {loaded.collection.count(len(loaded.containers))} with {monolith}")
-            try:
-                verdict = compare(loaded, read_bytes(monolith), str(monolith))
-            except BadInput as error:
-                raise collection_hint(error, tree, loaded.collection) from None
+        code = verify_tree(tree, monolith, byte_exact, format is Format.json, collection)
     except SplitterError as error:
         fail(error)
-    if format is Format.json:
-        out(verify_json(verdict))
-    else:
-        out(verify_text(verdict, str(tree), str(monolith), loaded.collection).encode())
-    if not verdict.same_document or (byte_exact and not verdict.same_bytes):
-        raise typer.Exit(1)
+    if code:
+        raise typer.Exit(code)
 
 
 def show(

@@ -10,6 +10,7 @@ from typer._click import exceptions as click
 from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import Abort
 
+from splitter.errors import SplitterError
 from splitter.reports.escape import visible
 
 
@@ -67,6 +68,9 @@ class OneLineUsageErrors(TyperGroup):
         except Abort:  # Typer's own (typer.exceptions), raised on EOF at a prompt
             print("splitter: aborted", file=sys.stderr)
             sys.exit(1)
+        except SplitterError as error:  # raised after a command's own handling, e.g. writing its result
+            print(visible(f"splitter: {error}"), file=sys.stderr)
+            sys.exit(error.exit_code)
         except OSError as error:  # a last net: an OS error no command turned into BadInput is still one line
             from splitter.cli.output import os_error_line
 

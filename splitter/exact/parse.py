@@ -13,6 +13,7 @@ import orjson
 
 from splitter.errors import BadInput
 from splitter.exact.numbers import Number, canonical
+from splitter.exact.plain import parse_plain
 from splitter.exact.style import Style
 from splitter.exact.write import MAX_DEPTH, dumps, encode_problem
 
@@ -54,18 +55,26 @@ def _constant(text: str) -> Any:
     raise _Constant(text)
 
 
-# built once: json.loads would build a decoder for every small file of a tree
-_EXACT = json.JSONDecoder(object_pairs_hook=_pairs, parse_float=_float, parse_int=_int, parse_constant=_constant)
+_EXACT: list = []  # the decoder, built once on first use: json.loads would build one for every small file
+
+
+def _exact_decoder() -> json.JSONDecoder:
+    if not _EXACT:
+        _EXACT.append(json.JSONDecoder(object_pairs_hook=_pairs, parse_float=_float, parse_int=_int,
+                                       parse_constant=_constant))
+    return _EXACT[0]
 
 
 def parse(raw: bytes, file: str, *, fast_style: Style | None = None) -> Any:
     """Parse a JSON document exactly, or raise BadInput naming the file and position.
 
-    With `fast_style`, orjson is tried first (see parse_reproducing): worth it
-    for large documents in a known style; small files parse faster directly.
+    Without `fast_style`, orjson alone reads a file proven plain (plain.parse_plain: no number spelling,
+    repeated key or depth it could get wrong), the exact path any other. With `fast_style`, orjson is tried
+    first (see parse_reproducing): worth it for large documents in a known style.
     """
     if fast_style is None:
-        return _parse_exact(raw, file, None)
+        value = parse_plain(raw)
+        return _parse_exact(raw, file, None) if value is None else value
     return parse_reproducing(raw, file, fast_style)[0]
 
 
@@ -101,7 +110,7 @@ def _parse_exact(raw: bytes, file: str, orjson_error: Exception | None) -> Any:
     if not text or text.isspace():
         raise BadInput("empty file", file)
     try:
-        value = _EXACT.decode(text)
+        value = _exact_decoder().decode(text)
     except json.JSONDecodeError as error:
         raise BadInput(_syntax_message(error.msg), file, error.lineno, error.colno) from None
     except _Duplicate as dup:

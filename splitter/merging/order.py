@@ -38,14 +38,29 @@ def reorder(obj: dict, node: OrderNode, indexed: bool = False) -> dict:
         keys = tuple(obj)
         order = cache.get(keys, keys)
         if order is keys:  # most containers share their key sequences: sort each one once
-            last = len(rank)
-            order = sorted(keys, key=lambda key: rank.get(key, last))
+            order = key_order(node, keys)
             order = cache[keys] = None if order == list(keys) else order  # None: already in order
         if order is None:
             owned = False
         else:
             obj = {key: obj[key] for key in order}
-    for key, child in children.items():
+    return reorder_below(obj, children.items(), indexed, owned)
+
+
+def key_order(node: OrderNode, keys) -> list:
+    """The keys of an object at `node` in their remembered order: the known ones by rank, then the others as they
+    come (reorder's rule)."""
+    rank = node[0]
+    if rank is None:
+        return list(keys)
+    last = len(rank)
+    return sorted(keys, key=lambda key: rank.get(key, last))
+
+
+def reorder_below(obj: dict, children, indexed: bool, owned: bool) -> dict:
+    """The objects below `obj` that (key, OrderNode) pairs `children` name, reordered; `obj` is changed in place
+    only when `owned` (else copied on the first change)."""
+    for key, child in children:
         sub = obj.get(key)
         new = _below(sub, child, indexed)
         if new is not sub:

@@ -65,8 +65,15 @@ def decode(doc: Any, file: str, container: bool) -> Layer:
     """Read a layer from the object in its file, checking its directives."""
     if type(doc) is not dict:
         raise BadInput("a layer file must hold a JSON object", file)
-    if not any(key[:1] == "$" for key in doc):
+    dollars = [key for key in doc if key[:1] == "$"]
+    if not dollars:
         return Layer(file, doc)  # nothing reserved, nothing escaped: the common case, kept cheap
+    if container and dollars == [PROFILES]:  # the common container file: profiles, then values
+        names = doc[PROFILES]
+        if type(names) is list and all(type(name) is str for name in names) and len(set(names)) == len(names):
+            values = dict(doc)
+            del values[PROFILES]
+            return Layer(file, values, names)
     layer = Layer(file, {})
     for key, value in doc.items():
         if key.startswith("$") and not key.startswith("$$"):

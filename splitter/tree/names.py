@@ -26,6 +26,7 @@ def slug(text: str, limit: int = 60) -> str:
 
 
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")  # written as it is: most ids, checked first for speed
+PLAIN_PREFIX = re.compile(r"[A-Za-z0-9-][A-Za-z0-9.-]*")  # an id before a file name's first '_', never encoded
 
 
 def encode_id(ctid: str) -> str:

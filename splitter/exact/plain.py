@@ -1,0 +1,85 @@
+"""The fast path of exact parsing: orjson alone, for a file proven to hold nothing orjson would read differently."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+
+# A key's closing quote with white space before its ':'; such a key is not counted by raw.count(b'":').
+_LOOSE_KEY = re.compile(rb'"[ \t\n\r]+:')
+# -0 as a number token (after ':', '[' or ','): orjson reads the integer 0, the exact path keeps "-0".
+_MINUS_ZERO = re.compile(rb"[:\[,][ \t\n\r]*-0")
+# A number token with a fraction or an exponent (also text inside strings that looks like one: a false alarm
+# only costs the exact path), and integers of 19 digits or more (orjson reads those beyond 64 bits as floats).
+_FRACTION = re.compile(rb"[:\[,][ \t\n\r]*(-?[0-9]+[.eE][0-9eE.+-]*)(?=[ \t\n\r,\]}])")
+_LONG_INTEGER = re.compile(rb"[:\[,][ \t\n\r]*-?[0-9]{19}")
+# Deeper documents go to the exact path, which knows the precise limit (write.MAX_DEPTH) and its message.
+_DEPTH = 64
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def parse_plain(raw: bytes) -> Any | None:
+    """The object or array in `raw` as the exact path (parse.parse) would give it, or None when that is not proven.
+
+    Proven means all of: orjson parses it to an object or array; it nests at most 64 deep; its values hold as
+    many object keys as the text has key ends (`":`, and no key with white space before its ':'), so no key is
+    repeated at any depth (orjson would keep the last silently); no number token is -0; and where orjson gave any
+    float, every number token with a fraction or exponent is the shortest spelling of its float, as orjson writes
+    it (so the exact path keeps the same float, parse._float), and no integer token has 19 digits or more.
+    orjson reads every other number token (an integer of at most 18 digits) as the exact path does. Lone
+    surrogates, a byte order mark, bad UTF-8, control characters in strings, NaN and every syntax error make
+    orjson fail: None, and the exact path gives the message and position. Raises nothing.
+    """
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    kind = type(value)
+    if kind is not dict and kind is not list:
+        return None
+    floats = [0]
+    try:
+        keys = _keys(value, 1, floats)
+    except _NotPlain:
+        return None
+    # every key ends in `":` or `"<white space>:`; text inside strings can only add to the count
+    if keys != raw.count(b'":') or _LOOSE_KEY.search(raw) is not None:
+        return None
+    if b"-0" in raw and _MINUS_ZERO.search(raw) is not None:
+        return None
+    if floats[0]:
+        if _LONG_INTEGER.search(raw) is not None:
+            return None
+        for match in _FRACTION.finditer(raw):
+            token = match.group(1)
+            try:  # the exact path keeps a float where writing it gives the token back; so must orjson's float
+                if orjson.dumps(float(token)) != token or orjson.dumps(orjson.loads(token)) != token:
+                    return None
+            except (ValueError, orjson.JSONDecodeError):  # text inside a string
+                return None
+    return value
+
+
+def _keys(node: Any, depth: int, floats: list) -> int:
+    """The number of object keys in a dict or list and below it; floats[0] counts its floats. Raises _NotPlain past
+    _DEPTH levels."""
+    if depth > _DEPTH:
+        raise _NotPlain
+    if type(node) is dict:
+        count = len(node)
+        children = node.values()
+    else:
+        count = 0
+        children = node
+    for child in children:
+        kind = type(child)
+        if kind is dict or kind is list:
+            count += _keys(child, depth + 1, floats)
+        elif kind is float:
+            floats[0] += 1
+    return count
