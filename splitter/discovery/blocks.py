@@ -60,6 +60,8 @@ def find_together(fleet: Fleet, holders: dict[int, array], weights: list[int],
         if members in known:
             continue
         size = sum(weights[item] for item in group)
+        # values under several keys are no object of their own: block_worth's smaller threshold for many
+        # holders is left out, as three equal values in three containers are as likely a coincidence (mining.md)
         if size < BLOCK_LEAVES or len(group) < 2 or all(_numeric(fleet.keys[item][1]) for item in group):
             continue
         heft: dict[str, int] = {}
