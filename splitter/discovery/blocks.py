@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from array import array
+from itertools import groupby
 
+from splitter.discovery.candidates import PAIR_KEYS, ROLE_MEMBERS
 from splitter.discovery.itemsets import Fleet
-from splitter.discovery.roles import BLOCK_LEAVES, Role, slug
+from splitter.discovery.roles import BLOCK_DEPTH, BLOCK_LEAVES, Role, slug
+
+
+def block_worth(members: int, values: int) -> bool:
+    """The one rule for when a block without a role is worth a profile, in `split` and in `tidy` alike: it
+    stands for BLOCK_LEAVES values or more, or ROLE_MEMBERS or more containers hold PAIR_KEYS values or more
+    of it (the thresholds a role needs: issue 19's "three-leaf block added to four containers")."""
+    return values >= BLOCK_LEAVES or (members >= ROLE_MEMBERS and values >= PAIR_KEYS)
 
 
 def _numeric(text: bytes) -> bool:
@@ -51,6 +60,8 @@ def find_together(fleet: Fleet, holders: dict[int, array], weights: list[int],
         if members in known:
             continue
         size = sum(weights[item] for item in group)
+        # values under several keys are no object of their own: block_worth's smaller threshold for many
+        # holders is left out, as three equal values in three containers are as likely a coincidence (mining.md)
         if size < BLOCK_LEAVES or len(group) < 2 or all(_numeric(fleet.keys[item][1]) for item in group):
             continue
         heft: dict[str, int] = {}
@@ -60,3 +71,39 @@ def find_together(fleet: Fleet, holders: dict[int, array], weights: list[int],
         keys = sorted(heft, key=lambda key: (-heft[key], key))
         found.append(Role("block", ", ".join(keys), f"{size} values", slug(keys[0]) or "block", members))
     return sorted(found, key=lambda role: (role.members, role.key))
+
+
+def find_blocks(fleet: Fleet, min_members: int, weights: list[int]) -> list[Role]:
+    """Object subtrees, or lists of objects such as firewall rule sets, that `min_members` containers or more
+    hold value for value at the same path, at most BLOCK_DEPTH keys deep, worth a profile by block_worth
+    (values counted by weights: see roles.item_weights); of nested ones with the same holders only the outer
+    one.
+    Returns roles of kind "block", key = the path joined by '/', members indexing into fleet.rows."""
+    holders: dict[tuple, list[int]] = {}
+    keyers = [[path[:depth] if len(path) > depth else None for path, _ in fleet.keys].__getitem__
+              for depth in range(1, BLOCK_DEPTH + 1)]
+    heavy = {item for item, weight in enumerate(weights)
+             if weight >= PAIR_KEYS and len(fleet.keys[item][0]) <= BLOCK_DEPTH}
+    for index, row in enumerate(fleet.rows):
+        # rows are sorted by path: the leaves under one object come one after the other
+        for keyer in keyers:
+            for prefix, group in groupby(row, keyer):
+                if prefix is None:
+                    continue
+                group = tuple(group)
+                if len(group) >= PAIR_KEYS or sum(weights[i] for i in group) >= PAIR_KEYS:
+                    holders.setdefault((prefix, group), []).append(index)
+        for item in heavy.intersection(row):
+            holders.setdefault((fleet.keys[item][0], (item,)), []).append(index)
+    shared = {entry: tuple(members) for entry, members in holders.items() if len(members) >= min_members
+              and block_worth(len(members), sum(weights[i] for i in entry[1]))}
+    by_path: dict[tuple, set] = {}
+    for (path, _), members in shared.items():
+        by_path.setdefault(path, set()).add(members)
+    roles = []
+    for (path, group), members in shared.items():
+        if members in by_path.get(path[:-1], ()):  # the whole parent is shared by the same containers
+            continue
+        roles.append(Role("block", "/".join(path), f"{sum(weights[i] for i in group)} values",
+                          slug(path[-1]) or "block", members, path))
+    return sorted(roles, key=lambda role: (role.path, role.members))

@@ -129,14 +129,14 @@ class Candidate:
 def fit_role(fleet: Fleet, role: Role, base: set[int], options: Options) -> Candidate:
     """Members and content of a role: drop the few holders that disagree on most of what the role shares,
     then keep what all members share (in roles of 10 or more: what nearly all share, the rest holding the
-    path and overriding it)."""
+    path and overriding it). A block's holders are chosen on the block alone, and its profile holds all
+    they share, as a role's does (else `tidy` would move the rest in right after `split`)."""
     holders = list(role.members)
 
-    def tally(members: list[int]) -> Counter:
+    def tally(members: list[int], depth: int = len(role.path)) -> Counter:
         counts: Counter = Counter()
         for member in members:
             counts.update(fleet.rows[member])
-        depth = len(role.path)
         return Counter({item: count for item, count in counts.items() if item not in base
                         and (not depth or fleet.path(item)[:depth] == role.path)})
 
@@ -148,7 +148,7 @@ def fit_role(fleet: Fleet, role: Role, base: set[int], options: Options) -> Cand
         if len(agree) < len(holders) and len(agree) >= max(options.min_members, math.ceil(MOST * len(holders))):
             kept = set(agree)
             members, dropped = agree, [m for m in holders if m not in kept]
-            counts = tally(members)
+    counts = tally(members, 0)
     size = len(members)
     content = [item for item, count in counts.items() if count == size]
     if size >= 10:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import gc
 from collections import Counter
 
-from splitter.discovery.blocks import find_together, shared_holders
+from splitter.discovery.blocks import block_worth, find_blocks, find_together, shared_holders
 from splitter.discovery.candidates import (
     PAIR_KEYS,
     ROLE_MEMBERS,
@@ -28,7 +28,7 @@ from splitter.discovery.candidates import (
     fit_role,
 )
 from splitter.discovery.itemsets import Fleet
-from splitter.discovery.naming import name_words, unique_names
+from splitter.discovery.naming import block_words, name_words, unique_names
 from splitter.discovery.plan import Plan
 from splitter.discovery.savings import forced_conflicts, prune
 from splitter.discovery.unprofiled import (
@@ -41,7 +41,7 @@ from splitter.discovery.unprofiled import (
     too_little,
     unprofiled_groups,
 )
-from splitter.discovery.roles import BLOCK_LEAVES, Role, describe, find_blocks, find_roles, item_weights
+from splitter.discovery.roles import Role, describe, find_roles, item_weights
 from splitter.errors import BadInput
 
 
@@ -57,7 +57,7 @@ def _candidates(fleet: Fleet, roles: list[Role], base: set[int], options: Option
             why[role] = f"--min-members asks for {options.min_members}"
             continue
         candidate = fit_role(fleet, role, base, options)
-        if len(candidate.members) < options.min_members or not _enough(candidate, options, weights):
+        if len(candidate.members) < options.min_members or not _enough(fleet, candidate, options, weights):
             why[role] = too_little(fleet, candidate, options)
             continue
         key = tuple(candidate.members)
@@ -120,10 +120,12 @@ def _mine(containers: dict, options: Options) -> Plan:
             count.update(candidate.members)
         else:
             why.update((role, no_room(count, len(picked), candidate.members, options)) for role in candidate.roles)
+    whole = {}  # content before trimming, per id() of a candidate: a profile dropped later gives nothing
     for candidate in sorted(picked, key=Candidate.order):
         candidate.whole = len(candidate.items)
+        whole[id(candidate)] = candidate.items
         candidate.items = stack.trim(candidate)
-        if _enough(candidate, options, weights):
+        if _enough(fleet, candidate, options, weights):
             stack.add(candidate)
         else:
             why.update((role, GIVEN) for role in candidate.roles)
@@ -133,14 +135,27 @@ def _mine(containers: dict, options: Options) -> Plan:
     blocks = _candidates(fleet, find_blocks(fleet, options.min_members, weights)
                          + find_together(fleet, holders, weights, found),
                          base_items, options, weights)
-    for candidate in sorted(blocks, key=lambda c: (-c.gain(), c.order())):
-        candidate.items = stack.trim(candidate)
-        if _enough(candidate, options, weights) and _room(
-                stack.count, len(stack.chosen), candidate.members, options, total):
-            stack.add(candidate)
+    whole.update((id(candidate), candidate.items) for candidate in blocks)
+    _add_blocks(stack, blocks, options, weights, total)
     chosen = _drop_thin(stack, weights, options, why)
+    if len(chosen) < len(stack.chosen):
+        # a thin role dropped gives its members nothing: the profiles kept are trimmed again without it
+        # (else a value it gave, `memory_mb` of the vLLM clones, is in no profile), and the room it held
+        # is open to the blocks refused for it (911 and 912's engine config), so that the tree `split`
+        # writes is one `tidy` leaves alone
+        kept = {id(candidate) for candidate in chosen}
+        stack = Stack(fleet, options, [])
+        for candidate in chosen:
+            candidate.items = whole[id(candidate)]
+            candidate.items = stack.trim(candidate)
+            stack.add(candidate)
+        refused = [candidate for candidate in blocks if id(candidate) not in kept]
+        for candidate in refused:
+            candidate.items = whole[id(candidate)]
+        _add_blocks(stack, refused, options, weights, total)
+        chosen = stack.chosen
     chosen = _settle(fleet, chosen, forced, holders, options, why)
-    names = _rename(_names(chosen, configs, fleet.ids, {profile.name for profile in forced}), options)
+    names = _rename(_names(chosen, configs, fleet.ids, {profile.name for profile in forced}, found), options)
     profiles = {profile.name: profile.layer.values for profile in forced}
     profiles.update((name, fleet.nest(candidate.items)) for name, candidate in zip(names, chosen, strict=True))
     uses: dict[str, list[str]] = {}
@@ -197,13 +212,26 @@ def _settle(fleet: Fleet, chosen: list[Candidate], forced: list, holders: dict, 
     return pruned(chosen, forced, changed)
 
 
-def _enough(candidate: Candidate, options: Options, weights: list[int]) -> bool:
+def _add_blocks(stack: Stack, blocks: list[Candidate], options: Options, weights: list[int], total: int) -> None:
+    """Blocks without a role, most lines saved first, each less what the stack gives its members already,
+    where it is still enough and its members have room."""
+    for candidate in sorted(blocks, key=lambda c: (-c.gain(), c.order())):
+        candidate.items = stack.trim(candidate)
+        if _enough(stack.fleet, candidate, options, weights) and _room(
+                stack.count, len(stack.chosen), candidate.members, options, total):
+            stack.add(candidate)
+
+
+def _enough(fleet: Fleet, candidate: Candidate, options: Options, weights: list[int]) -> bool:
     """Whether a profile has the keys it needs: --min-keys when given; else a role of ROLE_MEMBERS or more
     holders is worth its name as soon as they share one value beyond the base, and a pair needs PAIR_KEYS.
-    A block without a role is a profile only when it stands for BLOCK_LEAVES values or more."""
+    A block without a role is a profile only when the values of the block itself (under its path) are worth
+    one by blocks.block_worth, the rule `tidy` uses too."""
     if candidate.role.kind == "block":
+        depth = len(candidate.role.path)
+        inside = [item for item in candidate.items if fleet.path(item)[:depth] == candidate.role.path]
         return (len(candidate.items) >= (options.min_keys or 1)
-                and sum(weights[item] for item in candidate.items) >= BLOCK_LEAVES)
+                and block_worth(len(candidate.members), sum(weights[item] for item in inside)))
     needs = options.min_keys or (1 if len(candidate.members) >= ROLE_MEMBERS else PAIR_KEYS)
     return len(candidate.items) >= needs
 
@@ -263,9 +291,11 @@ def _reason(role: Role) -> str:
     return f"it holds the same `{role.key}` block as the others"
 
 
-def _names(chosen: list[Candidate], configs: list[dict], ids: list[str], taken: set[str]) -> list[str]:
+def _names(chosen: list[Candidate], configs: list[dict], ids: list[str], taken: set[str],
+           roles: list[Role] = ()) -> list[str]:
     """Names from the roles; on a clash the broader profile keeps the plain word and the other gets a second
-    word: another marker all its members share, a word all their names share, the marker's key, its ids."""
+    word: another marker all its members share, a word all their names share, the marker's key, its ids.
+    A block's profile takes its members' role word, else its key (naming.block_words, as `tidy` names one)."""
     markers = sorted({candidate.role.key for candidate in chosen if candidate.role.kind == "list"})
     words_of = name_words(configs)
     proposals = []
@@ -276,7 +306,11 @@ def _names(chosen: list[Candidate], configs: list[dict], ids: list[str], taken: 
               for m in candidate.members)))]
         seconds = [role.kind if role.kind != "list" else ""] + words + words_of(candidate.members)
         seconds += [role.key.replace("/", "_"), ids[candidate.members[0]], ids[candidate.members[-1]], role.value]
-        proposals.append((role.name, [w for w in seconds if w]))
+        first = role.name
+        if role.kind == "block":
+            first, before = block_words(roles, candidate.members, role.name, [])
+            seconds = before + seconds[1:]
+        proposals.append((first, [w for w in seconds if w]))
     order = sorted(range(len(chosen)), key=lambda index: chosen[index].order())
     ordered = unique_names([proposals[index] for index in order], taken)
     names = [""] * len(chosen)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from splitter.discovery.roles import slug
+from splitter.discovery.roles import Role, slug
 
 
 def name_words(configs: list[dict]):
@@ -21,6 +21,26 @@ def name_words(configs: list[dict]):
         common = set.intersection(*(words[m] for m in members))
         return sorted(common, key=lambda word: (count[word], word))
     return shared
+
+
+def role_word(roles: list[Role], members) -> str | None:
+    """The word a block's profile is named by (issue 19: "a role word where the members share one, else the
+    block's own key"): the word of the narrowest `features`-like list role every member holds (fewest
+    holders, then the word), or None. roles: find_roles() of the fleet; members: indexes into its rows."""
+    wanted = set(members)
+    words = [(len(role.members), role.value, role.name) for role in roles
+             if role.kind == "list" and wanted <= set(role.members)]
+    return min(words)[2] if words else None
+
+
+def block_words(roles: list[Role], members, key: str, ids: list[str]) -> tuple[str, list[str]]:
+    """(first word, second words) for unique_names that name a block's profile, in `split` and in `tidy`
+    alike: the members' role word, else (or where the key begins with that word) the block's key; on a
+    clash the key, then the member ids. key: the block's key; ids: the members' ids."""
+    word = role_word(roles, members)
+    if word and slug(key).startswith(f"{word}_"):  # `vllm_engine_config` says `vllm` already
+        word = None
+    return (word or key, ([key] if word else []) + ids)
 
 
 def unique_names(proposals: list[tuple[str, list[str]]], taken: set[str] = frozenset()) -> list[str]:

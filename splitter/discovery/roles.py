@@ -6,7 +6,6 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass
-from itertools import groupby
 
 import orjson
 
@@ -259,37 +258,3 @@ def item_weights(fleet: Fleet) -> list[int]:
         if text[:1] == b"[" and b"{" in text:
             weights[item] = _leaf_count(fleet.value(item))
     return weights
-
-
-def find_blocks(fleet: Fleet, min_members: int, weights: list[int]) -> list[Role]:
-    """Large object subtrees, or lists of objects such as firewall rule sets, that two or more containers
-    hold value for value at the same path, at most BLOCK_DEPTH keys deep, standing for BLOCK_LEAVES values
-    or more (weights: see item_weights); of nested ones with the same holders only the outer one.
-    Returns roles of kind "block", key = the path joined by '/', members indexing into fleet.rows."""
-    holders: dict[tuple, list[int]] = {}
-    keyers = [[path[:depth] if len(path) > depth else None for path, _ in fleet.keys].__getitem__
-              for depth in range(1, BLOCK_DEPTH + 1)]
-    heavy = {item for item, weight in enumerate(weights)
-             if weight >= BLOCK_LEAVES and len(fleet.keys[item][0]) <= BLOCK_DEPTH}
-    for index, row in enumerate(fleet.rows):
-        # rows are sorted by path: the leaves under one object come one after the other
-        for keyer in keyers:
-            for prefix, group in groupby(row, keyer):
-                if prefix is None:
-                    continue
-                group = tuple(group)
-                if len(group) >= BLOCK_LEAVES or sum(weights[i] for i in group) >= BLOCK_LEAVES:
-                    holders.setdefault((prefix, group), []).append(index)
-        for item in heavy.intersection(row):
-            holders.setdefault((fleet.keys[item][0], (item,)), []).append(index)
-    shared = {entry: tuple(members) for entry, members in holders.items() if len(members) >= min_members}
-    by_path: dict[tuple, set] = {}
-    for (path, _), members in shared.items():
-        by_path.setdefault(path, set()).add(members)
-    roles = []
-    for (path, group), members in shared.items():
-        if members in by_path.get(path[:-1], ()):  # the whole parent is shared by the same containers
-            continue
-        roles.append(Role("block", "/".join(path), f"{sum(weights[i] for i in group)} values",
-                          slug(path[-1]) or "block", members, path))
-    return sorted(roles, key=lambda role: (role.path, role.members))

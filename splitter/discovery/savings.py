@@ -57,8 +57,10 @@ class Savings:
         at = bisect_left(row, low)
         return at < len(row) and row[at] < high
 
-    def net(self, stack: Stack, index: int, candidate: Candidate) -> int:
-        """What candidate (layer `index` of the stack) saves net, counted from below."""
+    def net(self, stack: Stack, index: int, candidate: Candidate, exact: bool = False) -> int:
+        """What candidate (layer `index` of the stack) saves net, counted from below; exact: the lines each
+        member saves under the profile's keys counted as split writes them, wrappers included (a nested
+        engine config that two members restate saves its `{` and `}` lines too), member by member."""
         fleet = self.fleet
         total = -_lines(fleet.nest(candidate.items))
         groups: dict[tuple, list[int]] = {}
@@ -68,11 +70,13 @@ class Savings:
             without = stack.given(tuple(layer for layer in own if layer != index))
             bits = _bits(members)
             total -= len(members) if len(own) == 1 else 0  # their $profiles line
+            if exact:
+                total += sum(self._restated(member, without, candidate) for member in members)
             for item in candidate.items:
                 path = fleet.path(item)
                 holding = (self.item_bits[item] & bits).bit_count()
                 given = without.get(path, -1)
-                if given != item and given is not None:  # None: an operator's profile sets it
+                if not exact and given != item and given is not None:  # None: an operator's profile sets it
                     total += holding * self.lines[item]
                 missing = bits & ~self.item_bits[item]
                 while missing:  # the few members without the value: an override or a deletion marker each
@@ -80,6 +84,21 @@ class Savings:
                     missing ^= low
                     total -= 1 if self._holds_path(low.bit_length() - 1, path) else UNSET_LINES
         return total
+
+    def _restated(self, member: int, without: dict, candidate: Candidate) -> int:
+        """Lines the member's own file holds under the candidate's top-level keys without it, less with it
+        (a top-level key's value stands on lines of its own, so the lines add up key by key)."""
+        fleet = self.fleet
+        keys = {fleet.path(item)[0] for item in candidate.items}
+        content = set(candidate.items)
+        own = [item for item in fleet.rows[member] if fleet.path(item)[0] in keys
+               and without.get(fleet.path(item), -1) not in (item, None)]  # None: an operator's profile sets it
+        return _entries(fleet.nest(own)) - _entries(fleet.nest([item for item in own if item not in content]))
+
+
+def _entries(values: dict) -> int:
+    """Lines the entries of an object take inside a file of several keys (a one-key object would fold)."""
+    return _lines({**values, "": 0}) - 3 if values else 0
 
 
 def prune(fleet: Fleet, chosen: list[Candidate], holders: Mapping[int, Sequence[int]], rebuild,
@@ -99,6 +118,9 @@ def prune(fleet: Fleet, chosen: list[Candidate], holders: Mapping[int, Sequence[
         if not open_:
             break
         figures = {number: savings.net(stack, first + number, kept[number]) for number in open_}
+        for number in open_:  # the low count says nothing is saved: count it as split writes it
+            if figures[number] <= 0:
+                figures[number] = savings.net(stack, first + number, kept[number], exact=True)
         worst = min(open_, key=lambda number: (figures[number], -number))
         if figures[worst] > 0:
             break

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Iterator
 
-from splitter.discovery.candidates import PAIR_KEYS, ROLE_MEMBERS, Options
-from splitter.discovery.itemsets import Fleet, items
-from splitter.discovery.naming import unique_names
-from splitter.discovery.roles import BLOCK_DEPTH, BLOCK_LEAVES, find_roles
-from splitter.exact.numbers import canonical_sorted
+from splitter.discovery.blocks import block_worth, find_blocks
+from splitter.discovery.candidates import Options
+from splitter.discovery.itemsets import Fleet
+from splitter.discovery.naming import block_words, unique_names
+from splitter.discovery.roles import find_roles, item_weights
 from splitter.exact.pointer import pointer
 from splitter.merging.merge import apply
 from splitter.ops.split import difference, layer_lines
@@ -20,57 +20,34 @@ from splitter.tree.layers import Layer
 PER_ENTRY = Options().per_container  # discovery's most profiles one entry uses
 
 
-def _blocks(state: State) -> list[tuple[tuple, list[str]]]:
-    """(path, entry ids) of objects at most BLOCK_DEPTH keys deep that entries hold value for value in their own
-    files: ROLE_MEMBERS or more entries and PAIR_KEYS leaves, or two entries and BLOCK_LEAVES leaves (discovery's
-    thresholds for a role and for a block); of nested ones with the same holders only the outer one."""
-    holders: dict[tuple, list[str]] = {}
-    sizes: dict[tuple, int] = {}
-    for ctid, own in state.own.items():
-        if len(own.profiles) >= PER_ENTRY:
-            continue
-        stack = [((key,), value) for key, value in own.values.items()]
-        while stack:
-            path, value = stack.pop()
-            if type(value) is not dict or not value:
-                continue
-            key = (path, canonical_sorted(value))
-            holders.setdefault(key, []).append(ctid)
-            if key not in sizes:
-                sizes[key] = sum(1 for _ in items(value))
-            if len(path) < BLOCK_DEPTH:
-                stack += [(path + (sub,), child) for sub, child in value.items()]
-    chosen = {key: members for key, members in holders.items()
-              if (len(members) >= ROLE_MEMBERS and sizes[key] >= PAIR_KEYS)
-              or (len(members) >= 2 and sizes[key] >= BLOCK_LEAVES)}
-    outer = {(key[0], tuple(members)) for key, members in chosen.items()}
-    found = [(key[0], members) for key, members in chosen.items()
-             if not any((key[0][:depth], tuple(members)) in outer for depth in range(1, len(key[0])))]
-    return sorted(found, key=lambda found: (found[0], found[1]))
-
-
-def _role_word(state: State, members: list[str], fleet_roles: list) -> str | None:
-    """A `features`-like word every member holds (discovery's list roles), the narrowest role first."""
-    ids = list(state.own)
-    wanted = {ids.index(ctid) for ctid in members}
-    words = [(len(role.members), role.value, role.name) for role in fleet_roles
-             if role.kind == "list" and wanted <= set(role.members)]
-    return min(words)[2] if words else None
+def _blocks(state: State) -> list[tuple[tuple, list[str], int]]:
+    """(path, entry ids, values) of the blocks entries repeat value for value in their own files, among entries
+    with room for one more profile: found by discovery's own block finder (blocks.find_blocks: its depth, its
+    thresholds blocks.block_worth), so that a tree fresh from `split` has none left to find."""
+    fleet = Fleet({ctid: own.values for ctid, own in state.own.items() if len(own.profiles) < PER_ENTRY})
+    weights = item_weights(fleet)
+    found = []
+    for role in find_blocks(fleet, Options().min_members, weights):
+        values = sum(weights[item] for item in fleet.rows[role.members[0]]
+                     if fleet.path(item)[:len(role.path)] == role.path)
+        found.append((role.path, [fleet.ids[member] for member in role.members], values))
+    return sorted(found)
 
 
 def new_profiles(state: State) -> Iterator[Move]:
     """A block several entries repeat: a new profile, named as discovery names one, last in their `$profiles`;
     only where it saves lines (its own file counted)."""
     roles = None
-    for path, members in _blocks(state):
+    for path, members, values in _blocks(state):
         members = [ctid for ctid in members if len(state.own[ctid].profiles) < PER_ENTRY
                    and not touches_unset(state.own[ctid], path) and _holds(state.own[ctid], path)]
-        if len(members) < 2:
+        if len(members) < Options().min_members or not block_worth(len(members), values):
             continue
         if roles is None:
             roles = find_roles(Fleet({ctid: state.before(ctid) for ctid in state.own}))
-        word = _role_word(state, members, roles) or path[-1]
-        name = unique_names([(word, ["_".join(path), *members])], set(state.profiles))[0]
+        ids = list(state.own)
+        name = unique_names([block_words(roles, [ids.index(ctid) for ctid in members], path[-1], members)],
+                            set(state.profiles))[0]
         block = _value(state.own[members[0]].values, path)
         layer = Layer(state.tree.collection.profile_file(name), _nested(path, block))
         before = sum(state.lines(("entry", ctid)) for ctid in members)
