@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -261,8 +262,8 @@ def test_ctrl_c_undoes_or_finishes_and_says_so(tmp_path: Path, fixture_trees, mo
     before = snapshot(tree)
 
     def interrupt(step: str, relative: str = "") -> None:
-        if step == kind:
-            os.kill(os.getpid(), signal.SIGINT)
+        if step == kind:  # Ctrl-C reaches the process's one thread (under pytest-xdist a worker has others)
+            signal.pthread_kill(threading.get_ident(), signal.SIGINT)
 
     monkeypatch.setattr(transaction, "_step", interrupt)
     result = run("update", tree, new_mono)
