@@ -8,6 +8,7 @@ import typer
 
 from splitter import __version__
 from splitter.cli.change_commands import diff, update
+from splitter.cli.git_commands import install_merge_driver, merge_driver
 from splitter.cli.split_command import split
 from splitter.cli.tree_commands import check, merge, show, verify
 from splitter.cli.usage import OneLineUsageErrors, PlainUsage
@@ -39,3 +40,4 @@ def main(
 
 for command in (split, merge, verify, show, check, update, diff):
     app.command(cls=PlainUsage)(command)
+app.command("merge-driver", cls=PlainUsage)(merge_driver); app.command("install-merge-driver", cls=PlainUsage)(install_merge_driver)  # noqa: E702

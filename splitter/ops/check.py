@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from splitter.errors import BadInput
+from splitter.exact.conflicts import UnresolvedConflict, unresolved
 from splitter.exact.jsonpath import json_path
 from splitter.exact.parse import parse
 from splitter.exact.pointer import missing, pointer, value_at
@@ -46,6 +47,8 @@ class _Reader:
             return parse(path.read_bytes(), relative)
         except OSError as error:
             self.say(relative, error.strerror or str(error))
+        except UnresolvedConflict:
+            raise unresolved(path.read_bytes(), str(path)) from None  # a merge to finish, not a problem to list
         except BadInput as error:
             where = f" at {error.line}:{error.column}" if error.line is not None else ""
             self.say(relative, f"cannot be read{where}: {error.message}")
