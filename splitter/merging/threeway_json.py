@@ -26,6 +26,10 @@ class JsonConflict:
 OURS, THEIRS, BASE = "ours", "theirs", "base"  # which value a conflict's place holds in the result
 
 
+# lists that are sets of names wherever they stand: a tree file's profiles and deletions (tree/layers.py)
+SET_KEYS = frozenset({"$profiles", "$unset"})
+
+
 def merge_json(base: Any, ours: Any, theirs: Any, *, ordered_sets: bool = False, pick: str = OURS,
                ) -> tuple[Any, list[JsonConflict]]:
     """Merge two edited JSON values with their common ancestor (MISSING for none): (merged value, conflicts).
@@ -38,7 +42,7 @@ def merge_json(base: Any, ours: Any, theirs: Any, *, ordered_sets: bool = False,
     Objects merge key by key, in ours' key order with theirs' new keys after the key that precedes them in
     theirs (see merge_order). Lists merge as sequences of whole elements where the two sides' edits do not
     touch; with `ordered_sets` a list of distinct strings on every side merges as an ordered set (an item
-    added on each side: both kept). Equality is exact: types, number lexemes and key order count.
+    added on each side: both kept), as do the lists under SET_KEYS everywhere. Equality is exact: types, number lexemes and key order count.
     """
     conflicts: list[JsonConflict] = []
     merged = _merge(base, ours, theirs, (), conflicts, ordered_sets, pick)
@@ -88,7 +92,7 @@ def _merge(base: Any, ours: Any, theirs: Any, path: tuple, conflicts: list, sets
         return ours
     if type(ours) is list and type(theirs) is list:
         below = base if type(base) is list else []
-        if sets and _distinct_strings(below, ours, theirs):
+        if (sets or (path and path[-1] in SET_KEYS)) and _distinct_strings(below, ours, theirs):
             return [item for item in merge_order(below, ours, theirs)
                     if not (item in below and (item not in ours or item not in theirs))]
         merged = merge_sequence(below, ours, theirs)
