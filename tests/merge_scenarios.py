@@ -129,31 +129,44 @@ def leaves_dealt(old_raw: bytes, new_raw: bytes) -> Scenario | None:
                     _write(_apply(old, ours + theirs), style))
 
 
-def _numbers(container: dict) -> list[str]:
-    return [key for key, value in container.items() if type(value) is int]
-
-
-def neighbours(raw: bytes) -> Scenario | None:
-    """Two neighbouring integer keys of one container (boot_order, boot_delay): one changed on each branch."""
-    doc, style = _sides(raw)
+def _neighbour_edits(doc: dict) -> tuple[list, list] | None:
     for i, container in doc.get(KEY, {}).items():
         keys = list(container)
         for first, second in zip(keys, keys[1:]):
             if type(container[first]) is int and type(container[second]) is int:
-                ours = [((KEY, i, first), container[first] + 1)]
-                theirs = [((KEY, i, second), container[second] + 1)]
-                return Scenario("neighbouring keys", raw, _write(_apply(doc, ours), style),
-                                _write(_apply(doc, theirs), style), _write(_apply(doc, ours + theirs), style))
+                return [((KEY, i, first), container[first] + 1)], [((KEY, i, second), container[second] + 1)]
     return None
+
+
+def _added_edits(doc: dict) -> tuple[list, list]:
+    last = list(doc[KEY].values())[-1]
+    return [((KEY, "99901"), last)], [((KEY, "99902"), {**last, "name": "added-on-theirs"})]
+
+
+def _scenario(name: str, raw: bytes, edits) -> Scenario | None:
+    if edits is None:
+        return None
+    (doc, style), (ours, theirs) = _sides(raw), edits
+    return Scenario(name, raw, _write(_apply(doc, ours), style), _write(_apply(doc, theirs), style),
+                    _write(_apply(doc, ours + theirs), style))
+
+
+def neighbours(raw: bytes) -> Scenario | None:
+    """Two neighbouring integer keys of one container (boot_order, boot_delay): one changed on each branch."""
+    return _scenario("neighbouring keys", raw, _neighbour_edits(_sides(raw)[0]))
 
 
 def added_each(raw: bytes) -> Scenario:
     """A new container on each branch (copies of the last one under new ids): both kept, ours' first."""
-    doc, style = _sides(raw)
-    last = list(doc[KEY].values())[-1]
-    ours, theirs = [((KEY, "99901"), last)], [((KEY, "99902"), {**last, "name": "added-on-theirs"})]
-    return Scenario("added on each branch", raw, _write(_apply(doc, ours), style), _write(_apply(doc, theirs), style),
-                    _write(_apply(doc, ours + theirs), style))
+    return _scenario("added on each branch", raw, _added_edits(_sides(raw)[0]))
+
+
+def busy_day(raw: bytes) -> Scenario:
+    """Neighbouring keys and a new container on each branch at once: what the default run merges."""
+    doc = _sides(raw)[0]
+    (ours, theirs), (more_ours, more_theirs) = _neighbour_edits(doc), _added_edits(doc)
+    return _scenario("neighbouring keys and a container added on each branch", raw,
+                     (ours + more_ours, theirs + more_theirs))
 
 
 def same_leaf(raw: bytes) -> Scenario:

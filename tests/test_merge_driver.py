@@ -128,7 +128,7 @@ def exact(value):
     return Number(value.text) if type(value) is Lexeme else value
 
 
-@settings(max_examples=int(os.environ.get("SPLITTER_EXAMPLES", "200")), deadline=None)
+@settings(max_examples=int(os.environ.get("SPLITTER_EXAMPLES", "200")) // 2, deadline=None)
 @given(values, values, values)
 def test_the_three_way_rule(base, ours, theirs) -> None:
     base, ours, theirs = exact(base), exact(ours), exact(theirs)

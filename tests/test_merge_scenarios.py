@@ -7,16 +7,15 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS
-from merge_scenarios import added_each, build, merge, neighbours, same_leaf, scenarios
+from merge_scenarios import build, busy_day, merge, neighbours, same_leaf, scenarios
 
 VERSIONS = sorted((CORPUS / "testing-ideas").glob("*.json")) if CORPUS.is_dir() else []
 needs_corpus = pytest.mark.skipif(len(VERSIONS) < 2, reason="../shared/corpus is not beside the project")
 
 
 @needs_corpus
-@pytest.mark.parametrize("make", [neighbours, added_each], ids=["neighbouring keys", "added on each branch"])
-def test_tree_and_monolith_merge_cleanly_with_the_driver(tmp_path: Path, make) -> None:
-    scenario = make(VERSIONS[-1].read_bytes())
+def test_tree_and_monolith_merge_cleanly_with_the_driver(tmp_path: Path) -> None:
+    scenario = busy_day(VERSIONS[-1].read_bytes())  # neighbouring keys and a new container on each branch
     built = build(tmp_path / "built", scenario, tree=True)
     outcome = merge(built, tmp_path, scenario, tree=True, driver=True)
     assert outcome.clean, outcome.stderr

@@ -25,6 +25,9 @@ def merge_driver(
 
     Installed by `splitter install-merge-driver`; git runs it as `splitter merge-driver %O %A %B %P %L`.
     A side that is not JSON is merged by `git merge-file`.
+
+    \b
+    Example: splitter merge-driver base.json ours.json theirs.json etc/phoenix_lxc_configs.json
     """
     from splitter.ops.mergedriver import describe, merge_files
     from splitter.tree.read import read_file
