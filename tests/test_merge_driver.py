@@ -141,3 +141,52 @@ def test_the_three_way_rule(base, ours, theirs) -> None:
     assert len(conflicts) == len(swapped_conflicts)  # a conflict does not depend on which side is ours
     for conflict in conflicts:  # nothing settled silently: each names two different new values
         assert conflict.ours is MISSING or conflict.theirs is MISSING or same(conflict.ours) != same(conflict.theirs)
+
+
+def test_install_merge_driver_from_a_subfolder_is_idempotent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from merge_scenarios import git
+
+    repo = tmp_path / "repo"
+    (repo / "etc" / "conf.d").mkdir(parents=True)
+    git(repo, "init", "-q")
+    (repo / ".gitattributes").write_text("*.sh text eol=lf")  # the user's own line, no final newline
+    monkeypatch.chdir(repo / "etc")
+    first = run("install-merge-driver", "conf.d", "phoenix_lxc_configs.json")
+    assert first.exit_code == 0
+    assert ".gitattributes: /etc/conf.d/**/*.json merge=splitter" in first.stdout.splitlines()
+    assert ".gitattributes: /etc/phoenix_lxc_configs.json merge=splitter" in first.stdout.splitlines()
+    assert any(line.startswith(".git/config: merge.splitter.driver = ") and line.endswith(
+        "-m splitter merge-driver %O %A %B %P %L") for line in first.stdout.splitlines())
+    assert (repo / ".gitattributes").read_text() == ("*.sh text eol=lf\n/etc/conf.d/**/*.json merge=splitter\n"
+                                                     "/etc/phoenix_lxc_configs.json merge=splitter\n")
+    again = run("install-merge-driver", "conf.d", "phoenix_lxc_configs.json")
+    assert again.exit_code == 0 and again.stdout == ""
+    attribute = git(repo, "check-attr", "merge", "etc/conf.d/lxc/1_x.json", "etc/phoenix_lxc_configs.json",
+                    "phoenix_lxc_configs.json").stdout.decode().splitlines()
+    assert [line.rsplit(": ", 1)[1] for line in attribute] == ["splitter", "splitter", "unspecified"]
+    monkeypatch.chdir(tmp_path)
+    outside = run("install-merge-driver")
+    assert outside.exit_code == 2 and "not inside a git working tree" in outside.stderr
+
+
+def test_update_base_takes_a_change_over_a_respelling() -> None:
+    from splitter.ops.threeway import three_way
+
+    def doc(util):
+        return {"lxc_configs": {"950": {"name": "x", "util": util}}}
+
+    merged, conflicts, _ = three_way(doc(Number("0.50")), doc(Number("0.90")), doc(0.5))
+    assert conflicts == [] and merged["lxc_configs"]["950"]["util"] == Number("0.90")
+    merged, conflicts, _ = three_way(doc(Number("0.50")), doc(0.5), doc(Number("0.90")))
+    assert conflicts == [] and merged["lxc_configs"]["950"]["util"] == Number("0.90")
+    assert len(three_way(doc(Number("0.50")), doc(Number("0.60")), doc(Number("0.90")))[1]) == 1
+
+
+def test_a_style_splitter_cannot_write_back_is_merged_as_text_or_rewritten_whole(tmp_path: Path) -> None:
+    base = b'{\n  "a": 1, "b": 2,\n  "x": 0,\n  "y": 0,\n  "c": 3\n}\n'  # two keys a line: no writer we know
+    result, merged = drive(tmp_path, base, base.replace(b'"c": 3', b'"c": 5'), base.replace(b'"a": 1', b'"a": 4'))
+    assert result.exit_code == 0 and merged == base.replace(b'"c": 3', b'"c": 5').replace(b'"a": 1', b'"a": 4')
+    assert result.stderr == ""  # git's text merge, clean and meaning the JSON merge: kept as written
+    result, merged = drive(tmp_path, base, base.replace(b'"a": 1', b'"a": 4'), base.replace(b'"b": 2', b'"b": 6'))
+    assert result.exit_code == 0 and json.loads(merged) == {"a": 4, "b": 6, "x": 0, "y": 0, "c": 3}  # one line
+    assert "cannot reproduce: written in its detected style" in result.stderr
