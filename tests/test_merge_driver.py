@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from pathlib import Path
 
 import pytest
 from conftest import FIXTURE, run
-from hypothesis import given, settings
-from strategies import Lexeme, values
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from strategies import Lexeme, monoliths, values
 
 from splitter.exact.numbers import Number, canonical
+from splitter.exact.parse import parse
+from splitter.exact.style import detect_style
+from splitter.exact.write import dumps
 from splitter.merging.threeway_json import MISSING, merge_json
+from splitter.ops.mergedriver import merge_files
 
 BASE = b'{\n    "a": {\n        "cores": 8,\n        "util": 0.50,\n        "tags": ["x", "y", "z"]\n    },\n    "b": {\n        "cores": 2\n    }\n}'
 
@@ -190,3 +196,25 @@ def test_a_style_splitter_cannot_write_back_is_merged_as_text_or_rewritten_whole
     result, merged = drive(tmp_path, base, base.replace(b'"a": 1', b'"a": 4'), base.replace(b'"b": 2', b'"b": 6'))
     assert result.exit_code == 0 and json.loads(merged) == {"a": 4, "b": 6, "x": 0, "y": 0, "c": 3}  # one line
     assert "cannot reproduce: written in its detected style" in result.stderr
+
+
+@settings(max_examples=int(os.environ.get("SPLITTER_EXAMPLES", "200")) // 10, deadline=None)
+@given(monoliths(), st.data())
+def test_any_writers_style_is_kept_by_a_merge(raw: bytes, data) -> None:
+    """Two containers' values changed, one on each side, in a monolith of any writer: ours' bytes stay but
+    for theirs' change, and the merge is what splitter's writer gives in the style detected from ours."""
+    style = detect_style(raw)
+    doc = parse(raw, "drawn")
+    assume(dumps(doc, style) == raw and len(doc["lxc_configs"]) >= 2)
+    first, second = data.draw(st.lists(st.sampled_from(list(doc["lxc_configs"])), min_size=2, max_size=2,
+                                       unique=True))
+
+    def changed(*ids):
+        edited = copy.deepcopy(doc)
+        for ctid in ids:
+            edited["lxc_configs"][ctid]["zz_edited"] = ctid
+        return edited
+
+    ours, theirs, both = (dumps(changed(*ids), style) for ids in ((first,), (second,), (first, second)))
+    merged = merge_files(raw, ours, theirs, "phoenix_lxc_configs.json")
+    assert merged.clean and merged.merged == both
