@@ -66,4 +66,6 @@ def test_every_consecutive_pair_counts(tmp_path: Path) -> None:
         print(" | ".join(key), {what: counts[key + (what,)] for what in
                                 ("runs", "text clean", "driver clean", "driver exact")})
     print("not exact with the driver:", failures)
-    assert len(failures) <= counts.total() // 100  # the known limit: keys added at one place on both sides (README)
+    with_target = sum(value for key, value in counts.items() if key[-1] == "runs" and key[1] != "same leaf, two values")
+    # the known limit (README, "Merging in git"): additions at one place on both sides, ours' first
+    assert len(failures) <= with_target // 30
