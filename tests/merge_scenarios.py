@@ -1,4 +1,4 @@
-"""Two branches, one merge, in real git: scenarios cut from consecutive real versions, merged with and without the driver."""
+"""Two branches, one merge, in real git: scenarios cut from consecutive real versions, with and without the driver."""
 
 from __future__ import annotations
 
@@ -214,8 +214,8 @@ def merge(built: Path, folder: Path, scenario: Scenario, tree: bool, driver: boo
     if outcome.clean and scenario.target is not None:
         outcome.exact = monolith == scenario.target
         if tree:
-            outcome.exact = (outcome.exact and run("verify", repo / TREE, repo / MONOLITH, "--byte-exact").exit_code == 0
-                             and run("merge", repo / TREE).stdout_bytes == scenario.target)
+            verified = run("verify", repo / TREE, repo / MONOLITH, "--byte-exact").exit_code == 0
+            outcome.exact = outcome.exact and verified and run("merge", repo / TREE).stdout_bytes == scenario.target
     return outcome
 
 

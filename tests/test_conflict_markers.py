@@ -1,4 +1,4 @@
-"""A file git left in conflict: every command names it, `merge -o` may settle the monolith, `split --force` keeps edits."""
+"""A file git left in conflict: every command names it, `merge -o` may settle the monolith; split --force keeps edits."""
 
 from __future__ import annotations
 

@@ -20,7 +20,8 @@ from splitter.exact.write import dumps
 from splitter.merging.threeway_json import MISSING, merge_json
 from splitter.ops.mergedriver import merge_files
 
-BASE = b'{\n    "a": {\n        "cores": 8,\n        "util": 0.50,\n        "tags": ["x", "y", "z"]\n    },\n    "b": {\n        "cores": 2\n    }\n}'
+BASE = (b'{\n    "a": {\n        "cores": 8,\n        "util": 0.50,\n        "tags": ["x", "y", "z"]\n    },\n'
+        b'    "b": {\n        "cores": 2\n    }\n}')
 
 
 def drive(tmp_path: Path, base: bytes, ours: bytes, theirs: bytes, name: str = "etc/phoenix_lxc_configs.json"):

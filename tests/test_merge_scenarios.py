@@ -6,8 +6,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS
-from merge_scenarios import build, busy_day, merge, neighbours, same_leaf, scenarios
+from conftest import CORPUS, run
+from merge_scenarios import build, busy_day, git, merge, neighbours, same_leaf, scenarios
 
 VERSIONS = sorted((CORPUS / "testing-ideas").glob("*.json")) if CORPUS.is_dir() else []
 needs_corpus = pytest.mark.skipif(len(VERSIONS) < 2, reason="../shared/corpus is not beside the project")
@@ -37,6 +37,15 @@ def test_one_leaf_set_to_two_values_stops_with_markers(tmp_path: Path) -> None:
     text = outcome.monolith
     assert text.count(b"<<<<<<< ours") == 1 and all(value in text for value in scenario.values)  # nothing chosen
     assert "conflict at /lxc_configs/" in outcome.stderr and "(change/change): base" in outcome.stderr
+    # settled as the guide says: the tree's file by hand (ours here), then merge -o over the unmerged monolith
+    repo = tmp_path / "driver"
+    tree_files = [path for path in outcome.unmerged if path.startswith("etc/conf.d/")]
+    assert tree_files and run("merge", repo / "etc" / "conf.d").exit_code == 2  # markers named, nothing merged
+    git(repo, "checkout", "--ours", "--", *tree_files)
+    assert run("merge", repo / "etc" / "conf.d", "-o", repo / "etc" / "phoenix_lxc_configs.json").exit_code == 0
+    monolith = repo / "etc" / "phoenix_lxc_configs.json"
+    assert run("verify", repo / "etc" / "conf.d", monolith, "--byte-exact").exit_code == 0
+    assert monolith.read_bytes() == scenario.ours
 
 
 @pytest.mark.slow

@@ -1,4 +1,4 @@
-"""The tree wired into what reads the monolith: the guide's two ways for the scripts, its CI hooks, diff from a subfolder."""
+"""The tree wired into what reads the monolith: the guide's two ways for scripts, its CI hooks, diff from a subfolder."""
 
 from __future__ import annotations
 

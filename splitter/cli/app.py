@@ -40,4 +40,5 @@ def main(
 
 for command in (split, merge, verify, show, check, update, diff):
     app.command(cls=PlainUsage)(command)
-app.command("merge-driver", cls=PlainUsage)(merge_driver); app.command("install-merge-driver", cls=PlainUsage)(install_merge_driver)  # noqa: E702
+for name, command in (("merge-driver", merge_driver), ("install-merge-driver", install_merge_driver)):
+    app.command(name, cls=PlainUsage)(command)

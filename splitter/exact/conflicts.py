@@ -29,8 +29,9 @@ def unresolved(raw: bytes, file: str) -> UnresolvedConflict | None:
     line = conflict_line(raw)
     if line is None:
         return None
-    return UnresolvedConflict(f"unresolved merge conflict in {file} at line {line}: edit the file to one version and remove "
-                    "the <<<<<<< ======= >>>>>>> lines (or take one side: git checkout --ours/--theirs FILE)")
+    return UnresolvedConflict(f"unresolved merge conflict in {file} at line {line}: edit the file to one version "
+                              "and remove the <<<<<<< ======= >>>>>>> lines (or take one side: git checkout "
+                              "--ours/--theirs FILE)")
 
 
 def ours_side(raw: bytes) -> bytes:

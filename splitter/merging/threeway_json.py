@@ -42,7 +42,8 @@ def merge_json(base: Any, ours: Any, theirs: Any, *, ordered_sets: bool = False,
     Objects merge key by key, in ours' key order with theirs' new keys after the key that precedes them in
     theirs (see merge_order). Lists merge as sequences of whole elements where the two sides' edits do not
     touch; with `ordered_sets` a list of distinct strings on every side merges as an ordered set (an item
-    added on each side: both kept), as do the lists under SET_KEYS everywhere. Equality is exact: types, number lexemes and key order count.
+    added on each side: both kept), as do the lists under SET_KEYS everywhere. Equality is exact: types,
+    number lexemes and key order count.
     """
     conflicts: list[JsonConflict] = []
     merged = _merge(base, ours, theirs, (), conflicts, ordered_sets, pick)
@@ -65,7 +66,7 @@ def _is_number(value: Any) -> bool:
 
 
 def same_number(first: Any, second: Any) -> bool:
-    """Two spellings of one number (`0.50` and `0.5`; not `1` and `1.0`), by RFC 8259's grammar (numbers.number_value)."""
+    """Two spellings of one number (`0.50` and `0.5`; not `1` and `1.0`), by RFC 8259's grammar (number_value)."""
     return (_is_number(first) and _is_number(second)
             and number_value(canonical(first).decode()) == number_value(canonical(second).decode()))
 
