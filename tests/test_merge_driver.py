@@ -219,3 +219,16 @@ def test_any_writers_style_is_kept_by_a_merge(raw: bytes, data) -> None:
     ours, theirs, both = (dumps(changed(*ids), style) for ids in ((first,), (second,), (first, second)))
     merged = merge_files(raw, ours, theirs, "phoenix_lxc_configs.json")
     assert merged.clean and merged.merged == both
+
+
+def test_install_merge_driver_without_paths_covers_every_monolith_and_conf_d(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from merge_scenarios import git
+
+    git(tmp_path, "init", "-q")
+    monkeypatch.chdir(tmp_path)
+    assert run("install-merge-driver").exit_code == 0
+    files = ["conf.d/layout_vms.json", "etc/conf.d/defaults/profile_vllm.json", "etc/phoenix_lxc_configs.json",
+             "phoenix_stacks_config.json", "package.json", "etc/conf.d.txt"]
+    found = git(tmp_path, "check-attr", "merge", *files).stdout.decode().splitlines()
+    assert [line.rsplit(": ", 1)[1] for line in found] == ["splitter"] * 4 + ["unspecified"] * 2

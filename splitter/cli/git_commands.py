@@ -55,7 +55,7 @@ def merge_driver(
 def install_merge_driver(
     paths: Annotated[Optional[list[str]], typer.Argument(
         metavar="[PATH]...", help="Trees (their JSON files) and monoliths to merge with the driver; default: "
-                                  "every phoenix_*_configs.json and every JSON file under a conf.d folder.")] = None,
+                                  "every phoenix_*_config*.json and every JSON file under a conf.d folder.")] = None,
     global_config: Annotated[bool, typer.Option("--global", help="Register the driver in your ~/.gitconfig "
                                                                  "(every repository) instead of .git/config.")]
     = False,

@@ -11,9 +11,9 @@ from splitter.tree.write import write_atomic
 
 DRIVER = "splitter"  # the driver's name in `merge.<name>.driver` and in the `merge=<name>` attribute
 DRIVER_NAME = "splitter: leaf-level three-way merge of exact JSON"
-# without paths: every collection's monolith (phoenix_lxc_configs.json, phoenix_vm_configs.json, ...) and
+# without paths: every collection's monolith (phoenix_lxc_configs.json, phoenix_stacks_config.json, ...) and
 # every JSON file of a folder named conf.d, wherever they are in the repository
-DEFAULT_PATTERNS = ("phoenix_*_configs.json", "**/conf.d/**/*.json")
+DEFAULT_PATTERNS = ("phoenix_*_config*.json", "**/conf.d/**/*.json")
 
 
 def attribute_patterns(paths: list[str], top: str, cwd: str) -> list[str]:
