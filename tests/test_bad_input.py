@@ -133,5 +133,7 @@ def test_split_refuses_non_empty_target_without_force(tmp_path: Path) -> None:
     assert (out / "mine.txt").read_text() == "keep me"
     (out / "mine.txt").unlink()
     (out / "lxc" / "950_vllm-qwen-coder.json").unlink()
-    assert run("split", FIXTURE, "-o", out, "--force").exit_code == 0  # a tree splitter wrote, edited
+    lost = run("split", FIXTURE, "-o", out, "--force")  # a tree splitter wrote, edited: the deletion would be lost
+    assert lost.exit_code == 2 and "950" in lost.stderr and "update" in lost.stderr
+    assert run("split", FIXTURE, "-o", out, "--force", "--discard-edits").exit_code == 0
     assert run("merge", out).stdout_bytes == FIXTURE.read_bytes()

@@ -150,7 +150,9 @@ def test_collections_side_by_side(tmp_path: Path) -> None:
     assert refused.exit_code == 2 and "use --force" in refused.stderr
     before = {path.relative_to(out): path.read_bytes() for path in out.rglob("*")
               if path.is_file() and not path.relative_to(out).as_posix().startswith(("vms/", "layout_vms"))}
-    assert run("split", COLLECTIONS / CASES[0][0], "-o", out, "--force", *CASES[0][1]).exit_code == 0
+    lost = run("split", COLLECTIONS / CASES[0][0], "-o", out, "--force", *CASES[0][1])
+    assert lost.exit_code == 2 and "8003" in lost.stderr  # the deletion is an edit --force would lose
+    assert run("split", COLLECTIONS / CASES[0][0], "-o", out, "--force", "--discard-edits", *CASES[0][1]).exit_code == 0
     assert (out / "vms" / "8003_ubuntu-gpu-worker.json").is_file()
     assert all((out / relative).read_bytes() == data for relative, data in before.items()
                if not relative.as_posix().startswith("defaults/vms_"))

@@ -58,7 +58,8 @@ def test_killed_split_leaves_no_tree_or_the_old_one(tmp_path: Path, fleet: Path,
     rng = random.Random(4)
     outcomes = []
     for _ in range(kills):
-        process = split_process(fleet, out, *(["--force"] if force else []))
+        # --discard-edits: the tree there is another monolith's, which plain --force now refuses to replace
+        process = split_process(fleet, out, *(["--force", "--discard-edits"] if force else []))
         time.sleep(rng.uniform(0.02, duration))  # anywhere from start-up to the end
         process.send_signal(signal.SIGKILL)
         process.wait()
@@ -74,13 +75,13 @@ def test_killed_split_leaves_no_tree_or_the_old_one(tmp_path: Path, fleet: Path,
             outcomes.append("finished")
             assert run("verify", out, fleet, "--byte-exact").exit_code == 0
             if force:
-                assert run("split", FIXTURE, "-o", out, "--force").exit_code == 0
+                assert run("split", FIXTURE, "-o", out, "--force", "--discard-edits").exit_code == 0
             else:
                 shutil.rmtree(out)
         assert visible(tmp_path) == (["conf.d"] if out.exists() else [])
     assert "killed" in outcomes
     # the next split sweeps the staging folders the killed ones left behind
-    assert run("split", FIXTURE, "-o", out, "--force").exit_code == 0
+    assert run("split", FIXTURE, "-o", out, "--force", "--discard-edits").exit_code == 0
     assert [p.name for p in tmp_path.iterdir()] == ["conf.d"]
 
 
@@ -195,7 +196,9 @@ def test_racing_splits_never_mix_trees(tmp_path: Path, size: int) -> None:
         expected[source] = snapshot(reference)
     for force in (False, True):
         out = tmp_path / f"race-{force}"
-        extra = ["--force"] if force else []
+        # --discard-edits: each tree is a fleet the other split's monolith does not hold, so --force alone
+        # would (rightly) refuse the loser; this test is about the swap, not about edits
+        extra = ["--force", "--discard-edits"] if force else []
         processes = [split_process(source, out, *extra) for source in (fleet, other)]
         codes = [process.wait() for process in processes]
         if force:

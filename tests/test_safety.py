@@ -95,7 +95,9 @@ def test_force_replaces_an_empty_folder_and_an_edited_tree(tmp_path: Path) -> No
     assert run("split", FIXTURE, "-o", out, "--force").exit_code == 0
     (out / "lxc" / "999_by-hand.json").write_text('{"name": "by hand"}')
     (out / "defaults" / "profile_mine.json").write_text('{"cores": 2}')
-    result = run("split", FIXTURE, "-o", out, "--force")
+    lost = run("split", FIXTURE, "-o", out, "--force")  # the hand-added container is in neither monolith nor git
+    assert lost.exit_code == 2 and "999" in lost.stderr and (out / "lxc" / "999_by-hand.json").exists()
+    result = run("split", FIXTURE, "-o", out, "--force", "--discard-edits")
     assert result.exit_code == 0, result.stderr
     assert not (out / "lxc" / "999_by-hand.json").exists()
     assert run("merge", out).stdout_bytes == FIXTURE.read_bytes()

@@ -8,6 +8,7 @@ import typer
 
 from splitter import __version__
 from splitter.cli.change_commands import diff, update
+from splitter.cli.git_commands import install_merge_driver, merge_driver
 from splitter.cli.split_command import split
 from splitter.cli.tidy_command import tidy
 from splitter.cli.tree_commands import check, merge, show, verify
@@ -41,3 +42,5 @@ def main(
 for command in (split, merge, verify, show, check, update, diff):
     app.command(cls=PlainUsage)(command)
 app.command(cls=PlainUsage)(tidy)
+for name, command in (("merge-driver", merge_driver), ("install-merge-driver", install_merge_driver)):
+    app.command(name, cls=PlainUsage)(command)

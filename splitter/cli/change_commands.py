@@ -141,7 +141,9 @@ def diff(
                 raise BadInput(f"is a {kind}, but one argument is a git revision (REV or REV:PATH); to compare two "
                                f"sides give both: splitter diff OLD NEW (e.g. splitter diff HEAD:{old} {old})", old)
             if ":" not in old:
-                old += ":conf.d"
+                from splitter.ops.gitsource import tree_spec
+
+                old = tree_spec(old)  # the conf.d of this folder, else of the repository's top
             new = working_path(old)
         blobs: dict = {}  # shared by both sides: what did not change is read and parsed once
         parsed: dict = {}

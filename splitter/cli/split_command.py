@@ -71,6 +71,8 @@ def split(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="The conf.d folder to write.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an output folder that holds a tree splitter wrote "
                                                         "and nothing else, once the new tree is proven.")] = False,
+    discard_edits: Annotated[bool, typer.Option("--discard-edits", help="With --force: replace the tree even where "
+                                                "it holds edits in neither the monolith nor git.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing; print the plan.")] = False,
     format: Annotated[Optional[PlanFormat], typer.Option(
         "--format", help="The plan on stdout as text, json or markdown (default text with --dry-run; without "
@@ -137,6 +139,10 @@ def split(
             _forced_profiles_save(options, profile or [], mono, layers, files)
             if not dry_run:
                 step(f"writing and proving {len(files)} files")
+                if force and not discard_edits:
+                    from splitter.ops.splitguard import refuse_lost_edits
+
+                    refuse_lost_edits(output, mono)  # before anything is written: nothing lost
                 write_tree(files, mono, output, force, tuple(profile or ()), wait)
     except SplitterError as error:
         fail(error)

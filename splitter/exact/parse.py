@@ -112,7 +112,9 @@ def _parse_exact(raw: bytes, file: str, orjson_error: Exception | None) -> Any:
     try:
         value = _exact_decoder().decode(text)
     except json.JSONDecodeError as error:
-        raise BadInput(_syntax_message(error.msg), file, error.lineno, error.colno) from None
+        from splitter.exact.conflicts import unresolved  # only once parsing has failed: free on good files
+
+        raise unresolved(raw, file) or BadInput(_syntax_message(error.msg), file, error.lineno, error.colno) from None
     except _Duplicate as dup:
         line, column = _position(text, _duplicate_offset(text))
         raise BadInput(f"duplicate key {canonical(dup.key).decode()}", file, line, column) from None

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from splitter.errors import BadInput
+from splitter.exact.conflicts import UnresolvedConflict, unresolved
 from splitter.exact.jsonpath import json_path
 from splitter.exact.parse import parse
 from splitter.exact.pointer import missing, pointer, value_at
@@ -50,6 +51,8 @@ class _Reader:
             return None
         try:
             return parse(raw, relative)
+        except UnresolvedConflict:
+            raise unresolved(raw, str(path)) from None  # a merge to finish, not a problem to list
         except BadInput as error:
             where = f" at {error.line}:{error.column}" if error.line is not None else ""
             self.say(relative, f"cannot be read{where}: {error.message}")

@@ -107,8 +107,29 @@ def resolve(spec: str, cwd: str | None = None) -> tuple[str, bytes]:
     done = _git(["cat-file", "--batch-check"], spec, cwd, tree + b":" + wanted.encode() + b"\n")
     fields = done.stdout.split()
     if done.returncode != 0 or len(fields) != 3 or fields[1] not in (b"tree", b"blob"):
-        raise BadInput(f"no file or folder {path!r} at revision {revision}", spec)
+        hint = ""
+        if not _from_here(path) and _exists(tree, "./" + wanted, spec, cwd):
+            hint = (f" (a path after REV: is read from the repository's top; the one in this folder is "
+                    f"{revision}:./{wanted})")
+        raise BadInput(f"no file or folder {path!r} at revision {revision}{hint}", spec)
     return fields[1].decode(), fields[0]
+
+
+def _exists(tree: bytes, path: str, spec: str, cwd: str | None) -> bool:
+    """Whether `git rev-parse --verify TREE:PATH` finds it (rev-parse reads ./ from the current folder)."""
+    done = _git(["rev-parse", "--verify", "--quiet", f"{tree.decode()}:{path}"], spec, cwd)
+    return done.returncode == 0
+
+
+def tree_spec(revision: str, cwd: str | None = None, folder: str = "conf.d") -> str:
+    """What `diff REV` compares with the working tree: `REV:./conf.d` where the current folder holds a conf.d
+    at that revision (read from here, as `git show REV:./conf.d` reads it), else `REV:conf.d` from the top."""
+    here = f"{revision}:./{folder}"
+    try:
+        resolve(here, cwd)
+    except BadInput:
+        return f"{revision}:{folder}"
+    return here
 
 
 def tree_source(spec: str, tree: bytes, cwd: str | None, blobs: dict[bytes, bytes] | None = None) -> GitSource:

@@ -6,6 +6,7 @@ from typing import Any
 
 from splitter.exact.numbers import canonical
 from splitter.exact.write import dumps
+from splitter.merging.threeway_json import same_number
 from splitter.ops.changes import MISSING, Conflict, ValueChange, same
 from splitter.tree.collection import LXC, Collection
 from splitter.tree.monolith import Monolith
@@ -17,7 +18,8 @@ def three_way(base: Any, tree: Any, monolith: Any, collection: Collection = LXC,
 
     The collection's entries are matched by id (a list collection's too), the rest of
     the document by key. Objects merge key by key; anything else (scalars, lists) is a
-    leaf. Where only one side changed a value since the base, its change wins; where
+    leaf. Where only one side changed a value since the base, its change wins (a number only
+    respelled, `0.50` -> `0.5`, counts as unchanged); where
     both changed it to different values, the result keeps the tree's and a Conflict is
     listed. This is the rule of diff3 and `git merge-file`, applied to JSON leaves
     instead of lines. Returns (merged document in the monolith's key order, conflicts,
@@ -64,6 +66,11 @@ def _merge3(base: Any, ours: Any, theirs: Any, path: tuple, conflicts: list, kep
             if value is not MISSING:
                 result[key] = value
         return result
+    if same_number(ours, base):  # only respelled (0.50 -> 0.5) on one side: the other side's change stands
+        return theirs
+    if same_number(theirs, base):
+        _edits(base, ours, path, kept)
+        return ours
     conflicts.append(Conflict(*_split_path(path), base, ours, theirs))
     return ours
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import orjson
 
 from splitter.errors import BadInput, WriteError
+from splitter.exact.conflicts import UnresolvedConflict, ours_side
 from splitter.exact.parse import parse
 from splitter.tree.collection import Collection
 from splitter.tree.collection import folders as collection_folders
@@ -143,7 +144,10 @@ def check_output_file(target: Path, tree: Path, collection: Collection | None = 
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError:
         try:  # orjson refuses what exact parsing keeps (integers beyond 64 bits, ...)
-            doc = parse(raw, where)
+            try:
+                doc = parse(raw, where)
+            except UnresolvedConflict:  # a monolith git left in conflict (merge -o settles it): judge ours' side
+                doc = parse(ours_side(raw), where)
         except BadInput:
             raise BadInput(f"exists and holds text that is not JSON, not a monolith of this tree "
                            f"({_monolith_kind(collection)}); merge does not replace it", where) from None

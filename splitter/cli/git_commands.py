@@ -1,0 +1,79 @@
+"""`merge-driver` and `install-merge-driver`: splitter as git's merge driver for its JSON files."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from splitter.cli.output import fail, say
+from splitter.errors import BadInput, SplitterError
+
+
+def merge_driver(
+    ancestor: Annotated[Path, typer.Argument(metavar="ANCESTOR", help="git's %O: the common ancestor's version.")],
+    current: Annotated[Path, typer.Argument(metavar="CURRENT", help="git's %A: ours; the result is written here.")],
+    other: Annotated[Path, typer.Argument(metavar="OTHER", help="git's %B: theirs.")],
+    path: Annotated[Optional[str], typer.Argument(metavar="PATH", help="git's %P: the file's path in the "
+                                                                        "repository (for messages).")] = None,
+    marker_size: Annotated[int, typer.Argument(metavar="MARKER_SIZE", help="git's %L: conflict marker size.")] = 7,
+) -> None:
+    """Three-way merge of one JSON file, as git's merge driver: exit 0 merged, 1 conflicts marked in CURRENT.
+
+    Installed by `splitter install-merge-driver`; git runs it as `splitter merge-driver %O %A %B %P %L`.
+    A side that is not JSON is merged by `git merge-file`.
+
+    \b
+    Example: splitter merge-driver base.json ours.json theirs.json etc/phoenix_lxc_configs.json
+    """
+    from splitter.ops.mergedriver import describe, merge_files
+    from splitter.tree.read import read_file
+    from splitter.tree.write import write_atomic
+
+    name = path or str(current)
+    try:
+        if marker_size < 1:
+            raise BadInput(f"marker size {marker_size} is not a positive number")
+        result = merge_files(read_file(str(ancestor)), read_file(str(current)), read_file(str(other)), name,
+                             marker_size)
+        write_atomic(current, result.merged)
+    except SplitterError as error:
+        fail(error)
+    if result.note:
+        say(f"splitter: {name}: {result.note}")
+    for conflict in result.conflicts:
+        say(f"splitter: {name}: conflict at {describe(conflict)}")
+    if not result.clean:
+        say(f"splitter: {name}: {max(len(result.conflicts), result.text_conflicts)} conflict(s) left marked "
+            "(<<<<<<< ours, ||||||| base, ======= , >>>>>>> theirs); edit the file, then git add it")
+        raise typer.Exit(1)
+
+
+def install_merge_driver(
+    paths: Annotated[Optional[list[str]], typer.Argument(
+        metavar="[PATH]...", help="Trees (their JSON files) and monoliths to merge with the driver; default: "
+                                  "every phoenix_*_config*.json and every JSON file under a conf.d folder.")] = None,
+    global_config: Annotated[bool, typer.Option("--global", help="Register the driver in your ~/.gitconfig "
+                                                                 "(every repository) instead of .git/config.")]
+    = False,
+) -> None:
+    """Register splitter as git's merge driver for the tree's and the monolith's JSON files.
+
+    Sets merge.splitter.driver in git config and adds `PATTERN merge=splitter` lines to .gitattributes at the
+    repository's top; prints what it changed, nothing when all is in place.
+
+    \b
+    Example: splitter install-merge-driver etc/conf.d etc/phoenix_lxc_configs.json
+    """
+    from splitter.ops.mergeinstall import install
+
+    # the interpreter that runs splitter now, by its full path: git runs drivers without the virtualenv's PATH
+    command = f"{shlex.quote(sys.executable)} -m splitter merge-driver %O %A %B %P %L"
+    try:
+        for line in install(command, paths or [], global_config):
+            print(line)
+    except SplitterError as error:
+        fail(error)

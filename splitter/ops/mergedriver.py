@@ -1,0 +1,146 @@
+"""git's merge driver for splitter's JSON files: a three-way merge of exact JSON, written in ours' style."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from splitter.errors import BadInput
+from splitter.exact.numbers import canonical
+from splitter.exact.parse import parse, parse_reproducing
+from splitter.exact.pointer import pointer
+from splitter.exact.style import TREE_STYLE, Style, detect_style
+from splitter.exact.write import dumps
+from splitter.merging.threeway_json import BASE, MISSING, OURS, THEIRS, JsonConflict, equal, merge_json
+
+LABELS = (OURS, BASE, THEIRS)  # the words after git's conflict markers: <<<<<<< ours, ||||||| base, >>>>>>> theirs
+
+
+@dataclass
+class FileMerge:
+    """The driver's answer for one file: the bytes for %A, and why they are what they are."""
+
+    merged: bytes
+    conflicts: list[JsonConflict] = field(default_factory=list)
+    text_conflicts: int = 0  # conflicts git merge-file marked (the text fallback, or the JSON conflicts' regions)
+    how: str = "json"  # json | ours | theirs | text (git merge-file: a side is not JSON)
+    note: str = ""  # one line for stderr where the result is not what a JSON merge in ours' style gives
+
+    @property
+    def clean(self) -> bool:
+        return not self.conflicts and not self.text_conflicts
+
+
+def merge_files(base: bytes, ours: bytes, theirs: bytes, path: str, marker_size: int = 7) -> FileMerge:
+    """Merge the three versions git gives a merge driver (%O, %A, %B) of the file at `path` (%P).
+
+    When one side did not change the file, the result is the other side byte for byte. Otherwise the three
+    are parsed exactly and merged leaf by leaf (merging.threeway_json; `layout*.json`'s lists of ids and keys
+    as ordered sets) and the result is written in ours' style (its detected writer conventions, or the tree
+    files' style), which gives every byte the merge did not change back as ours has it. Conflicts are marked
+    as `git merge-file --diff3` marks lines, around the lines where the three texts differ (the result
+    written with ours', base's and theirs' value at each conflict). A side that is not JSON, or that no
+    style reproduces, falls back to `git merge-file` itself (gitattributes(5), git-merge-file(1)), as
+    git-lfs's merge driver does. An empty ancestor (git's "added on both sides") is no ancestor.
+    Raises BadInput when git cannot run.
+    """
+    if ours == theirs or theirs == base:
+        return FileMerge(ours, how=OURS)
+    if ours == base:
+        return FileMerge(theirs, how=THEIRS)
+    try:
+        base_value = parse(base, path, fast_style=detect_style(base)) if base.strip() else MISSING
+        style = detect_style(ours)
+        ours_value, exact = parse_reproducing(ours, path, style)
+        theirs_value = parse(theirs, path, fast_style=detect_style(theirs))
+    except BadInput as error:
+        text = _text_merge(base, ours, theirs, marker_size)
+        return FileMerge(text[0], text_conflicts=text[1], how="text", note=f"not JSON ({error}): merged as text")
+    if not exact:  # orjson's reading lost a lexeme: the exact value may still write back in one of the styles
+        style = next((known for known in (style, TREE_STYLE) if dumps(ours_value, known) == ours), None)
+    sets = os.path.basename(path).startswith("layout")
+    merged, conflicts = merge_json(base_value, ours_value, theirs_value, ordered_sets=sets)
+    if style is None:
+        return _unknown_style(base, ours, theirs, merged, conflicts, marker_size)
+    if not conflicts:
+        if equal(merged, ours_value):
+            return FileMerge(ours)
+        if equal(merged, theirs_value):
+            return FileMerge(theirs)
+        return FileMerge(dumps(merged, style))
+    return _marked(base_value, ours_value, theirs_value, conflicts, style, sets, marker_size)
+
+
+def _marked(base: Any, ours: Any, theirs: Any, conflicts: list, style: Style, sets: bool,
+            marker_size: int) -> FileMerge:
+    """The merge written three times (ours', base's, theirs' value at each conflict), then marked by git merge-file."""
+    texts = {}
+    for pick in LABELS:
+        value = merge_json(base, ours, theirs, ordered_sets=sets, pick=pick)[0]
+        texts[pick] = b"" if value is MISSING else dumps(value, style)
+    text, count = _text_merge(texts[BASE], texts[OURS], texts[THEIRS], marker_size)
+    if count == 0:  # never expected: the three texts differ at each conflict; mark the whole file then
+        text, count = _whole_file(texts, marker_size), 1
+    return FileMerge(text, conflicts, count)
+
+
+def _unknown_style(base: bytes, ours: bytes, theirs: bytes, merged: Any, conflicts: list,
+                   marker_size: int) -> FileMerge:
+    """Ours is JSON that no known writer reproduces: git's text merge where it is clean and means the same."""
+    text, count = _text_merge(base, ours, theirs, marker_size)
+    if count == 0:
+        try:
+            if equal(parse(text, "merged"), merged) and not conflicts:
+                return FileMerge(text, how="text")
+        except BadInput:
+            pass
+    if conflicts:
+        return FileMerge(text, conflicts, max(count, 1), how="text",
+                         note="ours is written in a style splitter cannot reproduce: marked by git merge-file")
+    return FileMerge(dumps(merged, detect_style(ours)),
+                     note="ours is written in a style splitter cannot reproduce: written in its detected style")
+
+
+def _whole_file(texts: dict, size: int) -> bytes:
+    def ended(text: bytes) -> bytes:
+        return text if text.endswith(b"\n") or not text else text + b"\n"
+
+    return (b"<" * size + b" ours\n" + ended(texts[OURS]) + b"|" * size + b" base\n" + ended(texts[BASE])
+            + b"=" * size + b"\n" + ended(texts[THEIRS]) + b">" * size + b" theirs\n")
+
+
+def _text_merge(base: bytes, ours: bytes, theirs: bytes, marker_size: int) -> tuple[bytes, int]:
+    """`git merge-file -p --diff3`: (merged text, number of conflicts), its documented exit status."""
+    with tempfile.TemporaryDirectory(prefix="splitter-merge-") as folder:
+        names = []
+        for label, data in ((OURS, ours), (BASE, base), (THEIRS, theirs)):
+            name = os.path.join(folder, label)
+            with open(name, "wb") as handle:
+                handle.write(data)
+            names.append(name)
+        args = ["git", "merge-file", "-p", "--diff3", f"--marker-size={marker_size}"]
+        for label in LABELS:
+            args += ["-L", label]
+        try:
+            done = subprocess.run(args + names, capture_output=True, env=dict(os.environ, LC_ALL="C"))
+        except FileNotFoundError:
+            raise BadInput("git is not installed; git merge-file is needed for this merge") from None
+    if done.returncode < 0 or done.returncode > 127:
+        raise BadInput(f"git merge-file failed: {done.stderr.decode(errors='replace').strip()}")
+    return done.stdout, done.returncode
+
+
+def describe(conflict: JsonConflict, width: int = 60) -> str:
+    """One conflict in words: `/lxc_configs/914/cores (change/change): base 6, ours 7, theirs 8`."""
+
+    def shown(value: Any) -> str:
+        if value is MISSING:
+            return "(none)"
+        text = canonical(value).decode()
+        return text if len(text) <= width else text[: width - 3] + "..."
+
+    return (f"{pointer(conflict.path) or '(the whole document)'} ({conflict.kind}): base {shown(conflict.base)}, "
+            f"ours {shown(conflict.ours)}, theirs {shown(conflict.theirs)}")

@@ -1,0 +1,80 @@
+"""What `split --force` would lose: edits in the tree it replaces that are in neither the monolith nor git."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from splitter.errors import BadInput
+from splitter.exact.conflicts import UnresolvedConflict
+from splitter.exact.numbers import canonical_sorted
+from splitter.exact.parse import parse
+from splitter.merging.assemble import assemble
+from splitter.ops.gitsource import _git
+from splitter.tree.collection import folders
+from splitter.tree.layout import FORMAT
+from splitter.tree.monolith import Monolith
+from splitter.tree.read import read_tree
+
+
+class EditsWouldBeLost(BadInput):
+    """split --force over a tree holding edits that are nowhere else (exit 2)."""
+
+
+def _committed_unchanged(target: Path) -> bool:
+    """Every file under target is tracked by git and unchanged since HEAD (nothing untracked, staged or edited)."""
+    folder = str(target.resolve())
+    tracked = _git(["ls-files", "-z", "--", "."], folder, folder)
+    if tracked.returncode != 0 or not tracked.stdout:
+        return False
+    status = _git(["status", "--porcelain", "-z", "--untracked-files=all", "--", "."], folder, folder)
+    return status.returncode == 0 and not status.stdout
+
+
+def _written_by_splitter(target: Path, folder: str) -> bool:
+    name = "layout.json" if folder == "lxc" else f"layout_{folder}.json"
+    try:
+        return parse((target / name).read_bytes(), name).get("format") == FORMAT
+    except (OSError, BadInput, AttributeError):
+        return False
+
+
+def lost_edits(target: Path, mono: Monolith) -> list[str]:
+    """The ids of the entries (and `globals` for the rest of the document) whose edits in the tree at target
+    a forced split from `mono` would throw away; [] when nothing would be lost.
+
+    Nothing is lost when target holds no tree of mono's collection, when the tree merges into mono (as
+    values: key order and spelling aside), or when every file under target is committed in git unchanged.
+    Raises BadInput when the tree cannot be read (a merge conflict left in it, say): it may hold edits.
+    """
+    if mono.collection.folder not in folders(target):
+        return []
+    if _committed_unchanged(target):
+        return []
+    try:
+        tree = read_tree(target, mono.collection.folder)
+    except UnresolvedConflict:
+        raise
+    except BadInput as error:
+        if not _written_by_splitter(target, mono.collection.folder):
+            return []  # not a tree splitter wrote: the write's own guard refuses it, naming why
+        raise EditsWouldBeLost(f"cannot be read ({error}), so the edits it may hold cannot be told apart; "
+                               "fix it, or pass --discard-edits to replace it anyway", str(target)) from None
+    doc = assemble(tree)
+    if canonical_sorted(doc) == canonical_sorted(mono.doc):
+        return []
+    entries = mono.collection.entries(doc, str(target))
+    lost = [key for key in dict.fromkeys([*entries, *mono.containers])
+            if key not in entries or key not in mono.containers
+            or canonical_sorted(entries[key]) != canonical_sorted(mono.containers[key])]
+    return lost or ["globals"]
+
+
+def refuse_lost_edits(target: Path, mono: Monolith) -> None:
+    """Raise EditsWouldBeLost naming the entries whose edits split --force would throw away, if any."""
+    lost = lost_edits(target, mono)
+    if lost:
+        shown = ", ".join(lost[:10]) + (f" and {len(lost) - 10} more" if len(lost) > 10 else "")
+        raise EditsWouldBeLost(
+            f"holds edits that are not in {mono.file} nor committed in git ({mono.collection.plural}: {shown}); "
+            f"split --force would lose them. Bring the tree in step instead: splitter update {target} {mono.file} "
+            "(or pass --discard-edits to replace it anyway)", str(target))

@@ -1,0 +1,78 @@
+"""A file git left in conflict: every command names it, `merge -o` may settle the monolith; split --force keeps edits."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURE, run
+from merge_scenarios import git
+
+MARKED = "<<<<<<< ours\n  \"cores\": 9,\n||||||| base\n  \"cores\": 8,\n=======\n  \"cores\": 10,\n>>>>>>> theirs\n"
+
+
+def mark(path: Path, after_line: int = 1) -> int:
+    """Put a conflict git's way into a file, after the given line; the line number of its <<<<<<<."""
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:after_line]) + MARKED + "".join(lines[after_line:]))
+    return after_line + 1
+
+
+@pytest.mark.parametrize("command", ["merge {tree}", "verify {tree} {mono}", "show {tree} 950", "check {tree}",
+                                     "update {tree} {mono}", "diff {tree} {mono}"])
+def test_markers_in_a_tree_file_are_named_by_every_command(fixture_tree: Path, command: str) -> None:
+    file = fixture_tree / "lxc" / "950_vllm-qwen-coder.json"
+    line = mark(file)
+    result = run(*command.format(tree=fixture_tree, mono=FIXTURE).split())
+    assert result.exit_code == 2
+    assert f"unresolved merge conflict in {file} at line {line}" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", ["split {mono} -o {out}", "verify {tree} {mono}", "update {tree} {mono}",
+                                     "diff {mono} {tree}"])
+def test_markers_in_a_monolith_are_named_by_every_command(fixture_tree: Path, tmp_path: Path, command: str) -> None:
+    mono = tmp_path / "phoenix_lxc_configs.json"
+    shutil.copy(FIXTURE, mono)
+    line = mark(mono, 5)
+    result = run(*command.format(tree=fixture_tree, mono=mono, out=tmp_path / "new").split())
+    assert result.exit_code == 2 and f"unresolved merge conflict in {mono} at line {line}" in result.stderr
+
+
+def test_merge_o_replaces_a_monolith_git_left_in_conflict(fixture_tree: Path, tmp_path: Path) -> None:
+    mono = tmp_path / "phoenix_lxc_configs.json"
+    shutil.copy(FIXTURE, mono)
+    mark(mono, 5)
+    result = run("merge", fixture_tree, "-o", mono)
+    assert result.exit_code == 0, result.stderr
+    assert mono.read_bytes() == FIXTURE.read_bytes()
+    mono.write_text("<<<<<<< ours\nnotes\n=======\nother notes\n>>>>>>> theirs\n")  # in conflict, but no monolith
+    result = run("merge", fixture_tree, "-o", mono)
+    assert result.exit_code == 2 and "not a monolith" in result.stderr and "notes" in mono.read_text()
+
+
+def test_split_force_refuses_edits_found_nowhere_else(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "etc").mkdir(parents=True)
+    git(repo, "init", "-q")
+    mono, tree = repo / "etc" / "phoenix_lxc_configs.json", repo / "etc" / "conf.d"
+    shutil.copy(FIXTURE, mono)
+    assert run("split", mono, "-o", tree).exit_code == 0
+    file = tree / "lxc" / "950_vllm-qwen-coder.json"
+    original = file.read_bytes()
+    assert b'"cores": 8,' in original
+    file.write_bytes(original.replace(b'"cores": 8,', b'"cores": 7,'))
+    before = file.read_bytes()
+    refused = run("split", mono, "-o", tree, "--force")
+    assert refused.exit_code == 2 and "950" in refused.stderr and f"splitter update {tree} {mono}" in refused.stderr
+    assert file.read_bytes() == before
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "edited tree")  # committed unchanged: git has the edit, nothing is lost
+    assert run("split", mono, "-o", tree, "--force").exit_code == 0
+    assert file.read_bytes() == original
+    assert run("split", mono, "-o", tree, "--force").exit_code == 0  # not committed, but merges into the monolith
+    file.write_bytes(original.replace(b'"cores": 8,', b'"cores": 6,'))  # in neither the monolith nor git
+    assert run("split", mono, "-o", tree, "--force").exit_code == 2
+    assert run("split", mono, "-o", tree, "--force", "--discard-edits").exit_code == 0
+    assert file.read_bytes() == original
