@@ -136,7 +136,7 @@ mount -t tmpfs none {tree}
 {splitter} split {FIXTURE} -o {tree}
 {splitter} update {tree} {new_mono}
 {splitter} verify {tree} {new_mono}
-{splitter} split {FIXTURE} -o {tree} --force
+{splitter} split {FIXTURE} -o {tree} --force --discard-edits
 mkdir -p {tmp_path}/lxc-elsewhere && cp {tree}/lxc/* {tmp_path}/lxc-elsewhere/
 mount -t tmpfs none {tree}/lxc && cp {tmp_path}/lxc-elsewhere/* {tree}/lxc/
 {splitter} update {tree} {new_mono} || echo "refused: $?"

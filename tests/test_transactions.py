@@ -149,7 +149,7 @@ def test_update_killed_before_any_step_leaves_the_old_or_new_tree_or_one_the_nex
 def test_split_force_killed_before_any_step_leaves_the_old_or_new_tree(tmp_path: Path, fixture_trees,
                                                                        every: bool) -> None:
     tree, old_mono, new_mono = fixture_trees
-    outcomes = kill_every_step(tmp_path, tree, ["split", new_mono, "-o", "DIR", "--force"], new_mono, old_mono,
+    outcomes = kill_every_step(tmp_path, tree, ["split", new_mono, "-o", "DIR", "--force", "--discard-edits"], new_mono, old_mono,
                                *(() if every else (spread,)))
     assert outcomes["old"] and outcomes["journal"]
 
@@ -183,7 +183,7 @@ def test_a_tree_of_thousands_killed_at_each_kind_of_step(tmp_path: Path, command
     new_mono = write_doc(tmp_path / "new.json", edited(doc))
     tree = tmp_path / "old" / "conf.d"
     assert run("split", old_mono, "-o", tree).exit_code == 0
-    args = ["update", "DIR", new_mono] if command == "update" else ["split", new_mono, "-o", "DIR", "--force"]
+    args = ["update", "DIR", new_mono] if command == "update" else ["split", new_mono, "-o", "DIR", "--force", "--discard-edits"]
     outcomes = kill_every_step(tmp_path, tree, args, new_mono, old_mono, spread)
     assert outcomes["old"] and outcomes["journal"]
 
@@ -219,7 +219,7 @@ def test_a_second_writer_waits_or_refuses_and_never_interleaves(tmp_path: Path, 
     assert refused.exit_code == 2
     assert refused.stderr == f"splitter: {tree}: another splitter is writing {tree}; waited 0.1 s (--wait SECONDS " \
                              "waits longer)\n"
-    forced = run("split", other, "-o", tree, "--force", "--wait", "0")
+    forced = run("split", other, "-o", tree, "--force", "--discard-edits", "--wait", "0")
     assert forced.exit_code == 2 and "another splitter is writing" in forced.stderr
     merged = run("merge", tree)  # a reader waits for the writer and sees its whole tree
     assert merged.stdout_bytes.rstrip(b"\n") == new_mono.read_bytes().rstrip(b"\n")

@@ -139,11 +139,8 @@ def split(
             _forced_profiles_save(options, profile or [], mono, layers, files)
             if not dry_run:
                 step(f"writing and proving {len(files)} files")
-                if force and not discard_edits:
-                    from splitter.ops.splitguard import refuse_lost_edits
-
-                    refuse_lost_edits(output, mono)  # before anything is written: nothing lost
-                write_tree(files, mono, output, force, tuple(profile or ()), wait)
+                write_tree(files, mono, output, force, tuple(profile or ()), wait,
+                           keep_edits=force and not discard_edits)
     except SplitterError as error:
         fail(error)
     except KeyboardInterrupt as error:

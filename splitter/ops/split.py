@@ -157,7 +157,7 @@ def prove_tree(tree: Tree, mono: Monolith, known: dict | None = None) -> None:
 
 
 def write_tree(files: dict[str, bytes], mono: Monolith, target: Path, force: bool,
-               inputs: tuple[Path, ...] = (), wait: float = DEFAULT_WAIT) -> None:
+               inputs: tuple[Path, ...] = (), wait: float = DEFAULT_WAIT, keep_edits: bool = False) -> None:
     """Stage the files, prove them, and only then move them into place, all or nothing.
 
     A new target is staged beside it and renamed into place in one step. An existing one is replaced under its
@@ -165,7 +165,8 @@ def write_tree(files: dict[str, bytes], mono: Monolith, target: Path, force: boo
     cut at any point and works on a tree that is a mount point. With `force` an existing target is replaced
     only when `tree.replaceable` allows it; the monolith and `inputs` (other files the run read) are never
     inside what is replaced. The files of the other collections of target are kept byte for byte; a target
-    that holds nothing else needs no --force.
+    that holds nothing else needs no --force. With `keep_edits`, a tree holding edits that are neither in the
+    monolith nor committed in git is refused under the lock (splitguard.refuse_lost_edits, EditsWouldBeLost).
     """
     inputs = (Path(mono.file), *inputs)
     held = (mono.collection.folder,)
@@ -173,6 +174,10 @@ def write_tree(files: dict[str, bytes], mono: Monolith, target: Path, force: boo
         with locked(target, wait):
             recover(target)
             _refuse_another_collection(target, mono.collection)
+            if keep_edits:
+                from splitter.ops.splitguard import refuse_lost_edits
+
+                refuse_lost_edits(target, mono)  # under the lock: no edit can slip in between
             kept, alone = neighbours(target, mono.collection)
             check_target(target, force or (alone and bool(kept)), inputs, held)
             removed = [relative for relative in _files_in(target) if relative not in kept and relative not in files]
