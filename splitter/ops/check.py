@@ -310,7 +310,7 @@ def _same_names(reader: _Reader, containers: dict[str, Layer], collection: Colle
         if type(own) is not str:
             continue
         if own in first:
-            reader.say(layer.file, f"sets the same name {own!r} as {first[own]}: a copy of that {collection.noun}? "
+            reader.say(layer.file, f"sets the same name '{own}' as {first[own]}: a copy of that {collection.noun}? "
                                    "give it its own name, or delete it", json_path(("name",)))
         else:
             first[own] = layer.file
@@ -340,10 +340,10 @@ def _name_agrees(reader: _Reader, relative: str, name: str, layer: Layer, collec
     noun = collection.noun
     if words != expected[: -len(".json")].partition("_")[2]:  # the words split writes, cut to fit a file name
         if expected.lower() in {other.lower() for other in taken}:
-            reader.say(relative, f"its name does not follow the {noun}'s name {own_name!r}, and "
+            reader.say(relative, f"its name does not follow the {noun}'s name '{own_name}', and "
                                  f"{collection.folder}/{expected} is taken: give this {noun} its own id or name")
         else:
-            reader.say(relative, f"its name does not follow the {noun}'s name {own_name!r}: "
+            reader.say(relative, f"its name does not follow the {noun}'s name '{own_name}': "
                                  f"rename it {expected}")
 
 
