@@ -30,15 +30,13 @@ def merge_driver(
     Example: splitter merge-driver base.json ours.json theirs.json etc/phoenix_lxc_configs.json
     """
     from splitter.ops.mergedriver import describe, merge_files
-    from splitter.tree.read import read_file
     from splitter.tree.write import write_atomic
 
     name = path or str(current)
     try:
         if marker_size < 1:
             raise BadInput(f"marker size {marker_size} is not a positive number")
-        result = merge_files(read_file(str(ancestor)), read_file(str(current)), read_file(str(other)), name,
-                             marker_size)
+        result = merge_files(_version(ancestor), _version(current), _version(other), name, marker_size)
         write_atomic(current, result.merged)
     except SplitterError as error:
         fail(error)
@@ -50,6 +48,15 @@ def merge_driver(
         say(f"splitter: {name}: {max(len(result.conflicts), result.text_conflicts)} conflict(s) left marked "
             "(<<<<<<< ours, ||||||| base, ======= , >>>>>>> theirs); edit the file, then git add it")
         raise typer.Exit(1)
+
+
+def _version(path: Path) -> bytes:
+    """One of the three versions git hands the driver, byte for byte (a byte order mark included); BadInput
+    naming it when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise BadInput(f"cannot read this version of the file: {error.strerror or error}", str(path)) from None
 
 
 def install_merge_driver(
