@@ -118,7 +118,7 @@ def json_report(doc: Any) -> bytes:
         data = dumps(doc)
     except BadInput:
         data = dumps(_surrogates_visible(doc))
-    if any(byte >= 0x7F for byte in data):  # only then can one of them be there: the common report is ASCII
+    if not data.isascii() or b"\x7f" in data:  # only then can one of them be there: the common report is ASCII
         for raw, escaped in _JSON_UNSAFE.items():
             data = data.replace(raw, escaped)
     return data

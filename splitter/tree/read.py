@@ -147,7 +147,9 @@ class DiskSource:
 def read_layer(source, relative: str, container: bool) -> Layer:
     """A layer file, read and decoded; errors name the file as the user reaches it (source.where)."""
     try:
-        return decode(source.parse(relative), relative, container)
+        cached = getattr(source, "layer", None)  # a source that shares layers between the two sides of a diff
+        return cached(relative, container) if cached is not None else decode(source.parse(relative), relative,
+                                                                              container)
     except BadInput as error:
         if error.file == relative:
             error.file = source.where(relative)
