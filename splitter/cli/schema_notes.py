@@ -17,13 +17,17 @@ def schema_warnings(doc: object, base: Path, schema: Path | None, strict: bool,
     Returns how many places break the schema, and the schema used (its file), or why none was (a phrase),
     or None when `$schema` names no file.
     """
-    from splitter.ops.schema import find_checker
-    from splitter.ops.schemafile import SchemaProblem
+    from splitter.ops.schemafile import SchemaProblem, locate
 
     fatal = strict or schema is not None
     unusable: list[SchemaProblem] = []
     named = doc.get("$schema") if type(doc) is dict else None  # a top-level list (collection "") names none
-    checker = find_checker(named, base, schema, fatal, unusable.append)
+    if schema is None and locate(named, base) is None:  # find_checker would find none: spare its import
+        checker = None
+    else:
+        from splitter.ops.schema import find_checker
+
+        checker = find_checker(named, base, schema, fatal, unusable.append)
     if checker is not None:
         try:
             count = checker.count(doc)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from typing import Any
 
@@ -99,6 +98,8 @@ def cell(value: str) -> str:
 
 def html_text(value: str) -> str:
     """Text inside an HTML block such as `<summary>` (made visible, then &, <, >, quotes as entities)."""
+    import html  # only the markdown reports use it: every command line imports this module
+
     return html.escape(visible(value))
 
 
