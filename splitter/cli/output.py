@@ -7,12 +7,13 @@ import os
 import sys
 
 from splitter.errors import SplitterError, WriteError
-from splitter.reports.escape import visible, visible_lines
 
 
 def say(text: str) -> None:
     """Progress, warnings and errors go to stderr, one line each whatever data they quote (reports.escape.visible);
     the result a command exists to produce goes to stdout."""
+    from splitter.reports.escape import visible  # on first use: a merge that says nothing starts sooner
+
     print(visible(text), file=sys.stderr)
 
 
@@ -57,6 +58,8 @@ def _discard_stdout() -> None:
 
 def os_error_line(error: OSError) -> str:
     """`splitter: FILE: what failed` for an OSError no command turned into BadInput (the last net in usage.py)."""
+    from splitter.reports.escape import visible
+
     where = error.filename if error.filename is not None else "splitter"
     return visible(f"splitter: {os.fsdecode(where) if not isinstance(where, str) else where}: "
                    f"{error.strerror or error}")
@@ -102,6 +105,8 @@ def fail(error: SplitterError) -> None:
 def print_styled(lines: list[tuple[str, str]]) -> None:
     """Lines on stdout, coloured only on a terminal and never with NO_COLOR (https://no-color.org)."""
     import os
+
+    from splitter.reports.escape import visible, visible_lines
 
     if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
         from rich.console import Console

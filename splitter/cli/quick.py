@@ -13,11 +13,11 @@ def merge_tree(tree: Path, output: Path | None, schema: Path | None, strict: boo
     from splitter.cli.schema_notes import schema_warnings
     from splitter.exact.write import dumps
     from splitter.merging.assemble import assemble
-    from splitter.tree.guard import check_output_file
     from splitter.tree.read import read_tree
-    from splitter.tree.write import write_atomic
 
-    if output is not None:
+    if output is not None:  # imported only here: a hook's `merge DIR` writes to stdout and starts sooner
+        from splitter.tree.guard import check_output_file
+
         check_output_file(output, tree)  # before reading the tree: its place and kind
     with Steps(True) as step:
         step(f"reading {tree}")
@@ -31,6 +31,8 @@ def merge_tree(tree: Path, output: Path | None, schema: Path | None, strict: boo
     if output is None:
         result(data)
     else:
+        from splitter.tree.write import write_atomic
+
         write_atomic(output, data)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from splitter.cli.output import say
@@ -17,13 +18,16 @@ def schema_warnings(doc: object, base: Path, schema: Path | None, strict: bool,
     Returns how many places break the schema, and the schema used (its file), or why none was (a phrase),
     or None when `$schema` names no file.
     """
-    from splitter.ops.schema import find_checker
-    from splitter.ops.schemafile import SchemaProblem
-
     fatal = strict or schema is not None
-    unusable: list[SchemaProblem] = []
+    unusable: list = []  # schemafile.SchemaProblem
     named = doc.get("$schema") if type(doc) is dict else None  # a top-level list (collection "") names none
-    checker = find_checker(named, base, schema, fatal, unusable.append)
+    if schema is None and (type(named) is not str or not os.path.lexists(base / named)):
+        checker = None  # schemafile.locate finds no file there (nor for a URL): no schema module to import
+    else:
+        from splitter.ops.schema import find_checker
+        from splitter.ops.schemafile import SchemaProblem
+
+        checker = find_checker(named, base, schema, fatal, unusable.append)
     if checker is not None:
         try:
             count = checker.count(doc)

@@ -163,15 +163,16 @@ def _reindent(out: bytes, unit: bytes, value: Any) -> bytes:
 
 
 _SCALAR = rb'(?:"(?:[^"\\\n]|\\.)*"|-?[0-9][0-9.eE+-]*|true|false|null)'
-_LIST = re.compile(rb"\[\n *(" + _SCALAR + rb"(?:,\n *" + _SCALAR + rb")*)\n *\]")
-_ONE_KEY = re.compile(rb'\{\n *("(?:[^"\\\n]|\\.)*": (?:' + _SCALAR + rb"|\[[^\n]*\]))\n *\}")
+# pattern strings, compiled on first use (re's cache): a merge in a style without inline lists never needs them
+_LIST = rb"\[\n *(" + _SCALAR + rb"(?:,\n *" + _SCALAR + rb")*)\n *\]"
+_ONE_KEY = rb'\{\n *("(?:[^"\\\n]|\\.)*": (?:' + _SCALAR + rb"|\[[^\n]*\]))\n *\}"
 
 
 def _inline_lists(out: bytes, width: int) -> bytes:
     """Lists of scalars, and objects of one such value, on one line where it fits."""
-    out = _collapse(out, b"[\n", _LIST, lambda m: b"[" + b", ".join(
+    out = _collapse(out, b"[\n", re.compile(_LIST), lambda m: b"[" + b", ".join(
         part.strip() for part in m.group(1).split(b",\n")) + b"]", width)
-    return _collapse(out, b"{\n", _ONE_KEY, lambda m: b"{" + m.group(1) + b"}", width)
+    return _collapse(out, b"{\n", re.compile(_ONE_KEY), lambda m: b"{" + m.group(1) + b"}", width)
 
 
 def _collapse(out: bytes, marker: bytes, pattern: re.Pattern, render, width: int) -> bytes:

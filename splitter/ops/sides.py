@@ -10,7 +10,7 @@ from splitter.exact.parse import parse
 from splitter.merging.assemble import Assembler
 from splitter.tree.collection import DEFAULT_FOLDER, DEFAULT_POINTER, Collection, for_split
 from splitter.tree.collection import LXC as LXC_COLLECTION
-from splitter.tree.layers import Layer
+from splitter.tree.layers import Layer, decode
 from splitter.tree.monolith import load_monolith, read_bytes
 from splitter.tree.read import DiskSource, Tree, read_source, read_tree_checks
 
@@ -57,10 +57,10 @@ class _Recorded:
     """A source that keeps the bytes it served (to tell formatting-only changes apart) and parses each distinct
     content once: a file the same on both sides is one document, so unchanged values are the same objects."""
 
-    def __init__(self, source, parsed: dict[bytes, object]):
+    def __init__(self, source, parsed: dict):
         self.source = source
         self.files: dict[str, bytes] = {}
-        self.parsed = parsed
+        self.parsed = parsed  # bytes -> document, and (bytes, relative, container) -> Layer
 
     def where(self, relative: str) -> str:
         return self.source.where(relative)
@@ -72,12 +72,22 @@ class _Recorded:
         data = self.files[relative] = self.source.read(relative)
         return data
 
-    def parse(self, relative: str) -> object:
-        data = self.read(relative)
+    def parse(self, relative: str, data: bytes | None = None) -> object:
+        data = self.read(relative) if data is None else data
         doc = self.parsed.get(data)
         if doc is None:
             doc = self.parsed[data] = parse(data, self.where(relative))
         return doc
+
+    def layer(self, relative: str, container: bool) -> Layer:
+        """The layer in a file (layers.decode), decoded once for both sides where its bytes and name are the same:
+        nothing changes a Layer once read. Raises BadInput naming `relative` (read_layer names it in full)."""
+        data = self.read(relative)
+        key = (data, relative, container)
+        layer = self.parsed.get(key)
+        if layer is None:
+            layer = self.parsed[key] = decode(self.parse(relative, data), relative, container)
+        return layer
 
 
 def _from_tree(name: str, source, parsed: dict, selector: str | None = None) -> Side:

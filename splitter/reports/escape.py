@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from typing import Any
 
@@ -10,7 +9,8 @@ from typing import Any
 # Unicode line and paragraph separators, the bidirectional overrides and isolates that reorder what is shown
 # ("Trojan Source", CVE-2021-42574), and lone surrogates (a file name byte that is not UTF-8, as os.fsdecode
 # gives it back, see PEP 383)
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# (a pattern string: re compiles it on first use and keeps it in its cache, not at every start of the command line)
+_UNSAFE = "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
@@ -35,7 +35,7 @@ def visible(text: str) -> str:
     (`caf\\351`), as git's core.quotePath writes names; C1 controls, U+2028/U+2029 and bidirectional
     overrides `\\u009b`. A backslash already in the text is left as it is. Raises nothing.
     """
-    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
+    return re.sub(_UNSAFE, _escape, text) if re.search(_UNSAFE, text) else text
 
 
 def visible_lines(lines: list[str]) -> str:
@@ -99,6 +99,8 @@ def cell(value: str) -> str:
 
 def html_text(value: str) -> str:
     """Text inside an HTML block such as `<summary>` (made visible, then &, <, >, quotes as entities)."""
+    import html  # only the markdown reports use it: every command line imports this module
+
     return html.escape(visible(value))
 
 
@@ -118,7 +120,7 @@ def json_report(doc: Any) -> bytes:
         data = dumps(doc)
     except BadInput:
         data = dumps(_surrogates_visible(doc))
-    if any(byte >= 0x7F for byte in data):  # only then can one of them be there: the common report is ASCII
+    if not data.isascii() or b"\x7f" in data:  # only then can one of them be there: the common report is ASCII
         for raw, escaped in _JSON_UNSAFE.items():
             data = data.replace(raw, escaped)
     return data

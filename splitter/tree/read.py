@@ -89,17 +89,23 @@ def read_file(path: str) -> bytes:
             raise BadInput("is a symbolic link; a tree holds plain files only", path) from None
         raise BadInput(error.strerror or str(error), path) from None
     try:
-        kind = _not_regular(os.fstat(fd).st_mode)
+        status = os.fstat(fd)
+        kind = _not_regular(status.st_mode)
         if kind:
             raise BadInput(f"is {kind}, not a regular file; a tree holds plain files only", path)
-        chunks = []
-        while chunk := os.read(fd, 1 << 20):  # small files: one read, and one that finds the end
-            chunks.append(chunk)
+        # one read of one byte more than fstat saw gives the whole file when it gives exactly its size (one read
+        # instead of two); a file that grew, or a short read, is read on to the end
+        data = os.read(fd, status.st_size + 1)
+        if len(data) != status.st_size:
+            chunks = [data]
+            while chunk := os.read(fd, 1 << 20):
+                chunks.append(chunk)
+            data = b"".join(chunks)
     except OSError as error:
         raise BadInput(error.strerror or str(error), path) from None
     finally:
         os.close(fd)
-    return without_bom(b"".join(chunks))
+    return without_bom(data)
 
 
 BOM = b"\xef\xbb\xbf"
@@ -147,7 +153,9 @@ class DiskSource:
 def read_layer(source, relative: str, container: bool) -> Layer:
     """A layer file, read and decoded; errors name the file as the user reaches it (source.where)."""
     try:
-        return decode(source.parse(relative), relative, container)
+        cached = getattr(source, "layer", None)  # a source that shares layers between the two sides of a diff
+        return cached(relative, container) if cached is not None else decode(source.parse(relative), relative,
+                                                                              container)
     except BadInput as error:
         if error.file == relative:
             error.file = source.where(relative)

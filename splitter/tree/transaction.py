@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import shutil
 import signal
 from contextlib import contextmanager
 from pathlib import Path
@@ -125,6 +124,8 @@ def _back_up(root: Path, folder: Path, relatives: list[str]) -> dict[str, bool]:
                 try:
                     os.link(root / relative, folder / _OLD / relative, follow_symlinks=False)
                 except OSError:
+                    import shutil  # imported where used: every reader of a tree imports this module
+
                     shutil.copy2(root / relative, folder / _OLD / relative, follow_symlinks=False)
         _sync(folder)
     except OSError as error:
@@ -217,6 +218,8 @@ def _finish(root: Path, folder: Path) -> None:
 
 def _abandon(folder: Path) -> None:
     _step("clean up")
+    import shutil
+
     shutil.rmtree(folder, ignore_errors=True)
 
 
