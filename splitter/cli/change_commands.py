@@ -42,7 +42,7 @@ def update(
     from splitter.ops.threeway import merged_target, three_way
     from splitter.ops.update import check_related, plan_update
     from splitter.ops.update_files import write_update
-    from splitter.reports.update import update_json, update_markdown, update_text
+    from splitter.reports.update import settle, update_json, update_markdown, update_text
     from splitter.tree.monolith import read_monolith
     from splitter.tree.lock import locked
     from splitter.tree.read import collection_hint, read_tree
@@ -88,7 +88,7 @@ def update(
         out(report(str(tree), str(monolith), result, conflicts, kept, dry_run, loaded.collection))
     if conflicts:
         say(f"splitter: {len(conflicts)} value(s) changed both in {tree} and in {monolith} since {base}; "
-             "nothing was written")
+             f"nothing was written. {settle(str(tree), str(monolith))}")
         raise typer.Exit(1)
     if hand_added:
         say(f"splitter: {len(hand_added)} file(s) of {tree} that splitter did not write hold containers that "
