@@ -102,7 +102,8 @@ def update(
 def diff(
     old: Annotated[str, typer.Argument(
         metavar="OLD", help="The old side: a conf.d folder, a monolith file, or REV:PATH of either "
-                            "in the git repository here (e.g. origin/main:conf.d).")],
+                            "in the git repository here (e.g. origin/main:conf.d); REV alone: the tree "
+                            "the current folder is in (or its conf.d), at REV.")],
     new: Annotated[Optional[str], typer.Argument(
         metavar="NEW",
         help="The new side, the same kinds. Without it: PATH of OLD in the working tree (from its top, "
@@ -143,7 +144,7 @@ def diff(
             if ":" not in old:
                 from splitter.ops.gitsource import tree_spec
 
-                old = tree_spec(old)  # the conf.d of this folder, else of the repository's top
+                old = tree_spec(old)  # the tree this folder is in (or its conf.d), from the repository's top
             new = working_path(old)
         blobs: dict = {}  # shared by both sides: what did not change is read and parsed once
         parsed: dict = {}
