@@ -182,3 +182,20 @@ def test_the_guide_reads_git_paths_from_the_current_folder() -> None:
     assert len(shown) >= 4
     assert [spec for spec in shown if ":" in spec and not spec.split(":", 1)[1].startswith("./")
             or ":" not in spec and not spec.startswith("./")] == []
+
+
+def test_the_guides_hook_forms_agree() -> None:
+    """Section 7's remote form runs what its local form runs, at the merge commit too; section 8's tidy hook is
+    section 7's, complete (pre-commit needs name, entry and language under `repo: local`)."""
+    yaml = pytest.importorskip("yaml")
+    local = yaml.safe_load(guide_block("yaml", "repo: local"))
+    remote = yaml.safe_load(guide_block("yaml", "repo: <URL"))
+    assert local["default_install_hook_types"] == remote["default_install_hook_types"] == ["pre-commit",
+                                                                                          "pre-merge-commit"]
+    manifest = {hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    entries = {hook["id"]: hook["entry"] for hook in local["repos"][0]["hooks"]}
+    ran = {hook["id"]: " ".join([manifest[hook["id"]]["entry"], *hook["args"]]) for hook in remote["repos"][0]["hooks"]}
+    assert ran == {id: entry for id, entry in entries.items() if id in manifest} and len(ran) == len(manifest)
+    assert all("pre-merge-commit" in hook["stages"] for hook in manifest.values())
+    [tidy] = yaml.safe_load(re.search(r"```yaml\n(      - id: splitter-tidy\n.*?)```", GUIDE, re.S).group(1))
+    assert tidy == next(hook for hook in local["repos"][0]["hooks"] if hook["id"] == "splitter-tidy")
