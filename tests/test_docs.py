@@ -66,8 +66,9 @@ def test_every_command_in_the_guide_runs(tmp_path: Path, monolith: str) -> None:
     assert (work / "review.txt").read_text() == shown
     assert (work / "review.md").read_text().count("<details>") == 5
     # the .gitignore line keeps a killed split's staging folder, and merge -o's hidden file, out of git
-    assert (work / ".gitignore").read_text() == ".*.splitter-*\n"
-    for leftover in (".conf.d.splitter-4242-0badcafe/lxc/1.json", ".phoenix_lxc_configs.json.splitter-4242-00ff00ff"):
+    assert (work / ".gitignore").read_text() == ".*.splitter-*\n.splitter-txn/\n.splitter.lock\n"
+    for leftover in (".conf.d.splitter-4242-0badcafe/lxc/1.json", ".phoenix_lxc_configs.json.splitter-4242-00ff00ff",
+                     "conf.d/.splitter-txn/new/lxc/1.json", "conf.d/.splitter.lock", "etc/conf.d/.splitter.lock"):
         ignored = subprocess.run(["git", "check-ignore", "-q", "--no-index", leftover], cwd=work, env=env)
         assert ignored.returncode == 0, leftover
 

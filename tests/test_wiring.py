@@ -81,7 +81,8 @@ def test_the_scripts_read_the_same_routes_either_way(tmp_path: Path) -> None:
 def test_the_guides_local_hooks_run_from_the_top_with_the_tree_under_etc(tmp_path: Path) -> None:
     import yaml
 
-    config = yaml.safe_load(re.search(r"```yaml\n(repos:\n  - repo: local.*?)```", GUIDE, re.S).group(1))
+    config = yaml.safe_load(re.search(r"```yaml\n([^`]*?repos:\n  - repo: local.*?)```", GUIDE, re.S).group(1))
+    assert config["default_install_hook_types"] == ["pre-commit", "pre-merge-commit"]  # merges are checked too
     hooks = config["repos"][0]["hooks"]
     repo = repo_with_tree(tmp_path, commit_monolith=True)
     vms = ROOT / "fixtures" / "collections" / "phoenix_vm_configs.json"
@@ -92,7 +93,7 @@ def test_the_guides_local_hooks_run_from_the_top_with_the_tree_under_etc(tmp_pat
         assert hook["language"] == "system" and hook["pass_filenames"] is False and hook["always_run"] is True
         done = subprocess.run(["bash", "-c", hook["entry"]], cwd=repo, env=PATH_ENV, capture_output=True, text=True)
         assert done.returncode == 0, (hook["id"], done.stderr)
-    assert [hook["id"] for hook in hooks] == ["splitter-verify", "splitter-verify-vms", "splitter-check"]
+    assert [hook["id"] for hook in hooks] == ["splitter-verify", "splitter-verify-vms", "splitter-check", "splitter-tidy"]
 
 
 def test_diff_head_from_the_folder_that_holds_the_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

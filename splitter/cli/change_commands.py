@@ -42,7 +42,7 @@ def update(
     from splitter.ops.threeway import merged_target, three_way
     from splitter.ops.update import check_related, plan_update
     from splitter.ops.update_files import write_update
-    from splitter.reports.update import update_json, update_markdown, update_text
+    from splitter.reports.update import settle, update_json, update_markdown, update_text
     from splitter.tree.monolith import read_monolith
     from splitter.tree.lock import locked
     from splitter.tree.read import collection_hint, read_tree
@@ -88,7 +88,7 @@ def update(
         out(report(str(tree), str(monolith), result, conflicts, kept, dry_run, loaded.collection))
     if conflicts:
         say(f"splitter: {len(conflicts)} value(s) changed both in {tree} and in {monolith} since {base}; "
-             "nothing was written")
+             f"nothing was written. {settle(str(tree), str(monolith))}")
         raise typer.Exit(1)
     if hand_added:
         say(f"splitter: {len(hand_added)} file(s) of {tree} that splitter did not write hold containers that "
@@ -102,7 +102,8 @@ def update(
 def diff(
     old: Annotated[str, typer.Argument(
         metavar="OLD", help="The old side: a conf.d folder, a monolith file, or REV:PATH of either "
-                            "in the git repository here (e.g. origin/main:conf.d).")],
+                            "in the git repository here (e.g. origin/main:conf.d); REV alone: the tree "
+                            "the current folder is in (or its conf.d), at REV.")],
     new: Annotated[Optional[str], typer.Argument(
         metavar="NEW",
         help="The new side, the same kinds. Without it: PATH of OLD in the working tree (from its top, "
@@ -143,7 +144,7 @@ def diff(
             if ":" not in old:
                 from splitter.ops.gitsource import tree_spec
 
-                old = tree_spec(old)  # the conf.d of this folder, else of the repository's top
+                old = tree_spec(old)  # the tree this folder is in (or its conf.d), from the repository's top
             new = working_path(old)
         blobs: dict = {}  # shared by both sides: what did not change is read and parsed once
         parsed: dict = {}

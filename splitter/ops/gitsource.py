@@ -122,14 +122,58 @@ def _exists(tree: bytes, path: str, spec: str, cwd: str | None) -> bool:
 
 
 def tree_spec(revision: str, cwd: str | None = None, folder: str = "conf.d") -> str:
-    """What `diff REV` compares with the working tree: `REV:./conf.d` where the current folder holds a conf.d
-    at that revision (read from here, as `git show REV:./conf.d` reads it), else `REV:conf.d` from the top."""
-    here = f"{revision}:./{folder}"
-    try:
-        resolve(here, cwd)
-    except BadInput:
-        return f"{revision}:{folder}"
-    return here
+    """What `diff REV` compares with the working tree: `REV:PATH`, PATH from the repository's top (as git reads it).
+
+    PATH is the tree the current folder is in: walking up from cwd to the top, the first folder that is a tree
+    (holds a `layout*.json`) or holds one named `folder`; from `etc/conf.d/lxc` that is `REV:etc/conf.d`. Where
+    none is found, `REV:./conf.d` if this folder holds a conf.d at that revision, else `REV:conf.d`; when that is
+    not at the revision either, BadInput names the trees the revision does hold (`REV:etc/conf.d`).
+    """
+    spec = f"{revision}:{folder}"
+    top = os.path.realpath(top_level(spec, cwd))
+    here = os.path.realpath(cwd or ".")
+    found = _tree_above(here, top, folder)
+    if found is not None:
+        return f"{revision}:{os.path.relpath(found, top).replace(os.sep, '/')}"
+    for candidate in (f"{revision}:./{folder}", spec):
+        try:
+            resolve(candidate, cwd)
+            return candidate
+        except BadInput as error:
+            miss = error
+    trees = _trees_at(revision, folder, cwd)
+    if trees:
+        named = " or ".join(f"{revision}:{path}" for path in trees[:3])
+        raise BadInput(f"no {folder} in this folder or above it, nor at the repository's top at revision "
+                       f"{revision}; name the tree: splitter diff {named} (a path after REV: is read from the "
+                       f"top, or from this folder when it starts with ./)", spec) from None
+    raise miss
+
+
+def _tree_above(here: str, top: str, folder: str) -> str | None:
+    """The first folder from here up to top that is a tree (a layout*.json in it) or holds `folder`."""
+    current = here
+    while True:
+        try:
+            names = os.listdir(current)
+        except OSError:
+            names = []
+        if any(name.startswith("layout") and name.endswith(".json") for name in names):
+            return current
+        if folder in names and os.path.isdir(os.path.join(current, folder)):
+            return os.path.join(current, folder)
+        if current == top or os.path.dirname(current) == current or not current.startswith(top):
+            return None
+        current = os.path.dirname(current)
+
+
+def _trees_at(revision: str, folder: str, cwd: str | None) -> list[str]:
+    """The paths (from the top) of the folders named `folder` at revision, shortest first; [] when git says none."""
+    done = _git(["ls-tree", "-r", "-d", "-z", "--name-only", "--full-tree", revision], revision, cwd)
+    if done.returncode != 0:
+        return []
+    paths = [path.decode(errors="surrogateescape") for path in done.stdout.split(b"\0") if path]
+    return sorted((path for path in paths if path.rsplit("/", 1)[-1] == folder), key=lambda path: (len(path), path))
 
 
 def tree_source(spec: str, tree: bytes, cwd: str | None, blobs: dict[bytes, bytes] | None = None) -> GitSource:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from splitter.errors import BadInput
@@ -69,12 +70,25 @@ def lost_edits(target: Path, mono: Monolith) -> list[str]:
     return lost or ["globals"]
 
 
+def _in_git(file: str) -> str:
+    """file as `git show REV:PATH` reads it from the current folder: `./` before a relative path (gitrevisions(7))."""
+    path = os.path.relpath(file)
+    return path if path.startswith("../") else f"./{path}"
+
+
 def refuse_lost_edits(target: Path, mono: Monolith) -> None:
-    """Raise EditsWouldBeLost naming the entries whose edits split --force would throw away, if any."""
+    """Raise EditsWouldBeLost naming the entries whose edits split --force would throw away, if any.
+
+    The message names the two ways that keep the edits: `merge -o` when the tree is the newer side, and
+    `update --base` with the monolith last in step (from git) when both moved; plain `update` would undo them.
+    """
     lost = lost_edits(target, mono)
     if lost:
         shown = ", ".join(lost[:10]) + (f" and {len(lost) - 10} more" if len(lost) > 10 else "")
+        last = f"git show HEAD:{_in_git(mono.file)} > last.json"
         raise EditsWouldBeLost(
             f"holds edits that are not in {mono.file} nor committed in git ({mono.collection.plural}: {shown}); "
-            f"split --force would lose them. Bring the tree in step instead: splitter update {target} {mono.file} "
-            "(or pass --discard-edits to replace it anyway)", str(target))
+            f"split --force would lose them. Keep them instead: where the tree is the newer side, write the "
+            f"monolith from it (splitter merge {target} -o {mono.file}); where both changed, give update the "
+            f"monolith the tree was last in step with ({last}; splitter update {target} {mono.file} "
+            f"--base last.json); or pass --discard-edits to replace the tree anyway", str(target))

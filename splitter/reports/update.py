@@ -78,6 +78,7 @@ def update_text(tree: str, monolith: str, result, conflicts, kept, dry_run: bool
             sides = ("base", "tree", "monolith")
             shown = _shown(*(c[side] for side in sides))
             out += [f"      {side + ':':<9} {value}" for side, value in zip(sides, shown)]
+        out.append(settle(tree, monolith))
         return (visible_lines(out) + "\n").encode()
     out += _hand_added_lines(summary, result, monolith, collection)
     verb = "would change" if dry_run or out else "changed"
@@ -93,6 +94,15 @@ def update_text(tree: str, monolith: str, result, conflicts, kept, dry_run: bool
         out += [f"  {e['container'] or '-'}  {e['path']}: {' -> '.join(_shown(e['base'], e['tree']))}"
                 for e in summary["kept_edits"]]
     return (visible_lines(out) + "\n").encode()
+
+
+def settle(tree: str, monolith: str) -> str:
+    """How to settle update --base's conflicts (one sentence): both sides given one value, then the same update.
+
+    A value both sides hold alike is changed alike, which the three-way merge takes once (the diff3 rule).
+    """
+    return (f"To settle each: write one value in both places (edit the entry's file in {tree}, or the value in "
+            f"{monolith}, to the other's, or both to a third), then run the same update again.")
 
 
 def update_json(tree: str, monolith: str, result, conflicts, kept, dry_run: bool,
@@ -117,6 +127,7 @@ def update_markdown(tree: str, monolith: str, result, conflicts, kept, dry_run: 
                 f"| {one} | path | base | tree | monolith |", "|---|---|---|---|---|"]
         out += [f"| {_who(c)} | {cell(code(c['path']))} | {_code_cells(c['base'], c['tree'], c['monolith'])} |"
                 for c in summary["conflicts"]]
+        out += ["", settle(code(tree), code(monolith))]
         return ("\n".join(out) + "\n").encode()
     hand = _hand_added_lines(summary, result, monolith, collection)
     if hand:
