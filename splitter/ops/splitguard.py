@@ -69,12 +69,16 @@ def lost_edits(target: Path, mono: Monolith) -> list[str]:
     return lost or ["globals"]
 
 
+def named(ids: list[str]) -> str:
+    """The first ten ids, comma-separated, and how many more: `914, 915 and 3 more`."""
+    return ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+
+
 def refuse_lost_edits(target: Path, mono: Monolith) -> None:
     """Raise EditsWouldBeLost naming the entries whose edits split --force would throw away, if any."""
     lost = lost_edits(target, mono)
     if lost:
-        shown = ", ".join(lost[:10]) + (f" and {len(lost) - 10} more" if len(lost) > 10 else "")
         raise EditsWouldBeLost(
-            f"holds edits that are not in {mono.file} nor committed in git ({mono.collection.plural}: {shown}); "
+            f"holds edits that are not in {mono.file} nor committed in git ({mono.collection.plural}: {named(lost)}); "
             f"split --force would lose them. Bring the tree in step instead: splitter update {target} {mono.file} "
             "(or pass --discard-edits to replace it anyway)", str(target))
