@@ -25,7 +25,7 @@ def edit(path: Path, ctid: str | None, cores: int, when: float) -> None:
 
 @pytest.fixture()
 def setup(fixture_tree: Path) -> tuple[Path, Path, Path]:
-    """(tree, monolith beside it, container 103's file); the monolith as split; every file last modified at one old time."""
+    """(tree, monolith beside it, container 103's file); the monolith as split; every file modified at one old time."""
     mono = fixture_tree.parent / "phoenix_lxc_configs.json"
     shutil.copy(FIXTURE, mono)
     for path in [mono, *fixture_tree.rglob("*")]:
