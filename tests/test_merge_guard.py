@@ -95,3 +95,16 @@ def test_a_monolith_left_in_conflict_is_replaced(setup: tuple[Path, Path, Path])
     mark(mono, 5)
     assert run("merge", tree, "-o", mono).exit_code == 0
     assert mono.read_bytes() == run("merge", tree).stdout_bytes
+
+
+def test_an_ignored_monolith_follows_the_outside_git_rule(setup: tuple[Path, Path, Path]) -> None:
+    tree, mono, file103 = setup
+    (tree.parent / ".gitignore").write_text(mono.name + "\n")
+    commit(tree, mono)
+    edit(mono, "950", 12, 2_000_000)
+    edit(file103, None, 24, 3_000_000)
+    refused = run("merge", tree, "-o", mono)
+    assert refused.exit_code == 2 and "(containers: 950)" in refused.stderr and "git show" not in refused.stderr
+    shutil.copy(FIXTURE, mono)
+    os.utime(mono, (2_000_000, 2_000_000))  # built before the tree's edit, as a hook builds it
+    assert run("merge", tree, "-o", mono).exit_code == 0
