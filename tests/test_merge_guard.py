@@ -108,3 +108,17 @@ def test_an_ignored_monolith_follows_the_outside_git_rule(setup: tuple[Path, Pat
     shutil.copy(FIXTURE, mono)
     os.utime(mono, (2_000_000, 2_000_000))  # built before the tree's edit, as a hook builds it
     assert run("merge", tree, "-o", mono).exit_code == 0
+
+
+def test_a_hooks_git_variables_do_not_hide_the_monoliths_repository(setup: tuple[Path, Path, Path], tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    tree, mono, _ = setup
+    repo = commit(tree, mono)
+    edit(mono, "950", 12, 3_000_000)
+    git(repo, "commit", "-q", "-a", "-m", "script")
+    other = tmp_path / "other"
+    other.mkdir()
+    git(other, "init", "-q")
+    monkeypatch.setenv("GIT_DIR", str(other / ".git"))  # as git exports them to a hook (githooks(5))
+    monkeypatch.setenv("GIT_INDEX_FILE", str(other / ".git" / "index"))
+    assert run("merge", tree, "-o", mono).exit_code == 0  # committed: git keeps the edit

@@ -27,7 +27,7 @@ def _git_side(output: Path, raw: bytes) -> tuple[str, bytes | None]:
     cwd, name = str(output.resolve().parent), output.name
     try:
         status = _git(["status", "--porcelain=v1", "-z", "--ignored=matching", "--untracked-files=all",
-                       "--", name], str(output), cwd)
+                       "--", name], str(output), cwd, discover=True)
     except BadInput:  # git is not installed
         return "", None
     if status.returncode != 0:
@@ -41,7 +41,7 @@ def _git_side(output: Path, raw: bytes) -> tuple[str, bytes | None]:
         return _KEPT, None  # staged as it is
     base = None
     for spec in (f":./{name}", f"HEAD:./{name}"):  # staged, then committed: either holds these bytes?
-        shown = _git(["cat-file", "blob", spec], str(output), cwd)
+        shown = _git(["cat-file", "blob", spec], str(output), cwd, discover=True)
         if shown.returncode == 0:
             if shown.stdout == raw:
                 return _KEPT, None
