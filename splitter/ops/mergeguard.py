@@ -23,7 +23,8 @@ _KEPT = "kept"  # git holds the file's bytes (committed or staged)
 def _git_side(output: Path, raw: bytes) -> tuple[str, bytes | None]:
     """(_KEPT, None) when git holds raw as output's committed or staged version; ("", base) with base the staged
     (else committed) version when output is tracked but edited since; ("", None) when git has no version of it
-    (not in a repository, untracked, ignored, or git missing). One `git status` in the common cases."""
+    (not in a repository, untracked, ignored, or git missing). One `git status` in the common cases; its XY code
+    is git-status(1)'s porcelain v1: X the index against HEAD, Y the work tree against the index."""
     cwd, name = str(output.resolve().parent), output.name
     try:
         status = _git(["status", "--porcelain=v1", "-z", "--ignored=matching", "--untracked-files=all",
@@ -103,7 +104,6 @@ def lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: P
         lost.update(_differing(doc, merged, tree, str(output)))  # a monolith's edit since git the tree lacks
         return [key for key in differing if key in lost]
     return []
-
 
 
 def _tree_newer(key: str, tree: Tree, root: Path, written: int) -> bool:
