@@ -8,8 +8,10 @@ from splitter.cli.output import Steps, os_error_line, out, result, say
 from splitter.errors import BadInput, SplitterError
 
 
-def merge_tree(tree: Path, output: Path | None, schema: Path | None, strict: bool, collection: str | None) -> None:
-    """`splitter merge`: the monolith on stdout or in `output`; raises SplitterError (see tree_commands.merge)."""
+def merge_tree(tree: Path, output: Path | None, schema: Path | None, strict: bool, collection: str | None,
+               discard_edits: bool = False) -> None:
+    """`splitter merge`: the monolith on stdout or in `output`; raises SplitterError (see tree_commands.merge).
+    `output` is not replaced where it holds edits the tree lacks, unless `discard_edits` (ops.mergeguard)."""
     from splitter.cli.schema_notes import schema_warnings
     from splitter.exact.write import dumps
     from splitter.merging.assemble import assemble
@@ -33,6 +35,10 @@ def merge_tree(tree: Path, output: Path | None, schema: Path | None, strict: boo
     else:
         from splitter.tree.write import write_atomic
 
+        if not discard_edits:
+            from splitter.ops.mergeguard import refuse_lost_monolith_edits
+
+            refuse_lost_monolith_edits(output, loaded, doc, data, tree)
         write_atomic(output, data)
 
 

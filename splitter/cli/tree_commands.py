@@ -25,6 +25,8 @@ def merge(
     strict: Annotated[bool, typer.Option("--strict", help="Refuse when the result breaks the schema (exit 1) or no schema is found (exit 2).")]
     = False,
     collection: Selector = None,
+    discard_edits: Annotated[bool, typer.Option("--discard-edits", help="With -o: replace the monolith even where "
+                                                "it holds edits that are in neither the tree nor git.")] = False,
 ) -> None:
     """Assemble the monolith from a conf.d tree.
 
@@ -32,7 +34,7 @@ def merge(
     Example: splitter merge conf.d -o phoenix_lxc_configs.json
     """
     try:
-        merge_tree(tree, output, schema, strict, collection)
+        merge_tree(tree, output, schema, strict, collection, discard_edits)
     except SplitterError as error:
         fail(error)
 

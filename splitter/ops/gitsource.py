@@ -12,8 +12,12 @@ from splitter.tree.read import without_bom
 _SYMLINK = b"120000"
 
 
-def _git(args: list[str], spec: str, cwd: str | None, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+def _git(args: list[str], spec: str, cwd: str | None, stdin: bytes | None = None,
+         discover: bool = False) -> subprocess.CompletedProcess:
     env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C")
+    if discover:  # the repository holding cwd, not the one a hook's GIT_DIR/GIT_INDEX_FILE (maybe relative) names
+        for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"):
+            env.pop(name, None)
     try:
         return subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True, env=env)
     except FileNotFoundError:

@@ -76,6 +76,11 @@ def _in_git(file: str) -> str:
     return path if path.startswith("../") else f"./{path}"
 
 
+def named(ids: list[str]) -> str:
+    """The first ten ids, comma-separated, and how many more: `914, 915 and 3 more`."""
+    return ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+
+
 def refuse_lost_edits(target: Path, mono: Monolith) -> None:
     """Raise EditsWouldBeLost naming the entries whose edits split --force would throw away, if any.
 
@@ -84,11 +89,10 @@ def refuse_lost_edits(target: Path, mono: Monolith) -> None:
     """
     lost = lost_edits(target, mono)
     if lost:
-        shown = ", ".join(lost[:10]) + (f" and {len(lost) - 10} more" if len(lost) > 10 else "")
         last = f"git show HEAD:{_in_git(mono.file)} > last.json"
         raise EditsWouldBeLost(
-            f"holds edits that are not in {mono.file} nor committed in git ({mono.collection.plural}: {shown}); "
-            f"split --force would lose them. Keep them instead: where the tree is the newer side, write the "
+            f"holds edits that are not in {mono.file} nor committed in git "
+            f"({mono.collection.plural}: {named(lost)}); split --force would lose them. Keep them instead: where the tree is the newer side, write the "
             f"monolith from it (splitter merge {target} -o {mono.file}); where both changed, give update the "
             f"monolith the tree was last in step with ({last}; splitter update {target} {mono.file} "
             f"--base last.json); or pass --discard-edits to replace the tree anyway", str(target))

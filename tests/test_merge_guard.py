@@ -1,0 +1,124 @@
+"""merge -o never throws away a monolith's edits the tree lacks unless told to (--discard-edits)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURE, run
+from merge_scenarios import git
+from test_conflict_markers import mark
+
+from splitter.cli import quick
+
+
+def edit(path: Path, ctid: str | None, cores: int, when: float) -> None:
+    """Set cores (of container ctid in a monolith, or of a container file), then the file's mtime to `when`."""
+    doc = json.loads(path.read_text())
+    (doc["lxc_configs"][ctid] if ctid else doc)["cores"] = cores
+    path.write_text(json.dumps(doc, indent=4) + "\n")
+    os.utime(path, (when, when))
+
+
+@pytest.fixture()
+def setup(fixture_tree: Path) -> tuple[Path, Path, Path]:
+    """(tree, monolith beside it, container 103's file); the monolith as split; every file modified at one old time."""
+    mono = fixture_tree.parent / "phoenix_lxc_configs.json"
+    shutil.copy(FIXTURE, mono)
+    for path in [mono, *fixture_tree.rglob("*")]:
+        os.utime(path, (1_000_000, 1_000_000))
+    return fixture_tree, mono, next((fixture_tree / "lxc").glob("103_*.json"))
+
+
+def test_monolith_edit_the_tree_lacks_is_refused_and_kept(setup: tuple[Path, Path, Path]) -> None:
+    tree, mono, file103 = setup
+    edit(mono, "950", 12, 2_000_000)  # a script edits the monolith
+    edit(file103, None, 24, 3_000_000)  # then the operator edits the tree
+    before = mono.read_bytes()
+    result = run("merge", tree, "-o", mono)
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert f"splitter: {mono}: holds edits" in result.stderr and "(containers: 950)" in result.stderr
+    assert f"splitter update {tree} {mono} --base" in result.stderr and "--discard-edits" in result.stderr
+    assert mono.read_bytes() == before
+    assert quick.main(["merge", str(tree), "-o", str(mono)]) == 2 and mono.read_bytes() == before
+    forced = run("merge", tree, "-o", mono, "--discard-edits")
+    assert forced.exit_code == 0 and mono.read_bytes() == run("merge", tree).stdout_bytes
+
+
+def test_outside_git_a_tree_edited_after_the_monolith_is_written(setup: tuple[Path, Path, Path]) -> None:
+    tree, mono, file103 = setup
+    edit(file103, None, 24, 3_000_000)  # a pull or an edit of the tree, after the monolith was built
+    assert quick.main(["merge", str(tree), "-o", str(mono)]) == 0
+    assert json.loads(mono.read_text())["lxc_configs"]["103"]["cores"] == 24
+
+
+def commit(tree: Path, mono: Path) -> Path:
+    repo = tree.parent
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "in step")
+    return repo
+
+
+def test_in_git_the_advice_brings_the_tree_in_step(setup: tuple[Path, Path, Path]) -> None:
+    tree, mono, file103 = setup
+    repo = commit(tree, mono)
+    edit(mono, "950", 12, 3_000_000)  # newer than the tree edit: mtimes do not count in git
+    edit(file103, None, 24, 2_000_000)
+    refused = run("merge", tree, "-o", mono)
+    assert refused.exit_code == 2 and "(containers: 950)" in refused.stderr
+    assert "git show HEAD:./phoenix_lxc_configs.json > last.json" in refused.stderr
+    (repo / "last.json").write_bytes(git(repo, "show", "HEAD:./phoenix_lxc_configs.json").stdout)
+    assert run("update", tree, mono, "--base", repo / "last.json").exit_code == 0
+    assert run("merge", tree, "-o", mono).exit_code == 0  # the monolith's edit is in the tree now
+    merged = json.loads(mono.read_text())["lxc_configs"]
+    assert (merged["950"]["cores"], merged["103"]["cores"]) == (12, 24)
+
+
+@pytest.mark.parametrize("how", ["commit", "stage"])
+def test_a_monolith_git_holds_is_replaced(setup: tuple[Path, Path, Path], how: str) -> None:
+    tree, mono, file103 = setup
+    repo = commit(tree, mono)
+    edit(mono, "950", 12, 3_000_000)
+    git(repo, "add", mono.name)
+    if how == "commit":
+        git(repo, "commit", "-q", "-m", "script")
+    assert run("merge", tree, "-o", mono).exit_code == 0  # git keeps the edit
+    assert mono.read_bytes() == run("merge", tree).stdout_bytes
+
+
+def test_a_monolith_left_in_conflict_is_replaced(setup: tuple[Path, Path, Path]) -> None:
+    tree, mono, _ = setup
+    mark(mono, 5)
+    assert run("merge", tree, "-o", mono).exit_code == 0
+    assert mono.read_bytes() == run("merge", tree).stdout_bytes
+
+
+def test_an_ignored_monolith_follows_the_outside_git_rule(setup: tuple[Path, Path, Path]) -> None:
+    tree, mono, file103 = setup
+    (tree.parent / ".gitignore").write_text(mono.name + "\n")
+    commit(tree, mono)
+    edit(mono, "950", 12, 2_000_000)
+    edit(file103, None, 24, 3_000_000)
+    refused = run("merge", tree, "-o", mono)
+    assert refused.exit_code == 2 and "(containers: 950)" in refused.stderr and "git show" not in refused.stderr
+    shutil.copy(FIXTURE, mono)
+    os.utime(mono, (2_000_000, 2_000_000))  # built before the tree's edit, as a hook builds it
+    assert run("merge", tree, "-o", mono).exit_code == 0
+
+
+def test_a_hooks_git_variables_do_not_hide_the_monoliths_repository(setup: tuple[Path, Path, Path], tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    tree, mono, _ = setup
+    repo = commit(tree, mono)
+    edit(mono, "950", 12, 3_000_000)
+    git(repo, "commit", "-q", "-a", "-m", "script")
+    other = tmp_path / "other"
+    other.mkdir()
+    git(other, "init", "-q")
+    monkeypatch.setenv("GIT_DIR", str(other / ".git"))  # as git exports them to a hook (githooks(5))
+    monkeypatch.setenv("GIT_INDEX_FILE", str(other / ".git" / "index"))
+    assert run("merge", tree, "-o", mono).exit_code == 0  # committed: git keeps the edit
