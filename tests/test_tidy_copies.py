@@ -44,6 +44,12 @@ def test_after_copying_containers_tidy_leaves_their_addresses_and_never_costs_li
     moved = [p["why"] for p in proposals if p["why"].split(":")[0] in IDENTITY]
     assert moved == [], moved  # a copy's MAC, IP and name never go into a profile shared with its original
     assert all(p["lines_saved"] > 0 for p in proposals), [(p["why"], p["lines_saved"]) for p in proposals]
+    named = {p["files"][0]: p["files"][1:] for p in proposals if p["kind"] == "new_profile"}
+    # the pairs' own words: traefik (a features word only they hold), nginx (their names' word: every features
+    # word of theirs is one of a profile they use already), not step_cli_firewall
+    assert {name: sorted(files) for name, files in named.items()} == {
+        "defaults/profile_traefik.json": ["lxc/102_traefik-internal.json", "lxc/955_traefik-internal-2.json"],
+        "defaults/profile_nginx.json": ["lxc/101_nginx-phoenix.json", "lxc/956_nginx-phoenix-2.json"]}
     assert run("tidy", tree).exit_code == 0
     profiles = "".join(p.read_text() for p in (tree / "defaults").glob("profile_*.json"))
     assert "mac_address" not in profiles and '"ip"' not in profiles
@@ -67,18 +73,22 @@ def test_a_leaf_move_that_costs_a_line_is_not_proposed(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stdout
 
 
-@pytest.mark.parametrize("path, text, others, expected", [
-    (("mac_address",), b'"52:54:00:AA:BB:CB"', [b'"52:54:00:AA:BB:CC"', b'"52:54:00:AA:BB:CD"'], True),
-    (("network_config", "ip"), b'"10.0.0.12/24"', [b'"10.0.0.13/24"', b'"10.0.0.14/24"', b'"10.0.0.14/24"',
-                                                b'"10.0.0.15/24"', b'"10.0.0.16/24"'], True),  # another copied pair
-    (("network_config", "ip"), b'"10.0.0.12/24"', [b'"10.0.0.13/24"', b'"10.0.0.13/24"', b'"10.0.0.14/24"'],
-     False),  # most others share theirs too: no sign of a per-container key
-    (("network_config", "gw"), b'"10.0.0.1"', [b'"10.0.0.1"', b'"10.0.0.1"'], False),  # a gateway all share
-    (("dns",), b'"10.0.0.13"', [b'"10.0.0.13"', b'"10.0.0.53"'], False),  # another holds it too
-    (("nfs_server",), b'"10.0.0.5"', [], False),  # nothing says the key is per container
-    (("name",), b'"traefik"', [b'"nginx"', b'"step-ca"'], True),
-    (("model",), b'"Qwen/Qwen2-7B-Instruct"', [b'"granite"', b'"llama"'], False),  # shared on purpose
-    (("memory_mb",), b"2048", [b"1024", b"4096"], False),
+MAC, IP = b'"52:54:00:AA:BB:CB"', b'"10.0.0.12/24"'
+
+
+@pytest.mark.parametrize("path, text, values, expected", [
+    (("mac_address",), MAC, [MAC, MAC, b'"52:54:00:AA:BB:CC"', b'"52:54:00:AA:BB:CD"', b'"52:54:00:AA:BB:CE"'], True),
+    (("network_config", "ip"), IP, [IP, IP, b'"10.0.0.13/24"', b'"10.0.0.13/24"', b'"10.0.0.14/24"',
+                                    b'"10.0.0.15/24"', b'"10.0.0.16/24"', b'"10.0.0.17/24"', b'"10.0.0.18/24"'],
+     True),  # two copied pairs
+    (("network_config", "ip"), IP, [IP, IP, b'"10.0.0.13/24"', b'"10.0.0.14/24"'], False),  # half: no sign
+    (("network_config", "gw"), b'"10.0.0.1"', [b'"10.0.0.1"'] * 5 + [b'"10.0.0.254"'], False),  # all share it
+    (("nameservers",), b'"10.0.0.13"', [b'"10.0.0.13"'] * 4 + [b'"8.8.8.8"'], False),  # a few share, one differs
+    (("nfs_server",), b'"10.0.0.5"', [b'"10.0.0.5"'] * 3, False),
+    (("name",), b'"traefik"', [b'"traefik"', b'"traefik"', b'"nginx"', b'"step-ca"', b'"dns"'], True),
+    (("model",), b'"qwen"', [b'"qwen"', b'"qwen"', b'"granite"', b'"llama"', b'"phi"'], False),  # not an address
+    (("memory_mb",), b"2048", [b"2048", b"2048", b"1024", b"4096", b"8192"], False),
 ])
-def test_identity_like(path, text, others, expected) -> None:
-    assert identity_like(path, text, others) is expected
+def test_identity_like(path, text, values, expected) -> None:
+    assert identity_like(path, text, values) is expected
+

@@ -26,29 +26,31 @@ _ADDRESS = re.compile(rb'"(?:[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}|\d{1,3}(?:\
 HOST_KEYS = {"hostname", "name", "fqdn"}  # keys whose string value names one machine
 
 
-def identity_like(path: tuple, text: bytes, others: Iterable[bytes]) -> bool:
+def identity_like(path: tuple, text: bytes, values: Iterable[bytes]) -> bool:
     """Whether a leaf is an identity value, one only one container should have (mining.md: names, IPs, MACs never
     join a profile), even where copied containers still share it: its value is a MAC or an IP address, or a
-    string under a hostname-like key (HOST_KEYS), and most of the other entries that hold the path (more than half,
-    one at least) hold a value no other entry holds (a gateway or DNS server most share is no identity).
-    path: the leaf's keys; text: its canonical JSON; others: the canonical texts of the entries, beside those that
-    share it, that hold the path. The one rule for `split`'s blocks and for `tidy`'s moves."""
+    string under a hostname-like key (HOST_KEYS), and most of the entries that hold the path (more than half)
+    hold a value no other entry holds (a gateway or DNS server most share is no identity; nor is one a few share
+    where nothing says the key is per entry).
+    path: the leaf's keys; text: its canonical JSON; values: the canonical texts of every entry holding the path,
+    these included. The one rule for `split`'s blocks and `tidy`'s moves."""
     if not (_ADDRESS.fullmatch(text) or (text[:1] == b'"' and path and path[-1] in HOST_KEYS)):
         return False
-    seen = Counter(others)
-    return text not in seen and 2 * sum(1 for count in seen.values() if count == 1) > sum(seen.values())
+    seen = Counter(values)
+    return 2 * sum(1 for count in seen.values() if count == 1) > sum(seen.values())
 
 
 def identity_items(fleet: Fleet) -> set[int]:
-    """The items of a fleet that are identity_like: values held by several at a path most others hold a value of
-    their own at. One pass over the items (sorted by path); the rule runs for the shared values alone."""
+    """The items of a fleet that are identity_like and held by several: one pass over the items (sorted by path);
+    the rule runs only for paths where a value is shared."""
     found = set()
     for _, group in groupby(range(len(fleet.keys)), lambda item: fleet.keys[item][0]):
         group = list(group)
-        for item in group:
-            if fleet.count[item] > 1 and identity_like(fleet.keys[item][0], fleet.keys[item][1], [
-                    fleet.keys[other][1] for other in group if other != item for _ in range(fleet.count[other])]):
-                found.add(item)
+        shared = [item for item in group if fleet.count[item] > 1]
+        if not shared or 2 * (len(group) - len(shared)) <= sum(fleet.count[item] for item in group):
+            continue  # most holders share their value: no identity (identity_like's count, without the texts)
+        values = [fleet.keys[item][1] for item in group for _ in range(fleet.count[item])]
+        found.update(item for item in shared if identity_like(fleet.keys[item][0], fleet.keys[item][1], values))
     return found
 
 

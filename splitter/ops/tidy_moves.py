@@ -153,7 +153,7 @@ def to_profile(state: State, id_key: str | None) -> Iterator[Move]:
                         for above in state.own[ctid].profiles[state.own[ctid].profiles.index(name) + 1:])
                     for ctid in users):
                 continue
-            if identity_like(path, state.leaf(state.own[users[0]], path), _others(state, users, path)):
+            if identity_like(path, state.leaf(state.own[users[0]], path), _values(state, path)):
                 continue
             value = get(state.own[users[0]].values, path)
             yield Move("to_profile", ("to_profile", name, path), f"{pointer(path)}: every member of {name} sets "
@@ -161,9 +161,8 @@ def to_profile(state: State, id_key: str | None) -> Iterator[Move]:
                        + [(("entry", ctid), _without([path])) for ctid in users], users)
 
 
-def _others(state: State, ctids: list[str], path: Path) -> Iterator[bytes]:
-    """The values other entries than ctids set at path in their own files (canonical text)."""
-    chosen = set(ctids)
-    for ctid, own in state.own.items():
-        if ctid not in chosen and (text := state.leaf(own, path)) is not None:
+def _values(state: State, path: Path) -> Iterator[bytes]:
+    """The values entries set at path in their own files (canonical text)."""
+    for own in state.own.values():
+        if (text := state.leaf(own, path)) is not None:
             yield text
