@@ -80,9 +80,10 @@ def find_together(fleet: Fleet, holders: dict[int, array], weights: list[int],
     rules and a `traefik_service` in containers that list no word for it.
 
     holders: shared_holders(). Values held by all are left out, and so are sets whose holders are exactly those of
-    one of `roles` (that role's profile holds them), and so are identity values (identity_items). Holders of such a set are a role of kind "block"
-    with path () (its content is fitted as a role's: what the holders share); key names the set's top-level
-    keys, heaviest first, joined by ", "; its name is the heaviest key. Cost: one pass over the rows.
+    one of `roles` (that role's profile holds them), and so are identity values (identity_items). Holders of
+    such a set are a role of kind "block" with path () (its content is fitted as a role's: what the holders
+    share); key names the set's top-level keys, heaviest first, joined by ", "; its name is the heaviest key.
+    Cost: one pass over the rows.
     Returns the roles sorted by members, then key (never by hash order).
     """
     total = len(fleet.rows)
