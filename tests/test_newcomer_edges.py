@@ -158,7 +158,13 @@ def test_the_guides_rename_changes_only_the_containers_own_name(tmp_path: Path, 
         after = json.loads((tmp_path / "conf.d" / "lxc" / "955_traefik-internal-2.json").read_text())
         assert "eth1" in json.dumps(before), source.name
         if "name" in before:
-            assert after == {**before, "name": before["name"] + "-2"}, source.name  # eth1 stays eth1
+            expected = {**before, "name": before["name"] + "-2"}
+            # the recipe gives the copy its own addresses too (MIGRATION §8): a MAC and an `ip`, nothing else
+            if "mac_address" in before:
+                expected["mac_address"] = "52:54:00:AA:BB:55"
+            if "ip" in before.get("network_config", {}):
+                expected["network_config"] = {**before["network_config"], "ip": "10.0.0.55/24"}
+            assert after == expected, source.name  # eth1 stays eth1
 
 
 def test_stack_file_names_encode_only_what_a_file_system_needs_and_old_names_still_read(tmp_path: Path) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from array import array
+from collections import Counter
 from itertools import groupby
+from typing import Iterable
 
 from splitter.discovery.candidates import PAIR_KEYS, ROLE_MEMBERS
 from splitter.discovery.itemsets import Fleet
@@ -15,6 +18,40 @@ def block_worth(members: int, values: int) -> bool:
     stands for BLOCK_LEAVES values or more, or ROLE_MEMBERS or more containers hold PAIR_KEYS values or more
     of it (the thresholds a role needs: issue 19's "three-leaf block added to four containers")."""
     return values >= BLOCK_LEAVES or (members >= ROLE_MEMBERS and values >= PAIR_KEYS)
+
+
+# a MAC (EUI-48, IEEE 802: six hex pairs), or an IPv4 or IPv6 address with an optional /prefix (RFC 4632, RFC 4291)
+_ADDRESS = re.compile(rb'"(?:[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}|\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?'
+                      rb'|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:/\d{1,3})?)"')
+HOST_KEYS = {"hostname", "name", "fqdn"}  # keys whose string value names one machine
+
+
+def identity_like(path: tuple, text: bytes, values: Iterable[bytes]) -> bool:
+    """Whether a leaf is an identity value, one only one container should have (mining.md: names, IPs, MACs never
+    join a profile), even where copied containers still share it: its value is a MAC or an IP address, or a
+    string under a hostname-like key (HOST_KEYS), and most of the entries that hold the path (more than half)
+    hold a value no other entry holds (a gateway or DNS server most share is no identity; nor is one a few share
+    where nothing says the key is per entry).
+    path: the leaf's keys; text: its canonical JSON; values: the canonical texts of every entry holding the path,
+    these included. The one rule for `split`'s blocks and `tidy`'s moves."""
+    if not (_ADDRESS.fullmatch(text) or (text[:1] == b'"' and path and path[-1] in HOST_KEYS)):
+        return False
+    seen = Counter(values)
+    return 2 * sum(1 for count in seen.values() if count == 1) > sum(seen.values())
+
+
+def identity_items(fleet: Fleet) -> set[int]:
+    """The items of a fleet that are identity_like and held by several: one pass over the items (sorted by path);
+    the rule runs only for paths where a value is shared."""
+    found = set()
+    for _, group in groupby(range(len(fleet.keys)), lambda item: fleet.keys[item][0]):
+        group = list(group)
+        shared = [item for item in group if fleet.count[item] > 1]
+        if not shared or 2 * (len(group) - len(shared)) <= sum(fleet.count[item] for item in group):
+            continue  # most holders share their value: no identity (identity_like's count, without the texts)
+        values = [fleet.keys[item][1] for item in group for _ in range(fleet.count[item])]
+        found.update(item for item in shared if identity_like(fleet.keys[item][0], fleet.keys[item][1], values))
+    return found
 
 
 def _numeric(text: bytes) -> bool:
@@ -43,15 +80,17 @@ def find_together(fleet: Fleet, holders: dict[int, array], weights: list[int],
     rules and a `traefik_service` in containers that list no word for it.
 
     holders: shared_holders(). Values held by all are left out, and so are sets whose holders are exactly those of
-    one of `roles` (that role's profile holds them). Holders of such a set are a role of kind "block"
-    with path () (its content is fitted as a role's: what the holders share); key names the set's top-level
-    keys, heaviest first, joined by ", "; its name is the heaviest key. Cost: one pass over the rows.
+    one of `roles` (that role's profile holds them), and so are identity values (identity_items). Holders of
+    such a set are a role of kind "block" with path () (its content is fitted as a role's: what the holders
+    share); key names the set's top-level keys, heaviest first, joined by ", "; its name is the heaviest key.
+    Cost: one pass over the rows.
     Returns the roles sorted by members, then key (never by hash order).
     """
     total = len(fleet.rows)
     groups: dict[tuple[int, ...], list[int]] = {}
+    identities = identity_items(fleet)
     for item in sorted(holders):
-        if len(holders[item]) == total:
+        if len(holders[item]) == total or item in identities:
             continue
         groups.setdefault(tuple(holders[item]), []).append(item)
     known = {role.members for role in roles}
@@ -77,13 +116,14 @@ def find_blocks(fleet: Fleet, min_members: int, weights: list[int]) -> list[Role
     """Object subtrees, or lists of objects such as firewall rule sets, that `min_members` containers or more
     hold value for value at the same path, at most BLOCK_DEPTH keys deep, worth a profile by block_worth
     (values counted by weights: see roles.item_weights); of nested ones with the same holders only the outer
-    one.
+    one. A block that holds an identity value (identity_items) is none: a copy's MAC or IP is not shared.
     Returns roles of kind "block", key = the path joined by '/', members indexing into fleet.rows."""
     holders: dict[tuple, list[int]] = {}
     keyers = [[path[:depth] if len(path) > depth else None for path, _ in fleet.keys].__getitem__
               for depth in range(1, BLOCK_DEPTH + 1)]
     heavy = {item for item, weight in enumerate(weights)
              if weight >= PAIR_KEYS and len(fleet.keys[item][0]) <= BLOCK_DEPTH}
+    identities = identity_items(fleet)
     for index, row in enumerate(fleet.rows):
         # rows are sorted by path: the leaves under one object come one after the other
         for keyer in keyers:
@@ -91,6 +131,8 @@ def find_blocks(fleet: Fleet, min_members: int, weights: list[int]) -> list[Role
                 if prefix is None:
                     continue
                 group = tuple(group)
+                if identities.intersection(group):
+                    continue
                 if len(group) >= PAIR_KEYS or sum(weights[i] for i in group) >= PAIR_KEYS:
                     holders.setdefault((prefix, group), []).append(index)
         for item in heavy.intersection(row):

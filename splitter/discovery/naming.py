@@ -23,23 +23,30 @@ def name_words(configs: list[dict]):
     return shared
 
 
-def role_word(roles: list[Role], members) -> str | None:
+def role_word(roles: list[Role], members, covered=()) -> str | None:
     """The word a block's profile is named by (issue 19: "a role word where the members share one, else the
     block's own key"): the word of the narrowest `features`-like list role every member holds (fewest
-    holders, then the word), or None. roles: find_roles() of the fleet; members: indexes into its rows."""
+    holders, then the word), or None. roles: find_roles() of the fleet; members: indexes into its rows;
+    covered: sets of indexes, the members of the profiles every member already uses: a role held by exactly
+    one of them has its profile already, and its word says nothing of the new one."""
     wanted = set(members)
     words = [(len(role.members), role.value, role.name) for role in roles
-             if role.kind == "list" and wanted <= set(role.members)]
+             if role.kind == "list" and wanted <= set(role.members) and set(role.members) not in covered]
     return min(words)[2] if words else None
 
 
-def block_words(roles: list[Role], members, key: str, ids: list[str]) -> tuple[str, list[str]]:
+def block_words(roles: list[Role], members, key: str, ids: list[str], covered=(),
+                names: list[str] = ()) -> tuple[str, list[str]]:
     """(first word, second words) for unique_names that name a block's profile, in `split` and in `tidy`
     alike: the members' role word, else (or where the key begins with that word) the block's key; on a
-    clash the key, then the member ids. key: the block's key; ids: the members' ids."""
-    word = role_word(roles, members)
+    clash the key, then the member ids. key: the block's key; ids: the members' ids. Where every role word
+    of the members is `covered` (see role_word: tidy, that knows the profiles they use), the word all their
+    names share comes before the key (names: name_words() of them; `nginx` for Nginx-Phoenix and its copy)."""
+    word = role_word(roles, members, covered)
     if word and slug(key).startswith(f"{word}_"):  # `vllm_engine_config` says `vllm` already
         word = None
+    elif word is None and covered and role_word(roles, members) and names:
+        word = names[0]
     return (word or key, ([key] if word else []) + ids)
 
 

@@ -51,7 +51,8 @@ def plan_tidy(tree: Tree) -> Tidy:
 
     Each proposal is applied to a copy of the layers and the entries it may change are merged again: if any
     gives other values (an order alone is kept by layout.json's per-entry orders, as split records them), the
-    proposal is refused and undone (fail closed); write_tidy proves the whole tree again before moving a file.
+    proposal is refused and undone (fail closed); one that saves no line (or costs some) is undone and not listed,
+    as tidying never grows a tree; write_tidy proves the whole tree again before moving a file.
     Rounds run until one finds nothing (at most ROUNDS), so a second tidy finds nothing. Deterministic: every
     choice follows the tree's order or sorted paths. Raises BadInput as merge does (a stale `$unset`).
     """
@@ -85,6 +86,9 @@ def _apply(state: State, move: Move, result: Tidy) -> None:
     if state.failing(move.affected):
         state.restore(saved_state)
         result.refused.append(proposal)
+        return
+    if proposal.saved <= 0:  # a change that costs lines, or saves none, is no tidying: dropped, not listed
+        state.restore(saved_state)
         return
     result.proposals.append(proposal)
 

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
+from splitter.discovery.blocks import identity_like
 from splitter.discovery.itemsets import items
 from splitter.exact.numbers import canonical
 from splitter.exact.pointer import NOTHING, Path, pointer
@@ -152,7 +153,16 @@ def to_profile(state: State, id_key: str | None) -> Iterator[Move]:
                         for above in state.own[ctid].profiles[state.own[ctid].profiles.index(name) + 1:])
                     for ctid in users):
                 continue
+            if identity_like(path, state.leaf(state.own[users[0]], path), _values(state, path)):
+                continue
             value = get(state.own[users[0]].values, path)
             yield Move("to_profile", ("to_profile", name, path), f"{pointer(path)}: every member of {name} sets "
                        "it alike", [(("profile", name), _with(path, value))]
                        + [(("entry", ctid), _without([path])) for ctid in users], users)
+
+
+def _values(state: State, path: Path) -> Iterator[bytes]:
+    """The values entries set at path in their own files (canonical text)."""
+    for own in state.own.values():
+        if (text := state.leaf(own, path)) is not None:
+            yield text

@@ -8,7 +8,7 @@ from typing import Iterator
 from splitter.discovery.blocks import block_worth, find_blocks
 from splitter.discovery.candidates import Options
 from splitter.discovery.itemsets import Fleet
-from splitter.discovery.naming import block_words, unique_names
+from splitter.discovery.naming import block_words, name_words, unique_names
 from splitter.discovery.roles import find_roles, item_weights
 from splitter.exact.pointer import pointer
 from splitter.merging.merge import apply
@@ -37,16 +37,20 @@ def _blocks(state: State) -> list[tuple[tuple, list[str], int]]:
 def new_profiles(state: State) -> Iterator[Move]:
     """A block several entries repeat: a new profile, named as discovery names one, last in their `$profiles`;
     only where it saves lines (its own file counted)."""
-    roles = None
+    roles = words_of = None
     for path, members, values in _blocks(state):
         members = [ctid for ctid in members if len(state.own[ctid].profiles) < PER_ENTRY
                    and not touches_unset(state.own[ctid], path) and _holds(state.own[ctid], path)]
         if len(members) < Options().min_members or not block_worth(len(members), values):
             continue
-        if roles is None:
-            roles = find_roles(Fleet({ctid: state.before(ctid) for ctid in state.own}))
         ids = list(state.own)
-        name = unique_names([block_words(roles, [ids.index(ctid) for ctid in members], path[-1], members)],
+        if roles is None:
+            configs = [state.before(ctid) for ctid in ids]
+            roles, words_of = find_roles(Fleet(dict(zip(ids, configs)))), name_words(configs)
+        indexes = [ids.index(ctid) for ctid in members]
+        covered = [{ids.index(ctid) for ctid in state.members(used)} for used in state.own[members[0]].profiles
+                   if all(used in state.own[ctid].profiles for ctid in members)]
+        name = unique_names([block_words(roles, indexes, path[-1], members, covered, words_of(indexes))],
                             set(state.profiles))[0]
         block = _value(state.own[members[0]].values, path)
         layer = Layer(state.tree.collection.profile_file(name), _nested(path, block))
