@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -66,11 +67,11 @@ def commit(tree: Path, mono: Path) -> Path:
 def test_in_git_the_advice_brings_the_tree_in_step(setup: tuple[Path, Path, Path]) -> None:
     tree, mono, file103 = setup
     repo = commit(tree, mono)
-    edit(mono, "950", 12, 3_000_000)  # newer than the tree edit: mtimes do not count in git
-    edit(file103, None, 24, 2_000_000)
+    edit(mono, "950", 12, 2_000_000)  # a script edits the monolith, then the operator the tree
+    edit(file103, None, 24, 3_000_000)
     refused = run("merge", tree, "-o", mono)
     assert refused.exit_code == 2 and "(containers: 950)" in refused.stderr
-    assert "git show HEAD:./phoenix_lxc_configs.json > last.json" in refused.stderr
+    assert f"git -C {repo} show HEAD:./phoenix_lxc_configs.json > last.json" in refused.stderr
     (repo / "last.json").write_bytes(git(repo, "show", "HEAD:./phoenix_lxc_configs.json").stdout)
     assert run("update", tree, mono, "--base", repo / "last.json").exit_code == 0
     assert run("merge", tree, "-o", mono).exit_code == 0  # the monolith's edit is in the tree now
@@ -79,15 +80,30 @@ def test_in_git_the_advice_brings_the_tree_in_step(setup: tuple[Path, Path, Path
 
 
 @pytest.mark.parametrize("how", ["commit", "stage"])
-def test_a_monolith_git_holds_is_replaced(setup: tuple[Path, Path, Path], how: str) -> None:
+def test_a_monolith_edit_git_holds_is_still_refused(setup: tuple[Path, Path, Path], how: str) -> None:
+    """git holding the edit does not keep it: the next commit of the merged monolith would revert it."""
     tree, mono, file103 = setup
     repo = commit(tree, mono)
     edit(mono, "950", 12, 3_000_000)
     git(repo, "add", mono.name)
     if how == "commit":
         git(repo, "commit", "-q", "-m", "script")
-    assert run("merge", tree, "-o", mono).exit_code == 0  # git keeps the edit
-    assert mono.read_bytes() == run("merge", tree).stdout_bytes
+    edit(file103, None, 24, 4_000_000)
+    before = mono.read_bytes()
+    refused = run("merge", tree, "-o", mono)
+    assert refused.exit_code == 2 and "(containers: 950)" in refused.stderr and mono.read_bytes() == before
+
+
+def test_merge_o_again_after_a_second_edit_of_the_same_entry(setup: tuple[Path, Path, Path]) -> None:
+    """merge -o's own earlier output is older than the edits made since: it is replaced."""
+    tree, mono, file103 = setup
+    commit(tree, mono)
+    edit(file103, None, 3, time.time() - 20)
+    assert run("merge", tree, "-o", mono).exit_code == 0
+    os.utime(mono, (time.time() - 10, time.time() - 10))
+    edit(file103, None, 5, time.time())
+    assert run("merge", tree, "-o", mono).exit_code == 0
+    assert json.loads(mono.read_text())["lxc_configs"]["103"]["cores"] == 5
 
 
 def test_a_monolith_left_in_conflict_is_replaced(setup: tuple[Path, Path, Path]) -> None:
@@ -121,4 +137,5 @@ def test_a_hooks_git_variables_do_not_hide_the_monoliths_repository(setup: tuple
     git(other, "init", "-q")
     monkeypatch.setenv("GIT_DIR", str(other / ".git"))  # as git exports them to a hook (githooks(5))
     monkeypatch.setenv("GIT_INDEX_FILE", str(other / ".git" / "index"))
-    assert run("merge", tree, "-o", mono).exit_code == 0  # committed: git keeps the edit
+    refused = run("merge", tree, "-o", mono)  # the monolith's repository is found: its advice names git
+    assert refused.exit_code == 2 and f"git -C {repo} show" in refused.stderr

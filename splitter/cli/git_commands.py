@@ -46,7 +46,8 @@ def merge_driver(
         say(f"splitter: {name}: conflict at {describe(conflict)}")
     if not result.clean:
         say(f"splitter: {name}: {max(len(result.conflicts), result.text_conflicts)} conflict(s) left marked "
-            "(<<<<<<< ours, ||||||| base, ======= , >>>>>>> theirs); edit the file, then git add it")
+            "(<<<<<<< ours, ||||||| base, ======= , >>>>>>> theirs); edit the file, then git add it (a monolith: "
+            "settle the tree, then rebuild it with splitter merge DIR -o FILE; MIGRATION.md section 13)")
         raise typer.Exit(1)
 
 

@@ -70,10 +70,11 @@ def lost_edits(target: Path, mono: Monolith) -> list[str]:
     return lost or ["globals"]
 
 
-def _in_git(file: str) -> str:
-    """file as `git show REV:PATH` reads it from the current folder: `./` before a relative path (gitrevisions(7))."""
-    path = os.path.relpath(file)
-    return path if path.startswith("../") else f"./{path}"
+def git_show_path(file) -> str:
+    """The command that prints a file's committed version from any folder: `git -C DIR show HEAD:./NAME`
+    (`./`: the path is read from DIR, not from the repository's top; gitrevisions(7))."""
+    path = Path(file)
+    return f"git -C {path.parent} show HEAD:./{path.name}"
 
 
 def named(ids: list[str]) -> str:
@@ -89,10 +90,11 @@ def refuse_lost_edits(target: Path, mono: Monolith) -> None:
     """
     lost = lost_edits(target, mono)
     if lost:
-        last = f"git show HEAD:{_in_git(mono.file)} > last.json"
+        last = f"{git_show_path(mono.file)} > last.json"
         raise EditsWouldBeLost(
             f"holds edits that are not in {mono.file} nor committed in git "
             f"({mono.collection.plural}: {named(lost)}); split --force would lose them. Keep them instead: where the tree is the newer side, write the "
             f"monolith from it (splitter merge {target} -o {mono.file}); where both changed, give update the "
             f"monolith the tree was last in step with ({last}; splitter update {target} {mono.file} "
-            f"--base last.json); or pass --discard-edits to replace the tree anyway", str(target))
+            f"--base last.json, then splitter merge {target} -o {mono.file}); or pass --discard-edits to replace the "
+            "tree anyway", str(target))
