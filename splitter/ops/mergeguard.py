@@ -16,6 +16,17 @@ from splitter.ops.gitsource import _git
 from splitter.ops.splitguard import EditsWouldBeLost, git_show_path, named
 from splitter.tree.read import Tree
 
+def _merging(output: Path) -> bool:
+    """Whether output's repository is in the middle of a merge (MERGE_HEAD exists: git merged the files and a
+    conflict or the pre-merge-commit hook stopped it before the commit; gitrevisions(7)). False outside git."""
+    try:
+        done = _git(["rev-parse", "-q", "--verify", "MERGE_HEAD"], str(output), str(output.resolve().parent),
+                    discover=True)
+    except BadInput:  # git is not installed
+        return False
+    return done.returncode == 0
+
+
 def _in_git(output: Path) -> bool:
     """Whether git tracks output (so that `git show HEAD:PATH` gives the version to bring the tree in step from);
     False outside a repository or without git."""
@@ -43,7 +54,9 @@ def lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: P
     `merge -o` would throw away by writing `data` (the bytes of `doc`, the tree at `root` merged); [] when none.
 
     Nothing is lost when output does not exist; holds `data`; holds git conflict markers (merge -o settles a
-    monolith git left unmerged); or differs from the tree's merge only in key order and number spelling. Else an
+    monolith git left unmerged); is in a repository in the middle of a merge (git merged it file by file, the tree
+    is the truth: MIGRATION.md section 13); or differs from the tree's merge only in key order and number
+    spelling. Else an
     entry that differs is the tree's edit when a file it is made of (its own, the base, its profiles) or, for one
     the tree lacks, the collection's folder was modified after the monolith (by mtime: merge -o's own earlier
     output is older than the edits made since), and the monolith's own edit otherwise, which would be lost.
@@ -58,6 +71,8 @@ def lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: P
     except OSError as error:
         raise BadInput(f"cannot be read: {error.strerror or error}", str(output)) from None
     if raw == data or (b"<<<<<<<" in raw and conflict_line(raw) is not None):  # a memchr scan first
+        return []
+    if _merging(output):  # git merged the monolith from two sides each in step with its tree: the tree is the truth
         return []
     try:  # orjson's parse, 20 times the exact one's speed; two fractions that round to one double (0.1,
         # 0.10000000000000001) look the same to it: an edit of that kind would go by
