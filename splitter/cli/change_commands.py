@@ -44,16 +44,14 @@ def update(
     from splitter.ops.update_files import write_update
     from splitter.reports.update import settle, update_json, update_markdown, update_text
     from splitter.tree.monolith import read_monolith
-    from splitter.tree.lock import locked
     from splitter.tree.read import collection_hint, read_tree
-    from splitter.tree.transaction import recover
+    from splitter.tree.transaction import writing
 
     try:
         with Steps(format is not PlanFormat.json) as step, ExitStack() as hold:
             dir_then_monolith("update", tree, monolith)
             if not dry_run:  # one writer from reading the tree to the last file written
-                hold.enter_context(locked(tree, wait))
-                recover(tree)
+                hold.enter_context(writing(tree, wait))
             step(f"reading {tree}")
             loaded = read_tree(tree, collection)
             step(f"reading {monolith}")

@@ -36,15 +36,13 @@ def tidy(
     """
     from splitter.ops.tidy import plan_tidy, write_tidy
     from splitter.reports.tidy import tidy_json, tidy_markdown, tidy_text
-    from splitter.tree.lock import locked
     from splitter.tree.read import read_tree
-    from splitter.tree.transaction import recover
+    from splitter.tree.transaction import writing
 
     try:
         with ExitStack() as hold:
             if not dry_run:  # one writer from reading the tree to the last file written
-                hold.enter_context(locked(tree, wait))
-                recover(tree)
+                hold.enter_context(writing(tree, wait))
             result = plan_tidy(read_tree(tree, collection))
             if not dry_run and (result.written or result.removed):
                 write_tidy(tree, result)

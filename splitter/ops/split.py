@@ -18,10 +18,10 @@ from splitter.tree.collection import LXC, Collection, from_layout, neighbours
 from splitter.tree.guard import check_target
 from splitter.tree.layers import Layer, encode
 from splitter.tree.layout import Layout, order_exceptions, record_orders
-from splitter.tree.lock import DEFAULT_WAIT, LOCK_FILE, locked
+from splitter.tree.lock import DEFAULT_WAIT, LOCK_FILE
 from splitter.tree.monolith import Monolith
 from splitter.tree.read import Tree, read_file, read_tree
-from splitter.tree.transaction import TRANSACTION, commit_files, recover
+from splitter.tree.transaction import TRANSACTION, commit_files, writing
 from splitter.tree.write import discard, install, stage
 
 
@@ -171,8 +171,7 @@ def write_tree(files: dict[str, bytes], mono: Monolith, target: Path, force: boo
     inputs = (Path(mono.file), *inputs)
     held = (mono.collection.folder,)
     if target.is_dir() and not target.is_symlink():
-        with locked(target, wait):
-            recover(target)
+        with writing(target, wait):
             _refuse_another_collection(target, mono.collection)
             if keep_edits:
                 from splitter.ops.splitguard import refuse_lost_edits

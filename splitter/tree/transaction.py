@@ -49,8 +49,7 @@ def commit_files(root: Path, written: dict[str, bytes], removed: Iterable[str] =
     removed = [relative for relative in dict.fromkeys(removed) if relative not in written]
     for relative in [*written, *removed]:
         _safe(relative, str(root))
-    with locked(root, wait):
-        recover(root)
+    with writing(root, wait):
         folder = root / TRANSACTION
         try:
             _stage(root, folder, written)
@@ -271,6 +270,15 @@ def recover(root: Path) -> bool:
     if os.path.lexists(folder):
         raise WriteError(f"holds {TRANSACTION}, which cannot be removed; remove it by hand", str(root))
     return True
+
+
+@contextmanager
+def writing(root: Path, wait: float = DEFAULT_WAIT) -> Iterator[None]:
+    """Hold the tree's lock as its one writer (waiting up to `wait` seconds, then Busy), a commit cut short
+    finished or undone first (recover): for a command from reading the tree to its last file written."""
+    with locked(root, wait):
+        recover(root)
+        yield
 
 
 @contextmanager
