@@ -13,7 +13,7 @@ from splitter.exact.conflicts import conflict_line
 from splitter.exact.numbers import same_value
 from splitter.exact.parse import parse
 from splitter.ops.gitsource import _git
-from splitter.ops.splitguard import EditsWouldBeLost, git_show_path, named
+from splitter.ops.splitguard import EditsWouldBeLost, differing_entries, git_show_path, named
 from splitter.tree.read import Tree
 
 def _merging(output: Path) -> bool:
@@ -41,9 +41,8 @@ def _in_git(output: Path) -> bool:
 def _differing(first: Any, second: Any, tree: Tree, where: str) -> list[str]:
     """The ids of the entries two monoliths hold differently (or one lacks), and `globals` if the rest differs;
     values compared as verify compares them (same_value: key order and number spelling aside)."""
-    ones, others = tree.collection.entries(first, "(the tree)"), tree.collection.entries(second, where)
-    differing = [key for key in dict.fromkeys([*ones, *others])
-                 if key not in ones or key not in others or not same_value(ones[key], others[key])]
+    differing = differing_entries(tree.collection.entries(first, "(the tree)"), tree.collection.entries(second, where),
+                                  same_value)
     if not same_value(tree.collection.outside(first)[0], tree.collection.outside(second)[0]):
         differing.append("globals")
     return differing

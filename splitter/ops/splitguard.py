@@ -63,11 +63,17 @@ def lost_edits(target: Path, mono: Monolith) -> list[str]:
     doc = assemble(tree)
     if canonical_sorted(doc) == canonical_sorted(mono.doc):
         return []
-    entries = mono.collection.entries(doc, str(target))
-    lost = [key for key in dict.fromkeys([*entries, *mono.containers])
-            if key not in entries or key not in mono.containers
-            or canonical_sorted(entries[key]) != canonical_sorted(mono.containers[key])]
+    lost = differing_entries(mono.collection.entries(doc, str(target)), mono.containers,
+                             lambda one, other: canonical_sorted(one) == canonical_sorted(other))
     return lost or ["globals"]
+
+
+def differing_entries(ones: dict, others: dict, same) -> list[str]:
+    """The ids of the entries two sides hold differently or one lacks, in the first side's order then the
+    second's; `same(one, other)` says whether two entries' values count as equal (split --force: key order
+    aside; merge -o: key order and number spelling aside, as verify compares)."""
+    return [key for key in dict.fromkeys([*ones, *others])
+            if key not in ones or key not in others or not same(ones[key], others[key])]
 
 
 def git_show_path(file) -> str:
