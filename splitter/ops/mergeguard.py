@@ -16,26 +16,24 @@ from splitter.ops.gitsource import _git
 from splitter.ops.splitguard import EditsWouldBeLost, differing_entries, git_show_path, named
 from splitter.tree.read import Tree
 
-def _merging(output: Path) -> bool:
-    """Whether output's repository is in the middle of a merge (MERGE_HEAD exists: git merged the files and a
-    conflict or the pre-merge-commit hook stopped it before the commit; gitrevisions(7)). False outside git."""
+def _git_says_yes(output: Path, *args: str) -> bool:
+    """Whether a git command asked in output's folder (its own repository, whatever a hook exported) exits 0;
+    False outside a repository or without git."""
     try:
-        done = _git(["rev-parse", "-q", "--verify", "MERGE_HEAD"], str(output), str(output.resolve().parent),
-                    discover=True)
+        return _git(list(args), str(output), str(output.resolve().parent), discover=True).returncode == 0
     except BadInput:  # git is not installed
         return False
-    return done.returncode == 0
+
+
+def _merging(output: Path) -> bool:
+    """Whether output's repository is in the middle of a merge (MERGE_HEAD exists: git merged the files and a
+    conflict or the pre-merge-commit hook stopped it before the commit; gitrevisions(7))."""
+    return _git_says_yes(output, "rev-parse", "-q", "--verify", "MERGE_HEAD")
 
 
 def _in_git(output: Path) -> bool:
-    """Whether git tracks output (so that `git show HEAD:PATH` gives the version to bring the tree in step from);
-    False outside a repository or without git."""
-    try:
-        done = _git(["ls-files", "--error-unmatch", "--", output.name], str(output), str(output.resolve().parent),
-                    discover=True)
-    except BadInput:  # git is not installed
-        return False
-    return done.returncode == 0
+    """Whether git tracks output (so that `git show HEAD:PATH` gives the version to bring the tree in step from)."""
+    return _git_says_yes(output, "ls-files", "--error-unmatch", "--", output.name)
 
 
 def _differing(first: Any, second: Any, tree: Tree, where: str) -> list[str]:
