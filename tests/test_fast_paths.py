@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from splitter.errors import BadInput
-from splitter.exact.parse import _parse_exact, parse
+from splitter.exact.parse import _parse_exact, parse, parse_many
 from splitter.exact.plain import parse_plain
 from splitter.exact.style import TREE_STYLE
 from splitter.exact.write import dumps
@@ -90,7 +90,7 @@ def test_what_the_fast_path_accepts_it_reads_exactly(raw: bytes) -> None:
     b'{"a": 1E3}', b'{"a": 0.50}', b'{"a": -0}', b'{"a": [1, -0]}', b'{"a": 18446744073709551616}',
     b'{"a": 1, "a": 2}', b'{"a": {"b": [{"c": 1, "c": 1}]}}', b'{"a": 1, "\\u0061": 1}', b'{"a" : 1, "a": 1}',
     b'{"x": "\\":", "a": 1, "a": 2}', b'{"a": "\\ud800"}', b'{"a": 1e400}', b"\xef\xbb\xbf{}", b'{"a": 0.9, "b": 1.50}',
-    b"[" * 70 + b"]" * 70,
+    b"[" * 300 + b"]" * 300,
 ])
 def test_each_defeat_goes_to_the_exact_path(raw: bytes) -> None:
     """Every file the exact path reads differently from orjson (or refuses) is left to it."""
@@ -180,3 +180,30 @@ def test_other_command_lines_go_to_typer(argv: list[str]) -> None:
     from splitter.cli.quick import main
 
     assert main(argv) is None
+
+
+def test_deep_plain_files_take_the_fast_path_within_the_exact_limit() -> None:
+    """orjson's compact writing (at most 255 levels) proves a document of 200 levels, which the exact path reads
+    too; 300 levels are the exact path's to refuse."""
+    deep = b"[" * 200 + b"]" * 200
+    assert parse_plain(deep) is not None and repr(parse_plain(deep)) == repr(_parse_exact(deep, "f.json", None))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(documents(), max_size=6))
+def test_many_files_read_together_give_what_each_gives_alone(raws: list[bytes]) -> None:
+    """parse_many (a tree's container files proven plain together) gives each file's value, and for a batch with
+    bad files the error of the first one, as parse() of each in turn does."""
+    files = [f"lxc/{index}.json" for index in range(len(raws))]
+    expected: list | str = []
+    for raw, file in zip(raws, files):
+        try:
+            expected.append(repr(parse(raw, file)))
+        except BadInput as error:
+            expected = str(error)
+            break
+    try:
+        together: list | str = [repr(value) for value in parse_many(raws, files)]
+    except BadInput as error:
+        together = str(error)
+    assert together == expected

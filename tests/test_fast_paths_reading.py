@@ -14,7 +14,8 @@ from splitter.exact.parse import parse
 from splitter.ops.sides import _Recorded
 from splitter.reports.escape import _JSON_UNSAFE, json_report
 from splitter.tree.layers import decode
-from splitter.tree.read import read_file, read_layer
+from splitter.tree.files import read_file
+from splitter.tree.read import read_layer
 
 
 @pytest.mark.parametrize("size", [0, 1, 4095, 4096, (1 << 20) + 3])

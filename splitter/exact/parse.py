@@ -13,7 +13,7 @@ import orjson
 
 from splitter.errors import BadInput
 from splitter.exact.numbers import Number, canonical
-from splitter.exact.plain import parse_plain
+from splitter.exact.plain import parse_plain, parse_plain_many
 from splitter.exact.style import Style
 from splitter.exact.write import MAX_DEPTH, dumps, encode_problem
 
@@ -76,6 +76,16 @@ def parse(raw: bytes, file: str, *, fast_style: Style | None = None) -> Any:
         value = parse_plain(raw)
         return _parse_exact(raw, file, None) if value is None else value
     return parse_reproducing(raw, file, fast_style)[0]
+
+
+def parse_many(raws: list[bytes], files: list[str]) -> list[Any]:
+    """parse() of each of `raws` (bytes, with `files` naming them for messages), in order; most are proven plain
+    together (plain.parse_plain_many), the others take the exact path. Raises BadInput for the first bad file."""
+    values = parse_plain_many(raws)
+    for index, value in enumerate(values):
+        if value is None:
+            values[index] = _parse_exact(raws[index], files[index], None)
+    return values
 
 
 def parse_reproducing(raw: bytes, file: str, style: Style) -> tuple[Any, bool]:

@@ -19,8 +19,46 @@ _LONG_INTEGER = re.compile(rb"[:\[,][ \t\n\r]*-?[0-9]{19}")
 _DEPTH = 64
 
 
+_WHITE = b" \t\n\r"  # JSON's white space (RFC 8259 section 2); in UTF-8 these bytes are never part of another character
+
+
 class _NotPlain(Exception):
     pass
+
+
+def parse_plain_many(raws: list[bytes]) -> list[Any | None]:
+    """parse_plain of each of `raws` (a list of files' bytes), in order: each object or array, or None where
+    that is not proven; raises nothing. Most files are proven together by one comparison (_same_tokens), cheaper
+    than proving each alone; when it fails, each file is proven alone."""
+    values: list[Any | None] = []
+    for raw in raws:
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            value = None
+        values.append(value if type(value) is dict or type(value) is list else None)
+    if _same_tokens([raw for raw, value in zip(raws, values) if value is not None],
+                    [value for value in values if value is not None]):
+        return values
+    return [parse_plain(raw) if value is not None else None for raw, value in zip(raws, values)]
+
+
+def _same_tokens(raws: list[bytes], values: list) -> bool:
+    """Whether each of `raws` holds the very tokens orjson writes for the value it read from it (`values`), so
+    that the exact path would read the same value: no `-0`, no `0.50` or `1E3`, no integer orjson read as a
+    float (the exact path keeps such spellings, see parse_plain), no repeated key (orjson keeps the last).
+
+    The files (joined by commas) with JSON's white space taken out, and orjson's compact writing of the values
+    with its spaces taken out (it writes no other white space), are the same bytes. Taking white space out
+    leaves every token whole but strings (a string holds no raw tab, newline or carriage return, and its spaces
+    go on both sides), so the two hold the same number tokens and as many keys in each object. orjson writes at
+    most 255 levels, so each value nests at most 253 deep, within what the exact path reads. Raises nothing.
+    """
+    try:
+        compact = orjson.dumps(values)
+    except orjson.JSONEncodeError:
+        return False
+    return compact[1:-1].translate(None, b" ") == b",".join(raws).translate(None, _WHITE)
 
 
 def parse_plain(raw: bytes) -> Any | None:
@@ -42,6 +80,8 @@ def parse_plain(raw: bytes) -> Any | None:
     kind = type(value)
     if kind is not dict and kind is not list:
         return None
+    if _same_tokens([raw], [value]):
+        return value
     floats = [0]
     try:
         keys = _keys(value, 1, floats)

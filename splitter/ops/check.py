@@ -24,7 +24,8 @@ from splitter.tree.guard import tree_holds
 from splitter.tree.layers import Layer, decode, unset_deletes_nothing
 from splitter.tree.layout import Layout
 from splitter.tree.names import DEFAULTS, PROFILE_NAME, PROFILE_PREFIX, file_id, folded_pairs
-from splitter.tree.read import DiskSource, misnamed, read_file, require_tree, unknown_profile
+from splitter.tree.files import read_file
+from splitter.tree.read import DiskSource, misnamed, require_tree, unknown_profile
 
 LEFTOVER = re.compile(r"(~|\.orig|\.rej|\.bak|\.swp|\.swo|\.tmp|\.old|\.new)$|^#.*#$|^\.#")
 

@@ -7,7 +7,7 @@ import subprocess
 
 from splitter.errors import BadInput
 from splitter.exact.parse import parse
-from splitter.tree.read import without_bom
+from splitter.tree.files import without_bom
 
 _SYMLINK = b"120000"
 

@@ -20,7 +20,8 @@ from splitter.tree.layers import Layer, encode
 from splitter.tree.layout import Layout, order_exceptions, record_orders
 from splitter.tree.lock import DEFAULT_WAIT, LOCK_FILE
 from splitter.tree.monolith import Monolith
-from splitter.tree.read import Tree, read_file, read_tree
+from splitter.tree.files import read_file
+from splitter.tree.read import Tree, read_tree
 from splitter.tree.transaction import TRANSACTION, commit_files, writing
 from splitter.tree.write import discard, install, stage
 

@@ -16,7 +16,8 @@ from splitter.ops.split import layer_bytes, layout_bytes, prove_tree
 from splitter.tree.layout import Layout
 from splitter.tree.lock import DEFAULT_WAIT
 from splitter.tree.names import DEFAULTS
-from splitter.tree.read import DiskSource, Tree, read_file, read_layer
+from splitter.tree.files import read_file
+from splitter.tree.read import DiskSource, Tree, read_layer
 from splitter.tree.transaction import commit_files
 
 

@@ -15,7 +15,7 @@ from splitter.tree.collection import folders as collection_folders
 from splitter.tree.layout import FORMAT
 from splitter.tree.lock import LOCK_FILE
 from splitter.tree.names import DEFAULTS, LAYOUT, LXC
-from splitter.tree.read import read_file
+from splitter.tree.files import read_file
 from splitter.tree.transaction import TRANSACTION
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import errno
 import gc
 import os
-import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,10 +12,11 @@ from typing import AbstractSet as Set
 from typing import Iterable
 
 from splitter.errors import BadInput
-from splitter.exact.parse import parse
+from splitter.exact.parse import parse, parse_many
 from splitter.tree.collection import LXC as LXC_COLLECTION
 from splitter.tree.collection import Collection, from_layout, select
 from splitter.tree.collection import folders as collection_folders
+from splitter.tree.files import read_file
 from splitter.tree.layers import Layer, decode
 from splitter.tree.layout import Layout
 from splitter.tree.names import (DEFAULTS, LXC, NAME_MAX, PLAIN_PREFIX, PROFILE_NAME, encode_id, file_id, fold,
@@ -73,59 +72,6 @@ class Tree:
         return [self.base, *(self.profiles[name] for name in own.profiles), own]
 
 
-def read_file(path: str) -> bytes:
-    """The bytes of a tree file; BadInput naming `path` when it is missing, a link, or not a regular file.
-
-    Opened without following a link and without blocking (O_NONBLOCK: a FIFO would otherwise wait for a
-    writer for ever in open(2)), then refused by fstat unless it is a regular file (a device would be read
-    without end); what was opened is what is checked, so a name swapped in between changes nothing.
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise BadInput("missing from the tree", path) from None
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            raise BadInput("is a symbolic link; a tree holds plain files only", path) from None
-        raise BadInput(error.strerror or str(error), path) from None
-    try:
-        status = os.fstat(fd)
-        kind = _not_regular(status.st_mode)
-        if kind:
-            raise BadInput(f"is {kind}, not a regular file; a tree holds plain files only", path)
-        # one read of one byte more than fstat saw gives the whole file when it gives exactly its size (one read
-        # instead of two); a file that grew, or a short read, is read on to the end
-        data = os.read(fd, status.st_size + 1)
-        if len(data) != status.st_size:
-            chunks = [data]
-            while chunk := os.read(fd, 1 << 20):
-                chunks.append(chunk)
-            data = b"".join(chunks)
-    except OSError as error:
-        raise BadInput(error.strerror or str(error), path) from None
-    finally:
-        os.close(fd)
-    return without_bom(data)
-
-
-BOM = b"\xef\xbb\xbf"
-
-
-def without_bom(data: bytes) -> bytes:
-    """A tree file's bytes without the UTF-8 byte order mark some Windows editors save (RFC 8259 section 8.1
-    lets a parser ignore it): tolerated in tree files, so never in what merge writes. Monoliths keep theirs."""
-    return data[len(BOM):] if data.startswith(BOM) else data
-
-
-def _not_regular(mode: int) -> str:
-    """What a file that is not a regular file is, in words ("" for a regular file)."""
-    if stat.S_ISREG(mode):
-        return ""
-    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
-    return next((word for test, word in kinds if test(mode)), "a special file")
-
-
 class DiskSource:
     """A tree's files on disk, as read_tree reads them: relative path -> bytes, and a folder's file names."""
 
@@ -145,6 +91,19 @@ class DiskSource:
         path = self._prefix + relative
         return parse(read_file(path), path)
 
+    def parse_many(self, relatives: list[str]) -> list:
+        """parse() of each file, in order, read first and proven plain together (exact.parse.parse_many); BadInput
+        names the first bad file, as parse() of each in turn would."""
+        raws: list[bytes] = []
+        paths = [self._prefix + relative for relative in relatives]
+        try:
+            for path in paths:
+                raws.append(read_file(path))
+        except BadInput:
+            parse_many(raws, paths)  # a file before the one that could not be read may be the first bad one
+            raise
+        return parse_many(raws, paths)
+
     def names(self, folder: str) -> list[str]:
         """The sorted names in a folder of the tree ([] when it is missing); a symbolic link is refused."""
         return [entry.name for entry in _listing(self.root / folder)]
@@ -160,6 +119,22 @@ def read_layer(source, relative: str, container: bool) -> Layer:
         if error.file == relative:
             error.file = source.where(relative)
         raise
+
+
+def _read_layers(source, relatives: list[str], container: bool) -> Iterator[Layer]:
+    """read_layer of each file, in order, by a source that reads many files at once (DiskSource.parse_many)
+    where it can: read_layer's errors, the first bad file first."""
+    many = getattr(source, "parse_many", None)
+    if many is None or getattr(source, "layer", None) is not None:
+        yield from (read_layer(source, relative, container) for relative in relatives)
+        return
+    for relative, doc in zip(relatives, many(relatives)):  # many() names files as where() does
+        try:
+            layer = decode(doc, relative, container)
+        except BadInput as error:
+            error.file = source.where(relative)
+            raise
+        yield layer
 
 
 def _listing(folder: Path) -> list[os.DirEntry]:
@@ -266,6 +241,8 @@ def _read_source(source, selector: str | None) -> Tree:
     found: dict[str, Layer] = {}
     names = source.names(folder)
     listed = set(layout.containers)
+    files: dict[str, str] = {}  # ctid -> relative path, read together below
+    wrong = None
     for name in names:
         if name[:1] == "." or not name.endswith(".json"):
             continue  # editor leftovers: `check` reports them
@@ -275,17 +252,24 @@ def _read_source(source, selector: str | None) -> Tree:
         if not (PLAIN_PREFIX.fullmatch(ctid) and len(ctid) <= NAME_MAX - 5
                 and ("_" not in stem or ("%" not in stem and stem not in listed))):
             # not a plain id written as its own prefix (those need no decoding and are never misnamed)
-            wrong = misnamed(name, collection, names, listed)
-            if wrong is not None:  # a copy saved under another name would otherwise become a new container
-                raise BadInput(wrong, source.where(relative))
+            advice = misnamed(name, collection, names, listed)
+            if advice is not None:  # a copy saved under another name would otherwise become a new container
+                wrong = BadInput(advice, source.where(relative))
+                break
             ctid = file_id(name, listed)
-        if ctid in found:
-            raise BadInput(f"{collection.noun} {ctid} has two files: {found[ctid].file} and {relative}",
-                           source.where(relative))
-        found[ctid] = read_layer(source, relative, container=True)
-        for profile in found[ctid].profiles:
+        if ctid in files:
+            wrong = BadInput(f"{collection.noun} {ctid} has two files: {files[ctid]} and {relative}",
+                             source.where(relative))
+            break
+        files[ctid] = relative
+    # the files before a wrong name are read first: the first bad file is the one named, as one by one
+    for ctid, layer in zip(files, _read_layers(source, list(files.values()), container=True)):
+        found[ctid] = layer
+        for profile in layer.profiles:
             if profile not in profiles:
-                raise BadInput(unknown_profile(profile, collection), source.where(relative))
+                raise BadInput(unknown_profile(profile, collection), source.where(layer.file))
+    if wrong is not None:
+        raise wrong
     known = [ctid for ctid in layout.containers if ctid in found]
     added = sorted((ctid for ctid in found if ctid not in listed), key=natural_key)
     return Tree(layout, globals_, base, profiles, {ctid: found[ctid] for ctid in known + added}, source.where,
