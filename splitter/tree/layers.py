@@ -65,15 +65,19 @@ def decode(doc: Any, file: str, container: bool) -> Layer:
     """Read a layer from the object in its file, checking its directives."""
     if type(doc) is not dict:
         raise BadInput("a layer file must hold a JSON object", file)
-    dollars = [key for key in doc if key[:1] == "$"]
-    if not dollars:
-        return Layer(file, doc)  # nothing reserved, nothing escaped: the common case, kept cheap
-    if container and dollars == [PROFILES]:  # the common container file: profiles, then values
-        names = doc[PROFILES]
-        if type(names) is list and all(type(name) is str for name in names) and len(set(names)) == len(names):
-            values = dict(doc)
-            del values[PROFILES]
-            return Layer(file, values, names)
+    # the common cases, kept cheap (a tree has thousands of files): no key holds a "$" at all, or a container's
+    # only such key is $profiles, a list of distinct names ("".join refuses anything but strings)
+    if "$" not in "".join(doc):
+        return Layer(file, doc)
+    names = doc.get(PROFILES) if container else None
+    if type(names) is list:
+        values = dict(doc)
+        del values[PROFILES]
+        try:
+            if "$" not in "".join(values) and "".join(names) is not None and len(set(names)) == len(names):
+                return Layer(file, values, names)
+        except TypeError:
+            pass
     layer = Layer(file, {})
     for key, value in doc.items():
         if key.startswith("$") and not key.startswith("$$"):
