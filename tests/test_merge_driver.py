@@ -232,3 +232,25 @@ def test_install_merge_driver_without_paths_covers_every_monolith_and_conf_d(tmp
              "phoenix_stacks_config.json", "package.json", "etc/conf.d.txt"]
     found = git(tmp_path, "check-attr", "merge", *files).stdout.decode().splitlines()
     assert [line.rsplit(": ", 1)[1] for line in found] == ["splitter"] * 4 + ["unspecified"] * 2
+
+
+LOOSE = [1, 1.0, True, Number("1.0"), Number("1E0"), "1", None, {}, [], {"a": 1}, {"a": 1.0}, [1], [True]]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(LOOSE), st.sampled_from(LOOSE), st.sampled_from(LOOSE)),
+                min_size=16, max_size=40))
+def test_many_keys_merge_as_each_key_alone(triples) -> None:
+    """An object of many keys (a monolith's containers) settles the keys equal on both sides together; values
+    Python's == calls equal (1, 1.0, true, a lexeme) still merge as key by key does."""
+    import splitter.merging.threeway_json as threeway
+
+    sides = [{f"k{index}": triple[side] for index, triple in enumerate(triples)} for side in range(3)]
+    together = merge_json(*sides)
+    original, threeway._same_values = threeway._same_values, lambda ours, theirs: set()
+    try:
+        alone = merge_json(*sides)
+    finally:
+        threeway._same_values = original
+    assert canonical(together[0]) == canonical(alone[0])
+    assert [(c.path, c.kind) for c in together[1]] == [(c.path, c.kind) for c in alone[1]]

@@ -60,6 +60,20 @@ def equal(first: Any, second: Any) -> bool:
     return first == second and canonical(first) == canonical(second)
 
 
+def _same_values(ours: dict, theirs: dict) -> set:
+    """The keys whose values are exactly equal (`equal`) in both objects, found together for an object of many
+    keys (a monolith's containers): Python's == picks the candidates (it never says two exactly equal values
+    differ), then one canonical writing of all of them on each side settles the rest (the writing of a list
+    is its items' writings in order, each read back one way, so equal lists mean equal items). Empty for a
+    small object, or where == let a difference by (then `equal` decides key by key)."""
+    if len(ours) < 16:
+        return set()
+    keys = [key for key, value in ours.items() if key in theirs and theirs[key] == value]
+    if canonical([ours[key] for key in keys]) != canonical([theirs[key] for key in keys]):
+        return set()
+    return set(keys)
+
+
 def _is_number(value: Any) -> bool:
     kind = type(value)
     return kind is int or kind is float or kind is Number
@@ -81,7 +95,11 @@ def _merge(base: Any, ours: Any, theirs: Any, path: tuple, conflicts: list, sets
     if type(ours) is dict and type(theirs) is dict:
         below = base if type(base) is dict else {}
         result = {}
+        same = _same_values(ours, theirs)
         for key in merge_order(list(below), list(ours), list(theirs)):
+            if key in same:  # equal on both sides: _merge's first rule
+                result[key] = ours[key]
+                continue
             value = _merge(below.get(key, MISSING), ours.get(key, MISSING), theirs.get(key, MISSING),
                            path + (key,), conflicts, sets, pick)
             if value is not MISSING:

@@ -15,6 +15,7 @@ from splitter.exact.pointer import pointer
 from splitter.exact.style import TREE_STYLE, Style, detect_style
 from splitter.exact.write import dumps
 from splitter.merging.threeway_json import BASE, MISSING, OURS, THEIRS, JsonConflict, equal, merge_json
+from splitter.tree.read import gc_paused
 
 LABELS = (OURS, BASE, THEIRS)  # the words after git's conflict markers: <<<<<<< ours, ||||||| base, >>>>>>> theirs
 
@@ -51,11 +52,16 @@ def merge_files(base: bytes, ours: bytes, theirs: bytes, path: str, marker_size:
         return FileMerge(ours, how=OURS)
     if ours == base:
         return FileMerge(theirs, how=THEIRS)
+    with gc_paused():  # three parsed documents and no reference cycles among them (see gc_paused)
+        return _merge_documents(base, ours, theirs, path, marker_size)
+
+
+def _merge_documents(base: bytes, ours: bytes, theirs: bytes, path: str, marker_size: int) -> FileMerge:
     try:
-        base_value = parse(base, path, fast_style=detect_style(base)) if base.strip() else MISSING
+        base_value = parse(base, path) if base.strip() else MISSING
         style = detect_style(ours)
-        ours_value, exact = parse_reproducing(ours, path, style)
-        theirs_value = parse(theirs, path, fast_style=detect_style(theirs))
+        ours_value, exact = parse_reproducing(ours, path, style)  # ours written back in its style is the proof
+        theirs_value = parse(theirs, path)
     except BadInput as error:
         text = _text_merge(base, ours, theirs, marker_size)
         return FileMerge(text[0], text_conflicts=text[1], how="text", note=f"not JSON ({error}): merged as text")
