@@ -242,3 +242,27 @@ def test_split_fails_closed_when_its_proof_fails(tmp_path: Path, monkeypatch) ->
     assert result.exit_code == 1
     assert "does not merge back into the monolith; nothing was written" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("change", ["an integer respelled as a fraction", "a space added inside a string"])
+def test_the_proof_tells_a_value_the_merge_would_change(tmp_path: Path, change: str) -> None:
+    """The proof of a monolith written back byte for byte compares canonical bytes: a lexeme or a string that
+    differs by one space still fails it, as the bytes would."""
+    from splitter.errors import ProofFailed
+    from splitter.exact.numbers import Number
+    from splitter.ops.split import prove_tree
+    from splitter.tree.monolith import read_monolith
+    from splitter.tree.read import read_tree
+
+    out = tmp_path / "conf.d"
+    assert run("split", FIXTURE, "-o", out).exit_code == 0
+    mono, tree = read_monolith(FIXTURE), read_tree(out)
+    assert mono.byte_exact
+    prove_tree(tree, mono)  # as split left it: proven
+    own = next(layer for layer in tree.containers.values()
+               if any(type(value) is (int if "integer" in change else str) for value in layer.values.values()))
+    key, value = next((key, value) for key, value in own.values.items()
+                      if type(value) is (int if "integer" in change else str))
+    own.values[key] = Number(f"{value}.0") if "integer" in change else value.replace(" ", "  ", 1) + " "
+    with pytest.raises(ProofFailed):
+        prove_tree(tree, mono)

@@ -79,6 +79,18 @@ def canonical(value: Any) -> bytes:
     return orjson.dumps(value, default=orjson_default)
 
 
+def same_entries(first: dict, second: dict) -> set:
+    """The keys whose values are exactly equal (equal canonical bytes: types, lexemes and key order count) in
+    two objects, found together for objects of many keys (a monolith's containers). Python's == picks the
+    candidates (it never calls two exactly equal values different), then one canonical writing of all of them
+    on each side settles them (a list's writing is its items' writings in order, each read back one way, so
+    equal writings mean equal items). Empty where == let a difference by: compare those key by key."""
+    keys = [key for key, value in first.items() if key in second and second[key] == value]
+    if canonical([first[key] for key in keys]) != canonical([second[key] for key in keys]):
+        return set()
+    return set(keys)
+
+
 def canonical_sorted(value: Any) -> bytes:
     """Compact JSON text of a value with object keys sorted: equal bytes mean equal values but for key order."""
     return orjson.dumps(value, default=orjson_default, option=orjson.OPT_SORT_KEYS)

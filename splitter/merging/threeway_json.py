@@ -6,7 +6,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-from splitter.exact.numbers import Number, canonical, number_value
+from splitter.exact.numbers import Number, canonical, number_value, same_entries
 from splitter.exact.pointer import NOTHING
 
 MISSING = NOTHING  # "no value here": a key absent on a side, or no ancestor at all
@@ -61,17 +61,8 @@ def equal(first: Any, second: Any) -> bool:
 
 
 def _same_values(ours: dict, theirs: dict) -> set:
-    """The keys whose values are exactly equal (`equal`) in both objects, found together for an object of many
-    keys (a monolith's containers): Python's == picks the candidates (it never says two exactly equal values
-    differ), then one canonical writing of all of them on each side settles the rest (the writing of a list
-    is its items' writings in order, each read back one way, so equal lists mean equal items). Empty for a
-    small object, or where == let a difference by (then `equal` decides key by key)."""
-    if len(ours) < 16:
-        return set()
-    keys = [key for key, value in ours.items() if key in theirs and theirs[key] == value]
-    if canonical([ours[key] for key in keys]) != canonical([theirs[key] for key in keys]):
-        return set()
-    return set(keys)
+    """same_entries for an object of many keys (a monolith's containers); a small one is left to `equal`."""
+    return same_entries(ours, theirs) if len(ours) >= 16 else set()
 
 
 def _is_number(value: Any) -> bool:

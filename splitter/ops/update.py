@@ -8,7 +8,7 @@ from typing import Any
 from splitter.discovery.itemsets import items
 from splitter.errors import BadInput
 from splitter.exact.jsonpath import json_path
-from splitter.exact.numbers import canonical
+from splitter.exact.numbers import canonical, same_entries
 from splitter.merging.assemble import Assembler
 from splitter.merging.order import order_tree, reorder
 from splitter.ops.changes import MISSING, SHARED_PART, Update, same
@@ -52,10 +52,12 @@ def plan_update(root: Path, tree: Tree, target: Monolith, min_members: int = 2, 
         merged = {ctid: old_assembler.container(ctid, own) for ctid, own in tree.containers.items()}
     old = merged
     configs = target.containers
-    changed = [ctid for ctid, config in configs.items() if ctid in old and not same(old[ctid], config)]
+    unchanged = same_entries(configs, old)  # most containers: found together
+    changed = [ctid for ctid, config in configs.items()
+               if ctid in old and ctid not in unchanged and not same(old[ctid], config)]
     # same values, other key order: the file stays, layout.json's exceptions for it are worked out again
-    reordered = {ctid for ctid, config in configs.items()
-                 if ctid in old and ctid not in changed and canonical(old[ctid]) != canonical(config)}
+    reordered = {ctid for ctid, config in configs.items() if ctid in old and ctid not in unchanged
+                 and ctid not in changed and canonical(old[ctid]) != canonical(config)}
     added = [ctid for ctid in configs if ctid not in old]
     removed = [ctid for ctid in old if ctid not in configs]
     # a file whose id layout.json does not list was added by hand: splitter never deletes it
