@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import FIXTURE, FIXTURES
 
 from splitter.exact import style as exactjson
 from splitter.exact.style import detect_style
+from splitter.exact.write import dumps
 
 SAMPLES = sorted((FIXTURES / "positive").glob("*.json")) + sorted((FIXTURES / "collections").glob("*.json"))
 
@@ -25,3 +28,21 @@ def test_patterns_inside_strings_are_not_structure(text: bytes, monkeypatch) -> 
     whole = detect_style(text)
     monkeypatch.setattr(exactjson._Strings, "PREFIX", 5)
     assert detect_style(text) == whole
+
+
+@pytest.mark.parametrize("middle", ["caf\\u00e9", "plain"])
+def test_a_large_monolith_is_read_in_its_style_whether_or_not_its_ends_show_it(middle: str) -> None:
+    """A large monolith's style is first guessed from its first and last 64 KiB (style.sample) and checked by
+    writing it back: where only the middle shows a convention (here `\\u00e9`, an ASCII-only writer), the guess
+    fails the check and the whole text decides; either way the file is read exactly and written back byte
+    for byte."""
+    from splitter.exact.style import detect_style, sample
+    from splitter.tree.monolith import load_monolith
+
+    entries = {str(1000 + index): {"name": f"web-{index}", "note": middle if index == 5000 else "x"}
+               for index in range(10000)}
+    raw = json.dumps({"lxc_configs": entries}, indent=4).replace("\\\\u00e9", "\\u00e9").encode() + b"\n"
+    assert len(sample(raw)) < len(raw) // 2
+    mono = load_monolith(raw, "big.json")
+    assert mono.byte_exact and mono.style == detect_style(raw)
+    assert dumps(mono.doc, mono.style) == raw

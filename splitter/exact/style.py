@@ -144,6 +144,17 @@ def detect_style(raw: bytes) -> Style:
     return Style(indent=None, item_sep=item_sep, **common)
 
 
+def sample(raw: bytes, size: int = 1 << 16) -> bytes:
+    """The first and last `size` bytes of a large document, cut at line ends, for a quick detect_style: a guess
+    that the caller checks by writing the document back, asking detect_style of the whole text only when it
+    fails. No string holds a raw line end, so the cut leaves whole strings and the text between them. A
+    smaller document, or one on one line, is given whole."""
+    if len(raw) <= 2 * size:
+        return raw
+    head, tail = raw.rfind(b"\n", 0, size), raw.find(b"\n", len(raw) - size)
+    return raw if head < 0 or tail < 0 else raw[: head + 1] + raw[tail + 1:]
+
+
 class _Strings:
     """A document's text split at its quotes, once escapes are removed: then quotes alternate between
     opening and closing a string, so every other piece is a string's content and the others the text

@@ -12,7 +12,7 @@ from splitter.errors import BadInput
 from splitter.exact.numbers import canonical
 from splitter.exact.parse import parse, parse_reproducing
 from splitter.exact.pointer import pointer
-from splitter.exact.style import TREE_STYLE, Style, detect_style
+from splitter.exact.style import TREE_STYLE, Style, detect_style, sample
 from splitter.exact.write import dumps
 from splitter.merging.threeway_json import BASE, MISSING, OURS, THEIRS, JsonConflict, equal, merge_json
 from splitter.tree.read import gc_paused
@@ -59,14 +59,14 @@ def merge_files(base: bytes, ours: bytes, theirs: bytes, path: str, marker_size:
 def _merge_documents(base: bytes, ours: bytes, theirs: bytes, path: str, marker_size: int) -> FileMerge:
     try:
         base_value = parse(base, path) if base.strip() else MISSING
-        style = detect_style(ours)
-        ours_value, exact = parse_reproducing(ours, path, style)  # ours written back in its style is the proof
+        style = detect_style(sample(ours))  # a large file's guess: ours written back in it is the proof
+        ours_value, exact = parse_reproducing(ours, path, style)
         theirs_value = parse(theirs, path)
     except BadInput as error:
         text = _text_merge(base, ours, theirs, marker_size)
         return FileMerge(text[0], text_conflicts=text[1], how="text", note=f"not JSON ({error}): merged as text")
     if not exact:  # orjson's reading lost a lexeme: the exact value may still write back in one of the styles
-        style = next((known for known in (style, TREE_STYLE) if dumps(ours_value, known) == ours), None)
+        style = next((known for known in (detect_style(ours), TREE_STYLE) if dumps(ours_value, known) == ours), None)
     sets = os.path.basename(path).startswith("layout")
     merged, conflicts = merge_json(base_value, ours_value, theirs_value, ordered_sets=sets)
     if style is None:

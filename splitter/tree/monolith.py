@@ -8,7 +8,7 @@ from typing import Any
 
 from splitter.errors import BadInput
 from splitter.exact.parse import parse_reproducing
-from splitter.exact.style import Style, detect_style
+from splitter.exact.style import Style, detect_style, sample
 from splitter.exact.write import dumps
 from splitter.tree.collection import LXC, Collection
 
@@ -47,10 +47,10 @@ def load_monolith(raw: bytes, name: str, collection: Collection = LXC, known: St
         if not exact:
             style, exact = _exact_style(doc, raw, detect_style(raw))
     else:
-        style = detect_style(raw)
+        style = detect_style(sample(raw))  # the guess for a large file: checked by writing it back
         doc, exact = parse_reproducing(raw, name, style)
         if not exact:
-            style, exact = _exact_style(doc, raw, style)
+            style, exact = _exact_style(doc, raw, detect_style(raw))
     containers = collection.entries(doc, name)
     return Monolith(name, raw, doc, style, exact, containers, collection)
 
