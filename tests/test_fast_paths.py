@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import values, written
 
 from splitter.errors import BadInput
 from splitter.exact.parse import _parse_exact, parse, parse_many
@@ -207,3 +208,15 @@ def test_many_files_read_together_give_what_each_gives_alone(raws: list[bytes]) 
     except BadInput as error:
         together = str(error)
     assert together == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(values, values, st.integers(min_value=1, max_value=3), st.data())
+def test_comparing_in_pieces_is_comparing_the_writings(first, second, piece: int, data) -> None:
+    """same_canonical (the proof's comparison, piece by piece) says what comparing the whole canonical writings
+    says, with pieces small enough to cut every object and list (values read exactly, lexemes kept)."""
+    from splitter.exact.numbers import canonical, same_canonical
+
+    first, second = (_parse_exact(data.draw(written(value)), "f.json", None) for value in (first, second))
+    assert same_canonical(first, second, piece) == (canonical(first) == canonical(second))
+    assert same_canonical(first, first, piece)

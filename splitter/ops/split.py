@@ -8,7 +8,7 @@ from pathlib import Path
 
 from splitter.discovery.plan import Plan
 from splitter.errors import BadInput, ProofFailed
-from splitter.exact.numbers import canonical
+from splitter.exact.numbers import canonical, same_canonical
 from splitter.exact.parse import parse
 from splitter.exact.style import TREE_STYLE
 from splitter.exact.write import dumps
@@ -151,10 +151,10 @@ def prove_tree(tree: Tree, mono: Monolith, known: dict | None = None) -> None:
     Where the monolith is byte-exact in the tree's style (writing mono.doc in it gives mono.raw, as
     load_monolith saw byte for byte), the merged document's canonical bytes equal to mono.doc's prove the
     same: dumps writes values with equal canonical bytes (types, lexemes, key order, strings) alike. That
-    costs a fifth of writing the monolith again, and no second copy of it in memory."""
+    costs a fifth of writing the monolith again, and no copy of it in memory (same_canonical)."""
     doc = assemble(tree, known)
     if mono.byte_exact and mono.doc is not None and tree.layout.style == mono.style:  # doc None: bytes only
-        proven = canonical(doc) == canonical(mono.doc)
+        proven = same_canonical(doc, mono.doc)
     else:
         rebuilt = dumps(doc, tree.layout.style)
         proven = rebuilt == mono.raw or (not mono.byte_exact and canonical(
