@@ -34,7 +34,8 @@ from splitter.discovery.fleet import edited_monolith_bytes, monolith_bytes
 # The floor as a program of its own: what any tool written in Python must do, with orjson and nothing else,
 # started as a process as the commands are (the interpreter and orjson's import count on both sides).
 _FLOOR = """
-import os, sys, time, orjson
+import gc, os, sys, time, orjson
+gc.disable()  # no reference cycles here: the cyclic collector would only walk the growing heap again and again
 started = time.process_time()  # the work alone, without the interpreter's start and orjson's import
 mode, monolith, folder = sys.argv[1:]
 if mode == "write":
