@@ -220,3 +220,32 @@ def test_comparing_in_pieces_is_comparing_the_writings(first, second, piece: int
     first, second = (_parse_exact(data.draw(written(value)), "f.json", None) for value in (first, second))
     assert same_canonical(first, second, piece) == (canonical(first) == canonical(second))
     assert same_canonical(first, first, piece)
+
+
+@pytest.mark.parametrize("where", ["a top-level value", "a key in every container", "a value in one container",
+                                   "a container id", "no string"])
+def test_a_four_space_monolith_merges_back_whatever_string_holds_two_spaces(tmp_path, where: str) -> None:
+    """merge re-indents orjson's two-space text with one replace when no string of the tree holds two spaces
+    in a row (assemble.spaced, from the layers), and string by string otherwise: either way the bytes."""
+    import json as stdjson
+
+    from conftest import run
+
+    containers = {str(100 + index): {"name": f"web-{index}", "cores": 2, "tags": ["a", "b"],
+                                     "net": {"ip": f"10.0.0.{index}", "gw": "10.0.0.1"}} for index in range(6)}
+    doc = {"version": "1", "lxc_configs": containers}
+    if where == "a top-level value":
+        doc["version"] = "1  2"
+    elif where == "a key in every container":
+        for config in containers.values():
+            config["two  spaces"] = True
+    elif where == "a value in one container":
+        containers["103"]["name"] = "web  3"
+    elif where == "a container id":
+        containers["1  9"] = dict(containers["100"], name="odd")
+    raw = (stdjson.dumps(doc, indent=4) + "\n").encode()
+    monolith = tmp_path / "phoenix_lxc_configs.json"
+    monolith.write_bytes(raw)
+    assert run("split", monolith, "-o", tmp_path / "conf.d").exit_code == 0
+    merged = run("merge", tmp_path / "conf.d")
+    assert merged.exit_code == 0 and merged.stdout_bytes == raw

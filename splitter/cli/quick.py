@@ -14,7 +14,7 @@ def merge_tree(tree: Path, output: Path | None, schema: Path | None, strict: boo
     `output` is not replaced where it holds edits the tree lacks, unless `discard_edits` (ops.mergeguard)."""
     from splitter.cli.schema_notes import schema_warnings
     from splitter.exact.write import dumps
-    from splitter.merging.assemble import assemble
+    from splitter.merging.assemble import assemble, spaced
     from splitter.tree.read import read_tree
 
     if output is not None:  # imported only here: a hook's `merge DIR` writes to stdout and starts sooner
@@ -29,7 +29,7 @@ def merge_tree(tree: Path, output: Path | None, schema: Path | None, strict: boo
         step(f"merging {loaded.collection.count(len(loaded.containers))}")
         doc = assemble(loaded)
         schema_warnings(doc, tree.resolve().parent, schema, strict, str(tree))
-        data = dumps(doc, loaded.layout.style)
+        data = dumps(doc, loaded.layout.style, spaced(loaded))
     if output is None:
         result(data)
     else:

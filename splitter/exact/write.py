@@ -16,8 +16,11 @@ from splitter.exact.style import SHORT_ESCAPES, TREE_STYLE, Style
 MAX_DEPTH = 254
 
 
-def dumps(value: Any, style: Style = TREE_STYLE) -> bytes:
-    """Write a value in the given style: orjson's fast writer, then linear rewrites where the style asks."""
+def dumps(value: Any, style: Style = TREE_STYLE, spaced: bool | None = None) -> bytes:
+    """Write a value in the given style: orjson's fast writer, then linear rewrites where the style asks.
+
+    `spaced`: whether some string or key of the value holds two spaces in a row, where the caller knows
+    (False lets an indent other than orjson's two spaces be one replace; None: found out here)."""
     try:
         if style.indent is None:
             if style.item_sep == "," and style.key_sep == ":":
@@ -32,7 +35,7 @@ def dumps(value: Any, style: Style = TREE_STYLE) -> bytes:
             if style.key_sep != ": ":
                 out = _KEY_END.sub(rb"\1" + style.key_sep.encode(), out)
             if style.indent != "  ":
-                out = _reindent(out, style.indent.encode(), value)
+                out = _reindent(out, style.indent.encode(), value, spaced)
         else:
             canonical(value)
             out = _dump_pretty(value, style).encode()
@@ -145,11 +148,11 @@ def encode_problem(message: str) -> str:
     return message
 
 
-def _reindent(out: bytes, unit: bytes, value: Any) -> bytes:
+def _reindent(out: bytes, unit: bytes, value: Any, spaced: bool | None) -> bytes:
     # orjson writes two spaces a level, ": " between key and value, and no other
     # run of two spaces outside strings: when no string holds two spaces in a row
     # (the compact text has them only inside strings), one replace does it all.
-    if b"  " not in canonical(value):
+    if spaced is False or (spaced is None and b"  " not in canonical(value)):
         return out.replace(b"  ", unit)
     # Otherwise, as orjson escapes every newline inside strings, each newline
     # followed by spaces is indentation. Deepest first, runs become tabs (which

@@ -6,6 +6,7 @@ from typing import Any
 
 from splitter.errors import BadInput
 from splitter.exact.pointer import missing, value_at
+from splitter.exact.numbers import canonical
 from splitter.exact.write import dumps
 from splitter.merging.merge import apply, overlay
 from splitter.merging.order import OrderNode, key_order, order_tree, reorder, reorder_below
@@ -132,4 +133,13 @@ class _Files:
 
 
 def monolith_bytes(tree: Tree, known: dict | None = None) -> bytes:
-    return dumps(assemble(tree, known), tree.layout.style)
+    return dumps(assemble(tree, known), tree.layout.style, None if known else spaced(tree))
+
+
+def spaced(tree: Tree) -> bool:
+    """Whether a string or key of the tree's merged monolith may hold two spaces in a row (write.dumps's
+    `spaced`): every string and key of it comes from the layers, the top-level keys or the ids, whose
+    compact writing is a fifth of the monolith's."""
+    layers = [tree.globals, tree.base.values, tree.layout.top_level, list(tree.containers),
+              *(layer.values for layer in tree.profiles.values()), *(own.values for own in tree.containers.values())]
+    return b"  " in canonical(layers)

@@ -9,7 +9,7 @@ from typing import Any
 from splitter.exact.bytediff import ByteReport, locate
 from splitter.exact.numbers import canonical, map_numbers, number_value
 from splitter.exact.write import dumps
-from splitter.merging.assemble import assemble
+from splitter.merging.assemble import assemble, spaced
 from splitter.ops.explain import setter
 from splitter.tree.monolith import load_monolith
 from splitter.tree.read import Tree
@@ -92,7 +92,7 @@ def compare(tree: Tree, raw: bytes, name: str) -> Verdict:
     a list are compared by id, whatever their position.
     """
     merged = assemble(tree)
-    written = dumps(merged, tree.layout.style)
+    written = dumps(merged, tree.layout.style, spaced(tree))
     if written == raw:
         return Verdict(True, True)
     collection = tree.collection
