@@ -102,7 +102,10 @@ def parse_reproducing(raw: bytes, file: str, style: Style) -> tuple[Any, bool]:
         orjson_error = error
     else:
         try:
-            if dumps(value, style) == raw:
+            # first as if no string held two spaces in a row: where one does, that string is written with its
+            # runs doubled, which raw (the text value was read from) cannot hold, so equal bytes prove it
+            if dumps(value, style, spaced=False) == raw or (
+                    b"  " in canonical(value) and dumps(value, style) == raw):
                 return value, True
         except BadInput:
             pass
