@@ -175,6 +175,42 @@ def test_merge_and_verify_without_typer_say_what_typer_says(case: str, fixture_t
     assert quick[0] == {"merge": 0, "merge -o": 0, "verify": 0, "verify edited": 1}.get(case, 2)
 
 
+@pytest.mark.parametrize("case", ["clean", "conflict", "not json", "marker size 0", "missing", "four arguments"])
+def test_the_merge_driver_without_typer_does_what_typer_does(case: str, tmp_path, capsysbinary) -> None:
+    """git runs `splitter merge-driver %O %A %B %P %L`, which skips Typer (cli.quick): the same exit code,
+    stdout, stderr and merged file as the Typer command line gives."""
+    base = b'{\n    "a": 1,\n    "b": 2,\n    "c": 3\n}\n'
+    ours = {"clean": base.replace(b'"a": 1', b'"a": 10'), "conflict": base.replace(b'"b": 2', b'"b": 20'),
+            "not json": b"not json\n"}.get(case, base.replace(b'"a": 1', b'"a": 10'))
+    theirs = base.replace(b'"c": 3', b'"c": 30') if case != "conflict" else base.replace(b'"b": 2', b'"b": 21')
+    results = []
+    for side in ("quick", "typer"):
+        folder = tmp_path / side
+        folder.mkdir()
+        for name, data in (("O", base), ("A", ours), ("B", theirs)):
+            (folder / name).write_bytes(data)
+        argv = ["merge-driver", str(folder / "O"), str(folder / "A"), str(folder / "B"), "etc/p.json",
+                "0" if case == "marker size 0" else "7"]
+        if case == "missing":
+            argv[1] = str(folder / "gone")
+        if case == "four arguments":
+            argv = argv[:5]
+        if side == "quick":
+            from splitter.cli.quick import main
+
+            code = main(argv)
+            captured = capsysbinary.readouterr()
+            results.append([code, captured.out, captured.err.decode(), (folder / "A").read_bytes()])
+        else:
+            from conftest import run
+
+            done = run(*argv)
+            results.append([done.exit_code, done.stdout_bytes, done.stderr, (folder / "A").read_bytes()])
+    quick, typer_side = results
+    assert [quick[0], quick[1], quick[2].replace("quick", "typer"), quick[3]] == typer_side
+    assert quick[0] == {"clean": 0, "four arguments": 0, "conflict": 1, "not json": 1}.get(case, 2)
+
+
 @pytest.mark.parametrize("argv", [["merge", "conf.d", "--strict"], ["verify", "conf.d", "m.json", "--format", "json"],
                                   ["merge", "--help"], ["show", "conf.d", "1"], ["merge", "a", "b"], []])
 def test_other_command_lines_go_to_typer(argv: list[str]) -> None:

@@ -9,8 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from splitter.cli.output import fail, say
-from splitter.errors import BadInput, SplitterError
+from splitter.cli.output import fail
+from splitter.errors import SplitterError
 
 
 def merge_driver(
@@ -29,35 +29,11 @@ def merge_driver(
     \b
     Example: splitter merge-driver base.json ours.json theirs.json etc/phoenix_lxc_configs.json
     """
-    from splitter.ops.mergedriver import describe, merge_files
-    from splitter.tree.write import write_atomic
+    from splitter.cli.quick import merge_driver_run
 
-    name = path or str(current)
-    try:
-        if marker_size < 1:
-            raise BadInput(f"marker size {marker_size} is not a positive number")
-        result = merge_files(_version(ancestor), _version(current), _version(other), name, marker_size)
-        write_atomic(current, result.merged)
-    except SplitterError as error:
-        fail(error)
-    if result.note:
-        say(f"splitter: {name}: {result.note}")
-    for conflict in result.conflicts:
-        say(f"splitter: {name}: conflict at {describe(conflict)}")
-    if not result.clean:
-        say(f"splitter: {name}: {max(len(result.conflicts), result.text_conflicts)} conflict(s) left marked "
-            "(<<<<<<< ours, ||||||| base, ======= , >>>>>>> theirs); edit the file, then git add it (a monolith: "
-            "settle the tree, then rebuild it with splitter merge DIR -o FILE; MIGRATION.md section 13)")
-        raise typer.Exit(1)
-
-
-def _version(path: Path) -> bytes:
-    """One of the three versions git hands the driver, byte for byte (a byte order mark included); BadInput
-    naming it when it cannot be read."""
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise BadInput(f"cannot read this version of the file: {error.strerror or error}", str(path)) from None
+    code = merge_driver_run(ancestor, current, other, path, marker_size)
+    if code:
+        raise typer.Exit(code)
 
 
 def install_merge_driver(

@@ -1,4 +1,4 @@
-"""merge and verify as a hook runs them, started without Typer: the bodies both command lines share."""
+"""merge, verify and merge-driver as hooks and git run them, without Typer: the bodies both command lines share."""
 
 from __future__ import annotations
 
@@ -78,12 +78,63 @@ def verify_tree(tree: Path, monolith: Path, byte_exact: bool, as_json: bool, col
     return 1 if not verdict.same_document or (byte_exact and not verdict.same_bytes) else 0
 
 
+def merge_driver_run(ancestor: Path, current: Path, other: Path, path: str | None, marker_size: int) -> int:
+    """`splitter merge-driver %O %A %B %P %L`, as git runs it (gitattributes(5)): the merge written to `current`;
+    returns the exit code (0 merged, 1 conflicts left marked, 2 bad input), the messages said on stderr."""
+    from splitter.ops.mergedriver import describe, merge_files
+    from splitter.tree.write import write_atomic
+
+    name = path or str(current)
+    try:
+        if marker_size < 1:
+            raise BadInput(f"marker size {marker_size} is not a positive number")
+        result = merge_files(_version(ancestor), _version(current), _version(other), name, marker_size)
+        write_atomic(current, result.merged)
+    except SplitterError as error:
+        say(f"splitter: {error}")
+        return error.exit_code
+    if result.note:
+        say(f"splitter: {name}: {result.note}")
+    for conflict in result.conflicts:
+        say(f"splitter: {name}: conflict at {describe(conflict)}")
+    if result.clean:
+        return 0
+    say(f"splitter: {name}: {max(len(result.conflicts), result.text_conflicts)} conflict(s) left marked "
+        "(<<<<<<< ours, ||||||| base, ======= , >>>>>>> theirs); edit the file, then git add it (a monolith: "
+        "settle the tree, then rebuild it with splitter merge DIR -o FILE; MIGRATION.md section 13)")
+    return 1
+
+
+def _version(path: Path) -> bytes:
+    """One of the three versions git hands the driver, byte for byte (a byte order mark included); BadInput
+    naming it when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise BadInput(f"cannot read this version of the file: {error.strerror or error}", str(path)) from None
+
+
 def main(argv: list[str]) -> int | None:
     """Run `merge DIR [-o FILE]` or `verify DIR MONOLITH [--byte-exact]` without importing Typer (about half of a
     small tree's start-up) and return the exit code; None for any other command line, which Typer then reads
     (every other option, --help, a usage error)."""
-    if not argv or argv[0] not in ("merge", "verify"):
+    if not argv or argv[0] not in ("merge", "verify", "merge-driver"):
         return None
+    if argv[0] == "merge-driver":  # as git runs it: three to five plain arguments
+        plain_args = argv[1:]
+        if not 3 <= len(plain_args) <= 5 or any(arg.startswith("-") or not arg for arg in plain_args) or (
+                len(plain_args) == 5 and not plain_args[4].isdigit()):
+            return None
+        try:
+            return merge_driver_run(Path(plain_args[0]), Path(plain_args[1]), Path(plain_args[2]),
+                                    plain_args[3] if len(plain_args) > 3 else None,
+                                    int(plain_args[4]) if len(plain_args) > 4 else 7)
+        except OSError as error:
+            say(os_error_line(error))
+            return 2
+        except KeyboardInterrupt:
+            say("splitter: interrupted")
+            return 130
     plain: list[str] = []
     options: dict[str, str | None] = {}
     rest = iter(argv[1:])
