@@ -6,13 +6,14 @@ from typing import Any
 
 from splitter.errors import BadInput
 from splitter.exact.pointer import missing, value_at
+from splitter.exact.heap import gc_paused
 from splitter.exact.numbers import canonical
 from splitter.exact.write import dumps
 from splitter.merging.merge import apply, overlay
 from splitter.merging.order import OrderNode, key_order, order_tree, reorder, reorder_below
 from splitter.tree.layers import Layer, unset_deletes_nothing
 from splitter.tree.layout import Layout
-from splitter.tree.read import Tree, gc_paused
+from splitter.tree.read import Tree
 
 CONTAINERS_KEY = "lxc_configs"  # the key of the default collection (collection.DEFAULT_POINTER)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Any
 
@@ -188,6 +187,8 @@ def merge_sequence(base: list, ours: list, theirs: list) -> list | None:
 
 def _hunks(keys: list[bytes], side: list) -> list[tuple[int, int, list]]:
     """The edits from the base to one side: (start, end in the base, the side's elements there)."""
+    import difflib  # here: most merges change no list on both sides
+
     side_keys = [canonical(item) for item in side]
     matcher = difflib.SequenceMatcher(None, keys, side_keys, autojunk=False)
     return [(i1, i2, side[j1:j2]) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]

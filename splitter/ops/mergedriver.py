@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
 from splitter.errors import BadInput
 from splitter.exact.numbers import canonical
+from splitter.exact.heap import gc_paused
 from splitter.exact.parse import parse, parse_reproducing
 from splitter.exact.pointer import pointer
 from splitter.exact.style import TREE_STYLE, Style, detect_style, sample
 from splitter.exact.write import dumps
 from splitter.merging.threeway_json import BASE, MISSING, OURS, THEIRS, JsonConflict, equal, merge_json
-from splitter.tree.read import gc_paused
 
 LABELS = (OURS, BASE, THEIRS)  # the words after git's conflict markers: <<<<<<< ours, ||||||| base, >>>>>>> theirs
 
@@ -120,6 +118,9 @@ def _whole_file(texts: dict, size: int) -> bytes:
 
 def _text_merge(base: bytes, ours: bytes, theirs: bytes, marker_size: int) -> tuple[bytes, int]:
     """`git merge-file -p --diff3`: (merged text, number of conflicts), its documented exit status."""
+    import subprocess  # here: a JSON merge, git's most common call, never needs them
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="splitter-merge-") as folder:
         names = []
         for label, data in ((OURS, ours), (BASE, base), (THEIRS, theirs)):

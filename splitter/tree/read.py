@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import AbstractSet as Set
 from typing import Iterable
 
 from splitter.errors import BadInput
+from splitter.exact.heap import gc_paused
 from splitter.exact.parse import parse, parse_many
 from splitter.tree.collection import LXC as LXC_COLLECTION
 from splitter.tree.collection import Collection, from_layout, select
@@ -191,19 +190,6 @@ def read_tree_checks(root: Path) -> None:
     for folder in dict.fromkeys((DEFAULTS, LXC, *collection_folders(root))):
         if (root / folder).is_symlink():
             raise BadInput("is a symbolic link; a tree holds plain folders only", str(root / folder))
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused for a while: reading and merging a tree make many small dicts and
-    no reference cycles, and its collections would walk them all again and again (a quarter of merge's time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def read_source(source, selector: str | None = None) -> Tree:
