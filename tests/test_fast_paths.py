@@ -211,6 +211,42 @@ def test_the_merge_driver_without_typer_does_what_typer_does(case: str, tmp_path
     assert quick[0] == {"clean": 0, "four arguments": 0, "conflict": 1, "not json": 1}.get(case, 2)
 
 
+@pytest.mark.parametrize("case", ["changed", "unchanged", "swapped", "missing"])
+def test_update_without_typer_does_what_typer_does(case: str, tmp_path, capsysbinary) -> None:
+    """`splitter update DIR MONOLITH` skips Typer (cli.quick.update_run, the body both command lines share): the
+    same exit code, stdout, stderr and tree."""
+    import json as stdjson
+    import shutil
+
+    from conftest import FIXTURE, run
+
+    from splitter.cli.quick import main
+
+    doc = stdjson.loads(FIXTURE.read_bytes())
+    first = next(iter(doc["lxc_configs"].values()))
+    first["cores"] = 97 if case == "changed" else first.get("cores")
+    monolith = tmp_path / "phoenix_lxc_configs.json"
+    monolith.write_bytes((stdjson.dumps(doc, indent=4) + "\n").encode() if case == "changed" else FIXTURE.read_bytes())
+    assert run("split", FIXTURE, "-o", tmp_path / "conf.d").exit_code == 0
+    results = []
+    for side in ("quick", "typer"):
+        tree = tmp_path / side
+        shutil.copytree(tmp_path / "conf.d", tree)
+        argv = {"swapped": ["update", str(monolith), str(tree)],
+                "missing": ["update", str(tree), str(tmp_path / "gone.json")]}.get(case, ["update", str(tree), str(monolith)])
+        if side == "quick":
+            code = main(argv)
+            captured = capsysbinary.readouterr()
+            outcome = [code, captured.out, captured.err.decode()]
+        else:
+            done = run(*argv)
+            outcome = [done.exit_code, done.stdout_bytes, done.stderr]
+        files = {path.relative_to(tree).as_posix(): path.read_bytes() for path in sorted(tree.rglob("*.json"))}
+        results.append([outcome[0], outcome[1], outcome[2].replace(str(tree), "TREE"), files])
+    assert results[0] == results[1]
+    assert results[0][0] == {"changed": 0, "unchanged": 0}.get(case, 2)
+
+
 @pytest.mark.parametrize("argv", [["merge", "conf.d", "--strict"], ["verify", "conf.d", "m.json", "--format", "json"],
                                   ["merge", "--help"], ["show", "conf.d", "1"], ["merge", "a", "b"], []])
 def test_other_command_lines_go_to_typer(argv: list[str]) -> None:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from splitter.cli.options import PlanFormat, Selector
-from splitter.cli.output import Steps, fail, out, print_styled, say
-from splitter.cli.split_command import Wait, interrupted
-from splitter.cli.tree_commands import dir_then_monolith
+from splitter.cli.output import fail, out, print_styled
+from splitter.cli.split_command import Wait
 from splitter.errors import BadInput, SplitterError
 from splitter.tree.lock import DEFAULT_WAIT
 
@@ -38,63 +36,11 @@ def update(
     \b
     Example: splitter update conf.d phoenix_lxc_configs.json --base old.json --dry-run
     """
-    from splitter.merging.assemble import assemble
-    from splitter.ops.threeway import merged_target, three_way
-    from splitter.ops.update import check_related, plan_update
-    from splitter.ops.update_files import write_update
-    from splitter.reports.update import settle, update_json, update_markdown, update_text
-    from splitter.tree.monolith import read_monolith
-    from splitter.tree.read import collection_hint, read_tree
-    from splitter.tree.transaction import writing
+    from splitter.cli.quick import update_run
 
-    try:
-        with Steps(format is not PlanFormat.json) as step, ExitStack() as hold:
-            dir_then_monolith("update", tree, monolith)
-            if not dry_run:  # one writer from reading the tree to the last file written
-                hold.enter_context(writing(tree, wait))
-            step(f"reading {tree}")
-            loaded = read_tree(tree, collection)
-            step(f"reading {monolith}")
-            try:
-                mono = read_monolith(monolith, loaded.collection, loaded.layout.style)
-            except BadInput as error:
-                raise collection_hint(error, tree, loaded.collection) from None
-            check_related(loaded, mono, str(monolith))  # another fleet would empty the tree's design: refuse
-            conflicts, kept = [], []
-            target, merged = mono, None
-            if base is not None:
-                old = read_monolith(base, loaded.collection, loaded.layout.style)
-                tree_doc = assemble(loaded)
-                merged = loaded.collection.entries(tree_doc, str(tree))
-                doc, conflicts, kept = three_way(old.doc, tree_doc, mono.doc, loaded.collection)
-                target = merged_target(mono, doc)
-            result = None
-            if not conflicts:
-                step("planning the update")
-                result = plan_update(tree, loaded, target, merged=merged)
-                result.kept_edits, result.with_base = kept, base is not None
-                if not dry_run and result.files and not result.hand_added:
-                    step(f"writing and proving {len(result.written)} files")
-                    write_update(tree, result, wait)
-    except SplitterError as error:
-        fail(error)
-    except KeyboardInterrupt as error:
-        interrupted(error, tree)
-    hand_added = result.hand_added if result is not None else []
-    if dry_run or conflicts or hand_added or format is not None:  # as split: a real run prints it when asked
-        report = {PlanFormat.json: update_json, PlanFormat.markdown: update_markdown}.get(format, update_text)
-        out(report(str(tree), str(monolith), result, conflicts, kept, dry_run, loaded.collection))
-    if conflicts:
-        say(f"splitter: {len(conflicts)} value(s) changed both in {tree} and in {monolith} since {base}; "
-             f"nothing was written. {settle(str(tree), str(monolith))}")
-        raise typer.Exit(1)
-    if hand_added:
-        say(f"splitter: {len(hand_added)} file(s) of {tree} that splitter did not write hold containers that "
-             f"{monolith} does not have; nothing was written: {', '.join(file for _, file in hand_added)}")
-        raise typer.Exit(1)
-    if not dry_run:
-        say(f"updated {tree}: {len(result.files)} file(s) changed, {len(result.kept)} kept; proven to merge "
-             f"into {monolith}" + (" with the tree's own edits" if result.target is not mono else ""))
+    code = update_run(tree, monolith, base, dry_run, format.value if format else None, collection, wait)
+    if code:
+        raise typer.Exit(code)
 
 
 def diff(

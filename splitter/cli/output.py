@@ -94,6 +94,13 @@ class Steps:
             self._progress.stop()
 
 
+def interrupted_line(error: KeyboardInterrupt, tree) -> str:
+    """Ctrl-C during a write: the one line saying what became of the tree (the exit code is 130)."""
+    if getattr(error, "committed", False):
+        return f"splitter: interrupted; the write was finished first: {tree} is the new tree"
+    return f"splitter: interrupted; nothing was written to {tree}"
+
+
 def fail(error: SplitterError) -> None:
     """End the command with the error as one line on stderr (data quoted in it made visible) and its exit code."""
     import typer  # here: merge and verify start without Typer (cli.quick)

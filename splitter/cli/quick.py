@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from splitter.cli.output import Steps, os_error_line, out, result, say
+from splitter.cli.output import Steps, interrupted_line, os_error_line, out, result, say
 from splitter.errors import BadInput, SplitterError
 
 
@@ -78,6 +78,76 @@ def verify_tree(tree: Path, monolith: Path, byte_exact: bool, as_json: bool, col
     return 1 if not verdict.same_document or (byte_exact and not verdict.same_bytes) else 0
 
 
+def update_run(tree: Path, monolith: Path, base: Path | None = None, dry_run: bool = False,
+               format: str | None = None, collection: str | None = None, wait: float | None = None) -> int:
+    """`splitter update` (see change_commands.update): the tree brought up to date, the report printed where asked
+    (`format`: "text", "json", "markdown" or None); returns the exit code, errors said on stderr."""
+    from contextlib import ExitStack
+
+    from splitter.merging.assemble import assemble
+    from splitter.ops.threeway import merged_target, three_way
+    from splitter.ops.update import check_related, plan_update
+    from splitter.ops.update_files import write_update
+    from splitter.reports.update import settle, update_json, update_markdown, update_text
+    from splitter.tree.lock import DEFAULT_WAIT
+    from splitter.tree.monolith import read_monolith
+    from splitter.tree.read import collection_hint, read_tree
+    from splitter.tree.transaction import writing
+
+    wait = DEFAULT_WAIT if wait is None else wait
+    try:
+        with Steps(format != "json") as step, ExitStack() as hold:
+            dir_then_monolith("update", tree, monolith)
+            if not dry_run:  # one writer from reading the tree to the last file written
+                hold.enter_context(writing(tree, wait))
+            step(f"reading {tree}")
+            loaded = read_tree(tree, collection)
+            step(f"reading {monolith}")
+            try:
+                mono = read_monolith(monolith, loaded.collection, loaded.layout.style)
+            except BadInput as error:
+                raise collection_hint(error, tree, loaded.collection) from None
+            check_related(loaded, mono, str(monolith))  # another fleet would empty the tree's design: refuse
+            conflicts, kept = [], []
+            target, merged = mono, None
+            if base is not None:
+                old = read_monolith(base, loaded.collection, loaded.layout.style)
+                tree_doc = assemble(loaded)
+                merged = loaded.collection.entries(tree_doc, str(tree))
+                doc, conflicts, kept = three_way(old.doc, tree_doc, mono.doc, loaded.collection)
+                target = merged_target(mono, doc)
+            result = None
+            if not conflicts:
+                step("planning the update")
+                result = plan_update(tree, loaded, target, merged=merged)
+                result.kept_edits, result.with_base = kept, base is not None
+                if not dry_run and result.files and not result.hand_added:
+                    step(f"writing and proving {len(result.written)} files")
+                    write_update(tree, result, wait)
+    except SplitterError as error:
+        say(f"splitter: {error}")
+        return error.exit_code
+    except KeyboardInterrupt as error:
+        say(interrupted_line(error, tree))
+        return 130
+    hand_added = result.hand_added if result is not None else []
+    if dry_run or conflicts or hand_added or format is not None:  # as split: a real run prints it when asked
+        report = {"json": update_json, "markdown": update_markdown}.get(format or "text", update_text)
+        out(report(str(tree), str(monolith), result, conflicts, kept, dry_run, loaded.collection))
+    if conflicts:
+        say(f"splitter: {len(conflicts)} value(s) changed both in {tree} and in {monolith} since {base}; "
+            f"nothing was written. {settle(str(tree), str(monolith))}")
+        return 1
+    if hand_added:
+        say(f"splitter: {len(hand_added)} file(s) of {tree} that splitter did not write hold containers that "
+            f"{monolith} does not have; nothing was written: {', '.join(file for _, file in hand_added)}")
+        return 1
+    if not dry_run:
+        say(f"updated {tree}: {len(result.files)} file(s) changed, {len(result.kept)} kept; proven to merge "
+            f"into {monolith}" + (" with the tree's own edits" if result.target is not mono else ""))
+    return 0
+
+
 def merge_driver_run(ancestor: Path, current: Path, other: Path, path: str | None, marker_size: int) -> int:
     """`splitter merge-driver %O %A %B %P %L`, as git runs it (gitattributes(5)): the merge written to `current`;
     returns the exit code (0 merged, 1 conflicts left marked, 2 bad input), the messages said on stderr."""
@@ -115,47 +185,14 @@ def _version(path: Path) -> bytes:
 
 
 def main(argv: list[str]) -> int | None:
-    """Run `merge DIR [-o FILE]` or `verify DIR MONOLITH [--byte-exact]` without importing Typer (about half of a
-    small tree's start-up) and return the exit code; None for any other command line, which Typer then reads
-    (every other option, --help, a usage error)."""
-    if not argv or argv[0] not in ("merge", "verify", "merge-driver"):
+    """Run `merge DIR [-o FILE]`, `verify DIR MONOLITH [--byte-exact]`, `update DIR MONOLITH` or `merge-driver
+    %O %A %B [%P [%L]]` without importing Typer (about half of a small tree's start-up) and return the exit code;
+    None for any other command line, which Typer then reads (every other option, --help, a usage error)."""
+    call = _plain_call(argv)
+    if call is None:
         return None
-    if argv[0] == "merge-driver":  # as git runs it: three to five plain arguments
-        plain_args = argv[1:]
-        if not 3 <= len(plain_args) <= 5 or any(arg.startswith("-") or not arg for arg in plain_args) or (
-                len(plain_args) == 5 and not plain_args[4].isdigit()):
-            return None
-        try:
-            return merge_driver_run(Path(plain_args[0]), Path(plain_args[1]), Path(plain_args[2]),
-                                    plain_args[3] if len(plain_args) > 3 else None,
-                                    int(plain_args[4]) if len(plain_args) > 4 else 7)
-        except OSError as error:
-            say(os_error_line(error))
-            return 2
-        except KeyboardInterrupt:
-            say("splitter: interrupted")
-            return 130
-    plain: list[str] = []
-    options: dict[str, str | None] = {}
-    rest = iter(argv[1:])
-    for arg in rest:
-        if arg in ("-o", "--output") and argv[0] == "merge" and "-o" not in options:
-            options["-o"] = next(rest, None)
-            if options["-o"] is None or options["-o"].startswith("-") or not options["-o"]:
-                return None
-        elif arg == "--byte-exact" and argv[0] == "verify" and arg not in options:
-            options[arg] = None
-        elif arg.startswith("-") or not arg:
-            return None
-        else:
-            plain.append(arg)
     try:
-        if argv[0] == "merge" and len(plain) == 1:
-            output = options.get("-o")
-            merge_tree(Path(plain[0]), Path(output) if output else None, None, False, None)
-            return 0
-        if argv[0] == "verify" and len(plain) == 2:
-            return verify_tree(Path(plain[0]), Path(plain[1]), "--byte-exact" in options, False, None)
+        return call()
     except SplitterError as error:
         say(f"splitter: {error}")
         return error.exit_code
@@ -164,7 +201,36 @@ def main(argv: list[str]) -> int | None:
     except OSError as error:  # the same last net as the Typer app's (usage.OneLineUsageErrors)
         say(os_error_line(error))
         return 2
-    except KeyboardInterrupt:  # a reader: nothing to undo
+    except KeyboardInterrupt:  # a reader (update and merge-driver say so themselves): nothing to undo
         say("splitter: interrupted")
         return 130
+
+
+def _plain_call(argv: list[str]):
+    """The command as a call taking no arguments, for the command lines main runs; None for any other."""
+    if not argv or argv[0] not in ("merge", "verify", "update", "merge-driver"):
+        return None
+    command, plain, options = argv[0], [], {}
+    rest = iter(argv[1:])
+    for arg in rest:
+        if arg in ("-o", "--output") and command == "merge" and "-o" not in options:
+            options["-o"] = next(rest, None)
+            if options["-o"] is None or options["-o"].startswith("-") or not options["-o"]:
+                return None
+        elif arg == "--byte-exact" and command == "verify" and arg not in options:
+            options[arg] = None
+        elif arg.startswith("-") or not arg:
+            return None
+        else:
+            plain.append(arg)
+    if command == "merge" and len(plain) == 1:
+        output = options.get("-o")
+        return lambda: merge_tree(Path(plain[0]), Path(output) if output else None, None, False, None) or 0
+    if command == "verify" and len(plain) == 2:
+        return lambda: verify_tree(Path(plain[0]), Path(plain[1]), "--byte-exact" in options, False, None)
+    if command == "update" and len(plain) == 2:
+        return lambda: update_run(Path(plain[0]), Path(plain[1]))
+    if command == "merge-driver" and 3 <= len(plain) <= 5 and (len(plain) < 5 or plain[4].isdigit()):
+        return lambda: merge_driver_run(Path(plain[0]), Path(plain[1]), Path(plain[2]),
+                                        plain[3] if len(plain) > 3 else None, int(plain[4]) if len(plain) > 4 else 7)
     return None

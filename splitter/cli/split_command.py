@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from splitter.cli.options import PlanFormat
-from splitter.cli.output import Steps, fail, out, say
+from splitter.cli.output import Steps, fail, interrupted_line, out, say
 from splitter.cli.schema_notes import schema_warnings
 from splitter.errors import SplitterError
 from splitter.tree.lock import DEFAULT_WAIT
@@ -21,10 +21,7 @@ Wait = Annotated[float, typer.Option(
 
 def interrupted(error: KeyboardInterrupt, tree: Path) -> None:
     """Ctrl-C: one line saying what became of the tree, and exit 130 (128 + SIGINT, as shells report it)."""
-    if getattr(error, "committed", False):
-        say(f"splitter: interrupted; the write was finished first: {tree} is the new tree")
-    else:
-        say(f"splitter: interrupted; nothing was written to {tree}")
+    say(interrupted_line(error, tree))
     raise typer.Exit(130)
 
 

@@ -9,7 +9,7 @@ import typer
 
 from splitter.cli.options import Format, Selector
 from splitter.cli.output import fail, out, say
-from splitter.cli.quick import dir_then_monolith, merge_tree, verify_tree  # noqa: F401 (update uses the first)
+from splitter.cli.quick import merge_tree, verify_tree
 from splitter.cli.schema_notes import warn_schema
 from splitter.errors import SplitterError
 
