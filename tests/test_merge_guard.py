@@ -139,3 +139,28 @@ def test_a_hooks_git_variables_do_not_hide_the_monoliths_repository(setup: tuple
     monkeypatch.setenv("GIT_INDEX_FILE", str(other / ".git" / "index"))
     refused = run("merge", tree, "-o", mono)  # the monolith's repository is found: its advice names git
     assert refused.exit_code == 2 and f"git -C {repo} show" in refused.stderr
+
+
+def test_a_tree_file_saved_unchanged_does_not_count_as_an_edit(setup: tuple[Path, Path, Path]) -> None:
+    """In git, a file an editor or formatter saved without changing it is no edit: the monolith's edit of that
+    container is still refused (file times alone would have let merge -o throw it away)."""
+    tree, mono, file103 = setup
+    commit(tree, mono)
+    edit(mono, "103", 13, time.time() - 20)  # a script edits the monolith
+    os.utime(file103, (time.time(), time.time()))  # then 103's file is only touched
+    before = mono.read_bytes()
+    refused = run("merge", tree, "-o", mono)
+    assert refused.exit_code == 2 and "(containers: 103)" in refused.stderr and mono.read_bytes() == before
+
+
+def test_a_monolith_as_committed_gives_way_to_the_tree_after_a_branch_switch(setup: tuple[Path, Path, Path]) -> None:
+    """The monolith is git's (HEAD's bytes), 103's file was edited since: the tree's edit goes in, even when a
+    branch switch wrote the monolith after the edit (file times alone refused it, and the advice looped)."""
+    tree, mono, file103 = setup
+    repo = commit(tree, mono)
+    edit(file103, None, 40, time.time() - 20)  # the operator edits the tree, not committed yet
+    os.utime(mono, (time.time(), time.time()))  # git switch away and back wrote the monolith again
+    assert git(repo, "status", "--porcelain", mono.name).stdout == b""
+    merged = run("merge", tree, "-o", mono)
+    assert merged.exit_code == 0, merged.stderr
+    assert json.loads(mono.read_text())["lxc_configs"]["103"]["cores"] == 40
