@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import FIXTURE, run
+from merge_scenarios import git
 from splitter.cli.app import app
 from splitter.discovery.fleet import monolith as fleet
 from splitter.exact.style import Style
@@ -290,3 +291,31 @@ def test_every_reader_finishes_a_write_cut_after_its_commit_point(tmp_path: Path
     assert result.exit_code in (0, 1) and not result.stderr  # diff exits 1: the sides differ
     assert not (tree / TXN).exists()
     assert run("verify", tree, new_mono).exit_code == 0
+
+
+def test_a_journal_is_not_replayed_over_a_tree_git_put_back(tmp_path: Path, fixture_trees) -> None:
+    """An update killed half way through its moves, then the tree put back with `git checkout -- .`: the next
+    command replays nothing (the journal no longer describes the tree: a moved file is not the one it moved),
+    says so in one line (exit 2), and the tree stays as git left it; moving the staging folder away as the
+    message says, the update runs again to the new tree."""
+    tree, old_mono, new_mono = fixture_trees
+    work = tmp_path / "work"
+    shutil.copytree(tree.parent, work)
+    root = work / "conf.d"
+    git(work, "init", "-q")
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "old tree")
+    moves = [index for index, step in enumerate(kill_at(0, ["update", root, new_mono])[0], 1) if step.startswith("move")]
+    git(work, "checkout", "-q", "--", ".")  # the run above finished: back to the old tree
+    git(work, "clean", "-q", "-fd")
+    assert len(moves) >= 2
+    kill_at(moves[0] + 1, ["update", root, new_mono])  # killed after the first move
+    git(work, "checkout", "-q", "--", ".")  # the usual way to put back the committed files
+    restored = tree_only(root)
+    refused = run("verify", root, old_mono)
+    assert refused.exit_code == 2 and refused.stderr.count("\n") == 1
+    assert "nothing was replayed" in refused.stderr and ".splitter-txn away" in refused.stderr
+    assert tree_only(root) == restored
+    shutil.move(root / ".splitter-txn", tmp_path / "aside")
+    assert run("verify", root, old_mono).exit_code == 0
+    assert run("update", root, new_mono).exit_code == 0 and run("verify", root, new_mono).exit_code == 0

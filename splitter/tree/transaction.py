@@ -58,7 +58,8 @@ def commit_files(root: Path, written: dict[str, bytes], removed: Iterable[str] =
             had = _back_up(root, folder, [*written, *removed])
             _step("journal")
             try:
-                _write_journal(folder, {"written": list(written), "removed": removed})
+                _write_journal(folder, {"written": list(written), "removed": removed,
+                                        "files": _identities(root, folder, list(written), removed)})
             except OSError as error:
                 raise WriteError(f"cannot write into the tree: {error.strerror or error}; nothing was changed",
                                  str(root)) from None
@@ -131,6 +132,37 @@ def _back_up(root: Path, folder: Path, relatives: list[str]) -> dict[str, bool]:
         raise WriteError(f"cannot write into the tree: {error.strerror or error}; nothing was changed",
                          str(root)) from None
     return had
+
+
+def _identity(path: Path) -> list | None:
+    """A file as the journal knows it: inode, size and modification time (a rename keeps all three; git writing
+    the file, or an editor saving it, changes one); None where there is none."""
+    try:
+        status = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    return [status.st_ino, status.st_size, status.st_mtime_ns]
+
+
+def _identities(root: Path, folder: Path, written: list[str], removed: list[str]) -> dict:
+    """Each file the journal moves or removes, before (the tree's) and after (the staged one's)."""
+    return {relative: [_identity(root / relative), _identity(folder / _NEW / relative) if relative in written
+                       else None] for relative in [*written, *removed]}
+
+
+def _changed_since(root: Path, folder: Path, written: list[str], removed: list[str], files: dict) -> str | None:
+    """The first file of the tree that is neither as the journal left it nor as it found it (git restored it,
+    someone edited it after the cut); None when the journal still describes the tree."""
+    for relative in [*written, *removed]:
+        before, after = files.get(relative, [None, None])
+        now = _identity(root / relative)
+        if relative in written:
+            expected = [after if not os.path.lexists(folder / _NEW / relative) else before]
+        else:
+            expected = [before, None]  # removed already, or not yet
+        if now not in expected:
+            return relative
+    return None
 
 
 def _write_journal(folder: Path, moves: dict) -> None:
@@ -257,6 +289,12 @@ def recover(root: Path) -> bool:
             written, removed = list(moves["written"]), list(moves["removed"])
             for relative in [*written, *removed]:
                 _safe(relative, str(journal))
+            changed = _changed_since(root, folder, written, removed, moves["files"]) if "files" in moves else None
+            if changed is not None:
+                raise BadInput(f"holds a write cut short that was not finished: {changed} changed since the cut (git "
+                               f"checkout, or an edit), so the journal no longer describes the tree and nothing was "
+                               f"replayed; move {folder} away to keep the tree as it is now, then run the command "
+                               "that was cut again", str(root))
             _replay(root, folder, written, removed, [])
             _finish(root, folder)
         else:
