@@ -105,7 +105,9 @@ def kill_every_step(tmp_path: Path, old_tree: Path, command: list, new_mono: Pat
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, steps[index - 1]
         if (tree / TXN / "journal.json").exists():
             outcomes["journal"] += 1
-            assert run("verify", tree, new_mono).exit_code == 0  # a reader finishes the commit first
+            first = run("verify", tree, new_mono)  # a reader finishes the commit first, and says so
+            assert first.exit_code == 1 and "finished a write that was cut short first" in first.stderr
+            assert run("verify", tree, new_mono).exit_code == 0
         else:
             state = tree_only(tree)
             assert state in (old, new), f"killed before {steps[index - 1]}: a tree that is neither"

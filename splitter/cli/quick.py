@@ -65,6 +65,7 @@ def verify_tree(tree: Path, monolith: Path, byte_exact: bool, as_json: bool, col
     with Steps(not as_json) as step:
         dir_then_monolith("verify", tree, monolith)
         step(f"reading {tree}")
+        cut = (tree / ".splitter-txn" / "journal.json").exists()  # transaction.TRANSACTION: read_tree finishes it
         loaded = read_tree(tree, collection)
         step(f"comparing {loaded.collection.count(len(loaded.containers))} with {monolith}")
         try:
@@ -75,6 +76,12 @@ def verify_tree(tree: Path, monolith: Path, byte_exact: bool, as_json: bool, col
         out(verify_json(verdict))
     else:
         out(verify_text(verdict, str(tree), str(monolith), loaded.collection).encode())
+    if cut and not (tree / ".splitter-txn").exists():
+        # the files on disk changed under a caller that may have staged them already (a git pre-commit hook
+        # checks the working tree, git commits the index): that caller must look again
+        say(f"splitter: {tree}: finished a write that was cut short first, so its files changed on disk; "
+            "verify again (in git: git add the tree again before committing)")
+        return 1
     return 1 if not verdict.same_document or (byte_exact and not verdict.same_bytes) else 0
 
 
