@@ -108,6 +108,19 @@ def test_a_profile_edit_reports_every_member_naming_the_profile(repo: Path) -> N
         "side": "new"}]
 
 
+def test_an_added_container_and_its_new_profile_are_reported_as_added(repo: Path) -> None:
+    """A container file added with a new profile only it uses: its file is `added` (not `changed`) and the
+    profile is not reported as affecting no container."""
+    tree = repo / "conf.d"
+    (tree / "defaults" / "profile_edge.json").write_bytes(b'{\n  "edge": true\n}\n')
+    (tree / "lxc" / "977_edge.json").write_bytes(b'{\n  "$profiles": ["edge"],\n  "name": "edge"\n}\n')
+    commit(repo, "edge")
+    result = run("diff", "HEAD~1:conf.d", "HEAD:conf.d")
+    assert result.exit_code == 1
+    assert "lxc/977_edge.json added: 1 container affected (977)" in result.stdout
+    assert "no container affected" not in result.stdout and "977_edge.json changed" not in result.stdout
+
+
 def test_one_argument_compares_the_working_tree_with_the_revision(repo: Path) -> None:
     edit(repo / "conf.d/lxc/950_vllm-qwen-coder.json", lambda doc: doc.update(cores=3, extra_key=[1]))
     code, report = diff_json("HEAD:conf.d")

@@ -244,5 +244,7 @@ def compare(old: Side, new: Side) -> Report:
                     new.collection, respelled)
     files_changed = {file for file in {*old.files, *new.files} if old.files.get(file) != new.files.get(file)}
     shown = {file for file, _ in report.by_file()} | {c.file for c in containers}
+    if new.layers is not None:  # an added container's profiles are in the report through it
+        shown |= {layer.file for c in containers if c.status == "added" for layer in new.layers.get(c.id, [])}
     report.no_effect = _no_effect(old, new, files_changed, report.formatting, shown)
     return report
