@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run
+from conftest import FIXTURE, run
 
 MONOLITH = """{
     "lxc_configs": {
@@ -128,3 +128,21 @@ def test_mixed_writer_conventions_are_the_same_document(tmp_path: Path) -> None:
     assert code == 0 and data["same_document"] is True and data["same_bytes"] is False
     assert data["byte_difference_counts"] == {"escaping": 1}
     assert run("verify", out, monolith, "--byte-exact").exit_code == 1
+
+
+def test_a_long_list_of_differences_is_cut_in_text_and_whole_in_json(fixture_tree: Path) -> None:
+    """A tree far from its monolith (a hook after a run cut short: thousands of containers) lists the first 100
+    differences in text, then how many more; --format json lists every one."""
+    import json as stdjson
+
+    base = fixture_tree / "defaults" / "lxc_base.json"
+    doc = stdjson.loads(base.read_bytes())
+    doc.update({f"added_{index}": index for index in range(8)})
+    base.write_text(stdjson.dumps(doc, indent=2) + "\n")
+    text = run("verify", fixture_tree, FIXTURE)
+    count = int(text.stdout.split(" difference(s)")[0].rsplit(" ", 1)[1])
+    assert text.exit_code == 1 and count > 100
+    assert text.stdout.count("      monolith: ") == 100
+    assert f"  ... and {count - 100} more difference(s) (--format json lists every one)" in text.stdout
+    listed = stdjson.loads(run("verify", fixture_tree, FIXTURE, "--format", "json").stdout)
+    assert len(listed["differences"]) == count

@@ -10,6 +10,9 @@ from splitter.reports.values import show_sides
 from splitter.tree.collection import LXC, Collection
 
 
+SHOWN = 100  # differences the text report lists one by one
+
+
 def verify_text(verdict: Verdict, tree_name: str, monolith_name: str, collection: Collection = LXC) -> str:
     """verify's text report; `collection` names what differs (container(s), entries)."""
     lines = []
@@ -19,12 +22,15 @@ def verify_text(verdict: Verdict, tree_name: str, monolith_name: str, collection
         containers = {d.container for d in verdict.differences if d.container is not None}
         lines.append(f"{tree_name} and {monolith_name} differ: {len(verdict.differences)} difference(s)"
                      f" in {collection.count(len(containers))}")
-        for difference in verdict.differences:
+        for difference in verdict.differences[:SHOWN]:
             who = difference.container or "-"
             lines.append(f"  {who}  {json_path(difference.path)}  ({difference.kind})")
             old, new = show_sides([difference.old, difference.new])
             lines.append(f"      monolith: {old}")
             lines.append(f"      conf.d:   {new}    from {difference.file}")
+        if len(verdict.differences) > SHOWN:  # a hook's or CI's log stays readable; the JSON report has all
+            lines.append(f"  ... and {len(verdict.differences) - SHOWN} more difference(s) (--format json lists "
+                         "every one)")
     lines += byte_lines(verdict)
     return visible_lines(lines)
 
