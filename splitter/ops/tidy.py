@@ -13,7 +13,7 @@ from splitter.ops.tidy_profiles import folds, new_profiles
 from splitter.ops.tidy_state import State
 from splitter.ops.update_files import write_update
 from splitter.tree.monolith import Monolith
-from splitter.tree.read import Tree
+from splitter.tree.read import Tree, gc_paused
 
 ROUNDS = 4  # a move can make another possible (a fold, then a shared leaf); the moves below settle in two
 
@@ -56,6 +56,11 @@ def plan_tidy(tree: Tree) -> Tidy:
     Rounds run until one finds nothing (at most ROUNDS), so a second tidy finds nothing. Deterministic: every
     choice follows the tree's order or sorted paths. Raises BadInput as merge does (a stale `$unset`).
     """
+    with gc_paused():  # thousands of small dicts and no cycles, as in read_tree
+        return _plan(tree)
+
+
+def _plan(tree: Tree) -> Tidy:
     state = State(tree)
     result = Tidy(original=tree, merged=state.merged)
     id_key = tree.collection.id_key

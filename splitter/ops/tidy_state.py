@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any, Callable
 
 from splitter.discovery.itemsets import items
 from splitter.exact.numbers import canonical, canonical_sorted
@@ -67,6 +68,10 @@ def drop(values: dict, path: Path) -> dict:
     return result
 
 
+def _leaves(layer: Layer) -> dict:
+    return {path: canonical(value) for path, value in items(layer.values)}
+
+
 def touches_unset(layer: Layer, path: Path) -> bool:
     """Whether one of the layer's `$unset` pointers is at, above or below the path."""
     return any(unset[:len(path)] == path[:len(unset)] for unset in layer.unsets)
@@ -83,7 +88,8 @@ class State:
         self.own = dict(tree.containers)
         self.exceptions = {ctid: dict(orders) for ctid, orders in tree.layout.exceptions.items()}
         self._assembler: Assembler | None = None
-        self._leaves: dict[int, tuple[Layer, dict]] = {}
+        self._memo: dict[tuple, tuple] = {}  # (kind, ids of the objects) -> (the objects, what was found)
+        self._members: dict[str, list[str]] | None = None  # profile -> the entries that use it, in tree order
         self._original = Assembler(tree.base, tree.profiles, tree.layout)
         self.merged: dict[str, dict] = {}  # the merge each entry gave at the start, as far as it was needed
 
@@ -99,7 +105,7 @@ class State:
 
     def restore(self, saved: tuple) -> None:
         self.base, self.profiles, self.own, self.exceptions = saved[0], dict(saved[1]), dict(saved[2]), saved[3]
-        self._assembler = None
+        self._assembler = self._members = None
 
     def assembler(self) -> Assembler:
         if self._assembler is None:
@@ -117,12 +123,20 @@ class State:
             merged = remove(merged, path)
         return merged
 
+    def memo(self, kind: str, objects: tuple, find: Callable[..., Any]) -> Any:
+        """find(*objects), found once while the same objects stand (layers and inherited dicts are replaced,
+        never changed in place, so their identity names their content): a round's finders ask again of the
+        thousands of entries a round left as they were, and a second round of the few it changed. The memo
+        holds the objects, so no other object can take their ids while it names them."""
+        key = (kind, *map(id, objects))
+        cached = self._memo.get(key)
+        if cached is None:
+            cached = self._memo[key] = (objects, find(*objects))
+        return cached[1]
+
     def leaves(self, layer: Layer) -> dict:
         """{path: canonical bytes} of a layer's leaves (items: paths stop at scalars, lists and {})."""
-        cached = self._leaves.get(id(layer))
-        if cached is None or cached[0] is not layer:
-            cached = self._leaves[id(layer)] = (layer, {path: canonical(value) for path, value in items(layer.values)})
-        return cached[1]
+        return self.memo("leaves", (layer,), _leaves)
 
     def leaf(self, layer: Layer, path: Path) -> bytes | None:
         """The canonical bytes of the layer's leaf at path, or None where it sets no leaf there."""
@@ -132,11 +146,20 @@ class State:
         return canonical(value)
 
     def members(self, name: str) -> list[str]:
-        return [ctid for ctid, own in self.own.items() if name in own.profiles]
+        """The entries that use a profile, in the tree's order (one pass over the entries while they stand)."""
+        if self._members is None:
+            self._members = {}
+            for ctid, own in self.own.items():
+                for used in own.profiles:
+                    self._members.setdefault(used, []).append(ctid)
+        return list(self._members.get(name, ()))
 
     def set(self, slot: tuple, layer: Layer | None) -> None:
         """Replace one layer: ("base",), ("profile", name) (None removes it) or ("entry", ctid)."""
         if slot[0] == "entry":
+            before = self.own.get(slot[1])
+            if layer is None or before is None or layer.profiles != before.profiles:
+                self._members = None
             self.own[slot[1]] = layer
             return
         if slot[0] == "base":
