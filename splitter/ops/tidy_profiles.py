@@ -22,15 +22,20 @@ from splitter.tree.layers import Layer
 PER_ENTRY = Options().per_container  # discovery's most profiles one entry uses
 
 
-def _blocks(state: State) -> list[tuple[tuple, list[str], int]]:
+def blocks(state: State) -> list[tuple[tuple, list[str], int]]:
     """(path, entry ids, values) of the blocks entries repeat value for value in their own files, among entries
     with room for one more profile: found by discovery's own block finder (blocks.find_blocks: its depth, its
     thresholds blocks.block_worth), so that a tree fresh from `split` has none left to find."""
-    roomy = {ctid: own for ctid, own in state.own.items() if len(own.profiles) < PER_ENTRY}
-    held = Counter(key for own in roomy.values() for key in state.memo("blocks", (own,), _block_keys))
+    roomy = [own for own in state.own.values() if len(own.profiles) < PER_ENTRY]
+    held = Counter(key for own in roomy for key in state.memo("blocks", (own,), _block_keys))
     if not any(count >= Options().min_members for count in held.values()):
         return []  # no subtree stands alike in enough entries: find_blocks would find none (the Fleet costs)
-    fleet = Fleet({ctid: own.values for ctid, own in roomy.items()})
+    return found_blocks(state)
+
+
+def found_blocks(state: State) -> list[tuple[tuple, list[str], int]]:
+    """blocks without its shortcut: discovery's Fleet and find_blocks over every entry with room."""
+    fleet = Fleet({ctid: own.values for ctid, own in state.own.items() if len(own.profiles) < PER_ENTRY})
     weights = item_weights(fleet)
     found = []
     for role in find_blocks(fleet, Options().min_members, weights):
@@ -73,7 +78,7 @@ def new_profiles(state: State) -> Iterator[Move]:
     """A block several entries repeat: a new profile, named as discovery names one, last in their `$profiles`;
     only where it saves lines (its own file counted)."""
     roles = words_of = None
-    for path, members, values in _blocks(state):
+    for path, members, values in blocks(state):
         members = [ctid for ctid in members if len(state.own[ctid].profiles) < PER_ENTRY
                    and not touches_unset(state.own[ctid], path) and _holds(state.own[ctid], path)]
         if len(members) < Options().min_members or not block_worth(len(members), values):
