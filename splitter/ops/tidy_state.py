@@ -92,6 +92,8 @@ class State:
         self._members: dict[str, list[str]] | None = None  # profile -> the entries that use it, in tree order
         self._original = Assembler(tree.base, tree.profiles, tree.layout)
         self.merged: dict[str, dict] = {}  # the merge each entry gave at the start, as far as it was needed
+        self.version = 0  # names the layers and key orders as they stand: changed by set, put back by restore
+        self._versions = 0
 
     def before(self, ctid: str) -> dict:
         """The merge an entry gave at the start (merged on first use: a tidy tree needs none)."""
@@ -101,11 +103,17 @@ class State:
         return merged
 
     def snapshot(self) -> tuple:
-        return self.base, dict(self.profiles), dict(self.own), {k: dict(v) for k, v in self.exceptions.items()}
+        return (self.base, dict(self.profiles), dict(self.own), {k: dict(v) for k, v in self.exceptions.items()},
+                self.version)
 
     def restore(self, saved: tuple) -> None:
         self.base, self.profiles, self.own, self.exceptions = saved[0], dict(saved[1]), dict(saved[2]), saved[3]
+        self.version = saved[4]  # the very layers of the snapshot: the same state, so the same name
         self._assembler = self._members = None
+
+    def _changed(self) -> None:
+        self._versions += 1
+        self.version = self._versions
 
     def assembler(self) -> Assembler:
         if self._assembler is None:
@@ -156,6 +164,7 @@ class State:
 
     def set(self, slot: tuple, layer: Layer | None) -> None:
         """Replace one layer: ("base",), ("profile", name) (None removes it) or ("entry", ctid)."""
+        self._changed()
         if slot[0] == "entry":
             before = self.own.get(slot[1])
             if layer is None or before is None or layer.profiles != before.profiles:
@@ -199,6 +208,7 @@ class State:
                 continue
             self.exceptions[ctid] = {**self.exceptions.get(ctid, {}), **order_exceptions(before, after)}
             self._assembler = None
+            self._changed()
             if canonical(self.assembler().container(ctid, self.own[ctid])) != canonical(before):
                 bad.append(ctid)
         return bad
