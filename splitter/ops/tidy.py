@@ -8,7 +8,7 @@ from pathlib import Path
 from splitter.errors import BadInput, ProofFailed
 from splitter.exact.numbers import canonical
 from splitter.merging.assemble import Assembler, monolith_bytes, stale_unset
-from splitter.ops.split import layer_bytes, layout_bytes
+from splitter.ops.split import layout_bytes
 from splitter.ops.tidy_moves import Move, majority, restated, to_base, to_profile
 from splitter.ops.tidy_profiles import folds, new_profiles
 from splitter.ops.tidy_state import State
@@ -123,7 +123,7 @@ def _finish(state: State, result: Tidy) -> None:
     layers += [(layer, old.containers[ctid], True) for ctid, layer in state.own.items()]
     for layer, before, container in layers:
         if layer is not before:
-            result.written[layer.file] = layer_bytes(layer, container)
+            result.written[layer.file] = state.bytes(layer, container)
     if state.exceptions != old.layout.exceptions:
         result.written[old.collection.layout_file] = layout_bytes(layout, old.collection)
     result.removed = [layer.file for name, layer in old.profiles.items() if name not in state.profiles]

@@ -142,7 +142,8 @@ def majority(state: State) -> Iterator[Move]:
         holders = [ctid for ctid, own in state.own.items() if state.leaf(own, path) == winner]
         new = get(state.own[holders[0]].values, path)
         old = get(state.base.values, path)
-        keep = [ctid for ctid, own in state.own.items() if ctid not in holders and _from_base(state, own, path)]
+        held = set(holders)
+        keep = [ctid for ctid, own in state.own.items() if ctid not in held and _from_base(state, own, path)]
         edits = [(("base",), _with(path, new))] + [(("entry", ctid), _without([path])) for ctid in holders]
         edits += [(("entry", ctid), _with(path, old)) for ctid in keep]
         yield Move("base_majority", ("base_majority", path), f"{pointer(path)}: {count} of {total} "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import Any, Callable
 
 from splitter.discovery.itemsets import items
@@ -11,7 +12,7 @@ from splitter.exact.pointer import NOTHING, Path
 from splitter.errors import BadInput
 from splitter.merging.assemble import Assembler, stale_unset
 from splitter.merging.merge import remove
-from splitter.ops.split import layer_lines
+from splitter.ops.split import layer_bytes
 from splitter.tree.layers import Layer
 from splitter.tree.layout import order_exceptions
 from splitter.tree.read import Tree
@@ -186,7 +187,12 @@ class State:
 
     def lines(self, slot: tuple) -> int:
         layer = self.layer(slot)
-        return 0 if layer is None else layer_lines(layer, container=slot[0] == "entry")
+        return 0 if layer is None else self.bytes(layer, container=slot[0] == "entry").count(b"\n")
+
+    def bytes(self, layer: Layer, container: bool) -> bytes:
+        """The layer's file as split writes it (split.layer_bytes), written once per layer: counted before and
+        after a move, and written out at the end."""
+        return self.memo("entry file" if container else "file", (layer,), partial(layer_bytes, container=container))
 
     def failing(self, ctids) -> list[str]:
         """The entries whose merge differs from the one they gave at the start. An entry that gives the same
