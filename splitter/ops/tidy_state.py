@@ -89,7 +89,9 @@ class State:
         self.own = dict(tree.containers)
         self.exceptions = {ctid: dict(orders) for ctid, orders in tree.layout.exceptions.items()}
         self._assembler: Assembler | None = None
-        self._memo: dict[tuple, tuple] = {}  # (kind, ids of the objects) -> (the objects, what was found)
+        # id of a layer -> (the layer, {(kind, ids of the other objects): (the objects, what was found)})
+        self._memo: dict[int, tuple[Layer, dict]] = {}
+        self._placed: list[Layer] = []  # the layers set since the last snapshot
         self._members: dict[str, list[str]] | None = None  # profile -> the entries that use it, in tree order
         self._original = Assembler(tree.base, tree.profiles, tree.layout)
         self.merged: dict[str, dict] = {}  # the merge each entry gave at the start, as far as it was needed
@@ -104,6 +106,7 @@ class State:
         return merged
 
     def snapshot(self) -> tuple:
+        self._placed = []
         return (self.base, dict(self.profiles), dict(self.own), {k: dict(v) for k, v in self.exceptions.items()},
                 self.version)
 
@@ -111,6 +114,9 @@ class State:
         self.base, self.profiles, self.own, self.exceptions = saved[0], dict(saved[1]), dict(saved[2]), saved[3]
         self.version = saved[4]  # the very layers of the snapshot: the same state, so the same name
         self._assembler = self._members = None
+        for layer in self._placed:  # undone: what was found of its layers is of no more use
+            self._memo.pop(id(layer), None)
+        self._placed = []
 
     def _changed(self) -> None:
         self._versions += 1
@@ -137,10 +143,13 @@ class State:
         never changed in place, so their identity names their content): a round's finders ask again of the
         thousands of entries a round left as they were, and a second round of the few it changed. The memo
         holds the objects, so no other object can take their ids while it names them."""
-        key = (kind, *map(id, objects))
-        cached = self._memo.get(key)
+        first = self._memo.get(id(objects[0]))
+        if first is None:
+            first = self._memo[id(objects[0])] = (objects[0], {})
+        key = (kind, *map(id, objects[1:]))
+        cached = first[1].get(key)
         if cached is None:
-            cached = self._memo[key] = (objects, find(*objects))
+            cached = first[1][key] = (objects, find(*objects))
         return cached[1]
 
     def leaves(self, layer: Layer) -> dict:
@@ -166,6 +175,7 @@ class State:
     def set(self, slot: tuple, layer: Layer | None) -> None:
         """Replace one layer: ("base",), ("profile", name) (None removes it) or ("entry", ctid)."""
         self._changed()
+        self._placed.append(layer)
         if slot[0] == "entry":
             before = self.own.get(slot[1])
             if layer is None or before is None or layer.profiles != before.profiles:
