@@ -80,9 +80,8 @@ def _plan(tree: Tree) -> Tidy:
             if settled.get(name) == start:
                 continue
             for move in finder():
-                if move.key not in tried:
-                    tried.add(move.key)
-                    _apply(state, move, result)
+                if move.key not in tried and _apply(state, move, result):
+                    tried.add(move.key)  # one that saved no line yet is tried again once other moves changed the tree
             if state.version == start:
                 settled[name] = start
         if len(result.proposals) == count:
@@ -91,7 +90,8 @@ def _plan(tree: Tree) -> Tidy:
     return result
 
 
-def _apply(state: State, move: Move, result: Tidy) -> None:
+def _apply(state: State, move: Move, result: Tidy) -> bool:
+    """Apply and prove a move: True when it was kept or refused, False when it saved no line and was undone."""
     saved_state = state.snapshot()
     slots = list(dict.fromkeys(slot for slot, _ in move.edits))
     files = [_file(state, slot) for slot in slots]
@@ -102,11 +102,12 @@ def _apply(state: State, move: Move, result: Tidy) -> None:
     if state.failing(move.affected):
         state.restore(saved_state)
         result.refused.append(proposal)
-        return
+        return True
     if proposal.saved <= 0:  # a change that costs lines, or saves none, is no tidying: dropped, not listed
         state.restore(saved_state)
-        return
+        return False
     result.proposals.append(proposal)
+    return True
 
 
 def _file(state: State, slot: tuple) -> str:
