@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Callable, Iterator
 
 from splitter.discovery.blocks import identity_like
@@ -42,8 +43,9 @@ def _with(path: Path, value) -> Callable[[Layer], Layer]:
 
 def restated(state: State) -> Iterator[Move]:
     """Leaves a file sets to exactly what its lower layers give (canonical bytes: type and spelling alike)."""
+    find = partial(_restated, state)
     for ctid, own in list(state.own.items()):
-        same = state.memo("restated", (own, state.inherited(own.profiles)), lambda own, _: _restated(state, own))
+        same = state.memo("restated", own, state.inherited(own.profiles), find)
         if same:
             yield Move("restated", ("restated", own.file, *same), _said(same, "already given by its base and "
                        "profiles"), [(("entry", ctid), _without(same))], [ctid])
@@ -61,7 +63,7 @@ def restated(state: State) -> Iterator[Move]:
                        "the profiles before it) to every member"), [(("profile", name), _without(same))], users)
 
 
-def _restated(state: State, own: Layer) -> list[Path]:
+def _restated(state: State, own: Layer, _) -> list[Path]:
     """The paths of an entry's leaves that its base and profiles give alike, in the order items() gives them."""
     same: list[Path] = []
     _alike(own.values, state.below(own), (), same)
@@ -156,7 +158,7 @@ def _votes(state: State, base: Layer) -> dict[Path, Counter]:
     """Per leaf of `base`, the other values the entries set there in their own files, and how many."""
     votes: dict[Path, Counter] = {}
     for own in state.own.values():
-        for path, mine in state.memo("overrides", (own, base), _base_overrides):
+        for path, mine in state.memo("overrides", own, base, _base_overrides):
             votes.setdefault(path, Counter())[mine] += 1
     return votes
 

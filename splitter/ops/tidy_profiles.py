@@ -27,7 +27,7 @@ def blocks(state: State) -> list[tuple[tuple, list[str], int]]:
     with room for one more profile: found by discovery's own block finder (blocks.find_blocks: its depth, its
     thresholds blocks.block_worth), so that a tree fresh from `split` has none left to find."""
     roomy = [own for own in state.own.values() if len(own.profiles) < PER_ENTRY]
-    held = Counter(key for own in roomy for key in state.memo("blocks", (own,), _block_keys))
+    held = Counter(key for own in roomy for key in state.memo("blocks", own, None, _block_keys))
     if not any(count >= Options().min_members for count in held.values()):
         return []  # no subtree stands alike in enough entries: find_blocks would find none (the Fleet costs)
     return found_blocks(state)
@@ -45,7 +45,7 @@ def found_blocks(state: State) -> list[tuple[tuple, list[str], int]]:
     return sorted(found)
 
 
-def _block_keys(own: Layer) -> list[tuple]:
+def _block_keys(own: Layer, _=None) -> list[tuple]:
     """What find_blocks could count alike in an entry's own file, each named by its path and its content (a
     superset: entries that hold a block alike hold the same key): (path, 1, sorted text) of each object at most
     BLOCK_DEPTH keys deep with PAIR_KEYS leaves or more or any list among them (a rule set weighs more than its

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import partial
 from typing import Any, Callable
 
 from splitter.discovery.itemsets import items
@@ -69,7 +68,7 @@ def drop(values: dict, path: Path) -> dict:
     return result
 
 
-def _leaves(layer: Layer) -> dict:
+def _leaves(layer: Layer, _) -> dict:
     return {path: canonical(value) for path, value in items(layer.values)}
 
 
@@ -89,8 +88,8 @@ class State:
         self.own = dict(tree.containers)
         self.exceptions = {ctid: dict(orders) for ctid, orders in tree.layout.exceptions.items()}
         self._assembler: Assembler | None = None
-        # id of a layer -> (the layer, {(kind, ids of the other objects): (the objects, what was found)})
-        self._memo: dict[int, tuple[Layer, dict]] = {}
+        # kind -> {id of a layer: (the layer, what else it was found from, what was found)}
+        self._memo: dict[str, dict[int, tuple]] = {}
         self._placed: list[Layer] = []  # the layers set since the last snapshot
         self._members: dict[str, list[str]] | None = None  # profile -> the entries that use it, in tree order
         self._original = Assembler(tree.base, tree.profiles, tree.layout)
@@ -114,8 +113,9 @@ class State:
         self.base, self.profiles, self.own, self.exceptions = saved[0], dict(saved[1]), dict(saved[2]), saved[3]
         self.version = saved[4]  # the very layers of the snapshot: the same state, so the same name
         self._assembler = self._members = None
-        for layer in self._placed:  # undone: what was found of its layers is of no more use
-            self._memo.pop(id(layer), None)
+        for found in self._memo.values():  # undone: what was found of its layers is of no more use
+            for layer in self._placed:
+                found.pop(id(layer), None)
         self._placed = []
 
     def _changed(self) -> None:
@@ -138,23 +138,22 @@ class State:
             merged = remove(merged, path)
         return merged
 
-    def memo(self, kind: str, objects: tuple, find: Callable[..., Any]) -> Any:
-        """find(*objects), found once while the same objects stand (layers and inherited dicts are replaced,
-        never changed in place, so their identity names their content): a round's finders ask again of the
-        thousands of entries a round left as they were, and a second round of the few it changed. The memo
-        holds the objects, so no other object can take their ids while it names them."""
-        first = self._memo.get(id(objects[0]))
-        if first is None:
-            first = self._memo[id(objects[0])] = (objects[0], {})
-        key = (kind, *map(id, objects[1:]))
-        cached = first[1].get(key)
-        if cached is None:
-            cached = first[1][key] = (objects, find(*objects))
-        return cached[1]
+    def memo(self, kind: str, layer: Layer, other: Any, find: Callable[[Layer, Any], Any]) -> Any:
+        """find(layer, other), found once while the same layer and `other` (an inherited dict, the base: what
+        else it reads) stand. Layers and inherited dicts are replaced, never changed in place, so their identity
+        names their content: a round's finders ask again of the thousands of entries a round left as they were,
+        and a second round of the few it changed. The memo holds the layer, so no other object takes its id."""
+        found = self._memo.get(kind)
+        if found is None:
+            found = self._memo[kind] = {}
+        hit = found.get(id(layer))
+        if hit is None or hit[1] is not other:
+            hit = found[id(layer)] = (layer, other, find(layer, other))
+        return hit[2]
 
     def leaves(self, layer: Layer) -> dict:
         """{path: canonical bytes} of a layer's leaves (items: paths stop at scalars, lists and {})."""
-        return self.memo("leaves", (layer,), _leaves)
+        return self.memo("leaves", layer, None, _leaves)
 
     def leaf(self, layer: Layer, path: Path) -> bytes | None:
         """The canonical bytes of the layer's leaf at path, or None where it sets no leaf there."""
@@ -202,7 +201,7 @@ class State:
     def bytes(self, layer: Layer, container: bool) -> bytes:
         """The layer's file as split writes it (split.layer_bytes), written once per layer: counted before and
         after a move, and written out at the end."""
-        return self.memo("entry file" if container else "file", (layer,), partial(layer_bytes, container=container))
+        return self.memo("entry file" if container else "file", layer, container, layer_bytes)
 
     def failing(self, ctids) -> list[str]:
         """The entries whose merge differs from the one they gave at the start. An entry that gives the same
