@@ -71,7 +71,8 @@ def _state(raw: bytes, draw) -> State:
     return state
 
 
-@settings(max_examples=max(EXAMPLES // 4, 10), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=max(EXAMPLES // 4, 10), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(monoliths(), st.data())
 def test_fast_finders_find_what_the_definitions_find(raw: bytes, data) -> None:
     state = _state(raw, data.draw)

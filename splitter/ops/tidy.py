@@ -154,8 +154,9 @@ def _prove(source: DiskSource, result: Tidy) -> None:
     def back(layer: Layer, container: bool) -> Layer:
         return read_layer(source, layer.file, container) if layer.file in staged else layer
 
-    layout_file = new.collection.layout_file
-    layout = Layout.from_json(source.parse(layout_file), source.where(layout_file)) if layout_file in staged else new.layout
+    layout_file, layout = new.collection.layout_file, new.layout
+    if layout_file in staged:
+        layout = Layout.from_json(source.parse(layout_file), source.where(layout_file))
     tree = Tree(layout, old.globals, back(new.base, False), {name: back(layer, False) for name, layer
                 in new.profiles.items()}, {ctid: back(layer, True) for ctid, layer in new.containers.items()},
                 old.where, new.collection)

@@ -8,7 +8,6 @@ from functools import partial
 from typing import Callable, Iterator
 
 from splitter.discovery.blocks import identity_like
-from splitter.discovery.itemsets import items
 from splitter.exact.numbers import canonical
 from splitter.exact.pointer import NOTHING, Path, pointer
 from splitter.ops.tidy_state import State, blocked, drop, get, put, touches_unset
