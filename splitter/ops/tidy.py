@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from splitter.merging.assemble import Assembler, monolith_bytes
-from splitter.ops.changes import FileChange, Update
-from splitter.ops.split import layer_bytes, layout_bytes
+from splitter.errors import BadInput, ProofFailed
+from splitter.exact.numbers import canonical
+from splitter.merging.assemble import Assembler, monolith_bytes, stale_unset
+from splitter.ops.split import layout_bytes
 from splitter.ops.tidy_moves import Move, majority, restated, to_base, to_profile
 from splitter.ops.tidy_profiles import folds, new_profiles
 from splitter.ops.tidy_state import State
-from splitter.ops.update_files import write_update
-from splitter.tree.monolith import Monolith
-from splitter.tree.read import Tree
+from splitter.tree.layers import Layer
+from splitter.tree.layout import Layout
+from splitter.tree.read import DiskSource, Tree, gc_paused, read_layer
+from splitter.tree.transaction import commit_files
 
 ROUNDS = 4  # a move can make another possible (a fold, then a shared leaf); the moves below settle in two
 
@@ -56,26 +58,40 @@ def plan_tidy(tree: Tree) -> Tidy:
     Rounds run until one finds nothing (at most ROUNDS), so a second tidy finds nothing. Deterministic: every
     choice follows the tree's order or sorted paths. Raises BadInput as merge does (a stale `$unset`).
     """
+    with gc_paused():  # thousands of small dicts and no cycles, as in read_tree
+        return _plan(tree)
+
+
+def _plan(tree: Tree) -> Tidy:
     state = State(tree)
     result = Tidy(original=tree, merged=state.merged)
     id_key = tree.collection.id_key
     tried: set = set()
+    # a finder's moves depend on the state alone: one that last ran on this very state (State.version) and left
+    # it so would yield only moves tried already, so it is not run again (the confirming round costs nothing)
+    settled: dict[str, int] = {}
     for _ in range(ROUNDS):
         count = len(result.proposals)
-        for finder in (lambda: restated(state), lambda: folds(state), lambda: to_base(state, id_key),
-                       lambda: majority(state), lambda: to_profile(state, id_key), lambda: new_profiles(state),
-                       lambda: restated(state)):
+        for name, finder in (("restated", lambda: restated(state)), ("folds", lambda: folds(state)),
+                             ("to_base", lambda: to_base(state, id_key)), ("majority", lambda: majority(state)),
+                             ("to_profile", lambda: to_profile(state, id_key)),
+                             ("new_profiles", lambda: new_profiles(state)), ("restated", lambda: restated(state))):
+            start = state.version
+            if settled.get(name) == start:
+                continue
             for move in finder():
-                if move.key not in tried:
-                    tried.add(move.key)
-                    _apply(state, move, result)
+                if move.key not in tried and _apply(state, move, result):
+                    tried.add(move.key)  # one that saved no line yet is tried again once other moves changed the tree
+            if state.version == start:
+                settled[name] = start
         if len(result.proposals) == count:
             break
     _finish(state, result)
     return result
 
 
-def _apply(state: State, move: Move, result: Tidy) -> None:
+def _apply(state: State, move: Move, result: Tidy) -> bool:
+    """Apply and prove a move: True when it was kept or refused, False when it saved no line and was undone."""
     saved_state = state.snapshot()
     slots = list(dict.fromkeys(slot for slot, _ in move.edits))
     files = [_file(state, slot) for slot in slots]
@@ -86,11 +102,12 @@ def _apply(state: State, move: Move, result: Tidy) -> None:
     if state.failing(move.affected):
         state.restore(saved_state)
         result.refused.append(proposal)
-        return
+        return True
     if proposal.saved <= 0:  # a change that costs lines, or saves none, is no tidying: dropped, not listed
         state.restore(saved_state)
-        return
+        return False
     result.proposals.append(proposal)
+    return True
 
 
 def _file(state: State, slot: tuple) -> str:
@@ -107,7 +124,7 @@ def _finish(state: State, result: Tidy) -> None:
     layers += [(layer, old.containers[ctid], True) for ctid, layer in state.own.items()]
     for layer, before, container in layers:
         if layer is not before:
-            result.written[layer.file] = layer_bytes(layer, container)
+            result.written[layer.file] = state.bytes(layer, container)
     if state.exceptions != old.layout.exceptions:
         result.written[old.collection.layout_file] = layout_bytes(layout, old.collection)
     result.removed = [layer.file for name, layer in old.profiles.items() if name not in state.profiles]
@@ -115,17 +132,54 @@ def _finish(state: State, result: Tidy) -> None:
 
 
 def write_tidy(root: Path, result: Tidy) -> None:
-    """Write the changed files the way update writes its own (update_files.write_update: staged beside the tree,
-    read back, proven to merge into the same bytes, then moved in; the tree as it was when a step fails).
-    Raises ProofFailed (exit 1) or WriteError (exit 2)."""
+    """Write the changed files as update writes its own (transaction.commit_files: staged beside the tree, read
+    back, proven, then moved in, all or nothing; files tidy does not change never touched).
+    Raises ProofFailed (exit 1), WriteError or Busy (exit 2); the tree is then as it was."""
+    with gc_paused():
+        commit_files(root, result.written, result.removed, lambda staging: _prove(DiskSource(staging), result))
+
+
+def _prove(source: DiskSource, result: Tidy) -> None:
+    """Prove that the staged files, with the files tidy keeps, merge into the bytes the tree merged into before.
+
+    The merge is dumps(document, style) (merging.assemble.monolith_bytes), a function of the document: where
+    the staged layout.json differs from the old one in per-entry key orders alone, the same document (every
+    entry's merge the same in canonical bytes: values, types, number spellings, key order) gives the same bytes.
+    So each entry whose layers or key orders tidy replaced is merged from the files read back and compared with
+    its merge before; one whose layers are all the very ones it had merges as before. Where the rest of the
+    layout differs (never, as tidy writes it), both whole merges are written out and compared byte for byte."""
     old, new = result.original, result.tree
-    assembler = Assembler(old.base, old.profiles, old.layout)
-    merged = {ctid: result.merged.get(ctid) or assembler.container(ctid, own) for ctid, own in old.containers.items()}
-    # an entry all of whose layers and key orders tidy kept merges as before: the proof takes it as known
-    known = {ctid: merged[ctid] for ctid, own in new.containers.items() if new.base is old.base
-             and own is old.containers[ctid] and new.layout.exceptions.get(ctid) == old.layout.exceptions.get(ctid)
-             and all(new.profiles.get(name) is old.profiles.get(name) for name in own.profiles)}
-    target = Monolith(str(root), monolith_bytes(old, merged), None, new.layout.style, True, {}, new.collection)
-    files = [FileChange(file, "rewrite", "tidy") for file in result.written]
-    files += [FileChange(file, "remove", "folded into its members") for file in result.removed]
-    write_update(root, Update(target, dict(result.written), [], new, files, known=known))
+    staged = result.written
+
+    def back(layer: Layer, container: bool) -> Layer:
+        return read_layer(source, layer.file, container) if layer.file in staged else layer
+
+    layout_file, layout = new.collection.layout_file, new.layout
+    if layout_file in staged:
+        layout = Layout.from_json(source.parse(layout_file), source.where(layout_file))
+    tree = Tree(layout, old.globals, back(new.base, False), {name: back(layer, False) for name, layer
+                in new.profiles.items()}, {ctid: back(layer, True) for ctid, layer in new.containers.items()},
+                old.where, new.collection)
+    if replace(layout, exceptions={}) != replace(old.layout, exceptions={}) or list(tree.containers) != \
+            list(old.containers):
+        if monolith_bytes(tree) != monolith_bytes(old, result.merged):
+            raise ProofFailed(_UNPROVEN, old.where(layout_file))
+        return
+    assembler, original = Assembler(tree.base, tree.profiles, layout), Assembler(old.base, old.profiles, old.layout)
+    for ctid, own in tree.containers.items():
+        if tree.base is old.base and own is old.containers[ctid] and layout.exceptions.get(ctid) == \
+                old.layout.exceptions.get(ctid) and all(tree.profiles[name] is old.profiles.get(name)
+                                                        for name in own.profiles):
+            continue
+        before = result.merged.get(ctid) or original.container(ctid, old.containers[ctid])
+        try:
+            stale_unset(assembler, own)
+            same = canonical(assembler.container(ctid, own)) == canonical(before)
+        except BadInput:
+            same = False
+        if not same:
+            raise ProofFailed(_UNPROVEN, old.where(own.file))
+
+
+_UNPROVEN = ("the tidied tree does not merge into the same bytes; nothing was written (this is a bug in "
+             "splitter: please report it with the tree)")

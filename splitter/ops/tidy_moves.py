@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Callable, Iterator
 
 from splitter.discovery.blocks import identity_like
-from splitter.discovery.itemsets import items
 from splitter.exact.numbers import canonical
 from splitter.exact.pointer import NOTHING, Path, pointer
 from splitter.ops.tidy_state import State, blocked, drop, get, put, touches_unset
@@ -42,11 +42,9 @@ def _with(path: Path, value) -> Callable[[Layer], Layer]:
 
 def restated(state: State) -> Iterator[Move]:
     """Leaves a file sets to exactly what its lower layers give (canonical bytes: type and spelling alike)."""
+    find = partial(_restated, state)
     for ctid, own in list(state.own.items()):
-        below = state.below(own)
-        same = [path for path, value in items(own.values)
-                if (under := get(below, path)) is not NOTHING and type(under) is type(value)
-                and canonical(under) == canonical(value)]
+        same = state.memo("restated", own, state.inherited(own.profiles), find)
         if same:
             yield Move("restated", ("restated", own.file, *same), _said(same, "already given by its base and "
                        "profiles"), [(("entry", ctid), _without(same))], [ctid])
@@ -54,12 +52,36 @@ def restated(state: State) -> Iterator[Move]:
         users = state.members(name)
         if not users:
             continue
-        belows = [state.inherited(own.profiles[:own.profiles.index(name)]) for own in map(state.own.get, users)]
+        # members with the same profiles before this one lie on the same values: each such stack is looked at once
+        belows = [state.inherited(stack) for stack in dict.fromkeys(
+            tuple(own.profiles[:own.profiles.index(name)]) for own in map(state.own.get, users))]
         same = [path for path, text in state.leaves(profile).items()
                 if all((value := get(below, path)) is not NOTHING and canonical(value) == text for below in belows)]
         if same:
             yield Move("restated", ("restated", profile.file, *same), _said(same, "already given by the base (and "
                        "the profiles before it) to every member"), [(("profile", name), _without(same))], users)
+
+
+def _restated(state: State, own: Layer, _) -> list[Path]:
+    """The paths of an entry's leaves that its base and profiles give alike, in the order items() gives them."""
+    same: list[Path] = []
+    _alike(own.values, state.below(own), (), same)
+    return same
+
+
+def _alike(values: dict, below: dict, path: Path, into: list[Path]) -> None:
+    """Into `into`, the paths of the leaves of `values` that `below` holds alike at the same path: one walk of
+    both (what items() and get() give path by path: an object in `values` is looked into only where `below`
+    holds an object too)."""
+    for key, value in values.items():
+        under = below.get(key, NOTHING)
+        if under is NOTHING:
+            continue
+        if type(value) is dict and value:
+            if type(under) is dict:
+                _alike(value, under, path + (key,), into)
+        elif type(under) is type(value) and canonical(under) == canonical(value):
+            into.append(path + (key,))
 
 
 def _said(paths: list[Path], why: str) -> str:
@@ -109,12 +131,10 @@ def majority(state: State) -> Iterator[Move]:
     value; the entries that took the old one from the base get it as their own (the rule discovery's base
     follows: a newcomer inherits what most hold, never a minority value)."""
     total = len(state.own)
-    for path, text in sorted(state.leaves(state.base).items()):
-        votes: Counter = Counter()
-        for own in state.own.values():
-            mine = state.leaf(own, path)
-            if mine is not None and mine != text:
-                votes[mine] += 1
+    base = state.base
+    overrides = _votes(state, base)
+    for path, text in sorted(state.leaves(base).items()):
+        votes = overrides.get(path)
         if not votes:
             continue
         (winner, count), = sorted(votes.items(), key=lambda pair: (-pair[1], pair[0]))[:1]
@@ -123,12 +143,43 @@ def majority(state: State) -> Iterator[Move]:
         holders = [ctid for ctid, own in state.own.items() if state.leaf(own, path) == winner]
         new = get(state.own[holders[0]].values, path)
         old = get(state.base.values, path)
-        keep = [ctid for ctid, own in state.own.items() if ctid not in holders and _from_base(state, own, path)]
+        held = set(holders)
+        keep = [ctid for ctid, own in state.own.items() if ctid not in held and _from_base(state, own, path)]
         edits = [(("base",), _with(path, new))] + [(("entry", ctid), _without([path])) for ctid in holders]
         edits += [(("entry", ctid), _with(path, old)) for ctid in keep]
         yield Move("base_majority", ("base_majority", path), f"{pointer(path)}: {count} of {total} "
                    f"{state.tree.collection.plural} set {winner.decode()} over the base's {text.decode()}",
                    edits, list(state.own))
+        overrides = _votes(state, base)  # the move may have been applied: the entries' values as they are now
+
+
+def _votes(state: State, base: Layer) -> dict[Path, Counter]:
+    """Per leaf of `base`, the other values the entries set there in their own files, and how many."""
+    votes: dict[Path, Counter] = {}
+    for own in state.own.values():
+        for path, mine in state.memo("overrides", own, base, _base_overrides):
+            votes.setdefault(path, Counter())[mine] += 1
+    return votes
+
+
+def _base_overrides(own: Layer, base: Layer) -> list[tuple[Path, bytes]]:
+    return _overrides(own.values, base.values)
+
+
+def _overrides(values: dict, base: dict, path: Path = ()) -> list[tuple[Path, bytes]]:
+    """(path, canonical bytes) of the leaves `values` sets where the base's values `base` hold a leaf with other
+    bytes: what State.leaf gives path by path, in one walk of the keys both hold."""
+    found = []
+    for key, value in values.items():
+        under = base.get(key, NOTHING)
+        if under is NOTHING:
+            continue
+        if type(value) is dict and value:
+            if type(under) is dict and under:
+                found += _overrides(value, under, path + (key,))
+        elif not (type(under) is dict and under) and (mine := canonical(value)) != canonical(under):
+            found.append((path + (key,), mine))
+    return found
 
 
 def _from_base(state: State, own: Layer, path: Path) -> bool:

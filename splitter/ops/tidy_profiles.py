@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from typing import Iterator
 
 from splitter.discovery.blocks import block_worth, find_blocks
-from splitter.discovery.candidates import Options
+from splitter.discovery.candidates import PAIR_KEYS, Options
 from splitter.discovery.itemsets import Fleet
 from splitter.discovery.naming import block_words, name_words, unique_names
-from splitter.discovery.roles import find_roles, item_weights
+from splitter.discovery.roles import BLOCK_DEPTH, find_roles, item_weights
+from splitter.exact.numbers import canonical, canonical_sorted
 from splitter.exact.pointer import pointer
 from splitter.merging.merge import apply
 from splitter.ops.split import difference, layer_lines
@@ -20,10 +22,19 @@ from splitter.tree.layers import Layer
 PER_ENTRY = Options().per_container  # discovery's most profiles one entry uses
 
 
-def _blocks(state: State) -> list[tuple[tuple, list[str], int]]:
+def blocks(state: State) -> list[tuple[tuple, list[str], int]]:
     """(path, entry ids, values) of the blocks entries repeat value for value in their own files, among entries
     with room for one more profile: found by discovery's own block finder (blocks.find_blocks: its depth, its
     thresholds blocks.block_worth), so that a tree fresh from `split` has none left to find."""
+    roomy = [own for own in state.own.values() if len(own.profiles) < PER_ENTRY]
+    held = Counter(key for own in roomy for key in state.memo("blocks", own, None, _block_keys))
+    if not any(count >= Options().min_members for count in held.values()):
+        return []  # no subtree stands alike in enough entries: find_blocks would find none (the Fleet costs)
+    return found_blocks(state)
+
+
+def found_blocks(state: State) -> list[tuple[tuple, list[str], int]]:
+    """blocks without its shortcut: discovery's Fleet and find_blocks over every entry with room."""
     fleet = Fleet({ctid: own.values for ctid, own in state.own.items() if len(own.profiles) < PER_ENTRY})
     weights = item_weights(fleet)
     found = []
@@ -34,11 +45,40 @@ def _blocks(state: State) -> list[tuple[tuple, list[str], int]]:
     return sorted(found)
 
 
+def _block_keys(own: Layer, _=None) -> list[tuple]:
+    """What find_blocks could count alike in an entry's own file, each named by its path and its content (a
+    superset: entries that hold a block alike hold the same key): (path, 1, sorted text) of each object at most
+    BLOCK_DEPTH keys deep with PAIR_KEYS leaves or more or any list among them (a rule set weighs more than its
+    one leaf), and (path, 0, text) of each list of objects that deep (a heavy leaf)."""
+    keys: list[tuple] = []
+    _walk(own.values, (), keys)
+    return keys
+
+
+def _walk(node: dict, path: tuple, keys: list[tuple] | None) -> tuple[int, bool]:
+    """(leaves, any list among them) of a non-empty object; its block keys (_block_keys) into `keys` (None: the
+    object lies deeper than blocks go)."""
+    leaves, lists = 0, False
+    for key, value in node.items():
+        if type(value) is dict and value:
+            count, listed = _walk(value, path + (key,), keys if len(path) < BLOCK_DEPTH else None)
+            leaves, lists = leaves + count, lists or listed
+            continue
+        leaves += 1
+        if type(value) is list:
+            lists = True
+            if keys is not None and len(path) < BLOCK_DEPTH and b"{" in (text := canonical(value)):
+                keys.append((path + (key,), 0, text))
+    if keys is not None and path and (leaves >= PAIR_KEYS or lists):
+        keys.append((path, 1, canonical_sorted(node)))
+    return leaves, lists
+
+
 def new_profiles(state: State) -> Iterator[Move]:
     """A block several entries repeat: a new profile, named as discovery names one, last in their `$profiles`;
     only where it saves lines (its own file counted)."""
     roles = words_of = None
-    for path, members, values in _blocks(state):
+    for path, members, values in blocks(state):
         members = [ctid for ctid in members if len(state.own[ctid].profiles) < PER_ENTRY
                    and not touches_unset(state.own[ctid], path) and _holds(state.own[ctid], path)]
         if len(members) < Options().min_members or not block_worth(len(members), values):
