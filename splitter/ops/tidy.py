@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from splitter.errors import BadInput, ProofFailed
+from splitter.exact.heap import gc_paused
 from splitter.exact.numbers import canonical
 from splitter.merging.assemble import Assembler, monolith_bytes, stale_unset
 from splitter.ops.split import layout_bytes
@@ -14,7 +15,7 @@ from splitter.ops.tidy_profiles import folds, new_profiles
 from splitter.ops.tidy_state import State
 from splitter.tree.layers import Layer
 from splitter.tree.layout import Layout
-from splitter.tree.read import DiskSource, Tree, gc_paused, read_layer
+from splitter.tree.read import DiskSource, Tree, read_layer
 from splitter.tree.transaction import commit_files
 
 ROUNDS = 4  # a move can make another possible (a fold, then a shared leaf); the moves below settle in two
