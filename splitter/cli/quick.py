@@ -35,7 +35,7 @@ def merge_tree(tree: Path, output: Path | None, schema: Path | None, strict: boo
     else:
         from splitter.tree.write import write_atomic
 
-        if not discard_edits:
+        if not discard_edits and output.exists():  # imported only then: a new monolith loses nothing
             from splitter.ops.mergeguard import refuse_lost_monolith_edits
 
             refuse_lost_monolith_edits(output, loaded, doc, data, tree)
