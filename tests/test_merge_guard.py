@@ -71,7 +71,7 @@ def test_in_git_the_advice_brings_the_tree_in_step(setup: tuple[Path, Path, Path
     edit(file103, None, 24, 3_000_000)
     refused = run("merge", tree, "-o", mono)
     assert refused.exit_code == 2 and "(containers: 950)" in refused.stderr
-    assert f"git -C {repo} show HEAD:./phoenix_lxc_configs.json > last.json" in refused.stderr
+    assert f"git -C {repo} show HEAD:./phoenix_lxc_configs.json > /tmp/last.json" in refused.stderr
     (repo / "last.json").write_bytes(git(repo, "show", "HEAD:./phoenix_lxc_configs.json").stdout)
     assert run("update", tree, mono, "--base", repo / "last.json").exit_code == 0
     assert run("merge", tree, "-o", mono).exit_code == 0  # the monolith's edit is in the tree now
@@ -164,3 +164,40 @@ def test_a_monolith_as_committed_gives_way_to_the_tree_after_a_branch_switch(set
     merged = run("merge", tree, "-o", mono)
     assert merged.exit_code == 0, merged.stderr
     assert json.loads(mono.read_text())["lxc_configs"]["103"]["cores"] == 40
+
+
+@pytest.mark.parametrize("then", ["reformatted", "committed, then touched", "the base edited elsewhere"])
+def test_a_monolith_edit_survives_what_the_tree_does_to_other_values(setup: tuple[Path, Path, Path],
+                                                                     then: str) -> None:
+    """In git each side is compared with its own committed version as configs: a container file reformatted
+    (same values), a committed script edit followed by a touch, or a base edit of another key change nothing
+    the monolith's edit of 103 is about; merge -o refuses and keeps it."""
+    tree, mono, file103 = setup
+    repo = commit(tree, mono)
+    edit(mono, "103", 13, time.time() - 20)  # a script raises 103's cores in the monolith
+    if then == "reformatted":
+        file103.write_text(json.dumps(json.loads(file103.read_text()), indent=4) + "\n")
+    elif then == "committed, then touched":
+        git(repo, "commit", "-q", "-am", "script")
+        os.utime(file103, (time.time(), time.time()))
+    else:
+        base = tree / "defaults" / "lxc_base.json"
+        doc = json.loads(base.read_text())
+        doc["tidy_guard_probe"] = 1
+        base.write_text(json.dumps(doc, indent=2) + "\n")
+    before = mono.read_bytes()
+    refused = run("merge", tree, "-o", mono)
+    assert refused.exit_code == 2 and "103" in refused.stderr and mono.read_bytes() == before
+
+
+def test_a_tree_edit_committed_alone_goes_in_after_a_branch_switch(setup: tuple[Path, Path, Path]) -> None:
+    """The tree's edit committed without the monolith: the monolith equals HEAD, so merge -o builds it from the
+    tree even when a branch switch wrote the monolith later (before, it refused, and its advice looped)."""
+    tree, mono, file103 = setup
+    repo = commit(tree, mono)
+    edit(file103, None, 41, time.time() - 20)
+    git(repo, "commit", "-q", "-m", "tree only", str(file103))
+    os.utime(mono, (time.time(), time.time()))
+    merged = run("merge", tree, "-o", mono)
+    assert merged.exit_code == 0, merged.stderr
+    assert json.loads(mono.read_text())["lxc_configs"]["103"]["cores"] == 41

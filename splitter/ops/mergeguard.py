@@ -12,9 +12,11 @@ from splitter.errors import BadInput
 from splitter.exact.conflicts import conflict_line
 from splitter.exact.numbers import same_value
 from splitter.exact.parse import parse
-from splitter.ops.gitsource import _git
+from splitter.merging.assemble import Assembler
+from splitter.merging.threeway_json import MISSING, merge_json
+from splitter.ops.gitsource import _git, tree_source
 from splitter.ops.splitguard import EditsWouldBeLost, differing_entries, git_show_path, named
-from splitter.tree.read import Tree
+from splitter.tree.read import Tree, read_source
 
 def _git_says_yes(output: Path, *args: str) -> bool:
     """Whether a git command asked in output's folder (its own repository, whatever a hook exported) exits 0;
@@ -53,15 +55,13 @@ def lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: P
     Nothing is lost when output does not exist; holds `data`; holds git conflict markers (merge -o settles a
     monolith git left unmerged); is in a repository in the middle of a merge (git merged it file by file, the tree
     is the truth: MIGRATION.md section 13); or differs from the tree's merge only in key order and number
-    spelling. Else, where git tracks the monolith and its repository has a commit, an entry that differs and
-    moved since HEAD on one side only, by content, is that side's edit: the monolith's (lost) when its entry
-    differs from HEAD's and none of the files the entry is made of (its own, the base, its profiles; for one the
-    tree lacks, the collection's folder) does; the tree's when only those do. Where both moved, or neither (the
-    commit itself disagrees: a branch merged that changed one of them), the later is the edit, by file times
-    (merge -o's own earlier output is older than the tree edits made since; git writes the files a merge or a
-    checkout changes). Outside git, file times decide alone. Being in git does not count as kept: a staged or
-    committed monolith edit the tree lacks would be reverted by the next commit. Limit: where both moved, a
-    monolith edit made before a later edit of a file of the same entry is not seen.
+    spelling. Else, where git tracks the monolith and its repository has a commit, each entry that differs is
+    compared on each side with that side's version at HEAD, as merged configs (_monolith_holds_edit: a file
+    saved unchanged, reformatted or tidied is no edit; an edit of the base counts only for the entries whose
+    config it changes), and outside git the later side by file times is the edit (merge -o's own earlier output
+    is older than the tree edits made since). Being in git does not count as kept: a staged or committed
+    monolith edit the tree lacks would be reverted by the next commit. Limit, outside git only: a monolith edit
+    made before a later edit of a file of the same entry is not seen.
     Raises BadInput when output cannot be read.
     """
     try:
@@ -77,21 +77,10 @@ def lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: P
     current = _loads(raw, str(output))
     differing = _differing(doc, current, tree, str(output))
     written = os.stat(output).st_mtime_ns
-    since_head = _since_head(output, root) if differing else None
-    if since_head is None:  # not in git: file times alone
+    head = _at_head(output, root, tree) if differing else None
+    if head is None:  # not in git: file times alone
         return [key for key in differing if not _tree_newer(key, tree, root, written)]
-    head, changed = since_head
-    lost = []
-    for key in differing:
-        tree_moved = any(file == changed_file or changed_file.startswith(file + "/")
-                         for file in _files_of(key, tree) for changed_file in changed)
-        monolith_moved = not _same_part(key, current, head, tree, str(output))
-        if tree_moved != monolith_moved:  # one side moved since the commit: that side's edit stands
-            if monolith_moved:
-                lost.append(key)
-        elif not _tree_newer(key, tree, root, written):  # both moved, or the commit itself disagrees: file times
-            lost.append(key)
-    return lost
+    return [key for key in differing if _monolith_holds_edit(key, doc, current, head, tree, root, output, written)]
 
 
 def _loads(raw: bytes, where: str) -> Any:
@@ -102,38 +91,99 @@ def _loads(raw: bytes, where: str) -> Any:
         return parse(raw, where)
 
 
-def _since_head(output: Path, root: Path) -> tuple[Any, set[str]] | None:
-    """(output's committed version, the tree's files that differ from HEAD by content or are new, relative to
-    root); None where git does not track output or cannot tell. Content, not file times: a file an editor saved
-    unchanged, or that a branch switch wrote back, is no edit (git-diff(1), git-ls-files(1))."""
+class _Head:
+    """The last commit's monolith and tree, and which of the two it changed last."""
+
+    def __init__(self, monolith: Any, tree: Tree, newer: str | None):
+        self.monolith = monolith
+        self.tree = tree
+        self.assembler = Assembler(tree.base, tree.profiles, tree.layout)
+        self.newer = newer  # "tree", "monolith", or None for one commit or unknown
+
+    def entry(self, ctid: str) -> Any:
+        own = self.tree.containers.get(ctid)
+        return MISSING if own is None else self.assembler.container(ctid, own)
+
+
+def _at_head(output: Path, root: Path, tree: Tree) -> _Head | None:
+    """HEAD's monolith and tree (`git show`, `git ls-tree` and `git cat-file` from their own folders); None where
+    git does not track output, has no commit, or cannot read either (then file times decide)."""
     if not _in_git(output):
         return None
     try:
         shown = _git(["show", f"HEAD:./{output.name}"], str(output), str(output.resolve().parent), discover=True)
-        tracked = _git(["diff", "--name-only", "--relative", "-z", "HEAD", "--", "."], str(root), str(root),
-                       discover=True)
-        new = _git(["ls-files", "-z", "--others", "--exclude-standard", "--", "."], str(root), str(root),
-                   discover=True)
-        if shown.returncode or tracked.returncode or new.returncode:
+        found = _git(["rev-parse", "--verify", "--quiet", "HEAD:./"], str(root), str(root), discover=True)
+        if shown.returncode or found.returncode:
             return None
-        head = _loads(shown.stdout, f"HEAD:{output.name}")
-    except BadInput:  # git is not installed, or the committed version is not JSON (conflict markers)
+        monolith = _loads(shown.stdout, f"HEAD:{output.name}")
+        committed = read_source(tree_source(f"HEAD:{root}", found.stdout.strip(), str(root)),
+                                tree.collection.folder)
+    except BadInput:  # git is not installed; HEAD's monolith or tree cannot be read (conflict markers)
         return None
-    return head, {os.fsdecode(name) for name in (tracked.stdout + new.stdout).split(b"\0") if name}
+    return _Head(monolith, committed, _changed_last(output, root))
 
 
-def _same_part(key: str, current: Any, head: Any, tree: Tree, where: str) -> bool:
-    """Whether the monolith holds an entry (or `globals`, the rest of the document) as its committed version
-    does (same_value); False where either cannot be read as the tree's collection."""
+def _changed_last(output: Path, root: Path) -> str | None:
+    """Which of the monolith and the tree the history changed last: "monolith" or "tree" when the last commit
+    that touched one is an ancestor of the last that touched the other (git-rev-list(1), git-merge-base(1)
+    --is-ancestor); None when one commit touched both, or git cannot tell."""
+    last = []
+    for path, cwd in ((output.name, output.resolve().parent), (".", root)):
+        done = _git(["rev-list", "-1", "HEAD", "--", path], str(output), str(cwd), discover=True)
+        last.append(done.stdout.strip().decode() if done.returncode == 0 else "")
+    if not all(last) or last[0] == last[1]:
+        return None
+    for first, second, later in ((last[0], last[1], "tree"), (last[1], last[0], "monolith")):
+        if _git_says_yes(output, "merge-base", "--is-ancestor", first, second):
+            return later
+    return None
+
+
+def _monolith_holds_edit(key: str, doc: Any, current: Any, head: _Head, tree: Tree, root: Path, output: Path,
+                         written: int) -> bool:
+    """Whether merge -o would lose the monolith's edit of an entry (or `globals`) where git has a commit.
+
+    Each side is compared with its own version at HEAD, as configs (so a file saved unchanged, reformatted or
+    tidied is no edit): the side that moved alone holds the edit. Where both moved, the monolith's leaf changes
+    since HEAD must all be in the tree's merge (a three-way merge of them into it gives it back), and a leaf
+    both changed goes to the later, by file times (merge -o's own earlier output, edited again in the tree).
+    Where neither moved, the commit itself disagrees: the one of the two that git changed last holds the edit
+    (a branch merged that changed the tree only, or a script's commit of the monolith); file times where one
+    commit changed both."""
+    where = str(output)
     try:
         if key == "globals":
-            return same_value(tree.collection.outside(current)[0], tree.collection.outside(head)[0])
-        ours, theirs = tree.collection.entries(current, where), tree.collection.entries(head, where)
-    except BadInput:
+            mine, theirs = tree.collection.outside(doc)[0], tree.collection.outside(current)[0]
+            committed_tree, committed_monolith = head.tree.globals, tree.collection.outside(head.monolith)[0]
+        else:
+            mine = tree.collection.entries(doc, where).get(key, MISSING)
+            theirs = tree.collection.entries(current, where).get(key, MISSING)
+            committed_tree = head.entry(key)
+            committed_monolith = tree.collection.entries(head.monolith, where).get(key, MISSING)
+    except BadInput:  # HEAD's monolith is not of this collection: file times
+        return not _tree_newer(key, tree, root, written)
+    tree_moved = not _same(mine, committed_tree)
+    monolith_moved = not _same(theirs, committed_monolith)
+    if monolith_moved and not tree_moved:
+        return True
+    if tree_moved and not monolith_moved:
         return False
-    if key not in ours or key not in theirs:
-        return (key in ours) == (key in theirs)
-    return same_value(ours[key], theirs[key])
+    if tree_moved:  # both: is every change the monolith made since the commit in the tree's merge?
+        merged, conflicts = merge_json(committed_monolith, mine, theirs)  # ours (the tree) where both changed
+        if not _same(merged, mine):
+            return True  # the monolith changed a leaf the tree did not: lost
+        if conflicts:  # one leaf changed on both sides (merge -o's own earlier output, edited again): file times
+            return not _tree_newer(key, tree, root, written)
+        return False
+    if head.newer is not None:
+        return head.newer == "monolith"
+    return not _tree_newer(key, tree, root, written)
+
+
+def _same(first: Any, second: Any) -> bool:
+    if first is MISSING or second is MISSING:
+        return first is second
+    return same_value(first, second)
 
 
 def _files_of(key: str, tree: Tree) -> list[str]:
@@ -164,9 +214,9 @@ def refuse_lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, 
     if not lost:
         return
     in_git = _in_git(output)
-    last = f"{git_show_path(output)} > last.json, then " if in_git else ""
+    last = f"{git_show_path(output)} > /tmp/last.json, then " if in_git else ""
     raise EditsWouldBeLost(
         f"holds edits that are not in {root} ({tree.collection.plural}: {named(lost)}); merge -o would lose "
         f"them. Bring the tree in step first: {last}splitter update {root} {output} --base "
-        f"{'last.json' if in_git else 'LAST (the monolith the tree was last in step with)'}, then run this merge "
+        f"{'/tmp/last.json' if in_git else 'LAST (the monolith the tree was last in step with)'}, then run this merge "
         "again (or pass --discard-edits to replace it anyway)", str(output))

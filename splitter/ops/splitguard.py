@@ -96,11 +96,11 @@ def refuse_lost_edits(target: Path, mono: Monolith) -> None:
     """
     lost = lost_edits(target, mono)
     if lost:
-        last = f"{git_show_path(mono.file)} > last.json"
+        last = f"{git_show_path(mono.file)} > /tmp/last.json"
         raise EditsWouldBeLost(
             f"holds edits that are not in {mono.file} nor committed in git "
             f"({mono.collection.plural}: {named(lost)}); split --force would lose them. Keep them instead: where the tree is the newer side, write the "
             f"monolith from it (splitter merge {target} -o {mono.file}); where both changed, give update the "
             f"monolith the tree was last in step with ({last}; splitter update {target} {mono.file} "
-            f"--base last.json, then splitter merge {target} -o {mono.file}); or pass --discard-edits to replace the "
+            f"--base /tmp/last.json, then splitter merge {target} -o {mono.file}); or pass --discard-edits to replace the "
             "tree anyway", str(target))

@@ -293,8 +293,8 @@ def recover(root: Path) -> bool:
             if changed is not None:
                 raise BadInput(f"holds a write cut short that was not finished: {changed} changed since the cut (git "
                                f"checkout, or an edit), so the journal no longer describes the tree and nothing was "
-                               f"replayed; move {folder} away to keep the tree as it is now, then run the command "
-                               "that was cut again", str(root))
+                               f"replayed; to keep the tree as it is now, move the staging folder out of the "
+                               f"repository (mv {folder} /tmp/), then run the command that was cut again", str(root))
             _replay(root, folder, written, removed, [])
             _finish(root, folder)
         else:
