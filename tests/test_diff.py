@@ -119,6 +119,16 @@ def test_an_added_container_and_its_new_profile_are_reported_as_added(repo: Path
     assert result.exit_code == 1
     assert "lxc/977_edge.json added: 1 container affected (977)" in result.stdout
     assert "no container affected" not in result.stdout and "977_edge.json changed" not in result.stdout
+    own = next((tree / "lxc").glob("103_*.json"))  # the new profile given to a container that was there
+    edit(own, lambda doc: doc.update({"$profiles": [*doc.get("$profiles", []), "edge"]}))
+    commit(repo, "edge for 103")
+    given = run("diff", "HEAD~1:conf.d", "HEAD:conf.d")
+    assert "defaults/profile_edge.json changed: 1 container affected (103)" in given.stdout
+    (tree / "defaults" / "profile_mon.json").write_bytes(b'{\n  "monitoring": true\n}\n')
+    edit(own, lambda doc: doc.update({"$profiles": [*doc["$profiles"], "mon"]}))
+    commit(repo, "mon for 103")
+    added = run("diff", "HEAD~1:conf.d", "HEAD:conf.d")
+    assert "defaults/profile_mon.json added: 1 container affected (103)" in added.stdout
 
 
 def test_one_argument_compares_the_working_tree_with_the_revision(repo: Path) -> None:

@@ -52,6 +52,12 @@ class Report:
     # are spelled (0.50 as 0.5), key order aside: the same value, as same_value says
     no_effect: list[tuple[str, str, str]] = field(default_factory=list)  # (file, changed | added | removed,
     # why): files whose document changed but that changed no final config (a profile every member overrides)
+    new_files: set[str] = field(default_factory=set)  # tree files only the new side has
+    gone_files: set[str] = field(default_factory=set)  # tree files only the old side has
+
+    def how(self, file: str) -> str:
+        """How a file of the report came to differ: added, removed or changed."""
+        return "added" if file in self.new_files else "removed" if file in self.gone_files else "changed"
 
     @property
     def changed(self) -> bool:
@@ -247,4 +253,7 @@ def compare(old: Side, new: Side) -> Report:
     if new.layers is not None:  # an added container's profiles are in the report through it
         shown |= {layer.file for c in containers if c.status == "added" for layer in new.layers.get(c.id, [])}
     report.no_effect = _no_effect(old, new, files_changed, report.formatting, shown)
+    if old.layers is not None and new.layers is not None:
+        report.new_files = {file for file in new.files if file not in old.files}
+        report.gone_files = {file for file in old.files if file not in new.files}
     return report

@@ -25,13 +25,10 @@ def _ids(ids: list[str], limit: int = 20) -> str:
 def summary_lines(report: Report) -> list[str]:
     """The summary: one line per file that caused a change, then the counts."""
     lines, collection = [], report.collection
-    kind_of = {container.id: container.status for container in report.containers}
     for file, ids in report.by_file():
         if ids:
             noun = collection.noun if len(ids) == 1 else collection.plural
-            kinds = {kind_of[ctid] for ctid in ids}  # a container's own file is added or removed with it
-            how = kinds.pop() if len(kinds) == 1 and file.startswith(collection.folder + "/") else "changed"
-            lines.append(f"{file} {how}: {len(ids)} {noun} affected ({_ids(ids)})")
+            lines.append(f"{file} {report.how(file)}: {len(ids)} {noun} affected ({_ids(ids)})")
         else:
             lines.append(f"{file} changed: the monolith's top-level keys")
     lines += [no_effect_line(file, how, why, collection.noun) for file, how, why in report.no_effect]
