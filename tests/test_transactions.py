@@ -321,3 +321,23 @@ def test_a_journal_is_not_replayed_over_a_tree_git_put_back(tmp_path: Path, fixt
     shutil.move(root / ".splitter-txn", tmp_path / "aside")
     assert run("verify", root, old_mono).exit_code == 0
     assert run("update", root, new_mono).exit_code == 0 and run("verify", root, new_mono).exit_code == 0
+
+
+def test_a_journal_is_replayed_over_files_git_stash_wrote_back_unchanged(tmp_path: Path, fixture_trees) -> None:
+    """Killed half way through its moves, then `git stash` and `git stash pop` (new inodes and times, the same
+    bytes): the journal still describes the tree by content, so the next command finishes the update."""
+    tree, old_mono, new_mono = fixture_trees
+    work = tmp_path / "work"
+    shutil.copytree(tree.parent, work)
+    root = work / "conf.d"
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "old tree"]):
+        git(work, *command)
+    moves = [index for index, step in enumerate(kill_at(0, ["update", root, new_mono])[0], 1) if step.startswith("move")]
+    git(work, "checkout", "-q", "--", ".")
+    git(work, "clean", "-q", "-fd")
+    kill_at(moves[0] + 1, ["update", root, new_mono])  # killed after the first move
+    git(work, "stash", "-q")
+    git(work, "stash", "pop", "-q")
+    first = run("verify", root, new_mono)
+    assert first.exit_code == 1 and "finished a write that was cut short first" in first.stderr, first.stderr
+    assert run("verify", root, new_mono, "--byte-exact").exit_code == 0

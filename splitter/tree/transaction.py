@@ -59,7 +59,7 @@ def commit_files(root: Path, written: dict[str, bytes], removed: Iterable[str] =
             _step("journal")
             try:
                 _write_journal(folder, {"written": list(written), "removed": removed,
-                                        "files": _identities(root, folder, list(written), removed)})
+                                        "files": _identities(root, folder, written, removed)})
             except OSError as error:
                 raise WriteError(f"cannot write into the tree: {error.strerror or error}; nothing was changed",
                                  str(root)) from None
@@ -144,24 +144,48 @@ def _identity(path: Path) -> list | None:
     return [status.st_ino, status.st_size, status.st_mtime_ns]
 
 
-def _identities(root: Path, folder: Path, written: list[str], removed: list[str]) -> dict:
-    """Each file the journal moves or removes, before (the tree's) and after (the staged one's)."""
-    return {relative: [_identity(root / relative), _identity(folder / _NEW / relative) if relative in written
-                       else None] for relative in [*written, *removed]}
+def _identities(root: Path, folder: Path, written: dict[str, bytes], removed: list[str]) -> dict:
+    """Each file the journal moves or removes: before (the tree's), after (the staged one's) and the staged
+    content's SHA-256 (a file put back by content, as `git stash pop` does, is still the one moved)."""
+    import hashlib
+
+    return {relative: [_identity(root / relative),
+                       _identity(folder / _NEW / relative) if relative in written else None,
+                       hashlib.sha256(written[relative]).hexdigest() if relative in written else None]
+            for relative in [*written, *removed]}
+
+
+def _same_content(path: Path, expected: Path | None, digest: str | None) -> bool:
+    """Whether path holds the bytes of `expected` (a file) or of SHA-256 `digest`, where identity said no."""
+    import hashlib
+
+    try:
+        data = path.read_bytes()
+        if digest is not None:
+            return hashlib.sha256(data).hexdigest() == digest
+        return expected is not None and data == expected.read_bytes()
+    except OSError:
+        return False
 
 
 def _changed_since(root: Path, folder: Path, written: list[str], removed: list[str], files: dict) -> str | None:
     """The first file of the tree that is neither as the journal left it nor as it found it (git restored it,
     someone edited it after the cut); None when the journal still describes the tree."""
     for relative in [*written, *removed]:
-        before, after = files.get(relative, [None, None])
+        before, after, digest = (list(files.get(relative) or []) + [None] * 3)[:3]  # older journals: two
         now = _identity(root / relative)
+        moved = relative in written and not os.path.lexists(folder / _NEW / relative)
         if relative in written:
-            expected = [after if not os.path.lexists(folder / _NEW / relative) else before]
+            expected = [after if moved else before]
         else:
             expected = [before, None]  # removed already, or not yet
-        if now not in expected:
-            return relative
+        if now in expected:
+            continue
+        # another inode or time, maybe the same bytes (git stash and stash pop write the files anew)
+        if now is not None and (_same_content(root / relative, None, digest) if moved else
+                                before is not None and _same_content(root / relative, folder / _OLD / relative, None)):
+            continue
+        return relative
     return None
 
 
