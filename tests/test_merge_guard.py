@@ -201,3 +201,41 @@ def test_a_tree_edit_committed_alone_goes_in_after_a_branch_switch(setup: tuple[
     merged = run("merge", tree, "-o", mono)
     assert merged.exit_code == 0, merged.stderr
     assert json.loads(mono.read_text())["lxc_configs"]["103"]["cores"] == 41
+
+
+def _xattrs(path: Path) -> bool:
+    try:
+        os.setxattr(path, "user.splitter.probe", b"1")
+        return True
+    except OSError:
+        return False
+
+
+def test_merge_o_own_output_is_replaced_even_when_the_tree_goes_back(setup: tuple[Path, Path, Path]) -> None:
+    """The monolith merge -o wrote (its stamp: the SHA-256 of its bytes, an extended attribute) holds nobody's
+    edit: a tree edit taken back to the committed value goes in, the output is the tree's merge again."""
+    tree, mono, file103 = setup
+    if not _xattrs(mono):
+        pytest.skip("this file system keeps no extended attributes")
+    commit(tree, mono)
+    original = json.loads(file103.read_text())["cores"]
+    edit(file103, None, 77, time.time() - 20)
+    assert run("merge", tree, "-o", mono).exit_code == 0
+    edit(file103, None, original, time.time() - 10)  # taken back: the tree is as committed again
+    assert run("merge", tree, "-o", mono).exit_code == 0
+    assert json.loads(mono.read_text())["lxc_configs"]["103"]["cores"] == original
+
+
+def test_a_committed_script_edit_survives_a_later_commit_elsewhere_in_the_tree(setup: tuple[Path, Path, Path]) -> None:
+    """The commit disagrees for 103 (a script committed its monolith edit); a later commit of another file of the
+    tree does not make the tree the later side for 103."""
+    tree, mono, file103 = setup
+    repo = commit(tree, mono)
+    edit(mono, "103", 13, time.time() - 20)
+    git(repo, "commit", "-q", "-am", "script")
+    other = next((tree / "lxc").glob("101_*.json"))
+    edit(other, None, 9, time.time() - 10)
+    git(repo, "commit", "-q", "-am", "another container")
+    before = mono.read_bytes()
+    refused = run("merge", tree, "-o", mono)
+    assert refused.exit_code == 2 and "(containers: 103" in refused.stderr and mono.read_bytes() == before

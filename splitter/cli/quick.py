@@ -33,13 +33,14 @@ def merge_tree(tree: Path, output: Path | None, schema: Path | None, strict: boo
     if output is None:
         result(data)
     else:
-        from splitter.tree.write import write_atomic
+        from splitter.tree.write import stamp, write_atomic
 
-        if not discard_edits and output.exists():  # imported only then: a new monolith loses nothing
+        if not discard_edits and output.exists():  # a new monolith loses nothing
             from splitter.ops.mergeguard import refuse_lost_monolith_edits
 
             refuse_lost_monolith_edits(output, loaded, doc, data, tree)
         write_atomic(output, data)
+        stamp(output, data)  # the next merge -o knows these bytes as its own
 
 
 def dir_then_monolith(command: str, tree: Path, monolith: Path) -> None:

@@ -17,6 +17,7 @@ from splitter.merging.threeway_json import MISSING, merge_json
 from splitter.ops.gitsource import _git, tree_source
 from splitter.ops.splitguard import EditsWouldBeLost, differing_entries, git_show_path, named
 from splitter.tree.read import Tree, read_source
+from splitter.tree.write import STAMP
 
 def _git_says_yes(output: Path, *args: str) -> bool:
     """Whether a git command asked in output's folder (its own repository, whatever a hook exported) exits 0;
@@ -25,6 +26,23 @@ def _git_says_yes(output: Path, *args: str) -> bool:
         return _git(list(args), str(output), str(output.resolve().parent), discover=True).returncode == 0
     except BadInput:  # git is not installed
         return False
+
+
+def _own_output(output: Path, raw: bytes) -> bool:
+    """Whether output holds the very bytes merge -o last wrote to it (its stamp; a script that rewrites the file
+    drops it or changes the bytes)."""
+    import hashlib
+
+    try:
+        return os.getxattr(output, STAMP) == hashlib.sha256(raw).hexdigest().encode()
+    except (OSError, AttributeError):
+        return False
+
+
+def _staged_as_is(output: Path) -> bool:
+    """Whether the monolith on disk is the one git's index holds (git diff --quiet: no change since git merged
+    or staged it)."""
+    return _git_says_yes(output, "diff", "--quiet", "--", output.name)
 
 
 def _merging(output: Path) -> bool:
@@ -72,8 +90,10 @@ def lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: P
         raise BadInput(f"cannot be read: {error.strerror or error}", str(output)) from None
     if raw == data or (b"<<<<<<<" in raw and conflict_line(raw) is not None):  # a memchr scan first
         return []
-    if _merging(output):  # git merged the monolith from two sides each in step with its tree: the tree is the truth
+    if _own_output(output, raw):  # merge -o wrote these very bytes: nobody edited the monolith since
         return []
+    if _merging(output) and _staged_as_is(output):  # git merged it from two sides each in step with its tree,
+        return []  # and nothing changed it since: the tree is the truth (section 13)
     current = _loads(raw, str(output))
     differing = _differing(doc, current, tree, str(output))
     written = os.stat(output).st_mtime_ns
@@ -92,13 +112,12 @@ def _loads(raw: bytes, where: str) -> Any:
 
 
 class _Head:
-    """The last commit's monolith and tree, and which of the two it changed last."""
+    """The last commit's monolith and tree."""
 
-    def __init__(self, monolith: Any, tree: Tree, newer: str | None):
+    def __init__(self, monolith: Any, tree: Tree):
         self.monolith = monolith
         self.tree = tree
         self.assembler = Assembler(tree.base, tree.profiles, tree.layout)
-        self.newer = newer  # "tree", "monolith", or None for one commit or unknown
 
     def entry(self, ctid: str) -> Any:
         own = self.tree.containers.get(ctid)
@@ -120,16 +139,17 @@ def _at_head(output: Path, root: Path, tree: Tree) -> _Head | None:
                                 tree.collection.folder)
     except BadInput:  # git is not installed; HEAD's monolith or tree cannot be read (conflict markers)
         return None
-    return _Head(monolith, committed, _changed_last(output, root))
+    return _Head(monolith, committed)
 
 
-def _changed_last(output: Path, root: Path) -> str | None:
-    """Which of the monolith and the tree the history changed last: "monolith" or "tree" when the last commit
-    that touched one is an ancestor of the last that touched the other (git-rev-list(1), git-merge-base(1)
-    --is-ancestor); None when one commit touched both, or git cannot tell."""
+def _changed_last(output: Path, root: Path, files: list[str]) -> str | None:
+    """Which of the monolith and an entry's files (relative to root) the history changed last: "monolith" or
+    "tree" when the last commit that touched one is an ancestor of the last that touched the other
+    (git-rev-list(1), git-merge-base(1) --is-ancestor); None when one commit touched both, neither is an ancestor
+    of the other (two branches merged), or git cannot tell."""
     last = []
-    for path, cwd in ((output.name, output.resolve().parent), (".", root)):
-        done = _git(["rev-list", "-1", "HEAD", "--", path], str(output), str(cwd), discover=True)
+    for paths, cwd in (([output.name], output.resolve().parent), (files, root)):
+        done = _git(["rev-list", "-1", "HEAD", "--", *paths], str(output), str(cwd), discover=True)
         last.append(done.stdout.strip().decode() if done.returncode == 0 else "")
     if not all(last) or last[0] == last[1]:
         return None
@@ -144,12 +164,12 @@ def _monolith_holds_edit(key: str, doc: Any, current: Any, head: _Head, tree: Tr
     """Whether merge -o would lose the monolith's edit of an entry (or `globals`) where git has a commit.
 
     Each side is compared with its own version at HEAD, as configs (so a file saved unchanged, reformatted or
-    tidied is no edit): the side that moved alone holds the edit. Where both moved, the monolith's leaf changes
-    since HEAD must all be in the tree's merge (a three-way merge of them into it gives it back), and a leaf
-    both changed goes to the later, by file times (merge -o's own earlier output, edited again in the tree).
-    Where neither moved, the commit itself disagrees: the one of the two that git changed last holds the edit
-    (a branch merged that changed the tree only, or a script's commit of the monolith); file times where one
-    commit changed both."""
+    tidied is no edit; no file time counts): the side that moved alone holds the edit. Where both moved, every
+    leaf the monolith changed since HEAD must be changed alike in the tree's merge (a three-way merge gives it
+    back without conflict); a leaf each changed its own way is the monolith's edit (merge -o's own earlier
+    output never gets here: see _own_output). Where neither moved, the commit itself disagrees: the monolith
+    holds the edit unless the history changed the entry's files after it (a branch merged that changed only
+    the tree); where it cannot tell (one commit, or two branches), the monolith's edit is kept."""
     where = str(output)
     try:
         if key == "globals":
@@ -168,16 +188,10 @@ def _monolith_holds_edit(key: str, doc: Any, current: Any, head: _Head, tree: Tr
         return True
     if tree_moved and not monolith_moved:
         return False
-    if tree_moved:  # both: is every change the monolith made since the commit in the tree's merge?
+    if tree_moved:  # both: every change the monolith made since the commit must be the tree's too
         merged, conflicts = merge_json(committed_monolith, mine, theirs)  # ours (the tree) where both changed
-        if not _same(merged, mine):
-            return True  # the monolith changed a leaf the tree did not: lost
-        if conflicts:  # one leaf changed on both sides (merge -o's own earlier output, edited again): file times
-            return not _tree_newer(key, tree, root, written)
-        return False
-    if head.newer is not None:
-        return head.newer == "monolith"
-    return not _tree_newer(key, tree, root, written)
+        return bool(conflicts) or not _same(merged, mine)  # a leaf both changed, each its own way: not settled
+    return _changed_last(output, root, _files_of(key, tree, with_folder=False)) != "tree"
 
 
 def _same(first: Any, second: Any) -> bool:
@@ -186,14 +200,15 @@ def _same(first: Any, second: Any) -> bool:
     return same_value(first, second)
 
 
-def _files_of(key: str, tree: Tree) -> list[str]:
+def _files_of(key: str, tree: Tree, with_folder: bool = True) -> list[str]:
     """The tree's files (relative paths) an entry, or `globals`, is made of; for an entry the tree lacks, its
-    collection's folder (a file deleted there)."""
+    collection's folder (a file deleted there; for git, its layout file alone without `with_folder`)."""
     layer = tree.containers.get(key)
     if key == "globals":
         return [tree.collection.globals_file, tree.collection.layout_file]
     if layer is None:
-        return [tree.collection.folder, tree.collection.layout_file]
+        return [tree.collection.folder, tree.collection.layout_file] if with_folder else [
+            tree.collection.folder + "/", tree.collection.layout_file]
     return [layer.file, tree.base.file, *(tree.profiles[name].file for name in layer.profiles if name in tree.profiles)]
 
 
@@ -216,7 +231,14 @@ def refuse_lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, 
     in_git = _in_git(output)
     last = f"{git_show_path(output)} > /tmp/last.json, then " if in_git else ""
     raise EditsWouldBeLost(
-        f"holds edits that are not in {root} ({tree.collection.plural}: {named(lost)}); merge -o would lose "
+        f"holds edits that are not in {root} ({_what(lost, tree)}); merge -o would lose "
         f"them. Bring the tree in step first: {last}splitter update {root} {output} --base "
         f"{'/tmp/last.json' if in_git else 'LAST (the monolith the tree was last in step with)'}, then run this merge "
         "again (or pass --discard-edits to replace it anyway)", str(output))
+
+
+def _what(lost: list[str], tree: Tree) -> str:
+    """`containers: 103, 917`, `the top-level keys`, or both."""
+    ids = [key for key in lost if key != "globals"]
+    parts = [f"{tree.collection.plural}: {named(ids)}"] if ids else []
+    return "; ".join(parts + (["the top-level keys"] if "globals" in lost else []))
