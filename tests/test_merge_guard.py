@@ -239,3 +239,39 @@ def test_a_committed_script_edit_survives_a_later_commit_elsewhere_in_the_tree(s
     before = mono.read_bytes()
     refused = run("merge", tree, "-o", mono)
     assert refused.exit_code == 2 and "(containers: 103" in refused.stderr and mono.read_bytes() == before
+
+
+def test_one_value_changed_on_both_sides_is_refused_whatever_the_file_times(setup: tuple[Path, Path, Path]) -> None:
+    """103's cores changed in the tree and, each its own way, in the monolith; a later touch of the base (a
+    save without change) does not make the tree's value win in git."""
+    tree, mono, file103 = setup
+    commit(tree, mono)
+    edit(file103, None, 20, time.time() - 30)
+    edit(mono, "103", 42, time.time() - 20)
+    os.utime(tree / "defaults" / "lxc_base.json", (time.time(), time.time()))
+    before = mono.read_bytes()
+    refused = run("merge", tree, "-o", mono)
+    assert refused.exit_code == 2 and "103" in refused.stderr and mono.read_bytes() == before
+
+
+@pytest.mark.parametrize("how", ["merged branch", "merge in progress"])
+def test_a_script_edit_survives_a_branch_that_changed_only_the_tree(setup: tuple[Path, Path, Path], how: str) -> None:
+    """A branch changed 103's cores in the tree only; on main a script raised 103's memory in the monolith
+    (committed, or not even staged while git merges): merge -o after the merge keeps the script's edit."""
+    tree, mono, file103 = setup
+    repo = commit(tree, mono)
+    git(repo, "switch", "-q", "-c", "feat")
+    edit(file103, None, 24, time.time() - 30)
+    git(repo, "commit", "-q", "-am", "tree only")
+    git(repo, "switch", "-q", "-")
+    doc = json.loads(mono.read_text())
+    doc["lxc_configs"]["103"]["memory_mb"] = 4242
+    mono.write_text(json.dumps(doc, indent=4) + "\n")
+    if how == "merged branch":
+        git(repo, "commit", "-q", "-am", "script")
+        git(repo, "merge", "-q", "--no-edit", "feat")
+    else:
+        git(repo, "merge", "-q", "--no-commit", "--no-ff", "feat")
+    before = mono.read_bytes()
+    refused = run("merge", tree, "-o", mono)
+    assert refused.exit_code == 2 and "103" in refused.stderr and mono.read_bytes() == before
