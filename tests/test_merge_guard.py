@@ -254,7 +254,7 @@ def test_one_value_changed_on_both_sides_is_refused_whatever_the_file_times(setu
     assert refused.exit_code == 2 and "103" in refused.stderr and mono.read_bytes() == before
 
 
-@pytest.mark.parametrize("how", ["merged branch", "merge in progress"])
+@pytest.mark.parametrize("how", ["merged branch", "merge in progress", "merge in progress, script committed"])
 def test_a_script_edit_survives_a_branch_that_changed_only_the_tree(setup: tuple[Path, Path, Path], how: str) -> None:
     """A branch changed 103's cores in the tree only; on main a script raised 103's memory in the monolith
     (committed, or not even staged while git merges): merge -o after the merge keeps the script's edit."""
@@ -270,8 +270,53 @@ def test_a_script_edit_survives_a_branch_that_changed_only_the_tree(setup: tuple
     if how == "merged branch":
         git(repo, "commit", "-q", "-am", "script")
         git(repo, "merge", "-q", "--no-edit", "feat")
+    elif how == "merge in progress, script committed":  # the pre-merge-commit hook stopped it, say
+        git(repo, "commit", "-q", "-am", "script")
+        git(repo, "merge", "-q", "--no-commit", "--no-ff", "feat")
     else:
         git(repo, "merge", "-q", "--no-commit", "--no-ff", "feat")
     before = mono.read_bytes()
     refused = run("merge", tree, "-o", mono)
     assert refused.exit_code == 2 and "103" in refused.stderr and mono.read_bytes() == before
+
+
+@pytest.mark.parametrize("later", ["another key of 103 committed", "103 reformatted and committed",
+                                   "a container the script added, then another container committed"])
+def test_a_committed_script_edit_survives_later_commits_of_the_same_files(setup: tuple[Path, Path, Path],
+                                                                         later: str) -> None:
+    """The last commit's monolith holds a script's edit its tree lacks: a later commit of 103's own file (another
+    key, or a reformat), or of another container after the script added one, does not make it stale."""
+    tree, mono, file103 = setup
+    repo = commit(tree, mono)
+    doc = json.loads(mono.read_text())
+    if later.startswith("a container"):
+        doc["lxc_configs"]["960"] = dict(doc["lxc_configs"]["103"], name="added-by-script")
+    else:
+        doc["lxc_configs"]["103"]["memory_mb"] = 4242
+    mono.write_text(json.dumps(doc, indent=4) + "\n")
+    git(repo, "commit", "-q", "-am", "script")
+    if later == "another key of 103 committed":
+        edit(file103, None, 7, time.time())
+    elif later == "103 reformatted and committed":
+        file103.write_text(json.dumps(json.loads(file103.read_text()), indent=4) + "\n")
+    else:
+        edit(next((tree / "lxc").glob("101_*.json")), None, 7, time.time())
+    git(repo, "commit", "-q", "-am", "tree")
+    before = mono.read_bytes()
+    refused = run("merge", tree, "-o", mono)
+    assert refused.exit_code == 2 and mono.read_bytes() == before
+    assert ("960" if later.startswith("a container") else "103") in refused.stderr
+
+
+def test_a_monolith_left_behind_by_a_commit_of_the_tree_alone_gives_way(setup: tuple[Path, Path, Path]) -> None:
+    """103's file committed without merge -o, then the monolith reformatted by a script (no value changed) and
+    committed: the committed monolith holds 103 as the tree did before its commit, so the tree's edit goes in."""
+    tree, mono, file103 = setup
+    repo = commit(tree, mono)
+    edit(file103, None, 7, time.time())
+    git(repo, "commit", "-q", "-am", "tree only")
+    mono.write_text(json.dumps(json.loads(mono.read_text()), indent=2) + "\n")
+    git(repo, "commit", "-q", "-am", "reformat")
+    merged = run("merge", tree, "-o", mono)
+    assert merged.exit_code == 0, merged.stderr
+    assert json.loads(mono.read_text())["lxc_configs"]["103"]["cores"] == 7

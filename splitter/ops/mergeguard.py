@@ -92,10 +92,10 @@ def lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: P
         return []
     if _own_output(output, raw):  # merge -o wrote these very bytes: nobody edited the monolith since
         return []
-    if _merging(output) and _staged_as_is(output):  # git merged it from two sides each in step with its tree,
-        return []  # and nothing changed it since: the tree is the truth (section 13)
     current = _loads(raw, str(output))
     differing = _differing(doc, current, tree, str(output))
+    if differing and _merging(output) and _staged_as_is(output):  # as git merged it: the tree is the truth
+        return [key for key in differing if _parent_held_edit(key, current, output, root, tree)]  # (section 13)
     written = os.stat(output).st_mtime_ns
     head = _at_head(output, root, tree) if differing else None
     if head is None:  # not in git: file times alone
@@ -114,49 +114,100 @@ def _loads(raw: bytes, where: str) -> Any:
 class _Head:
     """The last commit's monolith and tree."""
 
-    def __init__(self, monolith: Any, tree: Tree):
+    def __init__(self, monolith: Any, tree: Tree, root: Path, revision: str = "HEAD"):
+        self.revision = revision
         self.monolith = monolith
         self.tree = tree
         self.assembler = Assembler(tree.base, tree.profiles, tree.layout)
+        self.root = root
+        self.before: dict[str, tuple | None] = {}  # commit -> (tree, assembler) of its parent, read once
 
     def entry(self, ctid: str) -> Any:
         own = self.tree.containers.get(ctid)
         return MISSING if own is None else self.assembler.container(ctid, own)
 
 
-def _at_head(output: Path, root: Path, tree: Tree) -> _Head | None:
-    """HEAD's monolith and tree (`git show`, `git ls-tree` and `git cat-file` from their own folders); None where
-    git does not track output, has no commit, or cannot read either (then file times decide)."""
+def _at_head(output: Path, root: Path, tree: Tree, revision: str = "HEAD") -> _Head | None:
+    """The monolith and tree at a revision, HEAD by default (`git show`, `git ls-tree` and `git cat-file` from
+    their own folders); None where git does not track output, has no such commit, or cannot read either (then
+    file times decide)."""
     if not _in_git(output):
         return None
     try:
-        shown = _git(["show", f"HEAD:./{output.name}"], str(output), str(output.resolve().parent), discover=True)
-        found = _git(["rev-parse", "--verify", "--quiet", "HEAD:./"], str(root), str(root), discover=True)
+        shown = _git(["show", f"{revision}:./{output.name}"], str(output), str(output.resolve().parent),
+                     discover=True)
+        found = _git(["rev-parse", "--verify", "--quiet", f"{revision}:./"], str(root), str(root), discover=True)
         if shown.returncode or found.returncode:
             return None
-        monolith = _loads(shown.stdout, f"HEAD:{output.name}")
-        committed = read_source(tree_source(f"HEAD:{root}", found.stdout.strip(), str(root)),
+        monolith = _loads(shown.stdout, f"{revision}:{output.name}")
+        committed = read_source(tree_source(f"{revision}:{root}", found.stdout.strip(), str(root)),
                                 tree.collection.folder)
     except BadInput:  # git is not installed; HEAD's monolith or tree cannot be read (conflict markers)
         return None
-    return _Head(monolith, committed)
+    return _Head(monolith, committed, root, revision)
 
 
-def _changed_last(output: Path, root: Path, files: list[str]) -> str | None:
-    """Which of the monolith and an entry's files (relative to root) the history changed last: "monolith" or
-    "tree" when the last commit that touched one is an ancestor of the last that touched the other
-    (git-rev-list(1), git-merge-base(1) --is-ancestor); None when one commit touched both, neither is an ancestor
-    of the other (two branches merged), or git cannot tell."""
-    last = []
-    for paths, cwd in (([output.name], output.resolve().parent), (files, root)):
-        done = _git(["rev-list", "-1", "HEAD", "--", *paths], str(output), str(cwd), discover=True)
-        last.append(done.stdout.strip().decode() if done.returncode == 0 else "")
-    if not all(last) or last[0] == last[1]:
+def _tree_before(head: _Head, files: list[str], collection: str) -> Any:
+    """An entry's merged config just before the last commit that changed one of its files (relative to the
+    tree), by that commit's parent (git-rev-list(1)); None where there is no such commit or parent, or git
+    cannot read it."""
+    root = str(head.root)
+    found = _git(["rev-list", "-1", head.revision, "--", *files], root, root, discover=True)
+    commit = found.stdout.strip().decode() if found.returncode == 0 else ""
+    if not commit:
         return None
-    for first, second, later in ((last[0], last[1], "tree"), (last[1], last[0], "monolith")):
-        if _git_says_yes(output, "merge-base", "--is-ancestor", first, second):
-            return later
-    return None
+    if commit not in head.before:
+        head.before[commit] = None
+        spec = f"{commit}~1:./"
+        done = _git(["rev-parse", "--verify", "--quiet", spec], root, root, discover=True)
+        if done.returncode == 0:
+            try:
+                tree = read_source(tree_source(spec, done.stdout.strip(), root), collection)
+                head.before[commit] = (tree, Assembler(tree.base, tree.profiles, tree.layout))
+            except BadInput:
+                pass
+    return head.before[commit]
+
+
+def _stale(key: str, committed_monolith: Any, head: _Head, tree: Tree) -> bool:
+    """Whether the committed monolith holds an entry as the tree merged it just before the tree's last commit of
+    that entry's files: the monolith was not brought in step with that commit (a branch that changed only the
+    tree), which is no edit of the monolith's. A script's commit of the monolith gives a value no such tree had."""
+    before = _tree_before(head, _files_of(key, tree, with_folder=False), tree.collection.folder)
+    if before is None or key == "globals":
+        return False
+    old_tree, assembler = before
+    own = old_tree.containers.get(key)
+    return _same(committed_monolith, MISSING if own is None else assembler.container(key, own))
+
+
+def _parent_held_edit(key: str, current: Any, output: Path, root: Path, tree: Tree) -> bool:
+    """During a merge, with the monolith as git merged it: whether its entry came whole from a parent (HEAD or
+    MERGE_HEAD) whose own monolith held an edit its own tree lacked for that entry (a script's commit on one
+    branch): that edit is kept. An entry a parent held in step with its tree, or that git merged from both
+    sides, gives way to the merged tree (MIGRATION.md section 13)."""
+    where = str(output)
+    try:
+        ours = tree.collection.entries(current, where).get(key, MISSING) if key != "globals" else None
+    except BadInput:
+        return False
+    for revision in ("HEAD", "MERGE_HEAD"):
+        parent = _parents.get(revision) if _parents.get("root") == (output, root) else None
+        if parent is None:
+            parent = _at_head(output, root, tree, revision)
+            _parents.update({"root": (output, root), revision: parent})
+        if parent is None or key == "globals":
+            continue
+        try:
+            theirs = tree.collection.entries(parent.monolith, where).get(key, MISSING)
+        except BadInput:
+            continue
+        if _same(ours, theirs):
+            return not (_same(theirs, parent.entry(key)) or _stale(key, theirs, parent, tree))
+    return False
+
+
+_parents: dict = {}  # the two parents of a merge in progress, read once per merge -o
 
 
 def _monolith_holds_edit(key: str, doc: Any, current: Any, head: _Head, tree: Tree, root: Path, output: Path,
@@ -167,9 +218,9 @@ def _monolith_holds_edit(key: str, doc: Any, current: Any, head: _Head, tree: Tr
     tidied is no edit; no file time counts): the side that moved alone holds the edit. Where both moved, every
     leaf the monolith changed since HEAD must be changed alike in the tree's merge (a three-way merge gives it
     back without conflict); a leaf each changed its own way is the monolith's edit (merge -o's own earlier
-    output never gets here: see _own_output). Where neither moved, the commit itself disagrees: the monolith
-    holds the edit unless the history changed the entry's files after it (a branch merged that changed only
-    the tree); where it cannot tell (one commit, or two branches), the monolith's edit is kept."""
+    output never gets here: see _own_output). And the commit itself must not hold a monolith edit the tree
+    lacks: its monolith and tree agree on the entry, or its monolith holds the entry as the tree did just before
+    the tree's last commit of it (_stale: a commit of the tree alone). Anything else keeps the monolith's."""
     where = str(output)
     try:
         if key == "globals":
@@ -186,12 +237,12 @@ def _monolith_holds_edit(key: str, doc: Any, current: Any, head: _Head, tree: Tr
     monolith_moved = not _same(theirs, committed_monolith)
     if monolith_moved and not tree_moved:
         return True
-    if tree_moved and not monolith_moved:
-        return False
-    if tree_moved:  # both: every change the monolith made since the commit must be the tree's too
+    if monolith_moved:  # both: every change the monolith made since the commit must be the tree's too
         merged, conflicts = merge_json(committed_monolith, mine, theirs)  # ours (the tree) where both changed
-        return bool(conflicts) or not _same(merged, mine)  # a leaf both changed, each its own way: not settled
-    return _changed_last(output, root, _files_of(key, tree, with_folder=False)) != "tree"
+        if conflicts or not _same(merged, mine):  # a leaf both changed, each its own way: not settled
+            return True
+    # what the commit itself holds: in step, or a monolith left behind by a commit of the tree's files
+    return not (_same(committed_monolith, committed_tree) or _stale(key, committed_monolith, head, tree))
 
 
 def _same(first: Any, second: Any) -> bool:
