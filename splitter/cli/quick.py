@@ -62,11 +62,12 @@ def verify_tree(tree: Path, monolith: Path, byte_exact: bool, as_json: bool, col
     from splitter.reports.verify import verify_json, verify_text
     from splitter.tree.monolith import read_bytes
     from splitter.tree.read import collection_hint, read_tree
+    from splitter.tree.transaction import cut_short
 
     with Steps(not as_json) as step:
         dir_then_monolith("verify", tree, monolith)
         step(f"reading {tree}")
-        cut = (tree / ".splitter-txn" / "journal.json").exists()  # transaction.TRANSACTION: read_tree finishes it
+        cut = cut_short(tree)  # read_tree finishes it
         loaded = read_tree(tree, collection)
         step(f"comparing {loaded.collection.count(len(loaded.containers))} with {monolith}")
         try:
@@ -77,7 +78,7 @@ def verify_tree(tree: Path, monolith: Path, byte_exact: bool, as_json: bool, col
         out(verify_json(verdict))
     else:
         out(verify_text(verdict, str(tree), str(monolith), loaded.collection).encode())
-    if cut and not (tree / ".splitter-txn").exists():
+    if cut and not cut_short(tree):
         # the files on disk changed under a caller that may have staged them already (a git pre-commit hook
         # checks the working tree, git commits the index): that caller must look again
         say(f"splitter: {tree}: finished a write that was cut short first, so its files changed on disk; "

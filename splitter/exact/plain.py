@@ -30,17 +30,20 @@ def parse_plain_many(raws: list[bytes]) -> list[Any | None]:
     """parse_plain of each of `raws` (a list of files' bytes), in order: each object or array, or None where
     that is not proven; raises nothing. Most files are proven together by one comparison (_same_tokens), cheaper
     than proving each alone; when it fails, each file is proven alone."""
-    values: list[Any | None] = []
-    for raw in raws:
-        try:
-            value = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            value = None
-        values.append(value if type(value) is dict or type(value) is list else None)
+    values = [_container(raw) for raw in raws]
     if _same_tokens([raw for raw, value in zip(raws, values) if value is not None],
                     [value for value in values if value is not None]):
         return values
-    return [parse_plain(raw) if value is not None else None for raw, value in zip(raws, values)]
+    return [value if value is not None and _proven(raw, value) else None for raw, value in zip(raws, values)]
+
+
+def _container(raw: bytes) -> Any | None:
+    """orjson's object or array in `raw`; None for anything else, or where orjson cannot read it."""
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    return value if type(value) is dict or type(value) is list else None
 
 
 def _same_tokens(raws: list[bytes], values: list) -> bool:
@@ -73,36 +76,35 @@ def parse_plain(raw: bytes) -> Any | None:
     surrogates, a byte order mark, bad UTF-8, control characters in strings, NaN and every syntax error make
     orjson fail: None, and the exact path gives the message and position. Raises nothing.
     """
-    try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return None
-    kind = type(value)
-    if kind is not dict and kind is not list:
-        return None
+    value = _container(raw)
+    return value if value is not None and _proven(raw, value) else None
+
+
+def _proven(raw: bytes, value: Any) -> bool:
+    """Whether `value`, orjson's reading of `raw`, is what the exact path reads (parse_plain's rule)."""
     if _same_tokens([raw], [value]):
-        return value
+        return True
     floats = [0]
     try:
         keys = _keys(value, 1, floats)
     except _NotPlain:
-        return None
+        return False
     # every key ends in `":` or `"<white space>:`; text inside strings can only add to the count
     if keys != raw.count(b'":') or _LOOSE_KEY.search(raw) is not None:
-        return None
+        return False
     if b"-0" in raw and _MINUS_ZERO.search(raw) is not None:
-        return None
+        return False
     if floats[0]:
         if _LONG_INTEGER.search(raw) is not None:
-            return None
+            return False
         for match in _FRACTION.finditer(raw):
             token = match.group(1)
             try:  # the exact path keeps a float where writing it gives the token back; so must orjson's float
                 if orjson.dumps(float(token)) != token or orjson.dumps(orjson.loads(token)) != token:
-                    return None
+                    return False
             except (ValueError, orjson.JSONDecodeError):  # text inside a string
-                return None
-    return value
+                return False
+    return True
 
 
 def _keys(node: Any, depth: int, floats: list) -> int:

@@ -17,7 +17,7 @@ from splitter.merging.threeway_json import MISSING, merge_json
 from splitter.ops.gitsource import _git, tree_source
 from splitter.ops.splitguard import EditsWouldBeLost, differing_entries, git_show_path, named
 from splitter.tree.read import Tree, read_source
-from splitter.tree.write import STAMP
+from splitter.tree.write import stamped
 
 def _git_says_yes(output: Path, *args: str) -> bool:
     """Whether a git command asked in output's folder (its own repository, whatever a hook exported) exits 0;
@@ -25,17 +25,6 @@ def _git_says_yes(output: Path, *args: str) -> bool:
     try:
         return _git(list(args), str(output), str(output.resolve().parent), discover=True).returncode == 0
     except BadInput:  # git is not installed
-        return False
-
-
-def _own_output(output: Path, raw: bytes) -> bool:
-    """Whether output holds the very bytes merge -o last wrote to it (its stamp; a script that rewrites the file
-    drops it or changes the bytes)."""
-    import hashlib
-
-    try:
-        return os.getxattr(output, STAMP) == hashlib.sha256(raw).hexdigest().encode()
-    except (OSError, AttributeError):
         return False
 
 
@@ -56,12 +45,23 @@ def _in_git(output: Path) -> bool:
     return _git_says_yes(output, "ls-files", "--error-unmatch", "--", output.name)
 
 
-def _differing(first: Any, second: Any, tree: Tree, where: str) -> list[str]:
+class _Parts:
+    """A monolith document taken apart once: its entries by id, and `globals`, the rest of it."""
+
+    def __init__(self, doc: Any, tree: Tree, where: str):
+        self.entries = tree.collection.entries(doc, where)
+        self.globals = tree.collection.outside(doc)[0]
+
+    def get(self, key: str) -> Any:
+        """An entry by id, `globals` for the rest; MISSING for an id the document lacks."""
+        return self.globals if key == "globals" else self.entries.get(key, MISSING)
+
+
+def _differing(first: _Parts, second: _Parts) -> list[str]:
     """The ids of the entries two monoliths hold differently (or one lacks), and `globals` if the rest differs;
     values compared as verify compares them (same_value: key order and number spelling aside)."""
-    differing = differing_entries(tree.collection.entries(first, "(the tree)"), tree.collection.entries(second, where),
-                                  same_value)
-    if not same_value(tree.collection.outside(first)[0], tree.collection.outside(second)[0]):
+    differing = differing_entries(first.entries, second.entries, same_value)
+    if not same_value(first.globals, second.globals):
         differing.append("globals")
     return differing
 
@@ -90,17 +90,18 @@ def lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: P
         raise BadInput(f"cannot be read: {error.strerror or error}", str(output)) from None
     if raw == data or (b"<<<<<<<" in raw and conflict_line(raw) is not None):  # a memchr scan first
         return []
-    if _own_output(output, raw):  # merge -o wrote these very bytes: nobody edited the monolith since
+    if stamped(output, raw):  # merge -o wrote these very bytes: nobody edited the monolith since
         return []
-    current = _loads(raw, str(output))
-    differing = _differing(doc, current, tree, str(output))
+    mine, current = _Parts(doc, tree, "(the tree)"), _Parts(_loads(raw, str(output)), tree, str(output))
+    differing = _differing(mine, current)
     if differing and _merging(output) and _staged_as_is(output):  # as git merged it: the tree is the truth
-        return [key for key in differing if _parent_held_edit(key, current, output, root, tree)]  # (section 13)
+        parents = [_at_head(output, root, tree, revision) for revision in ("HEAD", "MERGE_HEAD")]  # (section 13)
+        return [key for key in differing if _parent_held_edit(key, current, parents, tree)]
     written = os.stat(output).st_mtime_ns
     head = _at_head(output, root, tree) if differing else None
     if head is None:  # not in git: file times alone
         return [key for key in differing if not _tree_newer(key, tree, root, written)]
-    return [key for key in differing if _monolith_holds_edit(key, doc, current, head, tree, root, output, written)]
+    return [key for key in differing if _monolith_holds_edit(key, mine, current, head, tree)]
 
 
 def _loads(raw: bytes, where: str) -> Any:
@@ -112,9 +113,9 @@ def _loads(raw: bytes, where: str) -> Any:
 
 
 class _Head:
-    """The last commit's monolith and tree."""
+    """The monolith, taken apart, and the tree at a revision (HEAD, or a merge's other parent)."""
 
-    def __init__(self, monolith: Any, tree: Tree, root: Path, revision: str = "HEAD"):
+    def __init__(self, monolith: _Parts, tree: Tree, root: Path, revision: str = "HEAD"):
         self.revision = revision
         self.monolith = monolith
         self.tree = tree
@@ -122,9 +123,12 @@ class _Head:
         self.root = root
         self.before: dict[str, tuple | None] = {}  # commit -> (tree, assembler) of its parent, read once
 
-    def entry(self, ctid: str) -> Any:
-        own = self.tree.containers.get(ctid)
-        return MISSING if own is None else self.assembler.container(ctid, own)
+    def entry(self, key: str) -> Any:
+        """The tree's merged config of an entry (MISSING where it has none), or its `globals`."""
+        if key == "globals":
+            return self.tree.globals
+        own = self.tree.containers.get(key)
+        return MISSING if own is None else self.assembler.container(key, own)
 
 
 def _at_head(output: Path, root: Path, tree: Tree, revision: str = "HEAD") -> _Head | None:
@@ -139,10 +143,11 @@ def _at_head(output: Path, root: Path, tree: Tree, revision: str = "HEAD") -> _H
         found = _git(["rev-parse", "--verify", "--quiet", f"{revision}:./"], str(root), str(root), discover=True)
         if shown.returncode or found.returncode:
             return None
-        monolith = _loads(shown.stdout, f"{revision}:{output.name}")
+        where = f"{revision}:{output.name}"
+        monolith = _Parts(_loads(shown.stdout, where), tree, where)
         committed = read_source(tree_source(f"{revision}:{root}", found.stdout.strip(), str(root)),
                                 tree.collection.folder)
-    except BadInput:  # git is not installed; HEAD's monolith or tree cannot be read (conflict markers)
+    except BadInput:  # no git; the monolith or tree there cannot be read (conflict markers), or is another collection's
         return None
     return _Head(monolith, committed, root, revision)
 
@@ -181,65 +186,40 @@ def _stale(key: str, committed_monolith: Any, head: _Head, tree: Tree) -> bool:
     return _same(committed_monolith, MISSING if own is None else assembler.container(key, own))
 
 
-def _parent_held_edit(key: str, current: Any, output: Path, root: Path, tree: Tree) -> bool:
+def _parent_held_edit(key: str, current: _Parts, parents: list[_Head | None], tree: Tree) -> bool:
     """During a merge, with the monolith as git merged it: whether its entry came whole from a parent (HEAD or
     MERGE_HEAD) whose own monolith held an edit its own tree lacked for that entry (a script's commit on one
     branch): that edit is kept. An entry a parent held in step with its tree, or that git merged from both
     sides, gives way to the merged tree (MIGRATION.md section 13)."""
-    where = str(output)
-    try:
-        ours = tree.collection.entries(current, where).get(key, MISSING) if key != "globals" else None
-    except BadInput:
+    if key == "globals":
         return False
-    for revision in ("HEAD", "MERGE_HEAD"):
-        parent = _parents.get(revision) if _parents.get("root") == (output, root) else None
-        if parent is None:
-            parent = _at_head(output, root, tree, revision)
-            _parents.update({"root": (output, root), revision: parent})
-        if parent is None or key == "globals":
-            continue
-        try:
-            theirs = tree.collection.entries(parent.monolith, where).get(key, MISSING)
-        except BadInput:
-            continue
-        if _same(ours, theirs):
+    for parent in parents:
+        if parent is not None and _same(current.get(key), parent.monolith.get(key)):
+            theirs = parent.monolith.get(key)
             return not (_same(theirs, parent.entry(key)) or _stale(key, theirs, parent, tree))
     return False
 
 
-_parents: dict = {}  # the two parents of a merge in progress, read once per merge -o
-
-
-def _monolith_holds_edit(key: str, doc: Any, current: Any, head: _Head, tree: Tree, root: Path, output: Path,
-                         written: int) -> bool:
+def _monolith_holds_edit(key: str, mine: _Parts, current: _Parts, head: _Head, tree: Tree) -> bool:
     """Whether merge -o would lose the monolith's edit of an entry (or `globals`) where git has a commit.
 
     Each side is compared with its own version at HEAD, as configs (so a file saved unchanged, reformatted or
     tidied is no edit; no file time counts): the side that moved alone holds the edit. Where both moved, every
     leaf the monolith changed since HEAD must be changed alike in the tree's merge (a three-way merge gives it
     back without conflict); a leaf each changed its own way is the monolith's edit (merge -o's own earlier
-    output never gets here: see _own_output). And the commit itself must not hold a monolith edit the tree
-    lacks: its monolith and tree agree on the entry, or its monolith holds the entry as the tree did just before
-    the tree's last commit of it (_stale: a commit of the tree alone). Anything else keeps the monolith's."""
-    where = str(output)
-    try:
-        if key == "globals":
-            mine, theirs = tree.collection.outside(doc)[0], tree.collection.outside(current)[0]
-            committed_tree, committed_monolith = head.tree.globals, tree.collection.outside(head.monolith)[0]
-        else:
-            mine = tree.collection.entries(doc, where).get(key, MISSING)
-            theirs = tree.collection.entries(current, where).get(key, MISSING)
-            committed_tree = head.entry(key)
-            committed_monolith = tree.collection.entries(head.monolith, where).get(key, MISSING)
-    except BadInput:  # HEAD's monolith is not of this collection: file times
-        return not _tree_newer(key, tree, root, written)
-    tree_moved = not _same(mine, committed_tree)
+    output never gets here: see tree.write.stamped). And the commit itself must not hold a monolith edit the
+    tree lacks: its monolith and tree agree on the entry, or its monolith holds the entry as the tree did just
+    before the tree's last commit of it (_stale: a commit of the tree alone). Anything else keeps the
+    monolith's."""
+    ours, theirs = mine.get(key), current.get(key)
+    committed_tree, committed_monolith = head.entry(key), head.monolith.get(key)
+    tree_moved = not _same(ours, committed_tree)
     monolith_moved = not _same(theirs, committed_monolith)
     if monolith_moved and not tree_moved:
         return True
     if monolith_moved:  # both: every change the monolith made since the commit must be the tree's too
-        merged, conflicts = merge_json(committed_monolith, mine, theirs)  # ours (the tree) where both changed
-        if conflicts or not _same(merged, mine):  # a leaf both changed, each its own way: not settled
+        merged, conflicts = merge_json(committed_monolith, ours, theirs)  # ours (the tree) where both changed
+        if conflicts or not _same(merged, ours):  # a leaf both changed, each its own way: not settled
             return True
     # what the commit itself holds: in step, or a monolith left behind by a commit of the tree's files
     return not (_same(committed_monolith, committed_tree) or _stale(key, committed_monolith, head, tree))

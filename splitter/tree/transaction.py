@@ -155,35 +155,28 @@ def _identities(root: Path, folder: Path, written: dict[str, bytes], removed: li
             for relative in [*written, *removed]}
 
 
-def _same_content(path: Path, expected: Path | None, digest: str | None) -> bool:
-    """Whether path holds the bytes of `expected` (a file) or of SHA-256 `digest`, where identity said no."""
+def _digest(path: Path) -> str | None:
+    """The SHA-256 of a file's bytes; None where it cannot be read."""
     import hashlib
 
     try:
-        data = path.read_bytes()
-        if digest is not None:
-            return hashlib.sha256(data).hexdigest() == digest
-        return expected is not None and data == expected.read_bytes()
+        return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
-        return False
+        return None
 
 
 def _changed_since(root: Path, folder: Path, written: list[str], removed: list[str], files: dict) -> str | None:
     """The first file of the tree that is neither as the journal left it nor as it found it (git restored it,
     someone edited it after the cut); None when the journal still describes the tree."""
-    for relative in [*written, *removed]:
+    for relative, moves in [*((relative, True) for relative in written), *((relative, False) for relative in removed)]:
         before, after, digest = (list(files.get(relative) or []) + [None] * 3)[:3]  # older journals: two
         now = _identity(root / relative)
-        moved = relative in written and not os.path.lexists(folder / _NEW / relative)
-        if relative in written:
-            expected = [after if moved else before]
-        else:
-            expected = [before, None]  # removed already, or not yet
-        if now in expected:
+        moved = moves and not os.path.lexists(folder / _NEW / relative)
+        if now == (after if moved else before) or (not moves and now is None):  # removed already, or not yet
             continue
         # another inode or time, maybe the same bytes (git stash and stash pop write the files anew)
-        if now is not None and (_same_content(root / relative, None, digest) if moved else
-                                before is not None and _same_content(root / relative, folder / _OLD / relative, None)):
+        want = digest if moved else _digest(folder / _OLD / relative) if before is not None else None
+        if now is not None and want is not None and _digest(root / relative) == want:
             continue
         return relative
     return None
@@ -353,9 +346,15 @@ def reading(root: Path) -> Iterator[None]:
         yield
 
 
+def cut_short(root: Path) -> bool:
+    """Whether the tree folder holds a commit cut short after its commit point (its journal), which the next
+    command that reads or writes it finishes."""
+    return os.path.exists(root / TRANSACTION / _JOURNAL)
+
+
 def finish_interrupted(root: Path) -> None:
     """Replay a commit cut short after its commit point (under the writer's lock), so that no reader reads a tree
     half written; nothing to do in a tree without a journal. Raises WriteError where it cannot write."""
-    if os.path.exists(root / TRANSACTION / _JOURNAL):
+    if cut_short(root):
         with locked(root):
             recover(root)

@@ -210,3 +210,14 @@ def stamp(output: Path, data: bytes) -> None:
         os.setxattr(output, STAMP, hashlib.sha256(data).hexdigest().encode())
     except (OSError, AttributeError):
         pass
+
+
+def stamped(output: Path, data: bytes) -> bool:
+    """Whether output carries stamp's mark for exactly `data` (a script that rewrites the file drops the mark or
+    changes the bytes); False where the file system keeps no extended attributes. Raises nothing."""
+    import hashlib
+
+    try:
+        return os.getxattr(output, STAMP) == hashlib.sha256(data).hexdigest().encode()
+    except (OSError, AttributeError):
+        return False
