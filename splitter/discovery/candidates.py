@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 
 from splitter.discovery.itemsets import Fleet, items
 from splitter.discovery.roles import KIND_RANK, Role
@@ -134,9 +135,7 @@ def fit_role(fleet: Fleet, role: Role, base: set[int], options: Options) -> Cand
     holders = list(role.members)
 
     def tally(members: list[int], depth: int = len(role.path)) -> Counter:
-        counts: Counter = Counter()
-        for member in members:
-            counts.update(fleet.rows[member])
+        counts = Counter(chain.from_iterable([fleet.rows[member] for member in members]))
         return Counter({item: count for item, count in counts.items() if item not in base
                         and (not depth or fleet.path(item)[:depth] == role.path)})
 

@@ -74,6 +74,18 @@ def map_numbers(value: Any, change) -> Any:
     return value
 
 
+# Two values of one of these types are exactly equal when Python's == says so: a str, an int (the exact parser
+# keeps an integer lexeme an int would not give back as a Number), a bool, a Number (its lexeme). Others need
+# their canonical text: a float (0.0 == -0.0), a list or object (1 == 1.0 == True inside, key order).
+EQUAL_BY_VALUE = (str, int, bool, Number)
+
+
+def exactly_equal(first: Any, second: Any) -> bool:
+    """canonical(first) == canonical(second), settled without writing either where == and the type suffice."""
+    return first == second and type(first) is type(second) and (
+        type(first) in EQUAL_BY_VALUE or canonical(first) == canonical(second))
+
+
 def canonical(value: Any) -> bytes:
     """Compact JSON text of a value, keeping key order: equal bytes mean equal values, types included."""
     return orjson.dumps(value, default=orjson_default)

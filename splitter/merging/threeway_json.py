@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from splitter.exact.numbers import Number, canonical, number_value, same_entries
+from splitter.exact.numbers import Number, canonical, exactly_equal, number_value, same_entries
 from splitter.exact.pointer import NOTHING
 
 MISSING = NOTHING  # "no value here": a key absent on a side, or no ancestor at all
@@ -55,8 +55,7 @@ def equal(first: Any, second: Any) -> bool:
         return True
     if first is MISSING or second is MISSING:
         return False
-    # Python's == is fast but loose (1 == 1.0 == True, key order ignored); canonical bytes settle what it lets by
-    return first == second and canonical(first) == canonical(second)
+    return exactly_equal(first, second)
 
 
 def _same_values(ours: dict, theirs: dict) -> set:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from splitter.discovery.plan import Plan
 from splitter.errors import BadInput, ProofFailed
-from splitter.exact.numbers import canonical, same_canonical
+from splitter.exact.numbers import EQUAL_BY_VALUE, canonical, same_canonical
 from splitter.exact.parse import parse
 from splitter.exact.style import TREE_STYLE
 from splitter.exact.write import dumps
@@ -48,6 +48,9 @@ def difference(inherited: dict, target: dict, path: tuple = ()) -> tuple[dict, l
         below = inherited.get(key, _MISSING)
         if below is _MISSING:
             values[key] = value
+        elif value == below and type(value) is type(below) and (
+                type(value) in EQUAL_BY_VALUE or canonical(value) == canonical(below)):
+            continue  # exactly_equal, written out: this runs for every key of every container
         elif type(value) is dict and type(below) is dict:
             sub, sub_unsets = difference(below, value, path + (key,))
             if sub_unsets and 1 + leaves(value) < leaves(sub) + len(sub_unsets):
@@ -57,8 +60,7 @@ def difference(inherited: dict, target: dict, path: tuple = ()) -> tuple[dict, l
             if sub:
                 values[key] = sub
             unsets += sub_unsets
-        elif value != below or canonical(value) != canonical(below):
-            # `!=` alone would take True for 1 and 0.0 for -0.0; the canonical text tells them apart
+        else:
             values[key] = value
     unsets += [path + (key,) for key in inherited if key not in target]
     return values, unsets

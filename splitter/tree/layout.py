@@ -138,17 +138,23 @@ def record_orders(docs: Iterable[dict], root: bool = True) -> dict[Path, list[st
     """
     sequences: dict[Path, list[tuple]] = {}
 
-    def walk(value: Any, path: Path) -> None:
-        if type(value) is dict:
-            if len(value) > 1 and (root or path):
-                sequences.setdefault(path, []).append(tuple(value))
-            for key, child in value.items():
-                if type(child) is dict or type(child) is list:
-                    walk(child, path + (key,))
-        else:
-            for item in value:
-                if type(item) is dict or type(item) is list:
-                    walk(item, path + (EVERY_ITEM,))
+    def walk(value: dict, path: Path) -> None:
+        if len(value) > 1 and (root or path):
+            sequences.setdefault(path, []).append(tuple(value))
+        for key, child in value.items():
+            kind = type(child)
+            if kind is dict:
+                walk(child, path + (key,))
+            elif kind is list:
+                walk_list(child, path + (key,))
+
+    def walk_list(value: list, path: Path) -> None:
+        for item in value:
+            kind = type(item)
+            if kind is dict:
+                walk(item, path + (EVERY_ITEM,))
+            elif kind is list:
+                walk_list(item, path + (EVERY_ITEM,))
 
     for doc in docs:
         walk(doc, ())
