@@ -134,12 +134,14 @@ def fit_role(fleet: Fleet, role: Role, base: set[int], options: Options) -> Cand
     they share, as a role's does (else `tidy` would move the rest in right after `split`)."""
     holders = list(role.members)
 
-    def tally(members: list[int], depth: int = len(role.path)) -> Counter:
+    def tally(members: list[int]) -> Counter:
         counts = Counter(chain.from_iterable([fleet.rows[member] for member in members]))
-        return Counter({item: count for item, count in counts.items() if item not in base
-                        and (not depth or fleet.path(item)[:depth] == role.path)})
+        return Counter({item: count for item, count in counts.items() if item not in base})
 
-    counts = tally(holders)
+    everything = tally(holders)
+    depth = len(role.path)
+    counts = Counter({item: count for item, count in everything.items() if fleet.path(item)[:depth] == role.path}
+                     ) if depth else everything
     members, dropped = holders, []
     if len(holders) >= 3:
         most = {item for item, count in counts.items() if count >= MOST * len(holders)}
@@ -147,7 +149,7 @@ def fit_role(fleet: Fleet, role: Role, base: set[int], options: Options) -> Cand
         if len(agree) < len(holders) and len(agree) >= max(options.min_members, math.ceil(MOST * len(holders))):
             kept = set(agree)
             members, dropped = agree, [m for m in holders if m not in kept]
-    counts = tally(members, 0)
+    counts = everything if members is holders else tally(members)  # most often no holder is left out
     size = len(members)
     content = [item for item, count in counts.items() if count == size]
     if size >= 10:
