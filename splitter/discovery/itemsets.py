@@ -31,20 +31,27 @@ def nest(pairs: list[tuple[tuple, Any]]) -> dict:
     return root
 
 
-def _number(config: dict, path: tuple, numbers: dict, row: list) -> None:
-    """Append to `row` the number of each leaf item of `config`, numbering new items in `numbers`."""
+def _number(config: dict, path: tuple, node: dict, found: list, row: list) -> None:
+    """Append to `row` the number of each leaf item of `config`, numbering a new item by its place in `found`,
+    where its (path, value or canonical text) goes. `node` holds, per key, the numbers of the values met there
+    and the node below: a leaf costs two lookups by the key and the value, whose hashes Python keeps."""
     for key, value in config.items():
+        entry = node.get(key)
+        if entry is None:
+            entry = node[key] = ({}, {})
         kind = type(value)
         if kind is dict and value:
-            _number(value, path + (key,), numbers, row)
+            _number(value, path + (key,), entry[1], found, row)
             continue
-        # a str, int, bool or Number is keyed by its type and itself (True == 1: the type keeps them apart)
-        item = (path + (key,), kind, value) if kind in EQUAL_BY_VALUE else (path + (key,), canonical(value))
-        number = numbers.get(item)
+        # a str is marked by itself; an int, bool or Number by its type and itself (True == 1: the type keeps
+        # them apart); any other value by its canonical text (bytes: never equal to a str or a tuple)
+        mark = value if kind is str else (kind, value) if kind in EQUAL_BY_VALUE else canonical(value)
+        number = entry[0].get(mark)
         if number is None:
-            if len(item) == 2:  # orjson's bytes keep a 4 KiB buffer: keep an exact-size copy instead
-                item = (item[0], bytes(memoryview(item[1])))
-            number = numbers[item] = len(numbers)
+            if type(mark) is bytes:  # orjson's bytes keep a 4 KiB buffer: keep an exact-size copy instead
+                mark = bytes(memoryview(mark))
+            number = entry[0][mark] = len(found)
+            found.append((path + (key,), mark if type(mark) is bytes else None, value))
         row.append(number)
 
 
@@ -57,16 +64,18 @@ class Fleet:
 
     def __init__(self, containers: dict):
         self.ids = list(containers)
-        numbers: dict[tuple, int] = {}  # (path, value key) -> item number in order of first appearance
+        found: list[tuple] = []  # item number in order of first appearance -> (path, canonical text or None, value)
         rows = []
+        node: dict = {}
         for config in containers.values():
             row: list[int] = []
-            _number(config, (), numbers, row)
+            _number(config, (), node, found, row)
             rows.append(row)
+        del node
         # each distinct item's canonical text once (not once per leaf), then numbered in sorted order
-        keyed = sorted((key[0], bytes(memoryview(canonical(key[2]))) if len(key) == 3 else key[1], number)
-                       for key, number in numbers.items())
-        del numbers
+        keyed = sorted((path, bytes(memoryview(canonical(value))) if text is None else text, number)
+                       for number, (path, text, value) in enumerate(found))
+        del found
         self.keys: list[tuple[tuple, bytes]] = []  # item id -> (path, canonical text)
         remap = array("I", bytes(4 * len(keyed)))
         for path, text, number in keyed:
