@@ -247,8 +247,45 @@ def test_update_without_typer_does_what_typer_does(case: str, tmp_path, capsysbi
     assert results[0][0] == {"changed": 0, "unchanged": 0}.get(case, 2)
 
 
+@pytest.mark.parametrize("case", ["new", "exists", "missing", "not json", "inside"])
+def test_split_without_typer_does_what_typer_does(case: str, tmp_path, capsysbinary) -> None:
+    """`splitter split MONOLITH -o DIR` skips Typer (cli.split_run, the body both command lines share): the same
+    exit code, stdout, stderr and files."""
+    from conftest import FIXTURE, run
+
+    from splitter.cli.quick import main
+
+    monolith = tmp_path / "phoenix_lxc_configs.json"
+    monolith.write_bytes(b"{not json\n" if case == "not json" else FIXTURE.read_bytes())
+    results = []
+    for side in ("quick", "typer"):
+        out = tmp_path / side / ("conf.d" if case != "inside" else "")
+        if case == "exists":
+            (out / "lxc").mkdir(parents=True)
+            (out / "lxc" / "notes.txt").write_bytes(b"mine\n")
+        argv = ["split", str(tmp_path / "gone.json" if case == "missing" else monolith), "-o", str(out)]
+        if case == "inside":
+            argv[-1] = str(tmp_path)  # the folder that holds the monolith: refused
+        if side == "quick":
+            code = main(argv)
+            captured = capsysbinary.readouterr()
+            outcome = [code, captured.out, captured.err.decode()]
+        else:
+            done = run(*argv)
+            outcome = [done.exit_code, done.stdout_bytes, done.stderr]
+        files = {path.relative_to(out).as_posix(): path.read_bytes() for path in sorted(out.rglob("*"))
+                 if path.is_file()} if case not in ("inside",) and out.exists() else {}
+        results.append([outcome[0], outcome[1], outcome[2].replace(str(out), "OUT"), files])
+    assert results[0] == results[1]
+    assert results[0][0] == {"new": 0}.get(case, 2)
+    if case == "new":
+        assert "proven to merge back byte for byte" in results[0][2] and len(results[0][3]) > 3
+
+
 @pytest.mark.parametrize("argv", [["merge", "conf.d", "--strict"], ["verify", "conf.d", "m.json", "--format", "json"],
-                                  ["merge", "--help"], ["show", "conf.d", "1"], ["merge", "a", "b"], []])
+                                  ["merge", "--help"], ["show", "conf.d", "1"], ["merge", "a", "b"], [],
+                                  ["split", "m.json"], ["split", "m.json", "-o", "d", "--force"],
+                                  ["split", "m.json", "--dry-run"]])
 def test_other_command_lines_go_to_typer(argv: list[str]) -> None:
     from splitter.cli.quick import main
 

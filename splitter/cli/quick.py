@@ -1,4 +1,4 @@
-"""merge, verify and merge-driver as hooks and git run them, without Typer: the bodies both command lines share."""
+"""merge, verify, update, split and merge-driver in their plain forms, without Typer: the bodies both command lines share."""
 
 from __future__ import annotations
 
@@ -194,8 +194,8 @@ def _version(path: Path) -> bytes:
 
 
 def main(argv: list[str]) -> int | None:
-    """Run `merge DIR [-o FILE]`, `verify DIR MONOLITH [--byte-exact]`, `update DIR MONOLITH` or `merge-driver
-    %O %A %B [%P [%L]]` without importing Typer (about half of a small tree's start-up) and return the exit code;
+    """Run `merge DIR [-o FILE]`, `verify DIR MONOLITH [--byte-exact]`, `update DIR MONOLITH`, `split MONOLITH -o
+    DIR` or `merge-driver %O %A %B [%P [%L]]` without importing Typer (about half of a small tree's start-up) and return the exit code;
     None for any other command line, which Typer then reads (every other option, --help, a usage error)."""
     call = _plain_call(argv)
     if call is None:
@@ -217,12 +217,12 @@ def main(argv: list[str]) -> int | None:
 
 def _plain_call(argv: list[str]):
     """The command as a call taking no arguments, for the command lines main runs; None for any other."""
-    if not argv or argv[0] not in ("merge", "verify", "update", "merge-driver"):
+    if not argv or argv[0] not in ("merge", "verify", "update", "merge-driver", "split"):
         return None
     command, plain, options = argv[0], [], {}
     rest = iter(argv[1:])
     for arg in rest:
-        if arg in ("-o", "--output") and command == "merge" and "-o" not in options:
+        if arg in ("-o", "--output") and command in ("merge", "split") and "-o" not in options:
             options["-o"] = next(rest, None)
             if options["-o"] is None or options["-o"].startswith("-") or not options["-o"]:
                 return None
@@ -235,6 +235,10 @@ def _plain_call(argv: list[str]):
     if command == "merge" and len(plain) == 1:
         output = options.get("-o")
         return lambda: merge_tree(Path(plain[0]), Path(output) if output else None, None, False, None) or 0
+    if command == "split" and len(plain) == 1 and "-o" in options:
+        from splitter.cli.split_run import split_run
+
+        return lambda: split_run(Path(plain[0]), Path(options["-o"]))
     if command == "verify" and len(plain) == 2:
         return lambda: verify_tree(Path(plain[0]), Path(plain[1]), "--byte-exact" in options, False, None)
     if command == "update" and len(plain) == 2:
