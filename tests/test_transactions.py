@@ -341,3 +341,35 @@ def test_a_journal_is_replayed_over_files_git_stash_wrote_back_unchanged(tmp_pat
     first = run("verify", root, new_mono)
     assert first.exit_code == 1 and "finished a write that was cut short first" in first.stderr, first.stderr
     assert run("verify", root, new_mono, "--byte-exact").exit_code == 0
+
+
+def test_verify_in_json_says_it_finished_a_cut_write(tmp_path: Path, fixture_trees) -> None:
+    """A hook running `verify --format json` after a killed update: the report says the tree's files changed on
+    disk (finished_cut_write) and the exit code is 1; the next verify finds nothing to finish."""
+    tree, old_mono, new_mono = fixture_trees
+    root = tmp_path / "conf.d"
+    shutil.copytree(tree, root)
+    moves = [index for index, step in enumerate(kill_at(0, ["update", root, new_mono])[0], 1) if step.startswith("move")]
+    shutil.rmtree(root)
+    shutil.copytree(tree, root)
+    kill_at(moves[0] + 1, ["update", root, new_mono])  # killed after the first move: a journal to finish
+    assert (root / TXN / "journal.json").exists()
+    first = run("verify", root, new_mono, "--format", "json")
+    assert first.exit_code == 1 and json.loads(first.stdout)["finished_cut_write"] is True
+    again = run("verify", root, new_mono, "--format", "json")
+    assert again.exit_code == 0 and json.loads(again.stdout) | {"differences": []} == json.loads(again.stdout)
+    assert json.loads(again.stdout)["finished_cut_write"] is False and json.loads(again.stdout)["same_bytes"]
+
+
+def test_update_says_it_finished_a_cut_write_before_updating(tmp_path: Path, fixture_trees) -> None:
+    tree, old_mono, new_mono = fixture_trees
+    root = tmp_path / "conf.d"
+    shutil.copytree(tree, root)
+    moves = [index for index, step in enumerate(kill_at(0, ["update", root, new_mono])[0], 1) if step.startswith("move")]
+    finished = snapshot(root)
+    shutil.rmtree(root)
+    shutil.copytree(tree, root)
+    kill_at(moves[0] + 1, ["update", root, new_mono])
+    again = run("update", root, new_mono)
+    assert again.exit_code == 0 and f"splitter: {root}: finished a write that was cut short first" in again.stderr
+    assert snapshot(root) == finished

@@ -69,16 +69,17 @@ def verify_tree(tree: Path, monolith: Path, byte_exact: bool, as_json: bool, col
         step(f"reading {tree}")
         cut = cut_short(tree)  # read_tree finishes it
         loaded = read_tree(tree, collection)
+        finished = cut and not cut_short(tree)
         step(f"comparing {loaded.collection.count(len(loaded.containers))} with {monolith}")
         try:
             verdict = compare(loaded, read_bytes(monolith), str(monolith))
         except BadInput as error:
             raise collection_hint(error, tree, loaded.collection) from None
     if as_json:
-        out(verify_json(verdict))
+        out(verify_json(verdict, finished))
     else:
         out(verify_text(verdict, str(tree), str(monolith), loaded.collection).encode())
-    if cut and not cut_short(tree):
+    if finished:
         # the files on disk changed under a caller that may have staged them already (a git pre-commit hook
         # checks the working tree, git commits the index): that caller must look again
         say(f"splitter: {tree}: finished a write that was cut short first, so its files changed on disk; "
@@ -101,16 +102,19 @@ def update_run(tree: Path, monolith: Path, base: Path | None = None, dry_run: bo
     from splitter.tree.lock import DEFAULT_WAIT
     from splitter.tree.monolith import read_monolith
     from splitter.tree.read import collection_hint, read_tree
-    from splitter.tree.transaction import writing
+    from splitter.tree.transaction import cut_short, writing
 
     wait = DEFAULT_WAIT if wait is None else wait
     try:
         with Steps(format != "json") as step, ExitStack() as hold:
             dir_then_monolith("update", tree, monolith)
+            cut = cut_short(tree)  # taking the lock or reading the tree finishes it
             if not dry_run:  # one writer from reading the tree to the last file written
                 hold.enter_context(writing(tree, wait))
             step(f"reading {tree}")
             loaded = read_tree(tree, collection)
+            if cut and not cut_short(tree):
+                say(f"splitter: {tree}: finished a write that was cut short first; now updating that tree")
             step(f"reading {monolith}")
             try:
                 mono = read_monolith(monolith, loaded.collection, loaded.layout.style)

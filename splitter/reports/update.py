@@ -81,12 +81,12 @@ def update_text(tree: str, monolith: str, result, conflicts, kept, dry_run: bool
         out.append(settle(tree, monolith))
         return (visible_lines(out) + "\n").encode()
     out += _hand_added_lines(summary, result, monolith, collection)
-    verb = "would change" if dry_run or out else "changed"
-    out.append(f"{tree} {verb} {len(summary['files'])} file(s) to merge into {monolith} "
-               f"({summary['kept_files']} kept as they are)")
+    written = not (dry_run or out)  # a refusal for hand-added files wrote nothing either
+    out.append(f"{tree} {'changed' if written else 'would change'} {len(summary['files'])} file(s) to merge into "
+               f"{monolith} ({summary['kept_files']} kept as they are)")
     out += [f"  {f['action']:<8} {f['file']}: {f['why']}" for f in summary["files"]]
     if summary["values"]:
-        out.append(f"values of the tree that {'the update changes' if dry_run else 'changed'}:")
+        out.append(f"values of the tree that {'changed' if written else 'the update changes'}:")
         for v in summary["values"]:
             out.append(f"  {v['container'] or '-'}  {v['path']}: {' -> '.join(_shown(v['tree'], v['monolith']))}")
     if summary["kept_edits"]:

@@ -54,7 +54,9 @@ def byte_lines(verdict: Verdict) -> list[str]:
     return lines
 
 
-def verify_json(verdict: Verdict) -> bytes:
+def verify_json(verdict: Verdict, finished_cut_write: bool = False) -> bytes:
+    """verify's --format json report (MIGRATION.md section 4); `finished_cut_write`: reading the tree finished a
+    write that was cut short, so its files changed on disk (the exit code is 1 whatever the comparison says)."""
     differences = []
     for found in verdict.differences:
         entry: dict = {"container": found.container, "path": json_path(found.path), "kind": found.kind}
@@ -69,4 +71,5 @@ def verify_json(verdict: Verdict) -> bytes:
                   "differences": differences,
                   "byte_differences": [place_to_json(place, json_path(place.path))
                                        for place in (report.places if report else [])],
-                  "byte_difference_counts": report.counts if report else {}})
+                  "byte_difference_counts": report.counts if report else {},
+                  "finished_cut_write": finished_cut_write})
