@@ -1,10 +1,11 @@
-"""One file of a tree, read safely: never through a link, never blocking, never without end."""
+"""A tree's files one by one: read safely (never through a link, never blocking, never without end), created in bulk."""
 
 from __future__ import annotations
 
 import errno
 import os
 import stat
+from pathlib import Path
 
 from splitter.errors import BadInput
 
@@ -64,3 +65,31 @@ def _not_regular(mode: int) -> str:
     kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
              (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
     return next((word for test, word in kinds if test(mode)), "a special file")
+
+
+def write_files(root: Path, root_fd: int, files: dict[str, bytes], before=None) -> None:
+    """Create each file (relative path -> bytes) under root, whose open descriptor is root_fd, making its folders;
+    a file already there is an error (O_EXCL). Each file is opened relative to its folder's descriptor, so that
+    10,000 files cost no walk of the whole path each. `before(relative)`, if given, is called before each file.
+    Raises OSError (a full disk: ENOSPC)."""
+    folders = {"": root_fd}
+    try:
+        for relative, data in files.items():
+            if before is not None:
+                before(relative)
+            folder, _, name = relative.rpartition("/")
+            folder_fd = folders.get(folder)
+            if folder_fd is None:
+                (root / folder).mkdir(parents=True, exist_ok=True)
+                folder_fd = folders[folder] = os.open(root / folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644, dir_fd=folder_fd)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
+    finally:
+        for folder, folder_fd in folders.items():
+            if folder:
+                os.close(folder_fd)

@@ -12,6 +12,7 @@ from typing import Callable, Iterable, Iterator
 
 from splitter.errors import BadInput, WriteError
 from splitter.tree.lock import DEFAULT_WAIT, locked
+from splitter.tree.files import write_files
 
 TRANSACTION = ".splitter-txn"  # hidden, at the tree's top: never a tree file, and `check` passes over it
 _JOURNAL = "journal.json"
@@ -83,16 +84,11 @@ def _stage(root: Path, folder: Path, written: dict[str, bytes]) -> None:
         _step("mkdir")
         folder.mkdir()
         (folder / _NEW).mkdir()
-        made = {folder / _NEW}
-        for relative, data in written.items():
-            path = folder / _NEW / relative
-            if path.parent not in made:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                made.add(path.parent)
-            _step("stage", relative)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+        fd = os.open(folder / _NEW, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            write_files(folder / _NEW, fd, written, before=lambda relative: _step("stage", relative))
+        finally:
+            os.close(fd)
         _same_device(root, folder, written)
     except OSError as error:
         raise WriteError(f"cannot write into the tree: {error.strerror or error}; nothing was changed",

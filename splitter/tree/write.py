@@ -12,6 +12,7 @@ import stat
 from pathlib import Path
 
 from splitter.errors import BadInput, WriteError
+from splitter.tree.files import write_files
 from splitter.tree.guard import replaceable
 from splitter.tree.lock import adopt, release
 from splitter.tree.names import NAME_MAX
@@ -117,31 +118,6 @@ def stage(target: Path, files: dict[str, bytes]) -> Path:
             discard(staging)
         raise WriteError(f"cannot write: {error.strerror or error}", str(target)) from None
     return staging
-
-
-def write_files(root: Path, root_fd: int, files: dict[str, bytes]) -> None:
-    """Create each file (relative path -> bytes) under root, whose open descriptor is root_fd, making its folders;
-    a file already there is an error (O_EXCL). Each file is opened relative to its folder's descriptor, so that
-    10,000 files cost no walk of the whole path each. Raises OSError (a full disk: ENOSPC)."""
-    folders = {"": root_fd}
-    try:
-        for relative, data in files.items():
-            folder, _, name = relative.rpartition("/")
-            folder_fd = folders.get(folder)
-            if folder_fd is None:
-                (root / folder).mkdir(parents=True, exist_ok=True)
-                folder_fd = folders[folder] = os.open(root / folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644, dir_fd=folder_fd)
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
-            finally:
-                os.close(fd)
-    finally:
-        for folder, folder_fd in folders.items():
-            if folder:
-                os.close(folder_fd)
 
 
 def install(staging: Path, target: Path, force: bool, inputs: tuple[Path, ...] = (),
