@@ -143,6 +143,20 @@ def test_planned_containers_are_what_merging_layer_by_layer_gives(base, profiles
         assert repr(got) == repr(expected)
 
 
+def _one_way(side: str, argv: list[str], capsysbinary) -> list:
+    """[exit code, stdout bytes, stderr] of a command line run by cli.quick ("quick") or by the Typer app."""
+    from conftest import run
+
+    from splitter.cli.quick import main
+
+    if side == "quick":
+        code = main(argv)
+        captured = capsysbinary.readouterr()
+        return [code, captured.out, captured.err.decode()]
+    done = run(*argv)
+    return [done.exit_code, done.stdout_bytes, done.stderr]
+
+
 def _typer_and_quick(argv: list[str], capsysbinary) -> tuple:
     from conftest import run
 
@@ -220,8 +234,6 @@ def test_update_without_typer_does_what_typer_does(case: str, tmp_path, capsysbi
 
     from conftest import FIXTURE, run
 
-    from splitter.cli.quick import main
-
     doc = stdjson.loads(FIXTURE.read_bytes())
     first = next(iter(doc["lxc_configs"].values()))
     first["cores"] = 97 if case == "changed" else first.get("cores")
@@ -234,13 +246,7 @@ def test_update_without_typer_does_what_typer_does(case: str, tmp_path, capsysbi
         shutil.copytree(tmp_path / "conf.d", tree)
         argv = {"swapped": ["update", str(monolith), str(tree)],
                 "missing": ["update", str(tree), str(tmp_path / "gone.json")]}.get(case, ["update", str(tree), str(monolith)])
-        if side == "quick":
-            code = main(argv)
-            captured = capsysbinary.readouterr()
-            outcome = [code, captured.out, captured.err.decode()]
-        else:
-            done = run(*argv)
-            outcome = [done.exit_code, done.stdout_bytes, done.stderr]
+        outcome = _one_way(side, argv, capsysbinary)
         files = {path.relative_to(tree).as_posix(): path.read_bytes() for path in sorted(tree.rglob("*.json"))}
         results.append([outcome[0], outcome[1], outcome[2].replace(str(tree), "TREE"), files])
     assert results[0] == results[1]
@@ -251,9 +257,7 @@ def test_update_without_typer_does_what_typer_does(case: str, tmp_path, capsysbi
 def test_split_without_typer_does_what_typer_does(case: str, tmp_path, capsysbinary) -> None:
     """`splitter split MONOLITH -o DIR` skips Typer (cli.split_run, the body both command lines share): the same
     exit code, stdout, stderr and files."""
-    from conftest import FIXTURE, run
-
-    from splitter.cli.quick import main
+    from conftest import FIXTURE
 
     monolith = tmp_path / "phoenix_lxc_configs.json"
     monolith.write_bytes(b"{not json\n" if case == "not json" else FIXTURE.read_bytes())
@@ -266,13 +270,7 @@ def test_split_without_typer_does_what_typer_does(case: str, tmp_path, capsysbin
         argv = ["split", str(tmp_path / "gone.json" if case == "missing" else monolith), "-o", str(out)]
         if case == "inside":
             argv[-1] = str(tmp_path)  # the folder that holds the monolith: refused
-        if side == "quick":
-            code = main(argv)
-            captured = capsysbinary.readouterr()
-            outcome = [code, captured.out, captured.err.decode()]
-        else:
-            done = run(*argv)
-            outcome = [done.exit_code, done.stdout_bytes, done.stderr]
+        outcome = _one_way(side, argv, capsysbinary)
         files = {path.relative_to(out).as_posix(): path.read_bytes() for path in sorted(out.rglob("*"))
                  if path.is_file()} if case not in ("inside",) and out.exists() else {}
         results.append([outcome[0], outcome[1], outcome[2].replace(str(out), "OUT"), files])

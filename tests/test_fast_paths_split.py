@@ -6,6 +6,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from test_fast_paths import texts
+from test_reformat import sort_keys
 
 from splitter.discovery.itemsets import Fleet, items
 from splitter.errors import BadInput
@@ -63,7 +64,7 @@ def test_exactly_equal_tells_apart_what_python_takes_for_one_another() -> None:
             values_, unsets = difference({"k": one, "o": {"k": one}}, {"k": other, "o": {"k": other}})
             merged = apply({"k": one, "o": {"k": one}}, Layer("own", values_, [], unsets))
             # key order is the layout's work
-            assert canonical(_sorted(merged)) == canonical(_sorted({"k": other, "o": {"k": other}})), (one, other)
+            assert canonical(sort_keys(merged)) == canonical(sort_keys({"k": other, "o": {"k": other}})), (one, other)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -79,12 +80,5 @@ def test_a_layer_from_difference_restores_the_target(inherited: dict, target: di
     values, unsets = difference(inherited, target)
     merged = apply(apply({}, Layer("base", inherited)), Layer("own", values, [], unsets))
     # the layer restores every value; key order is the layout's work, so compare with keys sorted in both
-    assert canonical(_sorted(merged)) == canonical(_sorted(target))
+    assert canonical(sort_keys(merged)) == canonical(sort_keys(target))
 
-
-def _sorted(value):
-    if type(value) is dict:
-        return {key: _sorted(value[key]) for key in sorted(value)}
-    if type(value) is list:
-        return [_sorted(item) for item in value]
-    return value
