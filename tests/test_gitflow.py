@@ -135,6 +135,60 @@ def test_split_force_over_unmerged_edits_names_ways_that_keep_them(tmp_path: Pat
     assert json.loads(ok("splitter show conf.d 103 --format json", repo / "etc", env))["cores"] == edited
 
 
+def test_split_force_keeps_uncommitted_files_that_change_no_merge(tmp_path: Path, env: dict) -> None:
+    """A draft profile nobody uses yet, or a profile renamed by hand, changes no container's config; split --force
+    would remove the file: refused (exit 2) naming it, until it is committed or --discard-edits is given. A file
+    an editor only reformatted is no work: the split goes through."""
+    repo = etc_repo(tmp_path, env)
+    ok("git add -A && git commit -qm split", repo, env)
+    etc = repo / "etc"
+    draft = etc / "conf.d" / "defaults" / "profile_draft.json"
+    draft.write_text('{\n  "memory_mb": 65536\n}\n')
+    refused = sh("splitter split phoenix_lxc_configs.json -o conf.d --force", etc, env)
+    assert refused.returncode == 2 and "defaults/profile_draft.json" in refused.stderr, refused.stderr
+    assert len(refused.stderr.splitlines()) == 1 and draft.exists()
+    ok("git add -A && git commit -qm draft", repo, env)  # committed: git keeps it, the split may remove it
+    ok("splitter split phoenix_lxc_configs.json -o conf.d --force", etc, env)
+    assert not draft.exists()
+    ok("git checkout -q -- . && git clean -qfd", repo, env)
+    base = etc / "conf.d" / "defaults" / "lxc_base.json"
+    base.write_text(json.dumps(json.loads(base.read_text()), indent=4, sort_keys=True) + "\n")  # an editor's reformat
+    ok("splitter split phoenix_lxc_configs.json -o conf.d --force", etc, env)
+    draft.write_text('{\n  "memory_mb": 65536\n}\n')
+    ok("splitter split phoenix_lxc_configs.json -o conf.d --force --discard-edits", etc, env)
+    assert not draft.exists()
+
+
+def test_a_plain_update_refuses_to_undo_uncommitted_tree_edits(tmp_path: Path, env: dict) -> None:
+    """The tree edited (not committed) and a script's edit of another value in the monolith: a plain update would
+    give the container the monolith's old value back; it refuses (exit 2, nothing written) and names the ways
+    that keep the edit; --dry-run warns; the way it names keeps both edits."""
+    repo = etc_repo(tmp_path, env)
+    ok("git add -A && git commit -qm split", repo, env)
+    etc = repo / "etc"
+    own = etc / "conf.d" / "lxc" / "103_step-ca.json"
+    own.write_text(own.read_text().replace('"cores": ', '"cores": 1', 1))
+    cores = json.loads(own.read_text())["cores"]
+    doc = json.loads((etc / "phoenix_lxc_configs.json").read_text())
+    doc["lxc_configs"]["103"]["memory_mb"] = 3072
+    (etc / "phoenix_lxc_configs.json").write_text(json.dumps(doc, indent=4) + "\n")
+    before = own.read_bytes()
+    refused = sh("splitter update conf.d phoenix_lxc_configs.json", etc, env)
+    assert refused.returncode == 2 and len(refused.stderr.splitlines()) == 1, refused.stderr
+    assert "containers: 103" in refused.stderr and "--discard-edits" in refused.stderr and own.read_bytes() == before
+    dry = sh("splitter update conf.d phoenix_lxc_configs.json --dry-run", etc, env)
+    assert dry.returncode == 0 and "a real run would refuse" in dry.stderr
+    shown = re.search(r"\((git -C \S+ show [^;]+); (splitter update [^)]+)\)", refused.stderr)
+    assert shown, refused.stderr
+    ok(shown.group(1), etc, env)
+    ok(shown.group(2), etc, env)
+    config = json.loads(ok("splitter show conf.d 103 --format json", etc, env))
+    assert config["cores"] == cores and config["memory_mb"] == 3072
+    # committed, the same edit is git's to keep: a plain update may take the monolith's side
+    ok("git add -A && git commit -qm both", repo, env)
+    ok("splitter update conf.d phoenix_lxc_configs.json", etc, env)
+
+
 def test_diff_head_reads_the_tree_the_current_folder_is_in(tmp_path: Path, env: dict) -> None:
     repo = etc_repo(tmp_path, env)
     (repo / "docs").mkdir()

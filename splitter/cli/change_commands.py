@@ -25,11 +25,14 @@ def update(
                          "conflicts; otherwise printed only when --format is given).")] = None,
     collection: Selector = None,
     wait: Wait = DEFAULT_WAIT,
+    discard_edits: Annotated[bool, typer.Option("--discard-edits", help="Without --base: update the tree even where it "
+                                                "holds edits in neither the monolith nor git (they are undone).")] = False,
 ) -> None:
     """Bring a conf.d tree up to date with the monolith, keeping its base, profiles and files where they fit.
 
     Exit 1 when --base finds a value changed on both sides, or when the update would delete a container
-    file added by hand (nothing is written). The files change all or nothing, even when the run is killed:
+    file added by hand (nothing is written). Exit 2, writing nothing, when without --base the update would
+    undo edits of the tree that are neither in the monolith nor committed in git. The files change all or nothing, even when the run is killed:
     the next splitter command finishes a write cut short. Exit 2 when another splitter writes the tree
     longer than --wait; 130 on Ctrl-C.
 
@@ -38,7 +41,8 @@ def update(
     """
     from splitter.cli.quick import update_run
 
-    code = update_run(tree, monolith, base, dry_run, format.value if format else None, collection, wait)
+    code = update_run(tree, monolith, base, dry_run, format.value if format else None, collection, wait,
+                      discard_edits)
     if code:
         raise typer.Exit(code)
 

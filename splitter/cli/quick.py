@@ -89,9 +89,11 @@ def verify_tree(tree: Path, monolith: Path, byte_exact: bool, as_json: bool, col
 
 
 def update_run(tree: Path, monolith: Path, base: Path | None = None, dry_run: bool = False,
-               format: str | None = None, collection: str | None = None, wait: float | None = None) -> int:
+               format: str | None = None, collection: str | None = None, wait: float | None = None,
+               discard_edits: bool = False) -> int:
     """`splitter update` (see change_commands.update): the tree brought up to date, the report printed where asked
-    (`format`: "text", "json", "markdown" or None); returns the exit code, errors said on stderr."""
+    (`format`: "text", "json", "markdown" or None); returns the exit code, errors said on stderr. Without `base`
+    and `discard_edits`, a tree holding edits in neither the monolith nor git is refused (ops.updateguard)."""
     from contextlib import ExitStack
 
     from splitter.merging.assemble import assemble
@@ -121,7 +123,16 @@ def update_run(tree: Path, monolith: Path, base: Path | None = None, dry_run: bo
             except BadInput as error:
                 raise collection_hint(error, tree, loaded.collection) from None
             check_related(loaded, mono, str(monolith))  # another fleet would empty the tree's design: refuse
-            conflicts, kept = [], []
+            conflicts, kept, warning = [], [], None
+            if base is None and not discard_edits:
+                from splitter.ops.updateguard import EditsWouldBeLost, refuse_lost_tree_edits
+
+                try:
+                    refuse_lost_tree_edits(tree, loaded, mono)  # under the lock: no edit can slip in between
+                except EditsWouldBeLost as error:
+                    if not dry_run:
+                        raise
+                    warning = f"splitter: warning: a real run would refuse: {error}"
             target, merged = mono, None
             if base is not None:
                 old = read_monolith(base, loaded.collection, loaded.layout.style)
@@ -147,6 +158,8 @@ def update_run(tree: Path, monolith: Path, base: Path | None = None, dry_run: bo
     if dry_run or conflicts or hand_added or format is not None:  # as split: a real run prints it when asked
         report = {"json": update_json, "markdown": update_markdown}.get(format or "text", update_text)
         out(report(str(tree), str(monolith), result, conflicts, kept, dry_run, loaded.collection))
+    if warning:
+        say(warning)
     if conflicts:
         say(f"splitter: {len(conflicts)} value(s) changed both in {tree} and in {monolith} since {base}; "
             f"nothing was written. {settle(str(tree), str(monolith))}")

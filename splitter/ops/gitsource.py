@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 
 from splitter.errors import BadInput
 from splitter.exact.parse import parse
@@ -197,6 +198,21 @@ def tree_source(spec: str, tree: bytes, cwd: str | None, blobs: dict[bytes, byte
             if kind == b"blob":
                 entries[path.decode(errors="surrogateescape")] = (mode, sha)
     return GitSource(spec, entries, cwd, blobs)
+
+
+def committed_tree(root: Path, folder: str, revision: str = "HEAD"):
+    """The tree at root (a conf.d folder in a working tree) as `revision` holds it, read as read_tree reads a
+    folder (`folder`: its collection); None where root is in no repository, the revision holds no tree there,
+    git is missing, or that tree cannot be read (conflict markers, another collection)."""
+    from splitter.tree.read import read_source
+
+    try:
+        found = _git(["rev-parse", "--verify", "--quiet", f"{revision}:./"], str(root), str(root), discover=True)
+        if found.returncode:
+            return None
+        return read_source(tree_source(f"{revision}:{root}", found.stdout.strip(), str(root)), folder)
+    except BadInput:
+        return None
 
 
 def top_level(spec: str, cwd: str | None = None) -> str:

@@ -14,8 +14,8 @@ from splitter.exact.numbers import same_value
 from splitter.exact.parse import parse
 from splitter.merging.assemble import Assembler
 from splitter.merging.threeway_json import MISSING, merge_json
-from splitter.ops.gitsource import _git, tree_source
-from splitter.ops.splitguard import EditsWouldBeLost, differing_entries, git_show_path, named
+from splitter.ops.gitsource import _git, committed_tree, tree_source
+from splitter.ops.splitguard import EditsWouldBeLost, differing_entries, git_show_path, named, same_entry
 from splitter.tree.read import Tree, read_source
 from splitter.tree.write import stamped
 
@@ -140,14 +140,14 @@ def _at_head(output: Path, root: Path, tree: Tree, revision: str = "HEAD") -> _H
     try:
         shown = _git(["show", f"{revision}:./{output.name}"], str(output), str(output.resolve().parent),
                      discover=True)
-        found = _git(["rev-parse", "--verify", "--quiet", f"{revision}:./"], str(root), str(root), discover=True)
-        if shown.returncode or found.returncode:
+        if shown.returncode:
             return None
         where = f"{revision}:{output.name}"
         monolith = _Parts(_loads(shown.stdout, where), tree, where)
-        committed = read_source(tree_source(f"{revision}:{root}", found.stdout.strip(), str(root)),
-                                tree.collection.folder)
-    except BadInput:  # no git; the monolith or tree there cannot be read (conflict markers), or is another collection's
+    except BadInput:  # no git; the monolith there cannot be read (conflict markers), or is another collection's
+        return None
+    committed = committed_tree(root, tree.collection.folder, revision)
+    if committed is None:
         return None
     return _Head(monolith, committed, root, revision)
 
@@ -183,7 +183,7 @@ def _stale(key: str, committed_monolith: Any, head: _Head, tree: Tree) -> bool:
         return False
     old_tree, assembler = before
     own = old_tree.containers.get(key)
-    return _same(committed_monolith, MISSING if own is None else assembler.container(key, own))
+    return same_entry(committed_monolith, MISSING if own is None else assembler.container(key, own))
 
 
 def _parent_held_edit(key: str, current: _Parts, parents: list[_Head | None], tree: Tree) -> bool:
@@ -194,9 +194,9 @@ def _parent_held_edit(key: str, current: _Parts, parents: list[_Head | None], tr
     if key == "globals":
         return False
     for parent in parents:
-        if parent is not None and _same(current.get(key), parent.monolith.get(key)):
+        if parent is not None and same_entry(current.get(key), parent.monolith.get(key)):
             theirs = parent.monolith.get(key)
-            return not (_same(theirs, parent.entry(key)) or _stale(key, theirs, parent, tree))
+            return not (same_entry(theirs, parent.entry(key)) or _stale(key, theirs, parent, tree))
     return False
 
 
@@ -213,22 +213,16 @@ def _monolith_holds_edit(key: str, mine: _Parts, current: _Parts, head: _Head, t
     monolith's."""
     ours, theirs = mine.get(key), current.get(key)
     committed_tree, committed_monolith = head.entry(key), head.monolith.get(key)
-    tree_moved = not _same(ours, committed_tree)
-    monolith_moved = not _same(theirs, committed_monolith)
+    tree_moved = not same_entry(ours, committed_tree)
+    monolith_moved = not same_entry(theirs, committed_monolith)
     if monolith_moved and not tree_moved:
         return True
     if monolith_moved:  # both: every change the monolith made since the commit must be the tree's too
         merged, conflicts = merge_json(committed_monolith, ours, theirs)  # ours (the tree) where both changed
-        if conflicts or not _same(merged, ours):  # a leaf both changed, each its own way: not settled
+        if conflicts or not same_entry(merged, ours):  # a leaf both changed, each its own way: not settled
             return True
     # what the commit itself holds: in step, or a monolith left behind by a commit of the tree's files
-    return not (_same(committed_monolith, committed_tree) or _stale(key, committed_monolith, head, tree))
-
-
-def _same(first: Any, second: Any) -> bool:
-    if first is MISSING or second is MISSING:
-        return first is second
-    return same_value(first, second)
+    return not (same_entry(committed_monolith, committed_tree) or _stale(key, committed_monolith, head, tree))
 
 
 def _files_of(key: str, tree: Tree, with_folder: bool = True) -> list[str]:

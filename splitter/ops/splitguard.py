@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from splitter.errors import BadInput
 from splitter.exact.conflicts import UnresolvedConflict
-from splitter.exact.numbers import canonical_sorted
+from splitter.exact.numbers import canonical_sorted, same_value
 from splitter.exact.parse import parse
 from splitter.merging.assemble import assemble
+from splitter.merging.threeway_json import MISSING
 from splitter.ops.gitsource import _git
 from splitter.tree.collection import folders
 from splitter.tree.layout import FORMAT
+from splitter.tree.lock import LOCK_FILE
 from splitter.tree.monolith import Monolith
 from splitter.tree.read import read_tree
+from splitter.tree.transaction import TRANSACTION
 
 
 class EditsWouldBeLost(BadInput):
     """split --force over a tree holding edits that are nowhere else (exit 2)."""
 
 
-def _committed_unchanged(target: Path) -> bool:
+def committed_unchanged(target: Path) -> bool:
     """Every file under target is tracked by git and unchanged since HEAD (nothing untracked, staged or edited)."""
     folder = str(target.resolve())
     tracked = _git(["ls-files", "-z", "--", "."], folder, folder)
@@ -49,7 +53,7 @@ def lost_edits(target: Path, mono: Monolith) -> list[str]:
     """
     if mono.collection.folder not in folders(target):
         return []
-    if _committed_unchanged(target):
+    if committed_unchanged(target):
         return []
     try:
         tree = read_tree(target, mono.collection.folder)
@@ -76,6 +80,14 @@ def differing_entries(ones: dict, others: dict, same) -> list[str]:
             if key not in ones or key not in others or not same(ones[key], others[key])]
 
 
+def same_entry(first: Any, second: Any) -> bool:
+    """Two entries' values are the same, as verify compares them (key order and number spelling aside); MISSING
+    (an entry one side lacks) is the same only as MISSING."""
+    if first is MISSING or second is MISSING:
+        return first is second
+    return same_value(first, second)
+
+
 def git_show_path(file) -> str:
     """The command that prints a file's committed version from any folder: `git -C DIR show HEAD:./NAME`
     (`./`: the path is read from DIR, not from the repository's top; gitrevisions(7))."""
@@ -88,13 +100,57 @@ def named(ids: list[str]) -> str:
     return ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
 
 
-def refuse_lost_edits(target: Path, mono: Monolith) -> None:
-    """Raise EditsWouldBeLost naming the entries whose edits split --force would throw away, if any.
+def lost_files(target: Path, files: dict[str, bytes], removed: list[str]) -> list[str]:
+    """The files under target (relative paths) holding work not committed in git that a forced split writing
+    `files` and removing `removed` would throw away: a file untracked, or changed since HEAD (staged or not),
+    that it removes, or writes with other values (a file the editor only reformatted is not work: compared
+    as values, key order aside). [] outside git and for splitter's own lock and staging folder. A draft
+    profile nobody uses yet, or a profile renamed by hand, changes no merged config but is such work.
+    Source: git-diff(1) `--relative` and git-ls-files(1) `--others --exclude-standard`, both relative to target."""
+    folder = str(target.resolve())
+    try:
+        changed = _git(["diff", "--name-only", "-z", "--relative", "HEAD", "--", "."], folder, folder, discover=True)
+        others = _git(["ls-files", "-z", "--others", "--exclude-standard", "--", "."], folder, folder, discover=True)
+    except BadInput:  # git is not installed
+        return []
+    if changed.returncode or others.returncode:
+        return []  # not in git, or no commit yet: nothing to tell work from
+    found = []
+    gone = set(removed)
+    for relative in dict.fromkeys(os.fsdecode(name) for name in (changed.stdout + others.stdout).split(b"\0") if name):
+        if relative.split("/")[0] in (TRANSACTION, LOCK_FILE):
+            continue
+        try:
+            data = (target / relative).read_bytes()
+        except OSError:
+            continue  # deleted since HEAD: the split brings back at most what git holds
+        if relative in gone or (relative in files and not _same_values(data, files[relative], relative)):
+            found.append(relative)
+    return found
+
+
+def _same_values(data: bytes, other: bytes, where: str) -> bool:
+    try:
+        return canonical_sorted(parse(data, where)) == canonical_sorted(parse(other, where))
+    except BadInput:
+        return False
+
+
+def refuse_lost_edits(target: Path, mono: Monolith, files: dict[str, bytes] | None = None,
+                      removed: list[str] = ()) -> None:
+    """Raise EditsWouldBeLost naming the entries whose edits split --force would throw away, if any; then, given
+    the `files` the split writes and the files it `removed`, the files whose uncommitted work it would lose
+    (lost_files).
 
     The message names the two ways that keep the edits: `merge -o` when the tree is the newer side, and
     `update --base` with the monolith last in step (from git) when both moved; plain `update` would undo them.
     """
     lost = lost_edits(target, mono)
+    work = lost_files(target, files, removed) if files is not None and not lost else []
+    if work:
+        raise EditsWouldBeLost(
+            f"holds work not committed in git that split --force would overwrite or remove: {named(work)}; "
+            "commit it first (git add, git commit), or pass --discard-edits to replace the tree anyway", str(target))
     if lost:
         last = f"{git_show_path(mono.file)} > /tmp/last.json"
         raise EditsWouldBeLost(

@@ -1,0 +1,56 @@
+"""What a plain `update` would lose: edits of the tree that are in neither the new monolith nor git."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from splitter.exact.numbers import same_value
+from splitter.merging.assemble import Assembler
+from splitter.merging.threeway_json import MISSING
+from splitter.ops.gitsource import committed_tree
+from splitter.ops.splitguard import EditsWouldBeLost, committed_unchanged, git_show_path, named, same_entry
+from splitter.tree.monolith import Monolith
+from splitter.tree.read import Tree
+
+
+def _merged(tree: Tree) -> dict:
+    """Each entry's merged config, by id."""
+    assembler = Assembler(tree.base, tree.profiles, tree.layout)
+    return {key: assembler.container(key, own) for key, own in tree.containers.items()}
+
+
+def lost_tree_edits(root: Path, tree: Tree, mono: Monolith) -> list[str]:
+    """The ids of the entries (and `globals` for the rest of the document) whose edits in the tree at root a
+    plain update to `mono` would undo: changed since git's HEAD (as merged configs, key order and number
+    spelling aside, as verify compares) and not as `mono` holds them. [] where every file under root is
+    committed unchanged, or where git holds no tree at root (outside git the tree's own edits cannot be told
+    from the monolith's: MIGRATION.md section 10)."""
+    if committed_unchanged(root):
+        return []
+    head = committed_tree(root, tree.collection.folder)
+    if head is None:
+        return []
+    now, then = _merged(tree), _merged(head)
+    lost = [key for key in dict.fromkeys([*now, *then]) if not same_entry(now.get(key, MISSING), then.get(key, MISSING))
+            and not same_entry(now.get(key, MISSING), mono.containers.get(key, MISSING))]
+    if not same_value(tree.globals, head.globals) and not same_value(tree.globals, mono.collection.outside(mono.doc)[0]):
+        lost.append("globals")
+    return lost
+
+
+def refuse_lost_tree_edits(root: Path, tree: Tree, mono: Monolith) -> None:
+    """Raise EditsWouldBeLost (exit 2) naming the entries whose uncommitted tree edits a plain update would undo,
+    with the ways that keep them: `update --base` with the monolith last in step, or `merge -o` first where
+    only the tree changed."""
+    lost = lost_tree_edits(root, tree, mono)
+    if not lost:
+        return
+    ids = [key for key in lost if key != "globals"]
+    what = "; ".join(([f"{tree.collection.plural}: {named(ids)}"] if ids else [])
+                     + (["the top-level keys"] if "globals" in lost else []))
+    raise EditsWouldBeLost(
+        f"holds edits that are not in {mono.file} nor committed in git ({what}); update would undo them. Keep "
+        f"them: where both changed, give update the monolith the tree was last in step with "
+        f"({git_show_path(mono.file)} > /tmp/last.json; splitter update {root} {mono.file} --base "
+        f"/tmp/last.json); where only the tree changed, write the monolith from it (splitter merge {root} -o "
+        f"{mono.file}); or pass --discard-edits to undo them", str(root))
