@@ -64,6 +64,26 @@ def commit(tree: Path, mono: Path) -> Path:
     return repo
 
 
+def test_for_a_committed_script_edit_the_advice_takes_the_monolith_before_it(setup: tuple[Path, Path, Path]) -> None:
+    """A script commits its monolith edit; the operator then edits the tree: HEAD's monolith holds the edit, so the
+    advice's base is the monolith before that commit (COMMIT~1), and following it keeps both edits (HEAD's
+    base would take the tree's stale value for its own edit, and merge -o would refuse again)."""
+    tree, mono, file103 = setup
+    repo = commit(tree, mono)
+    edit(mono, "950", 12, 2_000_000)
+    git(repo, "commit", "-q", "-am", "script")
+    edit(file103, None, 24, 3_000_000)
+    refused = run("merge", tree, "-o", mono)
+    assert refused.exit_code == 2 and "(containers: 950)" in refused.stderr
+    script = git(repo, "rev-list", "-1", "HEAD").stdout.decode().strip()[:12]
+    assert f"git -C {repo} show {script}~1:./phoenix_lxc_configs.json > /tmp/last.json" in refused.stderr
+    (repo / "last.json").write_bytes(git(repo, "show", f"{script}~1:./phoenix_lxc_configs.json").stdout)
+    assert run("update", tree, mono, "--base", repo / "last.json").exit_code == 0
+    assert run("merge", tree, "-o", mono).exit_code == 0
+    merged = json.loads(mono.read_text())["lxc_configs"]
+    assert (merged["950"]["cores"], merged["103"]["cores"]) == (12, 24)
+
+
 def test_in_git_the_advice_brings_the_tree_in_step(setup: tuple[Path, Path, Path]) -> None:
     tree, mono, file103 = setup
     repo = commit(tree, mono)

@@ -254,12 +254,27 @@ def refuse_lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, 
     if not lost:
         return
     in_git = _in_git(output)
-    last = f"{git_show_path(output)} > /tmp/last.json, then " if in_git else ""
+    last = f"{git_show_path(output, _last_in_step(output))} > /tmp/last.json, then " if in_git else ""
     raise EditsWouldBeLost(
         f"holds edits that are not in {root} ({_what(lost, tree)}); merge -o would lose "
         f"them. Bring the tree in step first: {last}splitter update {root} {output} --base "
         f"{'/tmp/last.json' if in_git else 'LAST (the monolith the tree was last in step with)'}, then run this merge "
         "again (or pass --discard-edits to replace it anyway)", str(output))
+
+
+def _last_in_step(output: Path) -> str:
+    """The revision whose monolith the tree was last in step with, for update --base: HEAD, or where the monolith
+    on disk is HEAD's (its edit is committed: HEAD's monolith would hide it) the parent of the last commit that
+    changed it (`COMMIT~1`, git-rev-list(1)); HEAD where git cannot tell."""
+    if not _git_says_yes(output, "diff", "--quiet", "HEAD", "--", output.name):
+        return "HEAD"
+    try:
+        found = _git(["rev-list", "-1", "HEAD", "--", output.name], str(output), str(output.resolve().parent),
+                     discover=True)
+    except BadInput:
+        return "HEAD"
+    commit = found.stdout.decode().strip()
+    return f"{commit[:12]}~1" if found.returncode == 0 and commit else "HEAD"
 
 
 def _what(lost: list[str], tree: Tree) -> str:

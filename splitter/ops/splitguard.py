@@ -88,11 +88,11 @@ def same_entry(first: Any, second: Any) -> bool:
     return same_value(first, second)
 
 
-def git_show_path(file) -> str:
+def git_show_path(file, revision: str = "HEAD") -> str:
     """The command that prints a file's committed version from any folder: `git -C DIR show HEAD:./NAME`
     (`./`: the path is read from DIR, not from the repository's top; gitrevisions(7))."""
     path = Path(file)
-    return f"git -C {path.parent} show HEAD:./{path.name}"
+    return f"git -C {path.parent} show {revision}:./{path.name}"
 
 
 def named(ids: list[str]) -> str:
