@@ -157,6 +157,11 @@ def test_install_merge_driver_from_a_subfolder_is_idempotent(tmp_path: Path, mon
     (repo / "etc" / "conf.d").mkdir(parents=True)
     git(repo, "init", "-q")
     (repo / ".gitattributes").write_text("*.sh text eol=lf")  # the user's own line, no final newline
+    (repo / "etc" / "phoenix_lxc_configs.json").write_text("{}\n")
+    monkeypatch.chdir(repo)
+    wrong = run("install-merge-driver", "conf.d", "phoenix_lxc_configs.json")  # from the wrong folder
+    assert wrong.exit_code == 2 and wrong.stderr.startswith("splitter: conf.d: no such file or folder")
+    assert (repo / ".gitattributes").read_text() == "*.sh text eol=lf"
     monkeypatch.chdir(repo / "etc")
     first = run("install-merge-driver", "conf.d", "phoenix_lxc_configs.json")
     assert first.exit_code == 0

@@ -20,13 +20,16 @@ def attribute_patterns(paths: list[str], top: str, cwd: str) -> list[str]:
     """gitattributes(5) patterns for the given trees (folders: their JSON files) and monoliths, from the top.
 
     A pattern holding a slash is matched from the folder of `.gitattributes` (the top here), as in gitignore(5);
-    spaces are written `[ ]` since a pattern ends at white space. Without paths: DEFAULT_PATTERNS.
+    spaces are written `[ ]` since a pattern ends at white space. Without paths: DEFAULT_PATTERNS. Raises
+    BadInput for a path that does not exist or is outside the repository.
     """
     if not paths:
         return list(DEFAULT_PATTERNS)
     patterns = []
     for path in paths:
         full = os.path.abspath(os.path.join(cwd, path))
+        if not os.path.exists(full):  # a pattern for nothing would leave every later merge to git's text merge
+            raise BadInput("no such file or folder (a path is read from the current folder)", path)
         relative = os.path.relpath(full, top)
         if relative.startswith(".."):
             raise BadInput("is outside the git repository", path)
@@ -44,6 +47,7 @@ def install(command: str, paths: list[str], global_config: bool = False, cwd: st
     line per change made (none when all was in place). Raises BadInput outside a git working tree.
     """
     top = top_level("install-merge-driver", cwd)
+    patterns = attribute_patterns(paths, top, cwd)  # a bad path changes nothing
     changes = []
     scope = ["--global"] if global_config else []
     where = "~/.gitconfig" if global_config else ".git/config"
@@ -63,7 +67,7 @@ def install(command: str, paths: list[str], global_config: bool = False, cwd: st
     except (OSError, UnicodeDecodeError) as error:
         raise BadInput(f"cannot be read: {error}", attributes) from None
     present = {line.strip() for line in text.splitlines()}
-    added = [f"{pattern} merge={DRIVER}" for pattern in attribute_patterns(paths, top, cwd)]
+    added = [f"{pattern} merge={DRIVER}" for pattern in patterns]
     added = [line for line in added if line not in present]
     if added:
         lead = "\n" if text and not text.endswith("\n") else ""
