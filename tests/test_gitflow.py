@@ -189,6 +189,33 @@ def test_a_plain_update_refuses_to_undo_uncommitted_tree_edits(tmp_path: Path, e
     ok("splitter update conf.d phoenix_lxc_configs.json", etc, env)
 
 
+def test_merge_o_says_which_monolith_conflicts_the_tree_merge_decides(tmp_path: Path, env: dict) -> None:
+    """One branch raises a profile's value, the other gives one member its own: the tree merges cleanly (two
+    files), the monolith conflicts at that member. merge -o writes the tree's answer and names the conflict
+    with both sides and the value it took, on stderr (exit 0)."""
+    repo = etc_repo(tmp_path, env)
+    ok("splitter install-merge-driver etc/conf.d etc/phoenix_lxc_configs.json", repo, env)
+    ok("git add -A && git commit -qm split", repo, env)
+    rebuild = "splitter merge etc/conf.d -o etc/phoenix_lxc_configs.json"
+    ok(f"git switch -qc a && sed -i 's/\"retries\": 10/\"retries\": 20/' etc/conf.d/defaults/profile_vllm.json "
+       f"&& {rebuild} && git commit -qam profile", repo, env)
+    ok("git switch -q main && git switch -qc b", repo, env)
+    own = repo / "etc" / "conf.d" / "lxc" / "950_vllm-qwen-coder.json"
+    config = json.loads(own.read_text())
+    config.setdefault("health_check", {})["retries"] = 5
+    own.write_text(json.dumps(config, indent=2) + "\n")
+    ok(f"{rebuild} && git commit -qam own", repo, env)
+    merged = sh("git merge --no-edit a", repo, env)
+    assert merged.returncode != 0 and "phoenix_lxc_configs.json" in merged.stdout + merged.stderr
+    assert ok("git diff --name-only --diff-filter=U", repo, env).split() == ["etc/phoenix_lxc_configs.json"]
+    done = sh(rebuild, repo, env)
+    assert done.returncode == 0, done.stderr
+    assert "1 conflict(s) in it that the tree merged without one" in done.stderr, done.stderr
+    assert "/lxc_configs/950/health_check/retries: ours 5, theirs 20; the tree's merge gives 5" in done.stderr
+    monolith = json.loads((repo / "etc" / "phoenix_lxc_configs.json").read_text())["lxc_configs"]
+    assert monolith["950"]["health_check"]["retries"] == 5 and monolith["951"]["health_check"]["retries"] == 20
+
+
 def test_diff_head_reads_the_tree_the_current_folder_is_in(tmp_path: Path, env: dict) -> None:
     repo = etc_repo(tmp_path, env)
     (repo / "docs").mkdir()

@@ -35,12 +35,32 @@ def merge_tree(tree: Path, output: Path | None, schema: Path | None, strict: boo
     else:
         from splitter.tree.write import stamp, write_atomic
 
-        if not discard_edits and output.exists():  # a new monolith loses nothing
-            from splitter.ops.mergeguard import refuse_lost_monolith_edits
+        settled = []
+        if output.exists():  # a new monolith loses nothing and settles nothing
+            if not discard_edits:
+                from splitter.ops.mergeguard import refuse_lost_monolith_edits
 
-            refuse_lost_monolith_edits(output, loaded, doc, data, tree)
+                refuse_lost_monolith_edits(output, loaded, doc, data, tree)
+            if _marked(output):  # git left it unmerged: say which of its conflicts the tree's merge decides
+                from splitter.ops.settled import settled_conflicts
+
+                settled = settled_conflicts(output, doc)
         write_atomic(output, data)
         stamp(output, data)  # the next merge -o knows these bytes as its own
+        if settled:
+            say(f"splitter: {output}: git left {len(settled)} conflict(s) in it that the tree merged without one; "
+                "the tree's merge decides them (check each, MIGRATION.md section 13):")
+            for line in settled:
+                say(f"  {line}")
+
+
+def _marked(path: Path) -> bool:
+    """Whether a file holds a line that starts a git conflict (`<<<<<<< `)."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return False
+    return raw.startswith(b"<<<<<<< ") or b"\n<<<<<<< " in raw
 
 
 def dir_then_monolith(command: str, tree: Path, monolith: Path) -> None:
