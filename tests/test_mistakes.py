@@ -166,6 +166,8 @@ def test_show_reads_only_the_files_of_its_container(tree: Path) -> None:
     one_error(run("show", tree, "102"), f"{tree / 'lxc' / '102_traefik-internal.json'}: ", "symbolic link")
     one_error(run("show", tree, "104"), f"{tree / 'defaults' / 'profile_docker.json'}:", "")
     one_error(run("show", tree, "9"), f"{tree}: ", "no container '9' in the tree")
+    one_error(run("show", tree, "9S0"), f"{tree}: ", "no container '9S0' in the tree (did you mean 960 or 950?)")
+    one_error(run("split", tree, "-o", tree.parent / "new"), f"{tree}: ", "is a folder; a monolith is a JSON file")
     shutil.copy(tree / "lxc" / "951_vllm-granite.json", tree / "lxc" / "951_copy.json")
     one_error(run("show", tree, "951"), f"{tree / 'lxc' / '951_vllm-granite.json'}: ", "container 951 has two files")
 

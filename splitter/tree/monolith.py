@@ -25,8 +25,12 @@ class Monolith:
 
 
 def read_bytes(path: Path | str) -> bytes:
+    """A monolith's bytes; BadInput naming it when it cannot be read (a folder: the arguments mixed up, say)."""
     try:
         return Path(path).read_bytes()
+    except IsADirectoryError:
+        raise BadInput("is a folder; a monolith is a JSON file (a conf.d folder goes after -o for split, "
+                       "first for verify and update)", str(path)) from None
     except OSError as error:
         raise BadInput(error.strerror or str(error), str(path)) from None
 

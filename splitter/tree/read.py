@@ -313,7 +313,12 @@ def read_container(root: Path, ctid: str, selector: str | None = None) -> Tree:
             if not name.startswith(".") and name.endswith(".json") and id_or_none(name, listed) == ctid]
     noun = collection.noun
     if not mine:
-        raise BadInput(f"no {noun} {ctid!r} in the tree", str(root))
+        from difflib import get_close_matches  # only for a mistyped id
+
+        ids = [*layout.containers, *(id_or_none(name, listed) for name in names if name.endswith(".json"))]
+        close = get_close_matches(ctid, [one for one in dict.fromkeys(ids) if one is not None], n=3, cutoff=0.6)
+        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+        raise BadInput(f"no {noun} {ctid!r} in the tree{hint}", str(root))
     if len(mine) > 1:
         raise BadInput(f"{noun} {ctid} has two files: {folder}/{mine[0]} and {folder}/{mine[1]}",
                        source.where(f"{folder}/{mine[1]}"))
