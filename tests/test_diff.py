@@ -131,6 +131,17 @@ def test_an_added_container_and_its_new_profile_are_reported_as_added(repo: Path
     assert "defaults/profile_mon.json added: 1 container affected (103)" in added.stdout
 
 
+def test_a_renamed_container_file_is_reported_as_renamed(repo: Path) -> None:
+    old = next((repo / "conf.d" / "lxc").glob("103_*.json"))
+    new = old.with_name("103_ca.json")
+    old.rename(new)
+    edit(new, lambda doc: doc.update(cores=9))
+    commit(repo, "rename 103")
+    result = run("diff", "HEAD~1:conf.d", "HEAD:conf.d")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == f"lxc/103_ca.json renamed from lxc/{old.name}: 1 container affected (103)"
+
+
 def test_one_argument_compares_the_working_tree_with_the_revision(repo: Path) -> None:
     edit(repo / "conf.d/lxc/950_vllm-qwen-coder.json", lambda doc: doc.update(cores=3, extra_key=[1]))
     code, report = diff_json("HEAD:conf.d")

@@ -54,9 +54,12 @@ class Report:
     # why): files whose document changed but that changed no final config (a profile every member overrides)
     new_files: set[str] = field(default_factory=set)  # tree files only the new side has
     gone_files: set[str] = field(default_factory=set)  # tree files only the old side has
+    renamed: dict[str, str] = field(default_factory=dict)  # new file -> old file of a container on both sides
 
     def how(self, file: str) -> str:
-        """How a file of the report came to differ: added, removed or changed."""
+        """How a file of the report came to differ: added, removed, changed, or `renamed from OLD`."""
+        if file in self.renamed:
+            return f"renamed from {self.renamed[file]}"
         return "added" if file in self.new_files else "removed" if file in self.gone_files else "changed"
 
     @property
@@ -256,4 +259,7 @@ def compare(old: Side, new: Side) -> Report:
     if old.layers is not None and new.layers is not None:
         report.new_files = {file for file in new.files if file not in old.files}
         report.gone_files = {file for file in old.files if file not in new.files}
+        before = set(old.ids)
+        report.renamed = {new.container_file(ctid): old.container_file(ctid) for ctid in new.ids
+                          if ctid in before and new.container_file(ctid) != old.container_file(ctid)}
     return report
