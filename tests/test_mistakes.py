@@ -113,6 +113,15 @@ def test_check_on_a_folder_that_is_not_a_tree(tree: Path, where: str) -> None:
     folder.mkdir(exist_ok=True)
     one_error(run("check", folder), f"{folder}: ", "not a conf.d tree: it holds none of layout.json, globals.json, "
                                                    "defaults/lxc_base.json")
+    if where == "parent":  # the folder that holds the tree: the tree is named
+        one_error(run("check", folder), f"{folder}: ", f"(did you mean {tree}?)")
+
+
+def test_a_tree_named_from_the_wrong_folder_is_found_below(tree: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(tree, tmp_path / "top" / "etc" / "conf.d")
+    monkeypatch.chdir(tmp_path / "top")  # the repository's top, with the tree in etc/
+    one_error(run("merge", "conf.d"), "conf.d: ", "no such conf.d folder (did you mean etc/conf.d?)")
 
 
 @pytest.mark.parametrize("command", [["check"], ["merge"], ["show", "950"], ["show", "950", "--explain"],

@@ -170,12 +170,22 @@ def require_tree(root: Path) -> None:
     if root.is_file():
         raise BadInput("is a file, not a conf.d folder", str(root))
     if not root.is_dir():
-        raise BadInput("no such conf.d folder", str(root))
+        raise BadInput(f"no such conf.d folder{_nearby(root)}", str(root))
     everyone = [Collection(folder=folder) for folder in collection_folders(root)] or [LXC_COLLECTION]
     if not any((root / name).exists() for each in everyone
                for name in (each.layout_file, each.globals_file, each.base_file)):
         raise BadInput(f"not a conf.d tree: it holds none of {LXC_COLLECTION.layout_file}, "
-                       f"{LXC_COLLECTION.globals_file}, {LXC_COLLECTION.base_file}", str(root))
+                       f"{LXC_COLLECTION.globals_file}, {LXC_COLLECTION.base_file}{_nearby(root)}", str(root))
+
+
+def _nearby(root: Path) -> str:
+    """` (did you mean etc/conf.d?)` for trees one or two folders below root, or below the current folder by root's
+    name (a command run from the repository's top); "" where there is none."""
+    patterns = [f"*/{root.name}", f"*/*/{root.name}"] if not root.exists() else ["*", "*/*"]
+    base = Path() if not root.exists() else root
+    found = sorted({str(path) for pattern in patterns for path in base.glob(pattern)
+                    if (path / LXC_COLLECTION.layout_file).is_file()})[:3]
+    return f" (did you mean {' or '.join(found)}?)" if found else ""
     from splitter.tree.transaction import finish_interrupted  # a write cut after its commit point: finish it
 
     finish_interrupted(root)
