@@ -176,6 +176,9 @@ def require_tree(root: Path) -> None:
                for name in (each.layout_file, each.globals_file, each.base_file)):
         raise BadInput(f"not a conf.d tree: it holds none of {LXC_COLLECTION.layout_file}, "
                        f"{LXC_COLLECTION.globals_file}, {LXC_COLLECTION.base_file}{_nearby(root)}", str(root))
+    from splitter.tree.transaction import finish_interrupted  # a write cut after its commit point: finish it
+
+    finish_interrupted(root)
 
 
 def _nearby(root: Path) -> str:
@@ -186,9 +189,6 @@ def _nearby(root: Path) -> str:
     found = sorted({str(path) for pattern in patterns for path in base.glob(pattern)
                     if (path / LXC_COLLECTION.layout_file).is_file()})[:3]
     return f" (did you mean {' or '.join(found)}?)" if found else ""
-    from splitter.tree.transaction import finish_interrupted  # a write cut after its commit point: finish it
-
-    finish_interrupted(root)
 
 
 def read_tree_checks(root: Path) -> None:
