@@ -14,6 +14,7 @@ from splitter.exact.pointer import pointer
 from splitter.exact.style import TREE_STYLE, Style, detect_style, sample
 from splitter.exact.write import dumps
 from splitter.merging.threeway_json import BASE, MISSING, OURS, THEIRS, JsonConflict, equal, merge_json
+from splitter.ops import mergedriver_fast as fast
 
 LABELS = (OURS, BASE, THEIRS)  # the words after git's conflict markers: <<<<<<< ours, ||||||| base, >>>>>>> theirs
 
@@ -55,6 +56,11 @@ def merge_files(base: bytes, ours: bytes, theirs: bytes, path: str, marker_size:
 
 
 def _merge_documents(base: bytes, ours: bytes, theirs: bytes, path: str, marker_size: int) -> FileMerge:
+    if len(ours) >= fast.FAST_FROM:  # a large file: entries written alike on two sides are read once
+        sides = fast.read_sides(base, ours, theirs, path)
+        if sides is not None:
+            return _settled((sides.base, sides.ours, sides.theirs), (base, ours, theirs), path, sides.style,
+                            marker_size, lambda merged: fast.write_merged(merged, sides))
     try:
         base_value = parse(base, path) if base.strip() else MISSING
         style = detect_style(sample(ours))  # a large file's guess: ours written back in it is the proof
@@ -65,16 +71,23 @@ def _merge_documents(base: bytes, ours: bytes, theirs: bytes, path: str, marker_
         return FileMerge(text[0], text_conflicts=text[1], how="text", note=f"not JSON ({error}): merged as text")
     if not exact:  # orjson's reading lost a lexeme: the exact value may still write back in one of the styles
         style = next((known for known in (detect_style(ours), TREE_STYLE) if dumps(ours_value, known) == ours), None)
+    return _settled((base_value, ours_value, theirs_value), (base, ours, theirs), path, style, marker_size,
+                    lambda merged: dumps(merged, style))
+
+
+def _settled(values: tuple, raws: tuple, path: str, style: Style | None, marker_size: int, write) -> FileMerge:
+    """The merge of the three values (base, ours, theirs) read from `raws`, the merged value written by `write`."""
+    base_value, ours_value, theirs_value = values
     sets = os.path.basename(path).startswith("layout")
     merged, conflicts = merge_json(base_value, ours_value, theirs_value, ordered_sets=sets)
     if style is None:
-        return _unknown_style(base, ours, theirs, merged, conflicts, marker_size)
+        return _unknown_style(*raws, merged, conflicts, marker_size)
     if not conflicts:
         if equal(merged, ours_value):
-            return FileMerge(ours)
+            return FileMerge(raws[1])
         if equal(merged, theirs_value):
-            return FileMerge(theirs)
-        return FileMerge(dumps(merged, style))
+            return FileMerge(raws[2])
+        return FileMerge(write(merged))
     return _marked(base_value, ours_value, theirs_value, conflicts, style, sets, marker_size)
 
 

@@ -1,0 +1,294 @@
+"""The merge driver's fast path for large files: an entry written alike on two sides is read and written once."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+
+from splitter.errors import BadInput
+from splitter.exact.numbers import canonical
+from splitter.exact.parse import parse, parse_reproducing
+from splitter.exact.style import Style, detect_style, sample
+from splitter.exact.write import dumps
+
+FAST_FROM = 1 << 16  # bytes of ours from which the fast path is tried: below, reading the three whole costs little
+
+# An entry's value (a member of an object that is itself a member of the top object: a monolith's container) is
+# cut out of its file and a placeholder put in its place: an 18-digit integer, this prefix and the entry's index.
+_MARK = b"271828182845"  # no proper prefix of it is also its suffix: occurrences never overlap
+_LOW = int(_MARK) * 10**6
+_MOST = 10**6  # placeholders one prefix can tell apart
+_PLACED = re.compile(re.escape(_MARK) + rb"([0-9]{6})")
+_FRESH_MOST = 256  # new values written one by one; a merge with more writes the whole document instead
+
+
+class Sides:
+    """The three documents read exactly, and where ours holds each entry's text (for writing the merge)."""
+
+    def __init__(self, base: Any, ours: Any, theirs: Any, style: Style, ours_raw: bytes,
+                 texts: dict[int, tuple[int, int]]):
+        self.base, self.ours, self.theirs = base, ours, theirs
+        self.style = style  # ours' style, as the merge driver finds it
+        self.ours_raw = ours_raw
+        self.texts = texts  # id() of an entry's value in `ours` -> (start, end) of its text in ours_raw
+
+
+def fits(style: Style) -> bool:
+    """Whether the style writes each entry on lines of its own, as _spans finds them: indented, one list item a
+    line, no list or object drawn onto one line (its width would depend on where it stands), `{}` for empty."""
+    return (style.indent is not None and style.indent != "" and style.lists == "lines" and not style.empty
+            and not style.inline_lists)
+
+
+def read_sides(base: bytes, ours: bytes, theirs: bytes, file: str) -> Sides | None:
+    """The three versions of a file (%O, %A, %B) read exactly, as parse and parse_reproducing read them, with an
+    entry whose text is the same on two sides read once (the same object on both), and the style ours is written
+    in, as the merge driver finds it; None where that is not proven, and the caller reads them whole (so every
+    error and its position come from the exact path).
+
+    Ours must be written in a style that fits (parse_reproducing proves it); its entries' texts are found from its
+    lines (_spans) and proven by writing ours with a placeholder for each entry: the same bytes as ours with its
+    entries' texts cut out. In base and theirs the texts are found the same way and proven by parsing the document
+    that is left (each placeholder must stand where an entry stood) and each text that is not ours' (or base's)
+    text for the same entry: JSON's grammar is context free, so the value in a text is the value it gives in its
+    place.
+    """
+    style = detect_style(sample(ours))
+    if not fits(style):
+        return None
+    try:
+        ours_value, exact = parse_reproducing(ours, file, style)
+        if not exact:  # as the merge driver does then: the exact value must write back in the whole text's style
+            style = detect_style(ours)
+            if not fits(style) or dumps(ours_value, style) != ours:
+                return None
+    except BadInput:
+        return None
+    if type(ours_value) is not dict:
+        return None
+    spans = _spans(ours, style)
+    positions = _ours_positions(ours, ours_value, spans, style)
+    if positions is None:
+        return None
+    known = [(ours, spans, positions, lambda top, key: ours_value[top][key])]
+    base_read = _other(base, file, style, known)
+    if base_read is None:
+        return None
+    base_value, base_spans, base_positions, base_values = base_read
+    known.append((base, base_spans, base_positions,
+                  lambda top, key: base_values[base_positions[top][key]]))
+    theirs_read = _other(theirs, file, style, known)
+    if theirs_read is None:
+        return None
+    texts = {id(ours_value[top][key]): spans[index] for top, keys in positions.items() for key, index in keys.items()}
+    return Sides(base_value, ours_value, theirs_read[0], style, ours, texts)
+
+
+def _spans(raw: bytes, style: Style) -> list[tuple[int, int]]:
+    """(start, end) of each entry's value text: the rest of a line indented two levels that starts with a key,
+    to the end of the line (less a comma), or for a `{` or `[` that ends it to the first line two levels in that
+    closes it. Exact for what `dumps` writes in a style that fits; in any other text a guess, proven by the caller."""
+    eol = style.eol.encode()
+    lead = eol + style.indent.encode() * 2
+    member = re.compile(re.escape(lead) + rb'"(?:[^"\\\r\n]|\\.)*"' + re.escape(style.key_sep.encode()))
+    found = [(match.start(), match.end()) for match in member.finditer(raw)]
+    spans: list[tuple[int, int]] = []
+    last = 0
+    for index, (line, start) in enumerate(found):
+        if line < last:
+            continue
+        following = found[index + 1][0] if index + 1 < len(found) else -1
+        if following > start and raw[following - 1] == 0x2C:  # "," and the next entry of the same object
+            end = following - 1
+        else:
+            opener = raw[start: start + 1]
+            if (opener == b"{" or opener == b"[") and raw.startswith(eol, start + 1):
+                close = raw.find(lead + (b"}" if opener == b"{" else b"]"), start)
+                if close < 0:
+                    continue
+                end = close + len(lead) + 1
+            else:
+                end = raw.find(eol, start)
+                if end < 0:
+                    continue
+                if raw[end - 1] == 0x2C:
+                    end -= 1
+        # a placeholder must stand between a key's ':' (or a space) and a ',' or a line end: no digit on either side
+        if end > start and raw[end: end + 1] in (b",", eol[:1]):
+            spans.append((start, end))
+            last = end
+    return spans
+
+
+def _skeleton(raw: bytes, spans: list[tuple[int, int]]) -> bytes:
+    """`raw` with each span's text replaced by its placeholder."""
+    pieces = []
+    last = 0
+    for index, (start, end) in enumerate(spans):
+        pieces += [raw[last:start], b"%d" % (_LOW + index)]
+        last = end
+    pieces.append(raw[last:])
+    return b"".join(pieces)
+
+
+def _ours_positions(ours: bytes, value: dict, spans: list, style: Style) -> dict[str, dict[str, int]] | None:
+    """Each entry of ours' value by top key and key -> the index of its span, where ours with every entry written
+    as its placeholder is ours with every span cut out (then each span is the entry's text as dumps writes it)."""
+    positions: dict[str, dict[str, int]] = {}
+    reduced = {}
+    count = 0
+    for top, entries in value.items():
+        if type(entries) is dict and entries:
+            indexes = positions[top] = {}
+            for key in entries:
+                indexes[key] = count
+                count += 1
+            reduced[top] = {key: _LOW + index for key, index in indexes.items()}
+        else:
+            reduced[top] = entries
+    skeleton = _skeleton(ours, spans)
+    if count != len(spans) or count >= _MOST or skeleton.count(_MARK) != count:
+        return None
+    try:
+        same = dumps(reduced, style) == skeleton
+    except BadInput:
+        return None
+    return positions if same else None
+
+
+def _other(raw: bytes, file: str, style: Style, known: list) -> tuple | None:
+    """Base or theirs read with what `known` sides hold: (value, spans, top key -> key -> span index, the values
+    by span index); None where it is not proven (see read_sides)."""
+    spans = _spans(raw, style)
+    if len(spans) >= _MOST:
+        return None
+    skeleton = _skeleton(raw, spans)
+    if skeleton.count(_MARK) != len(spans):  # only the placeholders hold these digits (so no other token is one)
+        return None
+    try:
+        reduced = parse(skeleton, file)
+    except BadInput:
+        return None
+    if type(reduced) is not dict:
+        return None
+    positions = _placed(reduced, len(spans))
+    if positions is None:
+        return None
+    values: list[Any] = [None] * len(spans)
+    for top, keys in positions.items():
+        for key, index in keys.items():
+            start, end = spans[index]
+            values[index] = _shared(raw, start, end, top, key, known)
+            if values[index] is _NONE:
+                try:
+                    values[index] = _alone(raw[start:end], file)
+                except (BadInput, orjson.JSONEncodeError):
+                    return None
+    filled = {}
+    for top, entries in reduced.items():
+        if top in positions:
+            high = _LOW + len(spans)
+            entries = {key: values[item - _LOW] if type(item) is int and _LOW <= item < high else item
+                       for key, item in entries.items()}
+        filled[top] = entries
+    return filled, spans, positions, values
+
+
+_NONE = object()  # no known side holds this entry's text
+
+
+def _shared(raw: bytes, start: int, end: int, top: str, key: str, known: list) -> Any:
+    """The value a known side read from the same text (raw[start:end]) for the same entry, or _NONE."""
+    for other, spans, positions, value_at in known:
+        index = positions.get(top, {}).get(key)
+        if index is not None:
+            first, last = spans[index]
+            if last - first == end - start and other[first:last] == raw[start:end]:  # (memoryview's == is slower)
+                return value_at(top, key)
+    return _NONE
+
+
+def _alone(text: bytes, file: str) -> Any:
+    """The value in one entry's text, read exactly; raises BadInput, or JSONEncodeError where it nests too deep
+    to stand two levels down (the whole document's reading refuses that: parse, write.MAX_DEPTH)."""
+    value = parse(text, file)
+    if type(value) is dict or type(value) is list:
+        canonical([[value]])
+    return value
+
+
+def _placed(reduced: dict, count: int) -> dict[str, dict[str, int]] | None:
+    """Top key -> key -> placeholder index, for the placeholders that stand as entries of `reduced`; None unless
+    each of the `count` placeholders stands there once."""
+    positions: dict[str, dict[str, int]] = {}
+    seen = 0
+    high = _LOW + count
+    for top, entries in reduced.items():
+        if type(entries) is dict:
+            indexes = {key: item - _LOW for key, item in entries.items()
+                       if type(item) is int and _LOW <= item < high}
+            if indexes:
+                positions[top] = indexes
+                seen += len(indexes)
+    if seen != count or len({index for keys in positions.values() for index in keys.values()}) != count:
+        return None
+    return positions
+
+
+def write_merged(merged: Any, sides: Sides) -> bytes:
+    """dumps(merged, style), with each entry that is one of ours' values copied from ours' text: dumps writes a
+    value two levels in the same wherever it stands (the styles that fit draw nothing onto one line), and ours'
+    texts are what it writes (read_sides proved it). New values are written one by one, or the whole document where
+    there are many (or where the placeholders cannot be told apart in what dumps wrote)."""
+    style = sides.style
+    if type(merged) is not dict:
+        return dumps(merged, style)
+    pieces: list[Any] = []
+    reduced = {}
+    fresh = 0
+    for top, entries in merged.items():
+        if type(entries) is dict and entries:
+            placed = {}
+            for key, item in entries.items():
+                text = sides.texts.get(id(item))
+                if text is None:
+                    fresh += 1
+                    text = [item]  # written below
+                placed[key] = _LOW + len(pieces)
+                pieces.append(text)
+            reduced[top] = placed
+        else:
+            reduced[top] = entries
+    if fresh > _FRESH_MOST or len(pieces) >= _MOST:
+        return dumps(merged, style)
+    frame = dumps(reduced, style)
+    if frame.count(_MARK) != len(pieces):
+        return dumps(merged, style)
+    view = memoryview(sides.ours_raw)
+    out = []
+    last = 0
+    for index, found in enumerate(_PLACED.finditer(frame)):
+        piece = pieces[index]
+        if int(found.group(1)) != index:
+            return dumps(merged, style)
+        if type(piece) is list:
+            piece = _written_alone(piece[0], style)
+            if piece is None:
+                return dumps(merged, style)
+        else:
+            piece = view[piece[0]: piece[1]]
+        out += [frame[last: found.start()], piece]
+        last = found.end()
+    out.append(frame[last:])
+    return b"".join(out)
+
+
+def _written_alone(value: Any, style: Style) -> bytes | None:
+    """What dumps writes for `value` two levels in, cut from a document of it alone; None where the cut fails."""
+    before, _, after = dumps({"a": {"b": _LOW}}, style).partition(b"%d" % _LOW)
+    whole = dumps({"a": {"b": value}}, style)
+    if len(whole) < len(before) + len(after) or not whole.startswith(before) or not whole.endswith(after):
+        return None
+    return whole[len(before): len(whole) - len(after)]
