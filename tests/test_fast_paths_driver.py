@@ -112,9 +112,11 @@ def test_the_fast_path_merges_as_reading_whole_does(raw: bytes, data) -> None:
     same_either_way(base, ours, theirs)
 
 
-def fleet(count: int, indent: str = "    ", eol: str = "\n") -> tuple[dict, Style]:
+def fleet(count: int, indent: str = "    ", eol: str = "\n", util=Number("0.50")) -> tuple[dict, Style]:
+    """A monolith of `count` containers in the real files' shape (`util` spelled as orjson would not write it,
+    by default), and a style to write it in."""
     doc = {"$schema": "./s.json", "lxc_configs": {str(900 + at): {"name": f"c{at}", "cores": at % 7,
-                                                                   "util": Number("0.50"), "tags": ["a", "b"],
+                                                                   "util": util, "tags": ["a", "b"],
                                                                    "net": {"ip": f"10.0.0.{at}", "gw": None}}
                                                    for at in range(count)}, "nvidia": {"driver": "580"}}
     return doc, Style(indent=indent, eol=eol, trailer="\n")
@@ -126,11 +128,13 @@ def variant(doc: dict, change) -> dict:
     return changed
 
 
-@pytest.mark.parametrize("indent,eol", [("    ", "\n"), ("\t", "\n"), ("  ", "\r\n"), (" ", "\n")])
-def test_a_fleet_merges_on_the_fast_path(indent: str, eol: str) -> None:
-    """The bench's shape (one container changed on each side), in several layouts: the fast path reads it, and
-    the merge is the exact path's, byte for byte, with ours' other bytes as they were."""
-    doc, style = fleet(40, indent, eol)
+@pytest.mark.parametrize("indent,eol,util", [("    ", "\n", 0.5), ("    ", "\n", Number("0.50")),
+                                             ("\t", "\n", 0.5), ("  ", "\r\n", Number("0.50")), (" ", "\n", 0.5)])
+def test_a_fleet_merges_on_the_fast_path(indent: str, eol: str, util) -> None:
+    """The bench's shape (one container changed on each side), in several layouts, with number spellings orjson
+    keeps and one it does not: the fast path reads it, and the merge is the exact path's, byte for byte, with
+    ours' other bytes as they were."""
+    doc, style = fleet(40, indent, eol, util)
     base = dumps(doc, style)
     ours = dumps(variant(doc, lambda d: d["lxc_configs"]["900"].update(cores=64)), style)
     theirs = dumps(variant(doc, lambda d: d["lxc_configs"]["939"].update(cores=Number("1E3"))), style)
@@ -157,15 +161,26 @@ CHANGES = {
     "placeholder digits": (lambda d: d["lxc_configs"]["901"].update(cores=271828182845000001),
                            lambda d: d.update(z="271828182845000000")),
     "top level": (lambda d: d.update(nvidia=[1]), lambda d: d.pop("$schema")),
+    "scattered": (lambda d: [d["lxc_configs"][ctid].update(cores=5) for ctid in ("900", "911")],
+                  lambda d: [d["lxc_configs"][ctid].update(name="y") for ctid in ("902", "905", "909")]),
+    "every entry": (lambda d: d["lxc_configs"]["900"].update(cores=5),
+                    lambda d: [entry.update(cores=6) for entry in list(d["lxc_configs"].values())[1:]]),
 }
 
 
 @pytest.mark.parametrize("name", list(CHANGES))
-def test_each_kind_of_change_merges_as_reading_whole_does(name: str) -> None:
+@pytest.mark.parametrize("fresh_most", [256, 2])
+def test_each_kind_of_change_merges_as_reading_whole_does(name: str, fresh_most: int,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each kind of change the merge makes, in a monolith's shape; with few or many new values to write (more
+    than `fresh_most`: the whole document is written)."""
+    monkeypatch.setattr(fast, "_FRESH_MOST", fresh_most)
     doc, style = fleet(12)
     mine, yours = CHANGES[name]
-    base = dumps(doc, style)
-    same_either_way(base, dumps(variant(doc, mine), style), dumps(variant(doc, yours), style))
+    texts = dumps(doc, style), dumps(variant(doc, mine), style), dumps(variant(doc, yours), style)
+    # the fast path reads them all but where its placeholders' digits stand outside the entries
+    assert (fast.read_sides(*texts, PATH) is None) == (name == "placeholder digits")
+    same_either_way(*texts)
 
 
 @pytest.mark.parametrize("damage", [

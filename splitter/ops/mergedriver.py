@@ -56,15 +56,16 @@ def merge_files(base: bytes, ours: bytes, theirs: bytes, path: str, marker_size:
 
 
 def _merge_documents(base: bytes, ours: bytes, theirs: bytes, path: str, marker_size: int) -> FileMerge:
+    reading: dict = {}  # ours as the fast path read it, where it did
     if len(ours) >= fast.FAST_FROM:  # a large file: entries written alike on two sides are read once
-        sides = fast.read_sides(base, ours, theirs, path)
+        sides = fast.read_sides(base, ours, theirs, path, reading)
         if sides is not None:
             return _settled((sides.base, sides.ours, sides.theirs), (base, ours, theirs), path, sides.style,
                             marker_size, lambda merged: fast.write_merged(merged, sides))
     try:
         base_value = parse(base, path) if base.strip() else MISSING
         style = detect_style(sample(ours))  # a large file's guess: ours written back in it is the proof
-        ours_value, exact = parse_reproducing(ours, path, style)
+        ours_value, exact = _ours(ours, path, style, reading.get("ours"))
         theirs_value = parse(theirs, path)
     except BadInput as error:
         text = _text_merge(base, ours, theirs, marker_size)
@@ -73,6 +74,15 @@ def _merge_documents(base: bytes, ours: bytes, theirs: bytes, path: str, marker_
         style = next((known for known in (detect_style(ours), TREE_STYLE) if dumps(ours_value, known) == ours), None)
     return _settled((base_value, ours_value, theirs_value), (base, ours, theirs), path, style, marker_size,
                     lambda merged: dumps(merged, style))
+
+
+def _ours(ours: bytes, path: str, style: Style, read: tuple | BadInput | None) -> tuple[Any, bool]:
+    """parse_reproducing(ours, path, style), or what it gave the fast path (`read`)."""
+    if read is None:
+        return parse_reproducing(ours, path, style)
+    if isinstance(read, BadInput):
+        raise read
+    return read
 
 
 def _settled(values: tuple, raws: tuple, path: str, style: Style | None, marker_size: int, write) -> FileMerge:

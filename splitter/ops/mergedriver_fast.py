@@ -42,7 +42,7 @@ def fits(style: Style) -> bool:
             and not style.inline_lists)
 
 
-def read_sides(base: bytes, ours: bytes, theirs: bytes, file: str) -> Sides | None:
+def read_sides(base: bytes, ours: bytes, theirs: bytes, file: str, reading: dict | None = None) -> Sides | None:
     """The three versions of a file (%O, %A, %B) read exactly, as parse and parse_reproducing read them, with an
     entry whose text is the same on two sides read once (the same object on both), and the style ours is written
     in, as the merge driver finds it; None where that is not proven, and the caller reads them whole (so every
@@ -53,47 +53,65 @@ def read_sides(base: bytes, ours: bytes, theirs: bytes, file: str) -> Sides | No
     entries' texts cut out. In base and theirs the texts are found the same way and proven by parsing the document
     that is left (each placeholder must stand where an entry stood) and each text that is not ours' (or base's)
     text for the same entry: JSON's grammar is context free, so the value in a text is the value it gives in its
-    place.
+    place. `reading` gets ours' parse_reproducing in the style of its sample (a (value, exact) pair, or the
+    BadInput it raised), for the caller to use instead of reading ours again.
     """
     style = detect_style(sample(ours))
     if not fits(style):
         return None
     try:
         ours_value, exact = parse_reproducing(ours, file, style)
-        if not exact:  # as the merge driver does then: the exact value must write back in the whole text's style
-            style = detect_style(ours)
-            if not fits(style) or dumps(ours_value, style) != ours:
-                return None
-    except BadInput:
+    except BadInput as error:
+        if reading is not None:
+            reading["ours"] = error
         return None
+    if reading is not None:
+        reading["ours"] = ours_value, exact
+    if not exact:  # as the merge driver does then: the exact value must write back in the whole text's style
+        style = detect_style(ours)
+        if not fits(style) or dumps(ours_value, style) != ours:
+            return None
     if type(ours_value) is not dict:
         return None
-    spans = _spans(ours, style)
+    spans = _spans(ours, style, 0, len(ours))
     positions = _ours_positions(ours, ours_value, spans, style)
     if positions is None:
         return None
-    known = [(ours, spans, positions, lambda top, key: ours_value[top][key])]
+    values: list[Any] = [None] * len(spans)
+    for top, keys in positions.items():
+        entries = ours_value[top]
+        for key, index in keys.items():
+            values[index] = entries[key]
+    known = [_Read(ours, spans, positions, values)]
     base_read = _other(base, file, style, known)
     if base_read is None:
         return None
-    base_value, base_spans, base_positions, base_values = base_read
-    known.append((base, base_spans, base_positions,
-                  lambda top, key: base_values[base_positions[top][key]]))
+    known.append(base_read[1])
     theirs_read = _other(theirs, file, style, known)
     if theirs_read is None:
         return None
-    texts = {id(ours_value[top][key]): spans[index] for top, keys in positions.items() for key, index in keys.items()}
-    return Sides(base_value, ours_value, theirs_read[0], style, ours, texts)
+    texts = {id(value): span for value, span in zip(values, spans)}
+    return Sides(base_read[0], ours_value, theirs_read[0], style, ours, texts)
 
 
-def _spans(raw: bytes, style: Style) -> list[tuple[int, int]]:
+class _Read:
+    """One side's entries: (start, end) of each one's text in `raw`, by index; top key -> key -> index; the value
+    read from each text, by index."""
+
+    def __init__(self, raw: bytes, spans: list[tuple[int, int]], positions: dict[str, dict[str, int]],
+                 values: list[Any]):
+        self.raw, self.spans, self.positions, self.values = raw, spans, positions, values
+
+
+def _spans(raw: bytes, style: Style, begin: int, stop: int) -> list[tuple[int, int]]:
     """(start, end) of each entry's value text: the rest of a line indented two levels that starts with a key,
     to the end of the line (less a comma), or for a `{` or `[` that ends it to the first line two levels in that
-    closes it. Exact for what `dumps` writes in a style that fits; in any other text a guess, proven by the caller."""
+    closes it; those of lines from `begin` that end before `stop`. Exact for what `dumps` writes in a style that fits;
+    in any other text a guess, proven by the caller."""
     eol = style.eol.encode()
     lead = eol + style.indent.encode() * 2
     member = re.compile(re.escape(lead) + rb'"(?:[^"\\\r\n]|\\.)*"' + re.escape(style.key_sep.encode()))
-    found = [(match.start(), match.end()) for match in member.finditer(raw)]
+    found = [(match.start(), match.end()) for match in member.finditer(raw, begin, stop)]
     spans: list[tuple[int, int]] = []
     last = 0
     for index, (line, start) in enumerate(found):
@@ -116,7 +134,7 @@ def _spans(raw: bytes, style: Style) -> list[tuple[int, int]]:
                 if raw[end - 1] == 0x2C:
                     end -= 1
         # a placeholder must stand between a key's ':' (or a space) and a ',' or a line end: no digit on either side
-        if end > start and raw[end: end + 1] in (b",", eol[:1]):
+        if start < end < stop and raw[end: end + 1] in (b",", eol[:1]):
             spans.append((start, end))
             last = end
     return spans
@@ -158,10 +176,11 @@ def _ours_positions(ours: bytes, value: dict, spans: list, style: Style) -> dict
     return positions if same else None
 
 
-def _other(raw: bytes, file: str, style: Style, known: list) -> tuple | None:
-    """Base or theirs read with what `known` sides hold: (value, spans, top key -> key -> span index, the values
-    by span index); None where it is not proven (see read_sides)."""
-    spans = _spans(raw, style)
+def _other(raw: bytes, file: str, style: Style, known: list[_Read]) -> tuple[dict, _Read] | None:
+    """Base or theirs read with what the `known` sides hold: (its value, its _Read); None where it is not proven
+    (see read_sides). Its entries' texts where it has the same bytes as a known side around them (the longest
+    common head and tail) are that side's, and so are their values; the others are found between."""
+    spans, sources, source = _mapped(raw, style, known)
     if len(spans) >= _MOST:
         return None
     skeleton = _skeleton(raw, spans)
@@ -176,37 +195,101 @@ def _other(raw: bytes, file: str, style: Style, known: list) -> tuple | None:
     positions = _placed(reduced, len(spans))
     if positions is None:
         return None
-    values: list[Any] = [None] * len(spans)
+    values: list[Any] = [source.values[index] if index is not None else None for index in sources]
     for top, keys in positions.items():
         for key, index in keys.items():
-            start, end = spans[index]
-            values[index] = _shared(raw, start, end, top, key, known)
-            if values[index] is _NONE:
-                try:
-                    values[index] = _alone(raw[start:end], file)
-                except (BadInput, orjson.JSONEncodeError):
-                    return None
+            if sources[index] is None:
+                start, end = spans[index]
+                values[index] = _shared(raw, start, end, top, key, known)
+                if values[index] is _NONE:
+                    try:
+                        values[index] = _alone(raw[start:end], file)
+                    except (BadInput, orjson.JSONEncodeError):
+                        return None
     filled = {}
+    high = _LOW + len(spans)
     for top, entries in reduced.items():
         if top in positions:
-            high = _LOW + len(spans)
             entries = {key: values[item - _LOW] if type(item) is int and _LOW <= item < high else item
                        for key, item in entries.items()}
         filled[top] = entries
-    return filled, spans, positions, values
+    return filled, _Read(raw, spans, positions, values)
+
+
+def _mapped(raw: bytes, style: Style, known: list[_Read]) -> tuple[list, list, _Read]:
+    """raw's entries' texts: (spans, for each the index of the same text in the known side chosen, that side).
+    The known side whose bytes raw shares the most of at its head and tail is chosen; its entries' texts within
+    them (with the bytes on either side) are raw's, at the same place from the head or from the end; _spans finds
+    the others between."""
+    best = None
+    for side in known:
+        head = _common_head(raw, side.raw)
+        tail = _common_tail(raw, side.raw, min(len(raw), len(side.raw)) - head)
+        if best is None or head + tail > best[0] + best[1]:
+            best = head, tail, side
+    head, tail, side = best
+    shift = len(raw) - len(side.raw)
+    before = [index for index, (start, end) in enumerate(side.spans) if end < head]
+    after_from = len(side.raw) - tail
+    after = [index for index, (start, end) in enumerate(side.spans) if start > after_from and start > head]
+    begin = side.spans[before[-1]][1] if before else 0
+    stop = side.spans[after[0]][0] + shift if after else len(raw)
+    middle = _spans(raw, style, begin, stop)
+    spans = [side.spans[index] for index in before] + middle + [
+        (start + shift, end + shift) for start, end in (side.spans[index] for index in after)]
+    sources: list[int | None] = [*before, *([None] * len(middle)), *after]
+    return spans, sources, side
+
+
+def _common_head(first: bytes, second: bytes, step: int = 1 << 16) -> int:
+    """The length of the longest common prefix of two byte strings (compared a piece at a time)."""
+    size = min(len(first), len(second))
+    at = 0
+    while at < size and first[at: at + step] == second[at: at + step]:
+        at += step
+    if at >= size:
+        return size
+    low, high = at, min(at + step, size)  # equal up to low, different before high
+    while high - low > 1:
+        middle = (low + high) // 2
+        if first[low:middle] == second[low:middle]:
+            low = middle
+        else:
+            high = middle
+    return low if first[low] != second[low] else high
+
+
+def _common_tail(first: bytes, second: bytes, most: int, step: int = 1 << 16) -> int:
+    """The length of the longest common suffix of two byte strings, at most `most`."""
+    at = 0  # equal over the last `at` bytes
+    while at < most:
+        size = min(step, most - at)
+        if first[len(first) - at - size: len(first) - at] != second[len(second) - at - size: len(second) - at]:
+            break
+        at += size
+    else:
+        return most
+    low, high = at, min(at + step, most)  # equal over the last low bytes, not over the last high
+    while high - low > 1:
+        middle = (low + high) // 2
+        if first[len(first) - middle: len(first) - low] == second[len(second) - middle: len(second) - low]:
+            low = middle
+        else:
+            high = middle
+    return low
 
 
 _NONE = object()  # no known side holds this entry's text
 
 
-def _shared(raw: bytes, start: int, end: int, top: str, key: str, known: list) -> Any:
+def _shared(raw: bytes, start: int, end: int, top: str, key: str, known: list[_Read]) -> Any:
     """The value a known side read from the same text (raw[start:end]) for the same entry, or _NONE."""
-    for other, spans, positions, value_at in known:
-        index = positions.get(top, {}).get(key)
+    for side in known:
+        index = side.positions.get(top, {}).get(key)
         if index is not None:
-            first, last = spans[index]
-            if last - first == end - start and other[first:last] == raw[start:end]:  # (memoryview's == is slower)
-                return value_at(top, key)
+            first, last = side.spans[index]
+            if last - first == end - start and side.raw[first:last] == raw[start:end]:
+                return side.values[index]
     return _NONE
 
 
