@@ -97,9 +97,21 @@ def edited(draw, raw: bytes, doc: dict, style: Style) -> bytes:
     return text
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES // 2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(monoliths(), st.data())
 def test_the_fast_path_merges_as_reading_whole_does(raw: bytes, data) -> None:
+    merge_drawn(raw, data)
+
+
+@pytest.mark.slow
+@settings(max_examples=5_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(monoliths(), st.data())
+def test_the_fast_path_merges_as_reading_whole_does_long(raw: bytes, data) -> None:
+    merge_drawn(raw, data)
+
+
+def merge_drawn(raw: bytes, data) -> None:
+    """A drawn monolith as base, two sides edited from it (sometimes base too): the same merge either way."""
     try:
         doc = parse(raw, "drawn")
     except Exception:
@@ -203,3 +215,27 @@ def test_a_damaged_side_gives_what_reading_whole_gives(damage, side: int) -> Non
     texts[side] = damage(texts[side])
     same_either_way(*texts)
     same_either_way(*texts, path="conf.d/layout.json")
+
+
+def test_a_large_monolith_takes_the_fast_path_on_the_command_line(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From FAST_FROM bytes on, `splitter merge-driver` as git runs it reads through the fast path and leaves in
+    %A what reading whole gives, exit 0 and nothing on stderr; a conflict there is marked as reading whole marks it."""
+    from conftest import run
+
+    taken = []
+    read_sides = fast.read_sides
+    monkeypatch.setattr(fast, "read_sides", lambda *args: taken.append(read_sides(*args)) or taken[-1])
+    doc, style = fleet(400, util=0.5)
+    base = dumps(doc, style)
+    assert len(base) > fast.FAST_FROM
+    ours = dumps(variant(doc, lambda d: d["lxc_configs"]["900"].update(cores=64)), style)
+    for change, code in ((lambda d: d["lxc_configs"]["1299"].update(cores=64), 0),
+                         (lambda d: d["lxc_configs"]["900"].update(cores=32), 1)):
+        theirs = dumps(variant(doc, change), style)
+        paths = [tmp_path / name for name in ("O", "A", "B")]
+        for path, data in zip(paths, (base, ours, theirs)):
+            path.write_bytes(data)
+        result = run("merge-driver", *paths, PATH, 7)
+        assert taken[-1] is not None and result.exit_code == code
+        assert paths[1].read_bytes() == outcome(base, ours, theirs, 1 << 62)[0]
+        assert (result.stderr == "") == (code == 0)

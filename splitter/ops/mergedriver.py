@@ -44,8 +44,10 @@ def merge_files(base: bytes, ours: bytes, theirs: bytes, path: str, marker_size:
     as `git merge-file --diff3` marks lines, around the lines where the three texts differ (the result
     written with ours', base's and theirs' value at each conflict). A side that is not JSON, or that no
     style reproduces, falls back to `git merge-file` itself (gitattributes(5), git-merge-file(1)), as
-    git-lfs's merge driver does. An empty ancestor (git's "added on both sides") is no ancestor.
-    Raises BadInput when git cannot run.
+    git-lfs's merge driver does. An empty ancestor (git's "added on both sides") is no ancestor. From
+    mergedriver_fast.FAST_FROM bytes of ours, entries written alike on two sides are read once and ours' texts
+    copied into the result (mergedriver_fast: the same bytes, or it steps aside). Raises BadInput when git
+    cannot run.
     """
     if ours == theirs or theirs == base:
         return FileMerge(ours, how=OURS)
@@ -98,16 +100,16 @@ def _settled(values: tuple, raws: tuple, path: str, style: Style | None, marker_
         if equal(merged, theirs_value):
             return FileMerge(raws[2])
         return FileMerge(write(merged))
-    return _marked(base_value, ours_value, theirs_value, conflicts, style, sets, marker_size)
+    return _marked(base_value, ours_value, theirs_value, conflicts, write, sets, marker_size)
 
 
-def _marked(base: Any, ours: Any, theirs: Any, conflicts: list, style: Style, sets: bool,
-            marker_size: int) -> FileMerge:
-    """The merge written three times (ours', base's, theirs' value at each conflict), then marked by git merge-file."""
+def _marked(base: Any, ours: Any, theirs: Any, conflicts: list, write, sets: bool, marker_size: int) -> FileMerge:
+    """The merge written three times by `write` (ours', base's, theirs' value at each conflict), then marked by
+    git merge-file."""
     texts = {}
     for pick in LABELS:
         value = merge_json(base, ours, theirs, ordered_sets=sets, pick=pick)[0]
-        texts[pick] = b"" if value is MISSING else dumps(value, style)
+        texts[pick] = b"" if value is MISSING else write(value)
     text, count = _text_merge(texts[BASE], texts[OURS], texts[THEIRS], marker_size)
     if count == 0:  # never expected: the three texts differ at each conflict; mark the whole file then
         text, count = _whole_file(texts, marker_size), 1

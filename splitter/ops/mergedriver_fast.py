@@ -9,7 +9,7 @@ import orjson
 
 from splitter.errors import BadInput
 from splitter.exact.numbers import canonical
-from splitter.exact.parse import parse, parse_reproducing
+from splitter.exact.parse import parse, parse_many, parse_reproducing
 from splitter.exact.style import Style, detect_style, sample
 from splitter.exact.write import dumps
 
@@ -196,16 +196,22 @@ def _other(raw: bytes, file: str, style: Style, known: list[_Read]) -> tuple[dic
     if positions is None:
         return None
     values: list[Any] = [source.values[index] if index is not None else None for index in sources]
+    alone = []  # the indexes of texts no known side holds for the same entry
     for top, keys in positions.items():
         for key, index in keys.items():
             if sources[index] is None:
                 start, end = spans[index]
                 values[index] = _shared(raw, start, end, top, key, known)
                 if values[index] is _NONE:
-                    try:
-                        values[index] = _alone(raw[start:end], file)
-                    except (BadInput, orjson.JSONEncodeError):
-                        return None
+                    alone.append(index)
+    try:
+        for index, value in zip(alone, parse_many([raw[spans[index][0]: spans[index][1]] for index in alone],
+                                                  [file] * len(alone))):
+            if type(value) is dict or type(value) is list:
+                canonical([[value]])  # as deep as the whole document's reading allows (parse, write.MAX_DEPTH)
+            values[index] = value
+    except (BadInput, orjson.JSONEncodeError):
+        return None
     filled = {}
     high = _LOW + len(spans)
     for top, entries in reduced.items():
@@ -291,15 +297,6 @@ def _shared(raw: bytes, start: int, end: int, top: str, key: str, known: list[_R
             if last - first == end - start and side.raw[first:last] == raw[start:end]:
                 return side.values[index]
     return _NONE
-
-
-def _alone(text: bytes, file: str) -> Any:
-    """The value in one entry's text, read exactly; raises BadInput, or JSONEncodeError where it nests too deep
-    to stand two levels down (the whole document's reading refuses that: parse, write.MAX_DEPTH)."""
-    value = parse(text, file)
-    if type(value) is dict or type(value) is list:
-        canonical([[value]])
-    return value
 
 
 def _placed(reduced: dict, count: int) -> dict[str, dict[str, int]] | None:
