@@ -57,6 +57,10 @@ SPLICES = [b'"dup": 1, "dup": 2, ', b'"s": "\\ud800", ', b'"n": 2718281828450000
            b'"q": "},\\n        \\"k\\": {", ', b"  ", b"\t", b",", b"\r\n"]
 
 
+def tricky(draw):
+    return copy.deepcopy(draw(st.sampled_from(TRICKY)))  # a copy: the edits below change objects in place
+
+
 def entries(doc) -> list[tuple[str, str]]:
     return [(top, key) for top, value in doc.items() if type(value) is dict for key in value]
 
@@ -70,18 +74,18 @@ def edited(draw, raw: bytes, doc: dict, style: Style) -> bytes:
         places = entries(value)
         kind = draw(st.sampled_from(["set", "add", "remove", "move", "top"]))
         if kind == "top" or not places:
-            value[draw(st.sampled_from(["lxc_configs", "z", "$schema"]))] = draw(st.sampled_from(TRICKY))
+            value[draw(st.sampled_from(["lxc_configs", "z", "$schema"]))] = tricky(draw)
             continue
         top, key = draw(st.sampled_from(places))
         holder = value[top]
         if kind == "set":
             entry = holder[key]
             if type(entry) is dict and entry and draw(st.booleans()):
-                entry[draw(st.sampled_from(list(entry)))] = draw(st.sampled_from(TRICKY))
+                entry[draw(st.sampled_from(list(entry)))] = tricky(draw)
             else:
-                holder[key] = draw(st.sampled_from(TRICKY))
+                holder[key] = tricky(draw)
         elif kind == "add":
-            holder[draw(st.sampled_from(["new", "901", key + "x"]))] = draw(st.sampled_from(TRICKY))
+            holder[draw(st.sampled_from(["new", "901", key + "x"]))] = tricky(draw)
         elif kind == "remove":
             del holder[key]
         else:
