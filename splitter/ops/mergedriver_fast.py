@@ -54,7 +54,7 @@ def read_sides(base: bytes, ours: bytes, theirs: bytes, file: str, reading: dict
     that is left (each placeholder must stand where an entry stood) and each text that is not ours' (or base's)
     text for the same entry: JSON's grammar is context free, so the value in a text is the value it gives in its
     place. `reading` gets ours' parse_reproducing in the style of its sample (a (value, exact) pair, or the
-    BadInput it raised), for the caller to use instead of reading ours again.
+    BadInput it raised), for the caller to use instead of reading ours again. Raises nothing.
     """
     style = detect_style(sample(ours))
     if not fits(style):
@@ -69,7 +69,10 @@ def read_sides(base: bytes, ours: bytes, theirs: bytes, file: str, reading: dict
         reading["ours"] = ours_value, exact
     if not exact:  # as the merge driver does then: the exact value must write back in the whole text's style
         style = detect_style(ours)
-        if not fits(style) or dumps(ours_value, style) != ours:
+        try:
+            if not fits(style) or dumps(ours_value, style) != ours:
+                return None
+        except BadInput:
             return None
     if type(ours_value) is not dict:
         return None
@@ -321,7 +324,8 @@ def write_merged(merged: Any, sides: Sides) -> bytes:
     """dumps(merged, style), with each entry that is one of ours' values copied from ours' text: dumps writes a
     value two levels in the same wherever it stands (the styles that fit draw nothing onto one line), and ours'
     texts are what it writes (read_sides proved it). New values are written one by one, or the whole document where
-    there are many (or where the placeholders cannot be told apart in what dumps wrote)."""
+    there are many (or where the placeholders cannot be told apart in what dumps wrote). `merged` is a value the
+    three-way merge made of sides' values; returns the bytes; raises BadInput where dumps would."""
     style = sides.style
     if type(merged) is not dict:
         return dumps(merged, style)
