@@ -14,6 +14,7 @@ from splitter.exact.pointer import pointer
 from splitter.exact.style import TREE_STYLE, Style, detect_style, sample
 from splitter.exact.write import dumps
 from splitter.merging.threeway_json import BASE, MISSING, OURS, THEIRS, JsonConflict, equal, merge_json
+from splitter.ops import mergedriver_fast as fast
 
 LABELS = (OURS, BASE, THEIRS)  # the words after git's conflict markers: <<<<<<< ours, ||||||| base, >>>>>>> theirs
 
@@ -43,8 +44,10 @@ def merge_files(base: bytes, ours: bytes, theirs: bytes, path: str, marker_size:
     as `git merge-file --diff3` marks lines, around the lines where the three texts differ (the result
     written with ours', base's and theirs' value at each conflict). A side that is not JSON, or that no
     style reproduces, falls back to `git merge-file` itself (gitattributes(5), git-merge-file(1)), as
-    git-lfs's merge driver does. An empty ancestor (git's "added on both sides") is no ancestor.
-    Raises BadInput when git cannot run.
+    git-lfs's merge driver does. An empty ancestor (git's "added on both sides") is no ancestor. From
+    mergedriver_fast.FAST_FROM bytes of ours, entries written alike on two sides are read once and ours' texts
+    copied into the result (mergedriver_fast: the same bytes, or it steps aside). Raises BadInput when git
+    cannot run.
     """
     if ours == theirs or theirs == base:
         return FileMerge(ours, how=OURS)
@@ -55,36 +58,58 @@ def merge_files(base: bytes, ours: bytes, theirs: bytes, path: str, marker_size:
 
 
 def _merge_documents(base: bytes, ours: bytes, theirs: bytes, path: str, marker_size: int) -> FileMerge:
+    reading: dict = {}  # ours as the fast path read it, where it did
+    if len(ours) >= fast.FAST_FROM:  # a large file: entries written alike on two sides are read once
+        sides = fast.read_sides(base, ours, theirs, path, reading)
+        if sides is not None:
+            return _settled((sides.base, sides.ours, sides.theirs), (base, ours, theirs), path, sides.style,
+                            marker_size, lambda merged: fast.write_merged(merged, sides))
     try:
         base_value = parse(base, path) if base.strip() else MISSING
         style = detect_style(sample(ours))  # a large file's guess: ours written back in it is the proof
-        ours_value, exact = parse_reproducing(ours, path, style)
+        ours_value, exact = _ours(ours, path, style, reading.get("ours"))
         theirs_value = parse(theirs, path)
     except BadInput as error:
         text = _text_merge(base, ours, theirs, marker_size)
         return FileMerge(text[0], text_conflicts=text[1], how="text", note=f"not JSON ({error}): merged as text")
     if not exact:  # orjson's reading lost a lexeme: the exact value may still write back in one of the styles
         style = next((known for known in (detect_style(ours), TREE_STYLE) if dumps(ours_value, known) == ours), None)
+    return _settled((base_value, ours_value, theirs_value), (base, ours, theirs), path, style, marker_size,
+                    lambda merged: dumps(merged, style))
+
+
+def _ours(ours: bytes, path: str, style: Style, read: tuple | BadInput | None) -> tuple[Any, bool]:
+    """parse_reproducing(ours, path, style), or what it gave the fast path (`read`)."""
+    if read is None:
+        return parse_reproducing(ours, path, style)
+    if isinstance(read, BadInput):
+        raise read
+    return read
+
+
+def _settled(values: tuple, raws: tuple, path: str, style: Style | None, marker_size: int, write) -> FileMerge:
+    """The merge of the three values (base, ours, theirs) read from `raws`, the merged value written by `write`."""
+    base_value, ours_value, theirs_value = values
     sets = os.path.basename(path).startswith("layout")
     merged, conflicts = merge_json(base_value, ours_value, theirs_value, ordered_sets=sets)
     if style is None:
-        return _unknown_style(base, ours, theirs, merged, conflicts, marker_size)
+        return _unknown_style(*raws, merged, conflicts, marker_size)
     if not conflicts:
         if equal(merged, ours_value):
-            return FileMerge(ours)
+            return FileMerge(raws[1])
         if equal(merged, theirs_value):
-            return FileMerge(theirs)
-        return FileMerge(dumps(merged, style))
-    return _marked(base_value, ours_value, theirs_value, conflicts, style, sets, marker_size)
+            return FileMerge(raws[2])
+        return FileMerge(write(merged))
+    return _marked(base_value, ours_value, theirs_value, conflicts, write, sets, marker_size)
 
 
-def _marked(base: Any, ours: Any, theirs: Any, conflicts: list, style: Style, sets: bool,
-            marker_size: int) -> FileMerge:
-    """The merge written three times (ours', base's, theirs' value at each conflict), then marked by git merge-file."""
+def _marked(base: Any, ours: Any, theirs: Any, conflicts: list, write, sets: bool, marker_size: int) -> FileMerge:
+    """The merge written three times by `write` (ours', base's, theirs' value at each conflict), then marked by
+    git merge-file."""
     texts = {}
     for pick in LABELS:
         value = merge_json(base, ours, theirs, ordered_sets=sets, pick=pick)[0]
-        texts[pick] = b"" if value is MISSING else dumps(value, style)
+        texts[pick] = b"" if value is MISSING else write(value)
     text, count = _text_merge(texts[BASE], texts[OURS], texts[THEIRS], marker_size)
     if count == 0:  # never expected: the three texts differ at each conflict; mark the whole file then
         text, count = _whole_file(texts, marker_size), 1
