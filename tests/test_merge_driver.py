@@ -194,6 +194,18 @@ def test_update_base_takes_a_change_over_a_respelling() -> None:
     assert len(three_way(doc(Number("0.50")), doc(Number("0.60")), doc(Number("0.90")))[1]) == 1
 
 
+def test_a_number_only_respelled_by_theirs_keeps_ours_spelling() -> None:
+    """MIGRATION.md section 13: a respelling on one side counts as unchanged there, on either side. A jq branch
+    (theirs) that wrote 0.50 as 0.5 beside another edit: the merge keeps ours' 0.50 and takes the edit."""
+    base = b'{\n    "util": 0.50,\n    "a": 1,\n    "b": 1\n}\n'
+    ours = base.replace(b'"a": 1', b'"a": 2')
+    theirs = b'{\n    "util": 0.5,\n    "a": 1,\n    "b": 3\n}\n'
+    result = merge_files(base, ours, theirs, "p.json", 7)
+    assert result.merged == b'{\n    "util": 0.50,\n    "a": 2,\n    "b": 3\n}\n' and not result.conflicts
+    merged, conflicts = merge_json({"u": Number("0.50")}, {"u": Number("0.50")}, {"u": 0.5})
+    assert merged["u"] == Number("0.50") and conflicts == []
+
+
 def test_a_style_splitter_cannot_write_back_is_merged_as_text_or_rewritten_whole(tmp_path: Path) -> None:
     base = b'{\n  "a": 1, "b": 2,\n  "x": 0,\n  "y": 0,\n  "c": 3\n}\n'  # two keys a line: no writer we know
     result, merged = drive(tmp_path, base, base.replace(b'"c": 3', b'"c": 5'), base.replace(b'"a": 1', b'"a": 4'))

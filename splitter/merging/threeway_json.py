@@ -80,11 +80,25 @@ def same_number(first: Any, second: Any) -> bool:
             and number_value(canonical(first).decode()) == number_value(canonical(second).decode()))
 
 
+def _spelled_as(base: Any, theirs: Any) -> Any:
+    """theirs, with base's spelling of each number theirs holds at the same place as a respelling of base's
+    (`0.5` where base has `0.50`): a respelling counts as no change. theirs itself where there is none."""
+    if same_number(theirs, base):
+        return base
+    if type(theirs) is dict and type(base) is dict:
+        spelled = {key: _spelled_as(base.get(key, MISSING), value) for key, value in theirs.items()}
+        return theirs if all(spelled[key] is value for key, value in theirs.items()) else spelled
+    if type(theirs) is list and type(base) is list and len(theirs) == len(base):
+        spelled_list = [_spelled_as(one, other) for one, other in zip(base, theirs)]
+        return theirs if all(a is b for a, b in zip(spelled_list, theirs)) else spelled_list
+    return theirs
+
+
 def _merge(base: Any, ours: Any, theirs: Any, path: tuple, conflicts: list, sets: bool, pick: str) -> Any:
     if equal(ours, theirs):
         return ours
-    if equal(ours, base):
-        return theirs
+    if equal(ours, base):  # theirs' change, with ours' spelling of each number theirs only respelled
+        return _spelled_as(base, theirs)
     if equal(theirs, base):
         return ours
     if type(ours) is dict and type(theirs) is dict:
