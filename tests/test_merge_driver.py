@@ -271,3 +271,16 @@ def test_many_keys_merge_as_each_key_alone(triples) -> None:
         threeway._same_values = original
     assert canonical(together[0]) == canonical(alone[0])
     assert [(c.path, c.kind) for c in together[1]] == [(c.path, c.kind) for c in alone[1]]
+
+
+def test_a_tree_file_saved_with_a_byte_order_mark_merges_as_json() -> None:
+    """Tree files may start with a BOM (an editor's); the driver merges them leaf by leaf, ours' BOM kept."""
+    bom = b"\xef\xbb\xbf"
+    base = b'{\n  "a": 1,\n  "b": 1,\n  "c": 1\n}\n'
+    ours, theirs = bom + base.replace(b'"a": 1', b'"a": 2'), base.replace(b'"c": 1', b'"c": 3')
+    result = merge_files(base, ours, theirs, "conf.d/lxc/101_x.json", 7)
+    assert result.clean and result.how == "json"
+    assert result.merged == bom + b'{\n  "a": 2,\n  "b": 1,\n  "c": 3\n}\n'
+    plain = merge_files(bom + base, base.replace(b'"a": 1', b'"a": 2'), bom + theirs, "conf.d/lxc/101_x.json", 7)
+    assert plain.clean and plain.merged == b'{\n  "a": 2,\n  "b": 1,\n  "c": 3\n}\n'
+

@@ -15,6 +15,7 @@ from splitter.exact.style import TREE_STYLE, Style, detect_style, sample
 from splitter.exact.write import dumps
 from splitter.merging.threeway_json import BASE, MISSING, OURS, THEIRS, JsonConflict, equal, merge_json
 from splitter.ops import mergedriver_fast as fast
+from splitter.tree.files import BOM, without_bom
 
 LABELS = (OURS, BASE, THEIRS)  # the words after git's conflict markers: <<<<<<< ours, ||||||| base, >>>>>>> theirs
 
@@ -53,6 +54,11 @@ def merge_files(base: bytes, ours: bytes, theirs: bytes, path: str, marker_size:
         return FileMerge(ours, how=OURS)
     if ours == base:
         return FileMerge(theirs, how=THEIRS)
+    if BOM in (base[:3], ours[:3], theirs[:3]):  # a tree file an editor saved with one (tree.files.without_bom)
+        merged = merge_files(*(without_bom(side) for side in (base, ours, theirs)), path, marker_size)
+        if ours.startswith(BOM):  # kept as ours has it
+            merged.merged = BOM + merged.merged
+        return merged
     with gc_paused():  # three parsed documents and no reference cycles among them (see gc_paused)
         return _merge_documents(base, ours, theirs, path, marker_size)
 
