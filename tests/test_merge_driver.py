@@ -284,3 +284,14 @@ def test_a_tree_file_saved_with_a_byte_order_mark_merges_as_json() -> None:
     plain = merge_files(bom + base, base.replace(b'"a": 1', b'"a": 2'), bom + theirs, "conf.d/lxc/101_x.json", 7)
     assert plain.clean and plain.merged == b'{\n  "a": 2,\n  "b": 1,\n  "c": 3\n}\n'
 
+
+def test_a_final_newline_theirs_added_is_kept() -> None:
+    """The end of the file merges as a leaf: a jq branch (theirs) wrote the monolith with a final newline where
+    base and ours had none; the merge has one (and layout.json's "trailer", merged the same way, agrees)."""
+    base = b'{\n    "a": 1,\n    "b": 1\n}'
+    ours, theirs = base.replace(b'"a": 1', b'"a": 2'), base.replace(b'"b": 1', b'"b": 3') + b"\n"
+    result = merge_files(base, ours, theirs, "phoenix_lxc_configs.json", 7)
+    assert result.clean and result.merged == b'{\n    "a": 2,\n    "b": 3\n}\n'
+    kept = merge_files(base + b"\n", ours, theirs, "phoenix_lxc_configs.json", 7)  # ours removed it: ours' stands
+    assert kept.clean and kept.merged == b'{\n    "a": 2,\n    "b": 3\n}'
+

@@ -60,7 +60,17 @@ def merge_files(base: bytes, ours: bytes, theirs: bytes, path: str, marker_size:
             merged.merged = BOM + merged.merged
         return merged
     with gc_paused():  # three parsed documents and no reference cycles among them (see gc_paused)
-        return _merge_documents(base, ours, theirs, path, marker_size)
+        merged = _merge_documents(base, ours, theirs, path, marker_size)
+    ending = _ending(theirs)
+    if merged.how == "json" and merged.clean and _ending(ours) == _ending(base) != ending:
+        # the end of the file is one more leaf: theirs changed it (jq adds a final newline), ours did not
+        merged.merged = merged.merged[: len(merged.merged) - len(_ending(merged.merged))] + ending
+    return merged
+
+
+def _ending(raw: bytes) -> bytes:
+    """The white space after a document's last byte of JSON."""
+    return raw[len(raw.rstrip(b" \t\r\n")):]
 
 
 def _merge_documents(base: bytes, ours: bytes, theirs: bytes, path: str, marker_size: int) -> FileMerge:
