@@ -200,17 +200,27 @@ def tree_source(spec: str, tree: bytes, cwd: str | None, blobs: dict[bytes, byte
     return GitSource(spec, entries, cwd, blobs)
 
 
-def committed_tree(root: Path, folder: str, revision: str = "HEAD"):
-    """The tree at root (a conf.d folder in a working tree) as `revision` holds it, read as read_tree reads a
-    folder (`folder`: its collection); None where root is in no repository, the revision holds no tree there,
-    git is missing, or that tree cannot be read (conflict markers, another collection)."""
-    from splitter.tree.read import read_source
-
+def tree_id(root: Path, revision: str = "HEAD") -> bytes | None:
+    """The id of the git tree object `revision` holds at root (a folder in a working tree; gitrevisions(7),
+    `REV:./PATH`); None where root is in no repository, the revision holds nothing there, or git is missing."""
     try:
         found = _git(["rev-parse", "--verify", "--quiet", f"{revision}:./"], str(root), str(root), discover=True)
-        if found.returncode:
-            return None
-        return read_source(tree_source(f"{revision}:{root}", found.stdout.strip(), str(root)), folder)
+    except BadInput:
+        return None
+    return None if found.returncode else found.stdout.strip()
+
+
+def committed_tree(root: Path, folder: str, revision: str = "HEAD", tree: bytes | None = None):
+    """The tree at root (a conf.d folder in a working tree) as `revision` holds it (`tree`: its tree_id, where
+    known), read as read_tree reads a folder (`folder`: its collection); None where there is none (tree_id),
+    or it cannot be read (conflict markers, another collection)."""
+    from splitter.tree.read import read_source
+
+    tree = tree or tree_id(root, revision)
+    if tree is None:
+        return None
+    try:
+        return read_source(tree_source(f"{revision}:{root}", tree, str(root)), folder)
     except BadInput:
         return None
 

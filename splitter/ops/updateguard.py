@@ -7,7 +7,7 @@ from pathlib import Path
 from splitter.exact.numbers import same_value
 from splitter.merging.assemble import Assembler
 from splitter.merging.threeway_json import MISSING
-from splitter.ops.gitsource import committed_tree
+from splitter.ops.gitsource import committed_tree, tree_id
 from splitter.ops.splitguard import EditsWouldBeLost, committed_unchanged, git_show_path, named, same_entry
 from splitter.tree.monolith import Monolith
 from splitter.tree.read import Tree
@@ -25,9 +25,10 @@ def lost_tree_edits(root: Path, tree: Tree, mono: Monolith) -> list[str]:
     spelling aside, as verify compares) and not as `mono` holds them. [] where every file under root is
     committed unchanged, or where git holds no tree at root (outside git the tree's own edits cannot be told
     from the monolith's: MIGRATION.md section 10)."""
-    if committed_unchanged(root):
+    committed = tree_id(root)  # first: outside git this one call is all it costs
+    if committed is None or committed_unchanged(root):
         return []
-    head = committed_tree(root, tree.collection.folder)
+    head = committed_tree(root, tree.collection.folder, tree=committed)
     if head is None:
         return []
     now, then = _merged(tree), _merged(head)
