@@ -64,22 +64,38 @@ def commit(tree: Path, mono: Path) -> Path:
     return repo
 
 
-def test_for_a_committed_script_edit_the_advice_takes_the_monolith_before_it(setup: tuple[Path, Path, Path]) -> None:
-    """A script commits its monolith edit; the operator then edits the tree: HEAD's monolith holds the edit, so the
-    advice's base is the monolith before that commit (COMMIT~1), and following it keeps both edits (HEAD's
-    base would take the tree's stale value for its own edit, and merge -o would refuse again)."""
+@pytest.mark.parametrize("how", ["tree not committed", "tree committed", "merged on the script's branch"])
+def test_for_a_committed_script_edit_the_advice_takes_the_monolith_before_it(setup: tuple[Path, Path, Path],
+                                                                            how: str) -> None:
+    """A script commits its monolith edit; the operator then edits the tree (and commits it, or merges the two
+    branches on the script's): HEAD's monolith holds the edit, so the advice's base is the monolith before the
+    script's commit (its parent, or the merge base), and following it once keeps both edits: update --base, then
+    merge -o goes through (HEAD's base, or the merge commit's parent, looped: the same refusal again)."""
     tree, mono, file103 = setup
     repo = commit(tree, mono)
+    git(repo, "branch", "-q", "work")
     edit(mono, "950", 12, 2_000_000)
     git(repo, "commit", "-q", "-am", "script")
-    edit(file103, None, 24, 3_000_000)
+    script = git(repo, "rev-parse", "HEAD").stdout.decode().strip()
+    if how == "merged on the script's branch":
+        git(repo, "checkout", "-q", "work")
+        edit(file103, None, 24, 3_000_000)
+        assert run("merge", tree, "-o", mono).exit_code == 0  # the tree branch keeps its monolith in step
+        git(repo, "commit", "-q", "-am", "tree")
+        git(repo, "checkout", "-q", "-")
+        git(repo, "merge", "-q", "--no-edit", "work")  # clean: 950 from the script, 103 from the tree
+    else:
+        edit(file103, None, 24, 3_000_000)
+        if how == "tree committed":
+            git(repo, "commit", "-q", "-am", "tree")
     refused = run("merge", tree, "-o", mono)
-    assert refused.exit_code == 2 and "(containers: 950)" in refused.stderr
-    script = git(repo, "rev-list", "-1", "HEAD").stdout.decode().strip()[:12]
-    assert f"git -C {repo} show {script}~1:./phoenix_lxc_configs.json > /tmp/last.json" in refused.stderr
-    (repo / "last.json").write_bytes(git(repo, "show", f"{script}~1:./phoenix_lxc_configs.json").stdout)
+    assert refused.exit_code == 2 and "(containers: 950)" in refused.stderr, refused.stderr
+    before = git(repo, "rev-parse", f"{script}~1").stdout.decode().strip()[:12]
+    assert f"git -C {repo} show {before}:./phoenix_lxc_configs.json > /tmp/last.json" in refused.stderr
+    (repo / "last.json").write_bytes(git(repo, "show", f"{before}:./phoenix_lxc_configs.json").stdout)
     assert run("update", tree, mono, "--base", repo / "last.json").exit_code == 0
-    assert run("merge", tree, "-o", mono).exit_code == 0
+    done = run("merge", tree, "-o", mono)
+    assert done.exit_code == 0, done.stderr
     merged = json.loads(mono.read_text())["lxc_configs"]
     assert (merged["950"]["cores"], merged["103"]["cores"]) == (12, 24)
 

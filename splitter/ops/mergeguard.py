@@ -116,13 +116,32 @@ def quick_loads(raw: bytes, where: str) -> Any:
 class _Head:
     """The monolith, taken apart, and the tree at a revision (HEAD, or a merge's other parent)."""
 
-    def __init__(self, monolith: _Parts, tree: Tree, root: Path, revision: str = "HEAD"):
+    def __init__(self, monolith: _Parts, tree: Tree, root: Path, revision: str = "HEAD", output: Path | None = None):
         self.revision = revision
         self.monolith = monolith
         self.tree = tree
         self.assembler = Assembler(tree.base, tree.profiles, tree.layout)
         self.root = root
+        self.output = output
         self.before: dict[str, tuple | None] = {}  # commit -> (tree, assembler) of its parent, read once
+        self._unedited: list = []  # [the monolith before its last committed change (_Parts or None)], read once
+
+    def unedited(self) -> _Parts | None:
+        """The monolith as it was before its last committed change (before_edit), taken apart; None where git
+        cannot tell or read it."""
+        if not self._unedited:
+            revision = before_edit(self.output) if self.output is not None else None
+            self._unedited.append(None)
+            if revision is not None:
+                try:
+                    shown = _git(["show", f"{revision}:./{self.output.name}"], str(self.output),
+                                 str(self.output.resolve().parent), discover=True)
+                    if shown.returncode == 0:
+                        where = f"{revision}:{self.output.name}"
+                        self._unedited[0] = _Parts(quick_loads(shown.stdout, where), self.tree, where)
+                except BadInput:
+                    pass
+        return self._unedited[0]
 
     def entry(self, key: str) -> Any:
         """The tree's merged config of an entry (MISSING where it has none), or its `globals`."""
@@ -150,7 +169,7 @@ def _at_head(output: Path, root: Path, tree: Tree, revision: str = "HEAD") -> _H
     committed = committed_tree(root, tree.collection.folder, revision)
     if committed is None:
         return None
-    return _Head(monolith, committed, root, revision)
+    return _Head(monolith, committed, root, revision, output)
 
 
 def _tree_before(head: _Head, files: list[str], collection: str) -> Any:
@@ -222,8 +241,20 @@ def _monolith_holds_edit(key: str, mine: _Parts, current: _Parts, head: _Head, t
         merged, conflicts = merge_json(committed_monolith, ours, theirs)  # ours (the tree) where both changed
         if conflicts or not same_entry(merged, ours):  # a leaf both changed, each its own way: not settled
             return True
-    # what the commit itself holds: in step, or a monolith left behind by a commit of the tree's files
-    return not (same_entry(committed_monolith, committed_tree) or _stale(key, committed_monolith, head, tree))
+    # what the commit itself holds: in step, or a monolith left behind by a commit of the tree's files, or an
+    # edit of the monolith's that the tree now holds (brought in step by update --base after that commit)
+    return not (same_entry(committed_monolith, committed_tree) or _stale(key, committed_monolith, head, tree)
+                or _held(key, ours, committed_monolith, head))
+
+
+def _held(key: str, ours: Any, committed_monolith: Any, head: _Head) -> bool:
+    """Whether the tree's merge of an entry (`ours`) holds every change the committed monolith made to it since
+    before its last committed change (_Head.unedited): a three-way merge gives the tree back, no conflict."""
+    unedited = head.unedited()
+    if unedited is None:
+        return False
+    merged, conflicts = merge_json(unedited.get(key), ours, committed_monolith)
+    return not conflicts and same_entry(merged, ours)
 
 
 def _files_of(key: str, tree: Tree, with_folder: bool = True) -> list[str]:
@@ -265,17 +296,31 @@ def refuse_lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, 
 
 def _last_in_step(output: Path) -> str:
     """The revision whose monolith the tree was last in step with, for update --base: HEAD, or where the monolith
-    on disk is HEAD's (its edit is committed: HEAD's monolith would hide it) the parent of the last commit that
-    changed it (`COMMIT~1`, git-rev-list(1)); HEAD where git cannot tell."""
+    on disk is HEAD's (its edit is committed: HEAD's monolith would hide it) the one before its last committed
+    change (before_edit); HEAD where git cannot tell."""
     if not _git_says_yes(output, "diff", "--quiet", "HEAD", "--", output.name):
         return "HEAD"
+    return before_edit(output) or "HEAD"
+
+
+def before_edit(output: Path) -> str | None:
+    """The revision before the last commit that changed the monolith at output: that commit's parent, or for a
+    merge commit the merge base of its two parents (either may hold the edit: a script's commit on one branch;
+    git-merge-base(1)); an abbreviated commit id, or None where there is none or git cannot tell."""
+    cwd = str(output.resolve().parent)
     try:
-        found = _git(["rev-list", "-1", "HEAD", "--", output.name], str(output), str(output.resolve().parent),
-                     discover=True)
+        found = _git(["rev-list", "-1", "HEAD", "--", output.name], str(output), cwd, discover=True)
+        commit = found.stdout.decode().strip() if found.returncode == 0 else ""
+        if not commit:
+            return None
+        parents = _git(["rev-list", "--parents", "-n", "1", commit], str(output), cwd, discover=True)
+        ids = parents.stdout.decode().split()[1:] if parents.returncode == 0 else []
+        if len(ids) >= 2:
+            base = _git(["merge-base", ids[0], ids[1]], str(output), cwd, discover=True)
+            ids = base.stdout.decode().split() if base.returncode == 0 else []
     except BadInput:
-        return "HEAD"
-    commit = found.stdout.decode().strip()
-    return f"{commit[:12]}~1" if found.returncode == 0 and commit else "HEAD"
+        return None
+    return ids[0][:12] if ids else None
 
 
 def _what(lost: list[str], tree: Tree) -> str:
