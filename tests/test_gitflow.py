@@ -176,6 +176,7 @@ def test_a_plain_update_refuses_to_undo_uncommitted_tree_edits(tmp_path: Path, e
     refused = sh("splitter update conf.d phoenix_lxc_configs.json", etc, env)
     assert refused.returncode == 2 and len(refused.stderr.splitlines()) == 1, refused.stderr
     assert "containers: 103" in refused.stderr and "--discard-edits" in refused.stderr and own.read_bytes() == before
+    assert "files changed since the last commit: lxc/103_step-ca.json" in refused.stderr
     dry = sh("splitter update conf.d phoenix_lxc_configs.json --dry-run", etc, env)
     assert dry.returncode == 0 and "a real run would refuse" in dry.stderr
     shown = re.search(r"\((git -C \S+ show [^;]+); (splitter update [^)]+)\)", refused.stderr)
@@ -210,7 +211,7 @@ def test_merge_o_says_which_monolith_conflicts_the_tree_merge_decides(tmp_path: 
     assert ok("git diff --name-only --diff-filter=U", repo, env).split() == ["etc/phoenix_lxc_configs.json"]
     done = sh(rebuild, repo, env)
     assert done.returncode == 0, done.stderr
-    assert "1 conflict(s) in it that the tree merged without one" in done.stderr, done.stderr
+    assert "git left 1 conflict(s) in it; the tree's merge decides them" in done.stderr, done.stderr
     assert "/lxc_configs/950/health_check/retries: ours 5, theirs 20; the tree's merge gives 5" in done.stderr
     monolith = json.loads((repo / "etc" / "phoenix_lxc_configs.json").read_text())["lxc_configs"]
     assert monolith["950"]["health_check"]["retries"] == 5 and monolith["951"]["health_check"]["retries"] == 20

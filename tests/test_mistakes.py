@@ -130,7 +130,8 @@ def test_every_command_says_a_folder_is_not_a_tree(tree: Path, command: list) ->
     folder = tree / "lxc"
     args = [FIXTURE if arg is None else arg for arg in command[1:]]
     one_error(run(command[0], folder, *args), f"{folder}: ",
-              "not a conf.d tree: it holds none of layout.json, globals.json, defaults/lxc_base.json")
+              f"not a conf.d tree: it holds none of layout.json, globals.json, defaults/lxc_base.json (did you "
+              f"mean {tree}?)")
 
 
 def test_verify_and_update_say_which_argument_is_which(tree: Path) -> None:
@@ -176,6 +177,7 @@ def test_show_reads_only_the_files_of_its_container(tree: Path) -> None:
     one_error(run("show", tree, "104"), f"{tree / 'defaults' / 'profile_docker.json'}:", "")
     one_error(run("show", tree, "9"), f"{tree}: ", "no container '9' in the tree")
     one_error(run("show", tree, "9S0"), f"{tree}: ", "no container '9S0' in the tree (did you mean 960 or 950?)")
+    one_error(run("show", tree, "vllm-qwen-coder"), f"{tree}: ", "(did you mean 950?)")  # a name for an id
     one_error(run("split", tree, "-o", tree.parent / "new"), f"{tree}: ", "is a folder; a monolith is a JSON file")
     shutil.copy(tree / "lxc" / "951_vllm-granite.json", tree / "lxc" / "951_copy.json")
     one_error(run("show", tree, "951"), f"{tree / 'lxc' / '951_vllm-granite.json'}: ", "container 951 has two files")

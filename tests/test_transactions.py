@@ -370,6 +370,7 @@ def test_update_says_it_finished_a_cut_write_before_updating(tmp_path: Path, fix
     shutil.rmtree(root)
     shutil.copytree(tree, root)
     kill_at(moves[0] + 1, ["update", root, new_mono])
-    again = run("update", root, new_mono)
+    again = run("update", root, new_mono, "--format", "json")
     assert again.exit_code == 0 and f"splitter: {root}: finished a write that was cut short first" in again.stderr
+    assert json.loads(again.stdout)["finished_cut_write"] is True
     assert snapshot(root) == finished

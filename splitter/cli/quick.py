@@ -48,8 +48,8 @@ def merge_tree(tree: Path, output: Path | None, schema: Path | None, strict: boo
         write_atomic(output, data)
         stamp(output, data)  # the next merge -o knows these bytes as its own
         if settled:
-            say(f"splitter: {output}: git left {len(settled)} conflict(s) in it that the tree merged without one; "
-                "the tree's merge decides them (check each, MIGRATION.md section 13):")
+            say(f"splitter: {output}: git left {len(settled)} conflict(s) in it; the tree's merge decides them "
+                "(check each, MIGRATION.md section 13):")
             for line in settled:
                 say(f"  {line}")
 
@@ -135,7 +135,8 @@ def update_run(tree: Path, monolith: Path, base: Path | None = None, dry_run: bo
                 hold.enter_context(writing(tree, wait))
             step(f"reading {tree}")
             loaded = read_tree(tree, collection)
-            if cut and not cut_short(tree):
+            finished = cut and not cut_short(tree)
+            if finished:
                 say(f"splitter: {tree}: finished a write that was cut short first; now updating that tree")
             step(f"reading {monolith}")
             try:
@@ -176,8 +177,11 @@ def update_run(tree: Path, monolith: Path, base: Path | None = None, dry_run: bo
         return 130
     hand_added = result.hand_added if result is not None else []
     if dry_run or conflicts or hand_added or format is not None:  # as split: a real run prints it when asked
-        report = {"json": update_json, "markdown": update_markdown}.get(format or "text", update_text)
-        out(report(str(tree), str(monolith), result, conflicts, kept, dry_run, loaded.collection))
+        if format == "json":
+            out(update_json(str(tree), str(monolith), result, conflicts, kept, dry_run, loaded.collection, finished))
+        else:
+            report = update_markdown if format == "markdown" else update_text
+            out(report(str(tree), str(monolith), result, conflicts, kept, dry_run, loaded.collection))
     if warning:
         say(warning)
     if conflicts:

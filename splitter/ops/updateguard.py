@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+from splitter.errors import BadInput
 from splitter.exact.numbers import same_value
 from splitter.merging.assemble import Assembler
 from splitter.merging.threeway_json import MISSING
-from splitter.ops.gitsource import committed_tree, tree_id
+from splitter.ops.gitsource import _git, committed_tree, tree_id
 from splitter.ops.splitguard import EditsWouldBeLost, committed_unchanged, git_show_path, named, same_entry
 from splitter.tree.monolith import Monolith
+from splitter.tree.names import natural_key
 from splitter.tree.read import Tree
 
 
@@ -39,6 +42,16 @@ def lost_tree_edits(root: Path, tree: Tree, mono: Monolith) -> list[str]:
     return lost
 
 
+def _changed_files(root: Path) -> list[str]:
+    """The tree's files (relative to root) that differ from HEAD, staged or not, sorted (git-diff(1) --relative)."""
+    folder = str(root.resolve())
+    try:
+        done = _git(["diff", "--name-only", "-z", "--relative", "HEAD", "--", "."], folder, folder, discover=True)
+    except BadInput:
+        return []
+    return sorted(os.fsdecode(name) for name in done.stdout.split(b"\0") if name) if done.returncode == 0 else []
+
+
 def refuse_lost_tree_edits(root: Path, tree: Tree, mono: Monolith) -> None:
     """Raise EditsWouldBeLost (exit 2) naming the entries whose uncommitted tree edits a plain update would undo,
     with the ways that keep them: `update --base` with the monolith last in step, or `merge -o` first where
@@ -46,9 +59,11 @@ def refuse_lost_tree_edits(root: Path, tree: Tree, mono: Monolith) -> None:
     lost = lost_tree_edits(root, tree, mono)
     if not lost:
         return
-    ids = [key for key in lost if key != "globals"]
+    ids = sorted((key for key in lost if key != "globals"), key=natural_key)
+    files = _changed_files(root)
     what = "; ".join(([f"{tree.collection.plural}: {named(ids)}"] if ids else [])
-                     + (["the top-level keys"] if "globals" in lost else []))
+                     + (["the top-level keys"] if "globals" in lost else [])
+                     + ([f"files changed since the last commit: {named(files)}"] if files else []))
     raise EditsWouldBeLost(
         f"holds edits that are not in {mono.file} nor committed in git ({what}); update would undo them. Keep "
         f"them: where both changed, give update the monolith the tree was last in step with "

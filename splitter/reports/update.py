@@ -106,9 +106,11 @@ def settle(tree: str, monolith: str) -> str:
 
 
 def update_json(tree: str, monolith: str, result, conflicts, kept, dry_run: bool,
-                collection: Collection = LXC) -> bytes:
-    """update's JSON report: its field names ("container", ...) are the same for every collection."""
-    return json_report(update_summary(tree, monolith, result, conflicts, kept, dry_run))
+                collection: Collection = LXC, finished_cut_write: bool = False) -> bytes:
+    """update's JSON report: its field names ("container", ...) are the same for every collection;
+    `finished_cut_write`: reading the tree first finished a write that was cut short (as verify reports it)."""
+    return json_report({**update_summary(tree, monolith, result, conflicts, kept, dry_run),
+                        "finished_cut_write": finished_cut_write})
 
 
 def _who(entry: dict) -> str:

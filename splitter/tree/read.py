@@ -19,7 +19,7 @@ from splitter.tree.files import read_file
 from splitter.tree.layers import Layer, decode
 from splitter.tree.layout import Layout
 from splitter.tree.names import (DEFAULTS, LXC, NAME_MAX, PLAIN_PREFIX, PROFILE_NAME, encode_id, file_id, fold,
-                                  id_or_none, legacy_encode_id, natural_key)
+                                  id_or_none, legacy_encode_id, natural_key, slug)
 
 
 def misnamed(name: str, collection: Collection, taken: Iterable[str], known: Set[str] = frozenset()) -> str | None:
@@ -182,8 +182,10 @@ def require_tree(root: Path) -> None:
 
 
 def _nearby(root: Path) -> str:
-    """` (did you mean etc/conf.d?)` for trees one or two folders below root, or below the current folder by root's
-    name (a command run from the repository's top); "" where there is none."""
+    """` (did you mean etc/conf.d?)` for the tree root is a folder of, or trees one or two folders below root, or
+    below the current folder by root's name (a command run from the repository's top); "" where there is none."""
+    if root.exists() and (root.parent / LXC_COLLECTION.layout_file).is_file():
+        return f" (did you mean {root.parent}?)"  # its lxc/ or defaults/ folder
     patterns = [f"*/{root.name}", f"*/*/{root.name}"] if not root.exists() else ["*", "*/*"]
     base = Path() if not root.exists() else root
     found = sorted({str(path) for pattern in patterns for path in base.glob(pattern)
@@ -327,6 +329,9 @@ def read_container(root: Path, ctid: str, selector: str | None = None) -> Tree:
 
         ids = [*layout.containers, *(id_or_none(name, listed) for name in names if name.endswith(".json"))]
         close = get_close_matches(ctid, [one for one in dict.fromkeys(ids) if one is not None], n=3, cutoff=0.6)
+        # a name given for an id: the words of a file name (`103_step-ca.json`) are its name's
+        close += [name.partition("_")[0] for name in names if name.endswith(".json") and "_" in name
+                  and name[:-5].partition("_")[2] == slug(ctid)][:1]
         hint = f" (did you mean {' or '.join(close)}?)" if close else ""
         raise BadInput(f"no {noun} {ctid!r} in the tree{hint}", str(root))
     if len(mine) > 1:
