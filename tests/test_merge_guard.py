@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -90,14 +92,91 @@ def test_for_a_committed_script_edit_the_advice_takes_the_monolith_before_it(set
             git(repo, "commit", "-q", "-am", "tree")
     refused = run("merge", tree, "-o", mono)
     assert refused.exit_code == 2 and "(containers: 950)" in refused.stderr, refused.stderr
-    before = git(repo, "rev-parse", f"{script}~1").stdout.decode().strip()[:12]
-    assert f"git -C {repo} show {before}:./phoenix_lxc_configs.json > /tmp/last.json" in refused.stderr
-    (repo / "last.json").write_bytes(git(repo, "show", f"{before}:./phoenix_lxc_configs.json").stdout)
+    shown = re.search(rf"git -C {re.escape(str(repo))} show (\w+):./phoenix_lxc_configs.json > /tmp/last.json",
+                      refused.stderr)
+    assert shown and shown.group(1) not in ("HEAD", script[:12]), refused.stderr  # before the script's commit
+    assert how.startswith("merged") or git(repo, "merge-base", "--is-ancestor", shown.group(1), script).returncode == 0
+    (repo / "last.json").write_bytes(git(repo, "show", f"{shown.group(1)}:./phoenix_lxc_configs.json").stdout)
     assert run("update", tree, mono, "--base", repo / "last.json").exit_code == 0
     done = run("merge", tree, "-o", mono)
     assert done.exit_code == 0, done.stderr
     merged = json.loads(mono.read_text())["lxc_configs"]
     assert (merged["950"]["cores"], merged["103"]["cores"]) == (12, 24)
+
+
+def follow_advice(repo: Path, tree: Path, mono: Path, refused: str) -> None:
+    """Do what merge -o's refusal says, once: the named monolith as the base of update --base, then merge -o."""
+    shown = re.search(r"git -C \S+ show (\S+):\./phoenix_lxc_configs.json > /tmp/last.json", refused)
+    assert shown, refused
+    (repo / "last.json").write_bytes(git(repo, "show", f"{shown.group(1)}:./phoenix_lxc_configs.json").stdout)
+    assert run("update", tree, mono, "--base", repo / "last.json").exit_code == 0
+    done = run("merge", tree, "-o", mono)
+    assert done.exit_code == 0, done.stderr
+
+
+@pytest.mark.parametrize("how", ["stopped merge, one container from both", "stopped merge, two containers",
+                                 "two script commits"])
+def test_script_commits_survive_stopped_merges_and_each_other(setup: tuple[Path, Path, Path], how: str) -> None:
+    """A script's committed monolith edits (103's memory; in the last case 102's too, a commit later) and a tree
+    edit (103's or 101's cores, on a branch that kept its monolith in step, merged without committing as a
+    pre-merge-commit hook stops it; or uncommitted): merge -o refuses rather than lose a script's edit, and its
+    advice, followed once, keeps every edit."""
+    tree, mono, file103 = setup
+    (tree.parent / ".gitattributes").write_text("*.json merge=splitter\n")  # the merge driver, as section 13 has it
+    repo = commit(tree, mono)
+    git(repo, "config", "merge.splitter.driver", f"{sys.executable} -m splitter merge-driver %O %A %B %P %L")
+    git(repo, "branch", "-q", "work")
+
+    def script(ctid: str, memory: int) -> None:
+        doc = json.loads(mono.read_text())
+        doc["lxc_configs"][ctid]["memory_mb"] = memory
+        mono.write_text(json.dumps(doc, indent=4) + "\n")
+        git(repo, "commit", "-q", "-am", f"script {ctid}")
+
+    script("103", 1536)
+    if how == "two script commits":
+        script("102", 3072)
+        edit(file103, None, 24, 3_000_000)
+        expected = {"103": (1536, 24), "102": (3072, None)}
+    else:
+        git(repo, "checkout", "-q", "work")
+        own = file103 if how.endswith("from both") else next((tree / "lxc").glob("101_*.json"))
+        edit(own, None, 24, 3_000_000)
+        assert run("merge", tree, "-o", mono).exit_code == 0
+        git(repo, "commit", "-q", "-am", "tree")
+        git(repo, "checkout", "-q", "-")
+        git(repo, "merge", "-q", "--no-commit", "--no-ff", "work")  # a pre-merge-commit hook stops here
+        expected = {"103": (1536, 24)} if how.endswith("from both") else {"103": (1536, None), "101": (None, 24)}
+    refused = run("merge", tree, "-o", mono)
+    assert refused.exit_code == 2 and "103" in refused.stderr, refused.stderr
+    follow_advice(repo, tree, mono, refused.stderr)
+    merged = json.loads(mono.read_text())["lxc_configs"]
+    for ctid, (memory, cores) in expected.items():
+        assert memory is None or merged[ctid]["memory_mb"] == memory, (ctid, merged[ctid])
+        assert cores is None or merged[ctid]["cores"] == cores, (ctid, merged[ctid])
+    assert run("verify", tree, mono, "--byte-exact").exit_code == 0
+
+
+def test_update_refusal_advice_keeps_a_committed_script_edit_in_one_round(setup: tuple[Path, Path, Path]) -> None:
+    """A script commits 101's memory; the operator edits 103 in the tree, uncommitted. A plain update refuses;
+    its named base (where monolith and tree last agreed on every entry they hold differently) keeps both
+    edits in one round of update --base and merge -o."""
+    tree, mono, file103 = setup
+    repo = commit(tree, mono)
+    doc = json.loads(mono.read_text())
+    doc["lxc_configs"]["101"]["memory_mb"] = 4096
+    mono.write_text(json.dumps(doc, indent=4) + "\n")
+    git(repo, "commit", "-q", "-am", "script 101")
+    edit(file103, None, 24, 3_000_000)
+    refused = run("update", tree, mono)
+    assert refused.exit_code == 2 and "containers: 103" in refused.stderr, refused.stderr
+    shown = re.search(r"\((git -C \S+ show (\S+):\./phoenix_lxc_configs.json) > /tmp/last.json", refused.stderr)
+    assert shown and shown.group(2) != "HEAD", refused.stderr
+    (repo / "last.json").write_bytes(git(repo, "show", f"{shown.group(2)}:./phoenix_lxc_configs.json").stdout)
+    assert run("update", tree, mono, "--base", repo / "last.json").exit_code == 0
+    assert run("merge", tree, "-o", mono).exit_code == 0
+    merged = json.loads(mono.read_text())["lxc_configs"]
+    assert (merged["101"]["memory_mb"], merged["103"]["cores"]) == (4096, 24)
 
 
 def test_in_git_the_advice_brings_the_tree_in_step(setup: tuple[Path, Path, Path]) -> None:

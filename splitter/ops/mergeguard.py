@@ -6,15 +6,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from splitter.errors import BadInput
 from splitter.exact.conflicts import conflict_line
 from splitter.exact.numbers import same_value
-from splitter.exact.parse import parse
 from splitter.merging.assemble import Assembler
 from splitter.merging.threeway_json import MISSING, merge_json
 from splitter.ops.gitsource import _git, committed_tree, tree_source
+from splitter.ops.instep import in_step, last_in_step, quick_loads
 from splitter.ops.splitguard import EditsWouldBeLost, differing_entries, git_show_path, named, same_entry
 from splitter.tree.read import Tree, read_source
 from splitter.tree.write import stamped
@@ -66,7 +64,8 @@ def _differing(first: _Parts, second: _Parts) -> list[str]:
     return differing
 
 
-def lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: Path) -> list[str]:
+def lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: Path,
+                        differing_out: list | None = None) -> list[str]:
     """The ids of the entries (and `globals` for the rest of the document) of the monolith at `output` whose edits
     `merge -o` would throw away by writing `data` (the bytes of `doc`, the tree at `root` merged); [] when none.
 
@@ -94,23 +93,16 @@ def lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: P
         return []
     mine, current = _Parts(doc, tree, "(the tree)"), _Parts(quick_loads(raw, str(output)), tree, str(output))
     differing = _differing(mine, current)
+    if differing_out is not None:  # every entry the two sides hold differently, for the advice's base
+        differing_out += differing
     if differing and _merging(output) and _staged_as_is(output):  # as git merged it: the tree is the truth
         parents = [_at_head(output, root, tree, revision) for revision in ("HEAD", "MERGE_HEAD")]  # (section 13)
-        return [key for key in differing if _parent_held_edit(key, current, parents, tree)]
+        return [key for key in differing if _parent_held_edit(key, mine, parents, tree)]
     written = os.stat(output).st_mtime_ns
     head = _at_head(output, root, tree) if differing else None
     if head is None:  # not in git: file times alone
         return [key for key in differing if not _tree_newer(key, tree, root, written)]
     return [key for key in differing if _monolith_holds_edit(key, mine, current, head, tree)]
-
-
-def quick_loads(raw: bytes, where: str) -> Any:
-    """A monolith's document, by orjson where it can read it (a guard's comparison), else by the exact parse."""
-    try:  # orjson's parse, 20 times the exact one's speed; two fractions that round to one double (0.1,
-        # 0.10000000000000001) look the same to it: an edit of that kind would go by
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:  # integers beyond 64 bits, a byte order mark: the exact parse
-        return parse(raw, where)
 
 
 class _Head:
@@ -124,24 +116,7 @@ class _Head:
         self.root = root
         self.output = output
         self.before: dict[str, tuple | None] = {}  # commit -> (tree, assembler) of its parent, read once
-        self._unedited: list = []  # [the monolith before its last committed change (_Parts or None)], read once
-
-    def unedited(self) -> _Parts | None:
-        """The monolith as it was before its last committed change (before_edit), taken apart; None where git
-        cannot tell or read it."""
-        if not self._unedited:
-            revision = before_edit(self.output) if self.output is not None else None
-            self._unedited.append(None)
-            if revision is not None:
-                try:
-                    shown = _git(["show", f"{revision}:./{self.output.name}"], str(self.output),
-                                 str(self.output.resolve().parent), discover=True)
-                    if shown.returncode == 0:
-                        where = f"{revision}:{self.output.name}"
-                        self._unedited[0] = _Parts(quick_loads(shown.stdout, where), self.tree, where)
-                except BadInput:
-                    pass
-        return self._unedited[0]
+        self.snapshots: dict = {}  # revision -> instep.Snapshot (or None), read once
 
     def entry(self, key: str) -> Any:
         """The tree's merged config of an entry (MISSING where it has none), or its `globals`."""
@@ -206,17 +181,20 @@ def _stale(key: str, committed_monolith: Any, head: _Head, tree: Tree) -> bool:
     return same_entry(committed_monolith, MISSING if own is None else assembler.container(key, own))
 
 
-def _parent_held_edit(key: str, current: _Parts, parents: list[_Head | None], tree: Tree) -> bool:
-    """During a merge, with the monolith as git merged it: whether its entry came whole from a parent (HEAD or
-    MERGE_HEAD) whose own monolith held an edit its own tree lacked for that entry (a script's commit on one
-    branch): that edit is kept. An entry a parent held in step with its tree, or that git merged from both
-    sides, gives way to the merged tree (MIGRATION.md section 13)."""
-    if key == "globals":
-        return False
+def _parent_held_edit(key: str, mine: _Parts, parents: list[_Head | None], tree: Tree) -> bool:
+    """During a merge, with the monolith as git merged it: whether a parent (HEAD or MERGE_HEAD) committed a monolith
+    edit of the entry that its own tree lacked (a script's commit on one branch) and that the merged tree does
+    not hold (_held). A parent that held the entry in step with its tree, or left its monolith behind by a
+    commit of the tree alone (_stale), holds no such edit: the merged tree is the truth (MIGRATION.md section 13)."""
+    ours = mine.get(key)
     for parent in parents:
-        if parent is not None and same_entry(current.get(key), parent.monolith.get(key)):
-            theirs = parent.monolith.get(key)
-            return not (same_entry(theirs, parent.entry(key)) or _stale(key, theirs, parent, tree))
+        if parent is None:
+            continue
+        theirs = parent.monolith.get(key)
+        if same_entry(theirs, parent.entry(key)) or _stale(key, theirs, parent, tree):
+            continue
+        if not _held(key, ours, theirs, parent, tree):
+            return True
     return False
 
 
@@ -244,16 +222,19 @@ def _monolith_holds_edit(key: str, mine: _Parts, current: _Parts, head: _Head, t
     # what the commit itself holds: in step, or a monolith left behind by a commit of the tree's files, or an
     # edit of the monolith's that the tree now holds (brought in step by update --base after that commit)
     return not (same_entry(committed_monolith, committed_tree) or _stale(key, committed_monolith, head, tree)
-                or _held(key, ours, committed_monolith, head))
+                or _held(key, ours, committed_monolith, head, tree))
 
 
-def _held(key: str, ours: Any, committed_monolith: Any, head: _Head) -> bool:
-    """Whether the tree's merge of an entry (`ours`) holds every change the committed monolith made to it since
-    before its last committed change (_Head.unedited): a three-way merge gives the tree back, no conflict."""
-    unedited = head.unedited()
-    if unedited is None:
+def _held(key: str, ours: Any, committed_monolith: Any, head: _Head, tree: Tree) -> bool:
+    """Whether the tree's merge of an entry (`ours`) holds every change the committed monolith made to it since the
+    last commit before `head` where monolith and tree agreed on it (instep.in_step): a three-way merge gives the
+    tree back, no conflict (a tree brought in step by update --base after a script's commit)."""
+    if head.output is None:
         return False
-    merged, conflicts = merge_json(unedited.get(key), ours, committed_monolith)
+    base = in_step(head.output, head.root, tree.collection, [key], head.revision, head.snapshots)
+    if base is None:
+        return False
+    merged, conflicts = merge_json(base.monolith(key), ours, committed_monolith)
     return not conflicts and same_entry(merged, ours)
 
 
@@ -282,45 +263,17 @@ def _tree_newer(key: str, tree: Tree, root: Path, written: int) -> bool:
 
 def refuse_lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: Path) -> None:
     """Raise EditsWouldBeLost (exit 2) naming the entries whose monolith edits merge -o would throw away, if any."""
-    lost = lost_monolith_edits(output, tree, doc, data, root)
+    differing: list[str] = []
+    lost = lost_monolith_edits(output, tree, doc, data, root, differing)
     if not lost:
         return
     in_git = _in_git(output)
-    last = f"{git_show_path(output, _last_in_step(output))} > /tmp/last.json, then " if in_git else ""
+    last = f"{git_show_path(output, last_in_step(output, root, tree.collection, differing))} > /tmp/last.json, then " if in_git else ""
     raise EditsWouldBeLost(
         f"holds edits that are not in {root} ({_what(lost, tree)}); merge -o would lose "
         f"them. Bring the tree in step first: {last}splitter update {root} {output} --base "
         f"{'/tmp/last.json' if in_git else 'LAST (the monolith the tree was last in step with)'}, then run this merge "
         "again (or pass --discard-edits to replace it anyway)", str(output))
-
-
-def _last_in_step(output: Path) -> str:
-    """The revision whose monolith the tree was last in step with, for update --base: HEAD, or where the monolith
-    on disk is HEAD's (its edit is committed: HEAD's monolith would hide it) the one before its last committed
-    change (before_edit); HEAD where git cannot tell."""
-    if not _git_says_yes(output, "diff", "--quiet", "HEAD", "--", output.name):
-        return "HEAD"
-    return before_edit(output) or "HEAD"
-
-
-def before_edit(output: Path) -> str | None:
-    """The revision before the last commit that changed the monolith at output: that commit's parent, or for a
-    merge commit the merge base of its two parents (either may hold the edit: a script's commit on one branch;
-    git-merge-base(1)); an abbreviated commit id, or None where there is none or git cannot tell."""
-    cwd = str(output.resolve().parent)
-    try:
-        found = _git(["rev-list", "-1", "HEAD", "--", output.name], str(output), cwd, discover=True)
-        commit = found.stdout.decode().strip() if found.returncode == 0 else ""
-        if not commit:
-            return None
-        parents = _git(["rev-list", "--parents", "-n", "1", commit], str(output), cwd, discover=True)
-        ids = parents.stdout.decode().split()[1:] if parents.returncode == 0 else []
-        if len(ids) >= 2:
-            base = _git(["merge-base", ids[0], ids[1]], str(output), cwd, discover=True)
-            ids = base.stdout.decode().split() if base.returncode == 0 else []
-    except BadInput:
-        return None
-    return ids[0][:12] if ids else None
 
 
 def _what(lost: list[str], tree: Tree) -> str:

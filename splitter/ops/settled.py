@@ -10,7 +10,7 @@ from splitter.exact.numbers import canonical
 from splitter.exact.pointer import missing, pointer, value_at
 from splitter.merging.threeway_json import MISSING, merge_json
 from splitter.ops.gitsource import _git
-from splitter.ops.mergeguard import quick_loads
+from splitter.ops.instep import quick_loads
 
 
 def _stage(output: Path, number: int) -> Any:

@@ -10,6 +10,7 @@ from splitter.exact.numbers import same_value
 from splitter.merging.assemble import Assembler
 from splitter.merging.threeway_json import MISSING
 from splitter.ops.gitsource import _git, committed_tree, tree_id
+from splitter.ops.instep import last_in_step
 from splitter.ops.splitguard import EditsWouldBeLost, committed_unchanged, git_show_path, named, same_entry
 from splitter.tree.monolith import Monolith
 from splitter.tree.names import natural_key
@@ -59,6 +60,12 @@ def refuse_lost_tree_edits(root: Path, tree: Tree, mono: Monolith) -> None:
     lost = lost_tree_edits(root, tree, mono)
     if not lost:
         return
+    # the base must hold every entry the two sides hold differently as they last agreed on it: the monolith's
+    # own committed edits come across too, in one round
+    merged = Assembler(tree.base, tree.profiles, tree.layout)
+    differing = [key for key in dict.fromkeys([*tree.containers, *mono.containers]) if not same_entry(
+        MISSING if key not in tree.containers else merged.container(key, tree.containers[key]),
+        mono.containers.get(key, MISSING))] + (["globals"] if "globals" in lost else [])
     ids = sorted((key for key in lost if key != "globals"), key=natural_key)
     files = _changed_files(root)
     what = "; ".join(([f"{tree.collection.plural}: {named(ids)}"] if ids else [])
@@ -67,6 +74,7 @@ def refuse_lost_tree_edits(root: Path, tree: Tree, mono: Monolith) -> None:
     raise EditsWouldBeLost(
         f"holds edits that are not in {mono.file} nor committed in git ({what}); update would undo them. Keep "
         f"them: where both changed, give update the monolith the tree was last in step with "
-        f"({git_show_path(mono.file)} > /tmp/last.json; splitter update {root} {mono.file} --base "
+        f"({git_show_path(mono.file, last_in_step(Path(mono.file), root, tree.collection, differing))} > /tmp/last.json; "
+        f"splitter update {root} {mono.file} --base "
         f"/tmp/last.json); where only the tree changed, write the monolith from it (splitter merge {root} -o "
         f"{mono.file}); or pass --discard-edits to undo them", str(root))

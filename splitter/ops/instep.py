@@ -1,0 +1,107 @@
+"""The last commit where the monolith and the tree agreed on some entries: the base `update --base` needs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from splitter.errors import BadInput
+from splitter.exact.parse import parse
+from splitter.merging.assemble import Assembler
+from splitter.merging.threeway_json import MISSING
+from splitter.ops.gitsource import _git, committed_tree
+from splitter.ops.splitguard import same_entry
+from splitter.tree.collection import Collection
+
+
+def quick_loads(raw: bytes, where: str) -> Any:
+    """A monolith's document, by orjson where it can read it (a guard's comparison), else by the exact parse."""
+    try:  # orjson's parse, 20 times the exact one's speed; two fractions that round to one double (0.1,
+        # 0.10000000000000001) look the same to it: an edit of that kind would go by
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:  # integers beyond 64 bits, a byte order mark: the exact parse
+        return parse(raw, where)
+
+
+class Snapshot:
+    """The monolith and the tree at one commit: each entry (or `globals`) as the monolith holds it and as the tree
+    merges it."""
+
+    def __init__(self, revision: str, doc: Any, tree, collection: Collection):
+        self.revision = revision
+        self.entries = collection.entries(doc, revision)
+        self.globals = collection.outside(doc)[0]
+        self.tree = tree
+        self.assembler = Assembler(tree.base, tree.profiles, tree.layout)
+
+    def monolith(self, key: str) -> Any:
+        return self.globals if key == "globals" else self.entries.get(key, MISSING)
+
+    def merged(self, key: str) -> Any:
+        if key == "globals":
+            return self.tree.globals
+        own = self.tree.containers.get(key)
+        return MISSING if own is None else self.assembler.container(key, own)
+
+    def agrees(self, key: str) -> bool:
+        return same_entry(self.monolith(key), self.merged(key))
+
+
+def snapshot(output: Path, root: Path, collection: Collection, revision: str) -> Snapshot | None:
+    """The monolith at output and the tree at root as `revision` holds them; None where git cannot give or read
+    either (not in git, no such commit, conflict markers, another collection)."""
+    try:
+        shown = _git(["show", f"{revision}:./{output.name}"], str(output), str(output.resolve().parent),
+                     discover=True)
+        if shown.returncode:
+            return None
+        doc = quick_loads(shown.stdout, f"{revision}:{output.name}")
+        tree = committed_tree(root, collection.folder, revision)
+        return None if tree is None else Snapshot(revision, doc, tree, collection)
+    except BadInput:
+        return None
+
+
+def in_step(output: Path, root: Path, collection: Collection, keys: list[str], start: str = "HEAD",
+            cache: dict | None = None, limit: int = 30) -> Snapshot | None:
+    """The most recent commit reachable from `start` that changed the monolith or the tree, where the committed
+    monolith holds each of `keys` as the committed tree merges it; None where none of the last `limit` such
+    commits does, or git cannot tell. `cache` (revision -> Snapshot or None) spares reading a commit twice.
+
+    Commits are taken in git-rev-list(1) `--topo-order` (none before all its children), so on a merge the
+    branch that still agreed is found as well as the one that did not. Each commit costs a read of the
+    monolith and the tree there: this runs only where a guard is about to refuse, or to name the way out.
+    """
+    cache = {} if cache is None else cache
+    here = output.resolve().parent
+    try:
+        found = _git(["rev-list", "--topo-order", "-n", str(limit), start, "--", output.name,
+                      os.path.relpath(root.resolve(), here)], str(output), str(here), discover=True)
+    except BadInput:
+        return None
+    if found.returncode:
+        return None
+    for commit in found.stdout.decode().split():
+        if commit not in cache:
+            cache[commit] = snapshot(output, root, collection, commit)
+        snap = cache[commit]
+        if snap is not None and all(snap.agrees(key) for key in keys):
+            return snap
+    return None
+
+
+def last_in_step(output: Path, root: Path, collection: Collection, keys: list[str]) -> str:
+    """The revision whose monolith to give update --base for these entries (in_step from HEAD): `HEAD` where
+    HEAD holds them as that commit does, else the commit's id, abbreviated; `HEAD` where git cannot tell."""
+    found = in_step(output, root, collection, keys)
+    if found is None:
+        return "HEAD"
+    try:
+        same = _git(["merge-base", "--is-ancestor", "HEAD", found.revision], str(output),
+                    str(output.resolve().parent), discover=True).returncode == 0
+    except BadInput:
+        return "HEAD"
+    return "HEAD" if same else found.revision[:12]
