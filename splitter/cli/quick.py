@@ -220,7 +220,7 @@ def merge_driver_run(ancestor: Path, current: Path, other: Path, path: str | Non
     if result.clean:
         return 0
     say(f"splitter: {name}: {max(len(result.conflicts), result.text_conflicts)} conflict(s) left marked "
-        "(<<<<<<< ours, ||||||| base, ======= , >>>>>>> theirs); edit the file, then git add it (a monolith: "
+        "(<<<<<<< ours, ||||||| base, =======, >>>>>>> theirs); edit the file, then git add it (a monolith: "
         "settle the tree, then rebuild it with splitter merge DIR -o FILE; MIGRATION.md section 13)")
     return 1
 
