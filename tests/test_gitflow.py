@@ -179,15 +179,19 @@ def test_a_plain_update_refuses_to_undo_uncommitted_tree_edits(tmp_path: Path, e
     assert "files changed since the last commit: lxc/103_step-ca.json" in refused.stderr
     dry = sh("splitter update conf.d phoenix_lxc_configs.json --dry-run", etc, env)
     assert dry.returncode == 0 and "a real run would refuse" in dry.stderr
-    shown = re.search(r"\((git -C \S+ show [^;]+); (splitter update [^)]+)\)", refused.stderr)
+    shown = re.search(r"\((git -C \S+ show [^;]+); (splitter update [^;)]+)", refused.stderr)
     assert shown, refused.stderr
     ok(shown.group(1), etc, env)
     ok(shown.group(2), etc, env)
     config = json.loads(ok("splitter show conf.d 103 --format json", etc, env))
     assert config["cores"] == cores and config["memory_mb"] == 3072
-    # committed, the same edit is git's to keep: a plain update may take the monolith's side
+    # committed without merge -o, the tree's edit is still not in the monolith: refused again, and the tree is
+    # the newer side, so merge -o brings the monolith in step
     ok("git add -A && git commit -qm both", repo, env)
-    ok("splitter update conf.d phoenix_lxc_configs.json", etc, env)
+    again = sh("splitter update conf.d phoenix_lxc_configs.json", etc, env)
+    assert again.returncode == 2 and "containers: 103" in again.stderr, again.stderr
+    ok("splitter merge conf.d -o phoenix_lxc_configs.json && splitter update conf.d phoenix_lxc_configs.json", etc, env)
+    ok("splitter verify conf.d phoenix_lxc_configs.json --byte-exact", etc, env)
 
 
 def test_merge_o_says_which_monolith_conflicts_the_tree_merge_decides(tmp_path: Path, env: dict) -> None:

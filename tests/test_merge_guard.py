@@ -179,6 +179,46 @@ def test_update_refusal_advice_keeps_a_committed_script_edit_in_one_round(setup:
     assert (merged["101"]["memory_mb"], merged["103"]["cores"]) == (4096, 24)
 
 
+def test_update_keeps_a_tree_edit_committed_without_merge_o(setup: tuple[Path, Path, Path]) -> None:
+    """The tree's edit of 103 committed alone (no merge -o), then a script's commit of 102: a plain update would
+    give 103 the monolith's old value back; it refuses, and its advice keeps both in one round."""
+    tree, mono, file103 = setup
+    repo = commit(tree, mono)
+    edit(file103, None, 8, 3_000_000)
+    git(repo, "commit", "-q", "-am", "tree 103, no merge -o")
+    doc = json.loads(mono.read_text())
+    doc["lxc_configs"]["102"]["memory_mb"] = 4096
+    mono.write_text(json.dumps(doc, indent=4) + "\n")
+    git(repo, "commit", "-q", "-am", "script 102")
+    refused = run("update", tree, mono)
+    assert refused.exit_code == 2 and "containers: 103" in refused.stderr, refused.stderr
+    shown = re.search(r"\(git -C \S+ show (\S+):\./phoenix_lxc_configs.json > /tmp/last.json", refused.stderr)
+    assert shown, refused.stderr
+    (repo / "last.json").write_bytes(git(repo, "show", f"{shown.group(1)}:./phoenix_lxc_configs.json").stdout)
+    assert run("update", tree, mono, "--base", repo / "last.json").exit_code == 0
+    assert run("merge", tree, "-o", mono).exit_code == 0
+    merged = json.loads(mono.read_text())["lxc_configs"]
+    assert (merged["103"]["cores"], merged["102"]["memory_mb"]) == (8, 4096)
+    assert run("update", tree, mono).exit_code == 0  # in step again: nothing to refuse
+
+
+def test_beyond_the_history_looked_through_the_advice_says_how_to_find_the_base(
+        setup: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    from splitter.ops import instep
+
+    tree, mono, file103 = setup
+    repo = commit(tree, mono)
+    edit(mono, "950", 12, 2_000_000)
+    git(repo, "commit", "-q", "-am", "script")
+    for cores in (30, 31, 32):  # tree-only commits of another container, each without merge -o
+        edit(file103, None, cores, 3_000_000 + cores)  # another time each: git tells a change by time and size
+        git(repo, "commit", "-q", "-am", f"tree {cores}")
+    monkeypatch.setattr(instep, "LIMIT", 2)
+    refused = run("merge", tree, "-o", mono)
+    assert refused.exit_code == 2 and "COMMIT being the last one where the monolith and the tree agreed (none of " \
+        "the last 2 did; git log -- phoenix_lxc_configs.json lists them)" in refused.stderr, refused.stderr
+
+
 def test_in_git_the_advice_brings_the_tree_in_step(setup: tuple[Path, Path, Path]) -> None:
     tree, mono, file103 = setup
     repo = commit(tree, mono)

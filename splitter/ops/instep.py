@@ -26,6 +26,9 @@ def quick_loads(raw: bytes, where: str) -> Any:
         return parse(raw, where)
 
 
+LIMIT = 100  # commits that changed the monolith or the tree, looked through for one where the two agreed
+
+
 class Snapshot:
     """The monolith and the tree at one commit: each entry (or `globals`) as the monolith holds it and as the tree
     merges it."""
@@ -50,6 +53,18 @@ class Snapshot:
         return same_entry(self.monolith(key), self.merged(key))
 
 
+def monolith_at(output: Path, collection: Collection, revision: str) -> dict | None:
+    """The entries (by id) of the monolith at output as `revision` holds it; None where git cannot give or read it."""
+    try:
+        shown = _git(["show", f"{revision}:./{output.name}"], str(output), str(output.resolve().parent),
+                     discover=True)
+        if shown.returncode:
+            return None
+        return collection.entries(quick_loads(shown.stdout, f"{revision}:{output.name}"), revision)
+    except BadInput:
+        return None
+
+
 def snapshot(output: Path, root: Path, collection: Collection, revision: str) -> Snapshot | None:
     """The monolith at output and the tree at root as `revision` holds them; None where git cannot give or read
     either (not in git, no such commit, conflict markers, another collection)."""
@@ -66,7 +81,7 @@ def snapshot(output: Path, root: Path, collection: Collection, revision: str) ->
 
 
 def in_step(output: Path, root: Path, collection: Collection, keys: list[str], start: str = "HEAD",
-            cache: dict | None = None, limit: int = 30) -> Snapshot | None:
+            cache: dict | None = None, limit: int | None = None) -> Snapshot | None:
     """The most recent commit reachable from `start` that changed the monolith or the tree, where the committed
     monolith holds each of `keys` as the committed tree merges it; None where none of the last `limit` such
     commits does, or git cannot tell. `cache` (revision -> Snapshot or None) spares reading a commit twice.
@@ -76,6 +91,7 @@ def in_step(output: Path, root: Path, collection: Collection, keys: list[str], s
     monolith and the tree there: this runs only where a guard is about to refuse, or to name the way out.
     """
     cache = {} if cache is None else cache
+    limit = LIMIT if limit is None else limit
     here = output.resolve().parent
     try:
         found = _git(["rev-list", "--topo-order", "-n", str(limit), start, "--", output.name,
@@ -93,15 +109,28 @@ def in_step(output: Path, root: Path, collection: Collection, keys: list[str], s
     return None
 
 
-def last_in_step(output: Path, root: Path, collection: Collection, keys: list[str]) -> str:
+def last_in_step(output: Path, root: Path, collection: Collection, keys: list[str]) -> str | None:
     """The revision whose monolith to give update --base for these entries (in_step from HEAD): `HEAD` where
-    HEAD holds them as that commit does, else the commit's id, abbreviated; `HEAD` where git cannot tell."""
+    HEAD holds them as that commit does, else the commit's id, abbreviated; None where no commit of the last
+    LIMIT agreed on them, or git cannot tell."""
     found = in_step(output, root, collection, keys)
     if found is None:
-        return "HEAD"
+        return None
     try:
         same = _git(["merge-base", "--is-ancestor", "HEAD", found.revision], str(output),
                     str(output.resolve().parent), discover=True).returncode == 0
     except BadInput:
-        return "HEAD"
+        return None
     return "HEAD" if same else found.revision[:12]
+
+
+def base_step(output: Path, root: Path, collection: Collection, keys: list[str]) -> str:
+    """The advice's words for the base of update --base: `git -C DIR show REV:./NAME > /tmp/last.json` with the
+    revision last_in_step names, or, where none of the last LIMIT commits agreed, how to find one by hand."""
+    from splitter.ops.splitguard import git_show_path
+
+    revision = last_in_step(output, root, collection, keys)
+    if revision is None:
+        return (f"{git_show_path(output, 'COMMIT')} > /tmp/last.json, COMMIT being the last one where the "
+                f"monolith and the tree agreed (none of the last {LIMIT} did; git log -- {output.name} lists them)")
+    return f"{git_show_path(output, revision)} > /tmp/last.json"

@@ -12,8 +12,8 @@ from splitter.exact.numbers import same_value
 from splitter.merging.assemble import Assembler
 from splitter.merging.threeway_json import MISSING, merge_json
 from splitter.ops.gitsource import _git, committed_tree, tree_source
-from splitter.ops.instep import in_step, last_in_step, quick_loads
-from splitter.ops.splitguard import EditsWouldBeLost, differing_entries, git_show_path, named, same_entry
+from splitter.ops.instep import base_step, in_step, quick_loads
+from splitter.ops.splitguard import EditsWouldBeLost, differing_entries, named, same_entry
 from splitter.tree.read import Tree, read_source
 from splitter.tree.write import stamped
 
@@ -268,7 +268,7 @@ def refuse_lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, 
     if not lost:
         return
     in_git = _in_git(output)
-    last = f"{git_show_path(output, last_in_step(output, root, tree.collection, differing))} > /tmp/last.json, then " if in_git else ""
+    last = f"{base_step(output, root, tree.collection, differing)}, then " if in_git else ""
     raise EditsWouldBeLost(
         f"holds edits that are not in {root} ({_what(lost, tree)}); merge -o would lose "
         f"them. Bring the tree in step first: {last}splitter update {root} {output} --base "

@@ -8,10 +8,10 @@ from pathlib import Path
 from splitter.errors import BadInput
 from splitter.exact.numbers import same_value
 from splitter.merging.assemble import Assembler
-from splitter.merging.threeway_json import MISSING
+from splitter.merging.threeway_json import MISSING, merge_json
 from splitter.ops.gitsource import _git, committed_tree, tree_id
-from splitter.ops.instep import last_in_step
-from splitter.ops.splitguard import EditsWouldBeLost, committed_unchanged, git_show_path, named, same_entry
+from splitter.ops.instep import base_step, in_step, monolith_at
+from splitter.ops.splitguard import EditsWouldBeLost, committed_unchanged, named, same_entry
 from splitter.tree.monolith import Monolith
 from splitter.tree.names import natural_key
 from splitter.tree.read import Tree
@@ -30,17 +30,48 @@ def lost_tree_edits(root: Path, tree: Tree, mono: Monolith) -> list[str]:
     committed unchanged, or where git holds no tree at root (outside git the tree's own edits cannot be told
     from the monolith's: MIGRATION.md section 10)."""
     committed = tree_id(root)  # first: outside git this one call is all it costs
-    if committed is None or committed_unchanged(root):
+    if committed is None:
         return []
-    head = committed_tree(root, tree.collection.folder, tree=committed)
-    if head is None:
-        return []
-    now, then = _merged(tree), _merged(head)
+    now = _merged(tree)
+    if committed_unchanged(root):
+        then = now  # the tree is HEAD's
+    else:
+        head = committed_tree(root, tree.collection.folder, tree=committed)
+        if head is None:
+            return []
+        then = _merged(head)
     lost = [key for key in dict.fromkeys([*now, *then]) if not same_entry(now.get(key, MISSING), then.get(key, MISSING))
             and not same_entry(now.get(key, MISSING), mono.containers.get(key, MISSING))]
-    if not same_value(tree.globals, head.globals) and not same_value(tree.globals, mono.collection.outside(mono.doc)[0]):
+    if now is not then and not same_value(tree.globals, head.globals) and not same_value(
+            tree.globals, mono.collection.outside(mono.doc)[0]):
         lost.append("globals")
-    return lost
+    # the tree as HEAD has it, the monolith not: a committed edit of the tree's, or the monolith's own change
+    rest = [key for key in dict.fromkeys([*now, *mono.containers]) if key not in lost
+            and same_entry(now.get(key, MISSING), then.get(key, MISSING))
+            and not same_entry(now.get(key, MISSING), mono.containers.get(key, MISSING))]
+    return lost + _committed_edits(root, tree, mono, rest, now) if rest else lost
+
+
+def _committed_edits(root: Path, tree: Tree, mono: Monolith, keys: list[str], now: dict) -> list[str]:
+    """Of `keys` (entries the tree holds as HEAD's tree does, and the monolith otherwise), those whose tree value
+    holds a committed edit the monolith lacks: HEAD's monolith disagrees with the tree there (a commit of the
+    tree alone, without merge -o), and the tree changed since the last commit where the two agreed (instep) in a
+    way the monolith does not hold. An entry HEAD holds in step is the monolith's change: none of these."""
+    output = Path(mono.file)
+    committed = monolith_at(output, tree.collection, "HEAD")
+    if committed is None:
+        return []
+    found, cache = [], {}
+    for key in keys:
+        if same_entry(committed.get(key, MISSING), now.get(key, MISSING)):
+            continue
+        base = in_step(output, root, tree.collection, [key], "HEAD", cache)
+        if base is None:
+            continue  # beyond what git can tell here: the monolith's side, as outside git
+        merged, conflicts = merge_json(base.monolith(key), mono.containers.get(key, MISSING), now.get(key, MISSING))
+        if conflicts or not same_entry(merged, mono.containers.get(key, MISSING)):
+            found.append(key)
+    return found
 
 
 def _changed_files(root: Path) -> list[str]:
@@ -72,9 +103,9 @@ def refuse_lost_tree_edits(root: Path, tree: Tree, mono: Monolith) -> None:
                      + (["the top-level keys"] if "globals" in lost else [])
                      + ([f"files changed since the last commit: {named(files)}"] if files else []))
     raise EditsWouldBeLost(
-        f"holds edits that are not in {mono.file} nor committed in git ({what}); update would undo them. Keep "
+        f"holds edits of its own that are not in {mono.file} ({what}); update would undo them. Keep "
         f"them: where both changed, give update the monolith the tree was last in step with "
-        f"({git_show_path(mono.file, last_in_step(Path(mono.file), root, tree.collection, differing))} > /tmp/last.json; "
-        f"splitter update {root} {mono.file} --base "
-        f"/tmp/last.json); where only the tree changed, write the monolith from it (splitter merge {root} -o "
-        f"{mono.file}); or pass --discard-edits to undo them", str(root))
+        f"({base_step(Path(mono.file), root, tree.collection, differing)}; splitter update {root} {mono.file} "
+        f"--base /tmp/last.json; then splitter merge {root} -o {mono.file}); where only the tree changed, write "
+        f"the monolith from it (splitter merge {root} -o {mono.file}); or pass --discard-edits to undo them",
+        str(root))
