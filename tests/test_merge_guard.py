@@ -219,6 +219,23 @@ def test_beyond_the_history_looked_through_the_advice_says_how_to_find_the_base(
         "the last 2 did; git log -- phoenix_lxc_configs.json lists them)" in refused.stderr, refused.stderr
 
 
+def test_update_goes_through_where_merge_o_wrote_the_tree_edit_and_a_script_another_key(
+        setup: tuple[Path, Path, Path]) -> None:
+    """The daily loop without a commit between its steps: a tree edit of 103 written into the monolith by merge -o,
+    then a script's edit of another key of 103. Nothing of the tree's is lost: update goes through."""
+    tree, mono, file103 = setup
+    commit(tree, mono)
+    edit(file103, None, 5, 3_000_000)
+    assert run("merge", tree, "-o", mono).exit_code == 0
+    doc = json.loads(mono.read_text())
+    doc["lxc_configs"]["103"]["memory_mb"] = 4444
+    mono.write_text(json.dumps(doc, indent=4) + "\n")
+    done = run("update", tree, mono)
+    assert done.exit_code == 0, done.stderr
+    shown = json.loads(run("show", tree, "103", "--format", "json").stdout)
+    assert (shown["cores"], shown["memory_mb"]) == (5, 4444)
+
+
 def test_in_git_the_advice_brings_the_tree_in_step(setup: tuple[Path, Path, Path]) -> None:
     tree, mono, file103 = setup
     repo = commit(tree, mono)

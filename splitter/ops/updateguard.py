@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from splitter.errors import BadInput
 from splitter.exact.numbers import same_value
@@ -41,15 +42,23 @@ def lost_tree_edits(root: Path, tree: Tree, mono: Monolith) -> list[str]:
             return []
         then = _merged(head)
     lost = [key for key in dict.fromkeys([*now, *then]) if not same_entry(now.get(key, MISSING), then.get(key, MISSING))
-            and not same_entry(now.get(key, MISSING), mono.containers.get(key, MISSING))]
-    if now is not then and not same_value(tree.globals, head.globals) and not same_value(
-            tree.globals, mono.collection.outside(mono.doc)[0]):
+            and not _holds(mono.containers.get(key, MISSING), then.get(key, MISSING), now.get(key, MISSING))]
+    if now is not then and not same_value(tree.globals, head.globals) and not _holds(
+            mono.collection.outside(mono.doc)[0], head.globals, tree.globals):
         lost.append("globals")
     # the tree as HEAD has it, the monolith not: a committed edit of the tree's, or the monolith's own change
     rest = [key for key in dict.fromkeys([*now, *mono.containers]) if key not in lost
             and same_entry(now.get(key, MISSING), then.get(key, MISSING))
             and not same_entry(now.get(key, MISSING), mono.containers.get(key, MISSING))]
     return lost + _committed_edits(root, tree, mono, rest, now) if rest else lost
+
+
+def _holds(monolith: Any, base: Any, tree: Any) -> bool:
+    """Whether the monolith holds every change the tree made since `base`, leaf by leaf: the three-way merge of
+    the two gives the monolith back, no conflict (a tree edit written into the monolith by merge -o, beside a
+    script's edit of another key)."""
+    merged, conflicts = merge_json(base, monolith, tree)
+    return not conflicts and same_entry(merged, monolith)
 
 
 def _committed_edits(root: Path, tree: Tree, mono: Monolith, keys: list[str], now: dict) -> list[str]:
@@ -68,8 +77,7 @@ def _committed_edits(root: Path, tree: Tree, mono: Monolith, keys: list[str], no
         base = in_step(output, root, tree.collection, [key], "HEAD", cache)
         if base is None:
             continue  # beyond what git can tell here: the monolith's side, as outside git
-        merged, conflicts = merge_json(base.monolith(key), mono.containers.get(key, MISSING), now.get(key, MISSING))
-        if conflicts or not same_entry(merged, mono.containers.get(key, MISSING)):
+        if not _holds(mono.containers.get(key, MISSING), base.monolith(key), now.get(key, MISSING)):
             found.append(key)
     return found
 
