@@ -29,55 +29,59 @@ def quick_loads(raw: bytes, where: str) -> Any:
 LIMIT = 100  # commits that changed the monolith or the tree, looked through for one where the two agreed
 
 
-class Snapshot:
-    """The monolith and the tree at one commit: each entry (or `globals`) as the monolith holds it and as the tree
-    merges it."""
+class Parts:
+    """A monolith document taken apart once: its entries by id, and `globals`, the rest of it."""
 
-    def __init__(self, revision: str, doc: Any, tree, collection: Collection):
-        self.revision = revision
-        self.entries = collection.entries(doc, revision)
+    def __init__(self, doc: Any, collection: Collection, where: str):
+        self.entries = collection.entries(doc, where)
         self.globals = collection.outside(doc)[0]
+
+    def get(self, key: str) -> Any:
+        """An entry by id, `globals` for the rest; MISSING for an id the document lacks."""
+        return self.globals if key == "globals" else self.entries.get(key, MISSING)
+
+
+class Snapshot:
+    """The monolith, taken apart, and the tree at one commit: each entry (or `globals`) as the monolith holds it
+    (`monolith.get`) and as the tree merges it (`entry`)."""
+
+    def __init__(self, revision: str, monolith: Parts, tree):
+        self.revision = revision
+        self.monolith = monolith
         self.tree = tree
         self.assembler = Assembler(tree.base, tree.profiles, tree.layout)
 
-    def monolith(self, key: str) -> Any:
-        return self.globals if key == "globals" else self.entries.get(key, MISSING)
-
-    def merged(self, key: str) -> Any:
+    def entry(self, key: str) -> Any:
+        """The tree's merged config of an entry (MISSING where it has none), or its `globals`."""
         if key == "globals":
             return self.tree.globals
         own = self.tree.containers.get(key)
         return MISSING if own is None else self.assembler.container(key, own)
 
     def agrees(self, key: str) -> bool:
-        return same_entry(self.monolith(key), self.merged(key))
+        return same_entry(self.monolith.get(key), self.entry(key))
 
 
-def monolith_at(output: Path, collection: Collection, revision: str) -> dict | None:
-    """The entries (by id) of the monolith at output as `revision` holds it; None where git cannot give or read it."""
+def monolith_at(output: Path, collection: Collection, revision: str) -> Parts | None:
+    """The monolith at output as `revision` holds it, taken apart (`git show REV:./NAME` from its folder); None
+    where git cannot give or read it (not in git, no such commit, conflict markers, another collection)."""
     try:
         shown = _git(["show", f"{revision}:./{output.name}"], str(output), str(output.resolve().parent),
                      discover=True)
         if shown.returncode:
             return None
-        return collection.entries(quick_loads(shown.stdout, f"{revision}:{output.name}"), revision)
+        where = f"{revision}:{output.name}"
+        return Parts(quick_loads(shown.stdout, where), collection, where)
     except BadInput:
         return None
 
 
 def snapshot(output: Path, root: Path, collection: Collection, revision: str) -> Snapshot | None:
     """The monolith at output and the tree at root as `revision` holds them; None where git cannot give or read
-    either (not in git, no such commit, conflict markers, another collection)."""
-    try:
-        shown = _git(["show", f"{revision}:./{output.name}"], str(output), str(output.resolve().parent),
-                     discover=True)
-        if shown.returncode:
-            return None
-        doc = quick_loads(shown.stdout, f"{revision}:{output.name}")
-        tree = committed_tree(root, collection.folder, revision)
-        return None if tree is None else Snapshot(revision, doc, tree, collection)
-    except BadInput:
-        return None
+    either (monolith_at, gitsource.committed_tree)."""
+    monolith = monolith_at(output, collection, revision)
+    tree = committed_tree(root, collection.folder, revision) if monolith is not None else None
+    return None if tree is None else Snapshot(revision, monolith, tree)
 
 
 def in_step(output: Path, root: Path, collection: Collection, keys: list[str], start: str = "HEAD",

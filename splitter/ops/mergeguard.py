@@ -11,10 +11,10 @@ from splitter.exact.conflicts import conflict_line
 from splitter.exact.numbers import same_value
 from splitter.merging.assemble import Assembler
 from splitter.merging.threeway_json import MISSING, merge_json
-from splitter.ops.gitsource import _git, committed_tree, tree_source
-from splitter.ops.instep import base_step, in_step, quick_loads
+from splitter.ops.gitsource import _git, committed_tree
+from splitter.ops.instep import Parts, Snapshot, base_step, in_step, monolith_at, quick_loads
 from splitter.ops.splitguard import EditsWouldBeLost, differing_entries, named, same_entry
-from splitter.tree.read import Tree, read_source
+from splitter.tree.read import Tree
 from splitter.tree.write import stamped
 
 def _git_says_yes(output: Path, *args: str) -> bool:
@@ -43,19 +43,7 @@ def _in_git(output: Path) -> bool:
     return _git_says_yes(output, "ls-files", "--error-unmatch", "--", output.name)
 
 
-class _Parts:
-    """A monolith document taken apart once: its entries by id, and `globals`, the rest of it."""
-
-    def __init__(self, doc: Any, tree: Tree, where: str):
-        self.entries = tree.collection.entries(doc, where)
-        self.globals = tree.collection.outside(doc)[0]
-
-    def get(self, key: str) -> Any:
-        """An entry by id, `globals` for the rest; MISSING for an id the document lacks."""
-        return self.globals if key == "globals" else self.entries.get(key, MISSING)
-
-
-def _differing(first: _Parts, second: _Parts) -> list[str]:
+def _differing(first: Parts, second: Parts) -> list[str]:
     """The ids of the entries two monoliths hold differently (or one lacks), and `globals` if the rest differs;
     values compared as verify compares them (same_value: key order and number spelling aside)."""
     differing = differing_entries(first.entries, second.entries, same_value)
@@ -91,7 +79,8 @@ def lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: P
         return []
     if stamped(output, raw):  # merge -o wrote these very bytes: nobody edited the monolith since
         return []
-    mine, current = _Parts(doc, tree, "(the tree)"), _Parts(quick_loads(raw, str(output)), tree, str(output))
+    mine = Parts(doc, tree.collection, "(the tree)")
+    current = Parts(quick_loads(raw, str(output)), tree.collection, str(output))
     differing = _differing(mine, current)
     if differing_out is not None:  # every entry the two sides hold differently, for the advice's base
         differing_out += differing
@@ -105,25 +94,16 @@ def lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: P
     return [key for key in differing if _monolith_holds_edit(key, mine, current, head, tree)]
 
 
-class _Head:
-    """The monolith, taken apart, and the tree at a revision (HEAD, or a merge's other parent)."""
+class _Head(Snapshot):
+    """The monolith and the tree at a revision (HEAD, or a merge's other parent), with what the guard reads of
+    the history around it, once."""
 
-    def __init__(self, monolith: _Parts, tree: Tree, root: Path, revision: str = "HEAD", output: Path | None = None):
-        self.revision = revision
-        self.monolith = monolith
-        self.tree = tree
-        self.assembler = Assembler(tree.base, tree.profiles, tree.layout)
+    def __init__(self, revision: str, monolith: Parts, tree: Tree, root: Path, output: Path):
+        super().__init__(revision, monolith, tree)
         self.root = root
         self.output = output
-        self.before: dict[str, tuple | None] = {}  # commit -> (tree, assembler) of its parent, read once
-        self.snapshots: dict = {}  # revision -> instep.Snapshot (or None), read once
-
-    def entry(self, key: str) -> Any:
-        """The tree's merged config of an entry (MISSING where it has none), or its `globals`."""
-        if key == "globals":
-            return self.tree.globals
-        own = self.tree.containers.get(key)
-        return MISSING if own is None else self.assembler.container(key, own)
+        self.before: dict[str, tuple | None] = {}  # commit -> (tree, assembler) of its parent
+        self.snapshots: dict = {}  # revision -> instep.Snapshot (or None)
 
 
 def _at_head(output: Path, root: Path, tree: Tree, revision: str = "HEAD") -> _Head | None:
@@ -132,19 +112,9 @@ def _at_head(output: Path, root: Path, tree: Tree, revision: str = "HEAD") -> _H
     file times decide)."""
     if not _in_git(output):
         return None
-    try:
-        shown = _git(["show", f"{revision}:./{output.name}"], str(output), str(output.resolve().parent),
-                     discover=True)
-        if shown.returncode:
-            return None
-        where = f"{revision}:{output.name}"
-        monolith = _Parts(quick_loads(shown.stdout, where), tree, where)
-    except BadInput:  # no git; the monolith there cannot be read (conflict markers), or is another collection's
-        return None
-    committed = committed_tree(root, tree.collection.folder, revision)
-    if committed is None:
-        return None
-    return _Head(monolith, committed, root, revision, output)
+    monolith = monolith_at(output, tree.collection, revision)
+    committed = committed_tree(root, tree.collection.folder, revision) if monolith is not None else None
+    return None if committed is None else _Head(revision, monolith, committed, root, output)
 
 
 def _tree_before(head: _Head, files: list[str], collection: str) -> Any:
@@ -157,15 +127,8 @@ def _tree_before(head: _Head, files: list[str], collection: str) -> Any:
     if not commit:
         return None
     if commit not in head.before:
-        head.before[commit] = None
-        spec = f"{commit}~1:./"
-        done = _git(["rev-parse", "--verify", "--quiet", spec], root, root, discover=True)
-        if done.returncode == 0:
-            try:
-                tree = read_source(tree_source(spec, done.stdout.strip(), root), collection)
-                head.before[commit] = (tree, Assembler(tree.base, tree.profiles, tree.layout))
-            except BadInput:
-                pass
+        tree = committed_tree(head.root, collection, f"{commit}~1")
+        head.before[commit] = None if tree is None else (tree, Assembler(tree.base, tree.profiles, tree.layout))
     return head.before[commit]
 
 
@@ -181,7 +144,7 @@ def _stale(key: str, committed_monolith: Any, head: _Head, tree: Tree) -> bool:
     return same_entry(committed_monolith, MISSING if own is None else assembler.container(key, own))
 
 
-def _parent_held_edit(key: str, mine: _Parts, parents: list[_Head | None], tree: Tree) -> bool:
+def _parent_held_edit(key: str, mine: Parts, parents: list[_Head | None], tree: Tree) -> bool:
     """During a merge, with the monolith as git merged it: whether a parent (HEAD or MERGE_HEAD) committed a monolith
     edit of the entry that its own tree lacked (a script's commit on one branch) and that the merged tree does
     not hold (_held). A parent that held the entry in step with its tree, or left its monolith behind by a
@@ -198,7 +161,7 @@ def _parent_held_edit(key: str, mine: _Parts, parents: list[_Head | None], tree:
     return False
 
 
-def _monolith_holds_edit(key: str, mine: _Parts, current: _Parts, head: _Head, tree: Tree) -> bool:
+def _monolith_holds_edit(key: str, mine: Parts, current: Parts, head: _Head, tree: Tree) -> bool:
     """Whether merge -o would lose the monolith's edit of an entry (or `globals`) where git has a commit.
 
     Each side is compared with its own version at HEAD, as configs (so a file saved unchanged, reformatted or
@@ -229,12 +192,10 @@ def _held(key: str, ours: Any, committed_monolith: Any, head: _Head, tree: Tree)
     """Whether the tree's merge of an entry (`ours`) holds every change the committed monolith made to it since the
     last commit before `head` where monolith and tree agreed on it (instep.in_step): a three-way merge gives the
     tree back, no conflict (a tree brought in step by update --base after a script's commit)."""
-    if head.output is None:
-        return False
     base = in_step(head.output, head.root, tree.collection, [key], head.revision, head.snapshots)
     if base is None:
         return False
-    merged, conflicts = merge_json(base.monolith(key), ours, committed_monolith)
+    merged, conflicts = merge_json(base.monolith.get(key), ours, committed_monolith)
     return not conflicts and same_entry(merged, ours)
 
 

@@ -107,17 +107,13 @@ def lost_files(target: Path, files: dict[str, bytes], removed: list[str]) -> lis
     as values, key order aside). [] outside git and for splitter's own lock and staging folder. A draft
     profile nobody uses yet, or a profile renamed by hand, changes no merged config but is such work.
     Source: git-diff(1) `--relative` and git-ls-files(1) `--others --exclude-standard`, both relative to target."""
-    folder = str(target.resolve())
-    try:
-        changed = _git(["diff", "--name-only", "-z", "--relative", "HEAD", "--", "."], folder, folder, discover=True)
-        others = _git(["ls-files", "-z", "--others", "--exclude-standard", "--", "."], folder, folder, discover=True)
-    except BadInput:  # git is not installed
-        return []
-    if changed.returncode or others.returncode:
+    changed = changed_since_head(target)
+    others = _relative_names(target, ["ls-files", "-z", "--others", "--exclude-standard", "--", "."])
+    if changed is None or others is None:
         return []  # not in git, or no commit yet: nothing to tell work from
     found = []
     gone = set(removed)
-    for relative in dict.fromkeys(os.fsdecode(name) for name in (changed.stdout + others.stdout).split(b"\0") if name):
+    for relative in dict.fromkeys([*changed, *others]):
         if relative.split("/")[0] in (TRANSACTION, LOCK_FILE):
             continue
         try:
@@ -127,6 +123,22 @@ def lost_files(target: Path, files: dict[str, bytes], removed: list[str]) -> lis
         if relative in gone or (relative in files and not _same_values(data, files[relative], relative)):
             found.append(relative)
     return found
+
+
+def changed_since_head(target: Path) -> list[str] | None:
+    """The files under target (relative to it) that differ from HEAD, staged or not, in git's order
+    (git-diff(1) `--name-only --relative`); None outside git, before the first commit, or without git."""
+    return _relative_names(target, ["diff", "--name-only", "-z", "--relative", "HEAD", "--", "."])
+
+
+def _relative_names(target: Path, args: list[str]) -> list[str] | None:
+    """The NUL-separated file names a git command run in target prints; None where it fails."""
+    folder = str(target.resolve())
+    try:
+        done = _git(args, folder, folder, discover=True)
+    except BadInput:  # git is not installed
+        return None
+    return None if done.returncode else [os.fsdecode(name) for name in done.stdout.split(b"\0") if name]
 
 
 def _same_values(data: bytes, other: bytes, where: str) -> bool:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
-from splitter.errors import BadInput
 from splitter.exact.numbers import same_value
 from splitter.merging.assemble import Assembler
 from splitter.merging.threeway_json import MISSING, merge_json
-from splitter.ops.gitsource import _git, committed_tree, tree_id
+from splitter.ops.gitsource import committed_tree, tree_id
 from splitter.ops.instep import base_step, in_step, monolith_at
-from splitter.ops.splitguard import EditsWouldBeLost, committed_unchanged, named, same_entry
+from splitter.ops.splitguard import EditsWouldBeLost, changed_since_head, committed_unchanged, named, same_entry
 from splitter.tree.monolith import Monolith
 from splitter.tree.names import natural_key
 from splitter.tree.read import Tree
@@ -72,24 +70,14 @@ def _committed_edits(root: Path, tree: Tree, mono: Monolith, keys: list[str], no
         return []
     found, cache = [], {}
     for key in keys:
-        if same_entry(committed.get(key, MISSING), now.get(key, MISSING)):
+        if same_entry(committed.get(key), now.get(key, MISSING)):
             continue
         base = in_step(output, root, tree.collection, [key], "HEAD", cache)
         if base is None:
             continue  # beyond what git can tell here: the monolith's side, as outside git
-        if not _holds(mono.containers.get(key, MISSING), base.monolith(key), now.get(key, MISSING)):
+        if not _holds(mono.containers.get(key, MISSING), base.monolith.get(key), now.get(key, MISSING)):
             found.append(key)
     return found
-
-
-def _changed_files(root: Path) -> list[str]:
-    """The tree's files (relative to root) that differ from HEAD, staged or not, sorted (git-diff(1) --relative)."""
-    folder = str(root.resolve())
-    try:
-        done = _git(["diff", "--name-only", "-z", "--relative", "HEAD", "--", "."], folder, folder, discover=True)
-    except BadInput:
-        return []
-    return sorted(os.fsdecode(name) for name in done.stdout.split(b"\0") if name) if done.returncode == 0 else []
 
 
 def refuse_lost_tree_edits(root: Path, tree: Tree, mono: Monolith) -> None:
@@ -101,12 +89,11 @@ def refuse_lost_tree_edits(root: Path, tree: Tree, mono: Monolith) -> None:
         return
     # the base must hold every entry the two sides hold differently as they last agreed on it: the monolith's
     # own committed edits come across too, in one round
-    merged = Assembler(tree.base, tree.profiles, tree.layout)
-    differing = [key for key in dict.fromkeys([*tree.containers, *mono.containers]) if not same_entry(
-        MISSING if key not in tree.containers else merged.container(key, tree.containers[key]),
-        mono.containers.get(key, MISSING))] + (["globals"] if "globals" in lost else [])
+    merged = _merged(tree)
+    differing = [key for key in dict.fromkeys([*merged, *mono.containers]) if not same_entry(
+        merged.get(key, MISSING), mono.containers.get(key, MISSING))] + (["globals"] if "globals" in lost else [])
     ids = sorted((key for key in lost if key != "globals"), key=natural_key)
-    files = _changed_files(root)
+    files = sorted(changed_since_head(root) or [])
     what = "; ".join(([f"{tree.collection.plural}: {named(ids)}"] if ids else [])
                      + (["the top-level keys"] if "globals" in lost else [])
                      + ([f"files changed since the last commit: {named(files)}"] if files else []))
