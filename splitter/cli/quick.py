@@ -55,12 +55,14 @@ def merge_tree(tree: Path, output: Path | None, schema: Path | None, strict: boo
 
 
 def _marked(path: Path) -> bool:
-    """Whether a file holds a line that starts a git conflict (`<<<<<<< `)."""
+    """Whether a file holds a line that starts a git conflict (exact.conflicts.conflict_line)."""
+    from splitter.exact.conflicts import conflict_line
+
     try:
         raw = path.read_bytes()
     except OSError:
         return False
-    return raw.startswith(b"<<<<<<< ") or b"\n<<<<<<< " in raw
+    return b"<<<<<<<" in raw and conflict_line(raw) is not None  # a memchr scan first
 
 
 def dir_then_monolith(command: str, tree: Path, monolith: Path) -> None:
