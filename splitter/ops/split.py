@@ -17,7 +17,7 @@ from splitter.merging.order import order_tree, reorder
 from splitter.tree.collection import LXC, Collection, from_layout, neighbours
 from splitter.tree.guard import check_target
 from splitter.tree.layers import Layer, encode
-from splitter.tree.layout import Layout, order_exceptions, record_orders
+from splitter.tree.layout import Layout, order_exceptions, record_orders, record_orders_and_misfits
 from splitter.tree.lock import DEFAULT_WAIT, LOCK_FILE
 from splitter.tree.monolith import Monolith
 from splitter.tree.files import read_file
@@ -78,7 +78,7 @@ def build_layers(mono: Monolith, plan: Plan) -> Layers:
     containers = mono.containers
     # every object's order is kept in the layout, none left to the order of keys in a file, so that
     # reformatting or sorting any tree file leaves the merge unchanged
-    key_order = record_orders(containers.values())
+    key_order, misfits = record_orders_and_misfits(containers.values())
     ordering = order_tree(key_order)
     collection = mono.collection
     # a list entry's id stays in its own file: it is data, and the file is named after it
@@ -94,11 +94,13 @@ def build_layers(mono: Monolith, plan: Plan) -> Layers:
     layout = Layout(mono.style, parent_order, list(containers), key_order, {}, globals_order, globals_exceptions)
     assembler = Assembler(base, profiles, layout)
     own = {}
-    for ctid, config in containers.items():
+    for at, (ctid, config) in enumerate(containers.items()):
         names = plan.uses.get(ctid, [])
         values, unsets = difference(assembler.inherited(tuple(names)), config)
         layer = Layer(collection.entry_file(ctid, config.get("name"), containers), values, list(names), unsets)
         own[ctid] = layer
+        if at not in misfits:  # every object's order is the recorded one: no exception needed (prove checks it)
+            continue
         merged = assembler.container(ctid, layer)
         if canonical(merged) != canonical(config):
             layout.exceptions[ctid] = order_exceptions(config, merged)

@@ -136,11 +136,46 @@ def record_orders(docs: Iterable[dict], root: bool = True) -> dict[Path, list[st
     the objects of a list (firewall rules) share one order; objects of one key need none, and
     without `root` the documents' own top level is left out (its order is kept elsewhere).
     """
-    sequences: dict[Path, list[tuple]] = {}
+    return record_orders_and_misfits(docs, root)[0]
+
+
+def record_orders_and_misfits(docs: Iterable[dict], root: bool = True) -> tuple[dict[Path, list[str]], set[int]]:
+    """record_orders, and the indexes (in `docs`) of the documents holding an object whose own key order is not its
+    pattern's order restricted to its keys.
+
+    Reordering any other document (merging.order.reorder) gives every object its own order back, whatever
+    merged it, so only these can need an order exception (order_exceptions): the check runs once per distinct
+    key sequence, not once per document.
+    """
+    sequences = key_sequences(docs, root)
+    orders = {path: common_order(list(sequences[path])) for path in sorted(sequences, key=lambda p: (len(p), p))}
+    misfits: set[int] = set()
+    for path, order in orders.items():
+        rank = {key: at for at, key in enumerate(order)}
+        for sequence, holders in sequences[path].items():
+            ranks = [rank[key] for key in sequence]
+            if ranks != sorted(ranks):
+                misfits.update(holders)
+    return orders, misfits
+
+
+def key_sequences(docs: Iterable[dict], root: bool = True) -> dict[Path, dict[tuple, list[int]]]:
+    """The distinct key sequences of the objects of more than one key at each pattern (see record_orders), each
+    in order of first appearance with the indexes of the documents holding it: {pattern: {keys: [index]}}."""
+    sequences: dict[Path, dict[tuple, list[int]]] = {}
+    index = 0
 
     def walk(value: dict, path: Path) -> None:
         if len(value) > 1 and (root or path):
-            sequences.setdefault(path, []).append(tuple(value))
+            seen = sequences.get(path)
+            if seen is None:
+                seen = sequences[path] = {}
+            keys = tuple(value)
+            holders = seen.get(keys)
+            if holders is None:
+                seen[keys] = [index]
+            else:
+                holders.append(index)
         for key, child in value.items():
             kind = type(child)
             if kind is dict:
@@ -156,9 +191,9 @@ def record_orders(docs: Iterable[dict], root: bool = True) -> dict[Path, list[st
             elif kind is list:
                 walk_list(item, path + (EVERY_ITEM,))
 
-    for doc in docs:
+    for index, doc in enumerate(docs):
         walk(doc, ())
-    return {path: common_order(sequences[path]) for path in sorted(sequences, key=lambda p: (len(p), p))}
+    return sequences
 
 
 def order_exceptions(original: Any, merged: Any, path: Path = (), into: dict | None = None) -> dict[Path, list[str]]:

@@ -1,0 +1,72 @@
+"""build_layers' fast path: where every object's key order is its pattern's recorded order, no container gets an
+order exception, exactly as merging each container and comparing it with its config (the plain rule) decides."""
+
+from __future__ import annotations
+
+import json
+import random
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from splitter.discovery.mining import mine
+from splitter.exact.numbers import canonical
+from splitter.merging.assemble import Assembler
+from splitter.ops.split import build_layers
+from splitter.tree.layout import order_exceptions, record_orders_and_misfits
+from splitter.tree.monolith import load_monolith
+
+KEYS = ["a", "b", "c", "*"]  # "*" also names every item of a list in a key-order pattern
+SCALARS = st.sampled_from([1, 1.0, True, "1", None, "x"])
+
+
+def shuffled(value, rng: random.Random, odds: float):
+    """The value with the keys of some objects (in lists too) put in another order, at any depth."""
+    if type(value) is dict:
+        pairs = [(key, shuffled(child, rng, odds)) for key, child in value.items()]
+        if rng.random() < odds:
+            rng.shuffle(pairs)
+        return dict(pairs)
+    if type(value) is list:
+        return [shuffled(item, rng, odds) for item in value]
+    return value
+
+
+objects = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                       st.dictionaries(st.sampled_from(KEYS), inner, max_size=4)),
+                       max_leaves=10)
+configs = st.dictionaries(st.sampled_from(KEYS), objects, min_size=1, max_size=4)
+
+
+def plain_exceptions(layers, containers: dict) -> dict:
+    """The plain rule: merge each container from its layers and record where its order differs from its config."""
+    assembler = Assembler(layers.base, layers.profiles, layers.layout.__class__(
+        layers.layout.style, layers.layout.top_level, layers.layout.containers, layers.layout.key_order))
+    found = {}
+    for ctid, config in containers.items():
+        merged = assembler.container(ctid, layers.containers[ctid])
+        if canonical(merged) != canonical(config):
+            found[ctid] = order_exceptions(config, merged)
+    return found
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(configs, min_size=1, max_size=6), st.integers(0, 2 ** 32), st.sampled_from([0.0, 0.2, 1.0]))
+def test_order_exceptions_are_those_the_plain_rule_finds(drawn: list, seed: int, odds: float) -> None:
+    rng = random.Random(seed)
+    containers = {str(100 + at): shuffled(config, rng, odds) for at, config in enumerate(drawn + drawn)}
+    mono = load_monolith(json.dumps({"lxc_configs": containers}, indent=4).encode(), "m.json")
+    layers = build_layers(mono, mine(mono.containers))
+    assert layers.layout.exceptions == plain_exceptions(layers, mono.containers)
+    assembler = Assembler(layers.base, layers.profiles, layers.layout)  # with the exceptions: each config back
+    for ctid, config in mono.containers.items():
+        assert canonical(assembler.container(ctid, layers.containers[ctid])) == canonical(config)
+
+
+def test_misfits_are_the_documents_holding_an_object_out_of_the_recorded_order() -> None:
+    same = [{"a": 1, "b": {"x": 1, "y": 2}}, {"a": 2, "c": 3, "b": {"y": 1}}]
+    assert record_orders_and_misfits(same)[1] == set()
+    swapped = [{"a": 1, "b": {"x": 1, "y": 2}}, {"a": 2, "b": {"x": 2, "y": 1}}, {"a": 3, "b": {"y": 1, "x": 2}}]
+    assert record_orders_and_misfits(swapped)[1] == {2}
+    in_a_list = [{"r": [{"p": 1, "q": 2}]}, {"r": [{"p": 1, "q": 2}, {"q": 1, "p": 2}]}]
+    assert record_orders_and_misfits(in_a_list)[1] == {1}
