@@ -1,5 +1,5 @@
-"""build_layers' fast path: where every object's key order is its pattern's recorded order, no container gets an
-order exception, exactly as merging each container and comparing it with its config (the plain rule) decides."""
+"""split's fast paths outside discovery give what the plain rule gives: order exceptions only where merging each
+container and comparing it with its config finds one; ids taken whole where each one would be checked alone."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from splitter.exact.numbers import canonical
 from splitter.merging.assemble import Assembler
 from splitter.ops.split import build_layers
 from splitter.tree.layout import order_exceptions, record_orders_and_misfits
+from splitter.tree.collection import _digits_only, _no_folded_ids
 from splitter.tree.monolith import load_monolith
+from splitter.tree.names import encode_id
 
 KEYS = ["a", "b", "c", "*"]  # "*" also names every item of a list in a key-order pattern
 SCALARS = st.sampled_from([1, 1.0, True, "1", None, "x"])
@@ -70,3 +72,16 @@ def test_misfits_are_the_documents_holding_an_object_out_of_the_recorded_order()
     assert record_orders_and_misfits(swapped)[1] == {2}
     in_a_list = [{"r": [{"p": 1, "q": 2}]}, {"r": [{"p": 1, "q": 2}, {"q": 1, "p": 2}]}]
     assert record_orders_and_misfits(in_a_list)[1] == {1}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.from_regex(r"[0-9]{1,4}", fullmatch=True), st.sampled_from(["", "0" * 251, "0" * 250, "1a",
+                                                                                       "\u0661", "1.0", "-1"])),
+                max_size=5))
+def test_digit_ids_are_taken_whole_only_where_each_is_its_own_file_name(ids: list) -> None:
+    ids = dict.fromkeys(ids, {})
+    if _digits_only(ids):
+        assert all(encode_id(ctid) == ctid for ctid in ids)
+        _no_folded_ids(ids, "container", "m.json")  # raises nothing
+    else:
+        assert any(not (ctid.isascii() and ctid.isdigit() and len(ctid) <= 250) for ctid in ids) or not ids

@@ -174,7 +174,7 @@ _ONE_KEY = rb'\{\n *("(?:[^"\\\n]|\\.)*": (?:' + _SCALAR + rb"|\[[^\n]*\]))\n *\
 def _inline_lists(out: bytes, width: int) -> bytes:
     """Lists of scalars, and objects of one such value, on one line where it fits."""
     out = _collapse(out, b"[\n", re.compile(_LIST), lambda m: b"[" + b", ".join(
-        part.strip() for part in m.group(1).split(b",\n")) + b"]", width)
+        map(bytes.strip, m.group(1).split(b",\n"))) + b"]", width)
     return _collapse(out, b"{\n", re.compile(_ONE_KEY), lambda m: b"{" + m.group(1) + b"}", width)
 
 

@@ -112,6 +112,8 @@ class Collection:
                 raise BadInput(f"{self._where()} must be an object of {self.plural}" + (
                     f" (it is a list: name the key that identifies each entry with --id-key)"
                     if type(value) is list else ""), file)
+            if set(map(type, value.values())) <= {dict} and _digits_only(value):
+                return value  # Proxmox's ids: each names its file as it is, and no two fold to one name
             for ctid, config in value.items():
                 if type(config) is not dict:
                     raise BadInput(f"{self.noun} \"{ctid}\" must be a JSON object", file)
@@ -228,6 +230,16 @@ def _replaced(doc: dict, path: tuple, value: Any) -> Any:
     copy = dict(doc)
     copy[path[0]] = _replaced(doc[path[0]], path[1:], value)
     return copy
+
+
+def _digits_only(ids: dict) -> bool:
+    """Whether every id is ASCII digits short enough for a file name (encode_id keeps it as it is; fold leaves it
+    alone), checked without a Python step per id."""
+    from splitter.tree.names import NAME_MAX
+
+    joined = "".join(ids)
+    return joined.isascii() and joined.isdigit() and max(map(len, ids), default=0) + len(".json") <= NAME_MAX \
+        and "" not in ids
 
 
 def _no_folded_ids(ids, noun: str, file: str) -> None:

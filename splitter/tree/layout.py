@@ -99,7 +99,7 @@ def _object(value: Any, what: str, file: str) -> dict:
 
 
 def _strings(value: Any, what: str, file: str) -> list[str]:
-    if type(value) is not list or any(type(item) is not str for item in value):
+    if type(value) is not list or not set(map(type, value)) <= {str}:  # no Python step per item: 10,000 ids
         raise BadInput(f"{what} must be a list of strings", file)
     return value
 

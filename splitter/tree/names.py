@@ -20,9 +20,12 @@ _SAFE_ID = "-._"  # besides ASCII letters and digits, kept as they are in file n
 NAME_MAX = 255  # bytes in one file name: the limit of ext4, XFS, btrfs, APFS and NTFS (in UTF-16 units there)
 
 
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
 def slug(text: str, limit: int = 60) -> str:
     """Lower-case ASCII words joined by '-', for file and profile names; at most `limit` characters."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:max(limit, 0)].strip("-")
+    return _NOT_WORD.sub("-", text.lower()).strip("-")[:max(limit, 0)].strip("-")
 
 
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")  # written as it is: most ids, checked first for speed
