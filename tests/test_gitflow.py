@@ -178,7 +178,8 @@ def test_a_plain_update_refuses_to_undo_uncommitted_tree_edits(tmp_path: Path, e
     assert "containers: 103" in refused.stderr and "--discard-edits" in refused.stderr and own.read_bytes() == before
     assert "files changed since the last commit: lxc/103_step-ca.json" in refused.stderr
     dry = sh("splitter update conf.d phoenix_lxc_configs.json --dry-run", etc, env)
-    assert dry.returncode == 0 and "a real run would refuse" in dry.stderr
+    assert dry.returncode == 2 and "a real run would refuse" in dry.stderr and own.read_bytes() == before
+    assert "103" in dry.stdout  # the changes a real run would make are still shown
     shown = re.search(r"\((git -C \S+ show [^;]+); (splitter update [^;)]+)", refused.stderr)
     assert shown, refused.stderr
     ok(shown.group(1), etc, env)
@@ -239,6 +240,23 @@ def test_diff_head_reads_the_tree_the_current_folder_is_in(tmp_path: Path, env: 
         missed = sh("splitter diff HEAD", folder, env)
         assert missed.returncode == 2 and missed.stdout == "", missed.stderr
         assert len(missed.stderr.splitlines()) == 1 and "splitter diff HEAD:etc/conf.d" in missed.stderr
+
+
+def test_diff_of_two_revisions_alone_compares_the_tree_here_at_each(tmp_path: Path, env: dict) -> None:
+    repo = etc_repo(tmp_path, env)
+    ok("git add -A && git commit -qm split && git branch before", repo, env)
+    own = repo / "etc" / "conf.d" / "lxc" / "951_vllm-granite.json"
+    own.write_text(own.read_text().replace('"cores": ', '"cores": 1', 1))
+    ok("git commit -qam cores", repo, env)
+    done = sh("splitter diff before HEAD --format json", repo / "etc" / "conf.d", env)
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["old"], report["new"]) == ("before:etc/conf.d", "HEAD:etc/conf.d")
+    assert [c["id"] for c in report["containers"]] == ["951"]
+    same = sh("splitter diff HEAD HEAD", repo / "etc", env)
+    assert same.returncode == 0, same.stderr
+    typo = sh("splitter diff befor HEAD", repo / "etc", env)  # not a revision: said as before, naming it
+    assert typo.returncode == 2 and "befor" in typo.stderr and len(typo.stderr.splitlines()) == 1
 
 
 def test_an_update_base_conflict_says_how_to_settle_it(tmp_path: Path, env: dict) -> None:

@@ -55,7 +55,7 @@ def diff(
     new: Annotated[Optional[str], typer.Argument(
         metavar="NEW",
         help="The new side, the same kinds. Without it: PATH of OLD in the working tree (from its top, "
-             "as git reads PATH).")] = None,
+             "as git reads PATH). Two revisions alone (main HEAD): the tree here at each.")] = None,
     format: Annotated[PlanFormat, typer.Option(
         "--format", help="text, json or markdown (a pull-request comment); all on stdout.")] = PlanFormat.text,
     limit: Annotated[int, typer.Option(
@@ -94,6 +94,11 @@ def diff(
 
                 old = tree_spec(old)  # the tree this folder is in (or its conf.d), from the repository's top
             new = working_path(old)
+        elif ":" not in old + new and not Path(old).exists() and not Path(new).exists():
+            from splitter.ops.gitsource import is_revision, tree_spec
+
+            if is_revision(old) and is_revision(new):  # `diff main HEAD`: the tree here at each, as git diff reads it
+                old, new = tree_spec(old), tree_spec(new)
         blobs: dict = {}  # shared by both sides: what did not change is read and parsed once
         parsed: dict = {}
         report = compare(*load_sides(old, new, collection, id_key, blobs=blobs, parsed=parsed))

@@ -146,7 +146,7 @@ def update_run(tree: Path, monolith: Path, base: Path | None = None, dry_run: bo
             except BadInput as error:
                 raise collection_hint(error, tree, loaded.collection) from None
             check_related(loaded, mono, str(monolith))  # another fleet would empty the tree's design: refuse
-            conflicts, kept, warning = [], [], None
+            conflicts, kept, refusal = [], [], None
             if base is None and not discard_edits:
                 from splitter.ops.updateguard import EditsWouldBeLost, refuse_lost_tree_edits
 
@@ -155,7 +155,7 @@ def update_run(tree: Path, monolith: Path, base: Path | None = None, dry_run: bo
                 except EditsWouldBeLost as error:
                     if not dry_run:
                         raise
-                    warning = f"splitter: warning: a real run would refuse: {error}"
+                    refusal = error  # the dry run still shows what the update changes, then exits as a real run
             target, merged = mono, None
             if base is not None:
                 old = read_monolith(base, loaded.collection, loaded.layout.style)
@@ -184,8 +184,9 @@ def update_run(tree: Path, monolith: Path, base: Path | None = None, dry_run: bo
         else:
             report = update_markdown if format == "markdown" else update_text
             out(report(str(tree), str(monolith), result, conflicts, kept, dry_run, loaded.collection))
-    if warning:
-        say(warning)
+    if refusal is not None:
+        say(f"splitter: a real run would refuse, writing nothing: {refusal}")
+        return refusal.exit_code
     if conflicts:
         say(f"splitter: {len(conflicts)} value(s) changed both in {tree} and in {monolith} since {base}; "
             f"nothing was written. {settle(str(tree), str(monolith))}")

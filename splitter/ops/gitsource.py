@@ -120,6 +120,16 @@ def resolve(spec: str, cwd: str | None = None) -> tuple[str, bytes]:
     return fields[1].decode(), fields[0]
 
 
+def is_revision(revision: str, cwd: str | None = None) -> bool:
+    """Whether `revision` names a commit or tree in the git repository at cwd (`git rev-parse --verify
+    REV^{tree}`); False outside a repository or without git."""
+    try:
+        done = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{tree}}"], revision, cwd)
+    except BadInput:
+        return False
+    return done.returncode == 0 and bool(revision)
+
+
 def _exists(tree: bytes, path: str, spec: str, cwd: str | None) -> bool:
     """Whether `git rev-parse --verify TREE:PATH` finds it (rev-parse reads ./ from the current folder)."""
     done = _git(["rev-parse", "--verify", "--quiet", f"{tree.decode()}:{path}"], spec, cwd)
