@@ -122,6 +122,12 @@ def test_a_tree_named_from_the_wrong_folder_is_found_below(tree: Path, tmp_path:
     shutil.copytree(tree, tmp_path / "top" / "etc" / "conf.d")
     monkeypatch.chdir(tmp_path / "top")  # the repository's top, with the tree in etc/
     one_error(run("merge", "conf.d"), "conf.d: ", "no such conf.d folder (did you mean etc/conf.d?)")
+    one_error(run("merge", "etc/confd"), "etc/confd: ", "no such conf.d folder (did you mean etc/conf.d?)")
+    # a path elsewhere is searched where it points, never in the current folder
+    elsewhere = tmp_path / "elsewhere" / "conf.d"
+    elsewhere.parent.mkdir()
+    done = run("merge", str(elsewhere))
+    assert done.exit_code == 2 and "did you mean" not in done.stderr, done.stderr
 
 
 @pytest.mark.parametrize("command", [["check"], ["merge"], ["show", "950"], ["show", "950", "--explain"],

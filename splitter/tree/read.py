@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -182,14 +183,25 @@ def require_tree(root: Path) -> None:
 
 
 def _nearby(root: Path) -> str:
-    """` (did you mean etc/conf.d?)` for the tree root is a folder of, or trees one or two folders below root, or
-    below the current folder by root's name (a command run from the repository's top); "" where there is none."""
+    """` (did you mean etc/conf.d?)` for the tree root is a folder of, trees one or two folders below root, or, for
+    a missing root, trees beside it by a like name (`confd`) or one or two folders below its parent by its name (a
+    command run from the repository's top); "" where there is none. Only root's own folder is searched: an
+    absolute path never gets a tree of the current folder."""
     if root.exists() and (root.parent / LXC_COLLECTION.layout_file).is_file():
         return f" (did you mean {root.parent}?)"  # its lxc/ or defaults/ folder
-    patterns = [f"*/{root.name}", f"*/*/{root.name}"] if not root.exists() else ["*", "*/*"]
-    base = Path() if not root.exists() else root
+    alike: list[Path] = []
+    if root.exists():
+        base, patterns = root, ["*", "*/*"]
+    else:
+        base, patterns = root.parent, [f"*/{glob.escape(root.name)}", f"*/*/{glob.escape(root.name)}"]
+        if not base.is_dir():
+            return ""
+        from difflib import get_close_matches
+
+        trees = {path.name: path for path in base.iterdir() if (path / LXC_COLLECTION.layout_file).is_file()}
+        alike = [trees[name] for name in get_close_matches(root.name, list(trees), n=3)]
     found = sorted({str(path) for pattern in patterns for path in base.glob(pattern)
-                    if (path / LXC_COLLECTION.layout_file).is_file()})[:3]
+                    if (path / LXC_COLLECTION.layout_file).is_file()} | {str(path) for path in alike})[:3]
     return f" (did you mean {' or '.join(found)}?)" if found else ""
 
 
