@@ -242,6 +242,20 @@ def test_diff_head_reads_the_tree_the_current_folder_is_in(tmp_path: Path, env: 
         assert len(missed.stderr.splitlines()) == 1 and "splitter diff HEAD:etc/conf.d" in missed.stderr
 
 
+def test_split_force_into_a_folder_that_is_no_tree_says_so_before_asking_for_a_commit(tmp_path: Path,
+                                                                                       env: dict) -> None:
+    repo = etc_repo(tmp_path, env)
+    ok("git add -A && git commit -qm split", repo, env)
+    own = repo / "etc" / "conf.d" / "lxc" / "951_vllm-granite.json"
+    own.write_text(own.read_text().replace('"cores": ', '"cores": 1', 1))  # an edit not committed
+    for wrong in (".", "conf.d/lxc"):
+        done = sh(f"splitter split phoenix_lxc_configs.json -o {wrong} --force", repo / "etc", env)
+        assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, done.stderr
+        assert "--force replaces only an empty folder or a tree splitter wrote" in done.stderr, done.stderr
+        assert "commit" not in done.stderr, done.stderr
+    assert '"cores": 1' in own.read_text()
+
+
 def test_diff_of_two_revisions_alone_compares_the_tree_here_at_each(tmp_path: Path, env: dict) -> None:
     repo = etc_repo(tmp_path, env)
     ok("git add -A && git commit -qm split && git branch before", repo, env)

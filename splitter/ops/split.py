@@ -187,11 +187,12 @@ def write_tree(files: dict[str, bytes], mono: Monolith, target: Path, force: boo
             _refuse_another_collection(target, mono.collection)
             kept, alone = neighbours(target, mono.collection)
             removed = [relative for relative in _files_in(target) if relative not in kept and relative not in files]
+            # first whether target may be replaced at all (a folder that is no tree: "commit first" would mislead)
+            check_target(target, force or (alone and bool(kept)), inputs, held)
             if keep_edits:
                 from splitter.ops.splitguard import refuse_lost_edits
 
                 refuse_lost_edits(target, mono, files, removed)  # under the lock: no edit can slip in between
-            check_target(target, force or (alone and bool(kept)), inputs, held)
             commit_files(target, files, removed, lambda staging: prove(staging, mono), wait)
         return
     check_target(target, force, inputs, held)
