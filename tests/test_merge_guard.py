@@ -58,6 +58,28 @@ def test_outside_git_a_tree_edited_after_the_monolith_is_written(setup: tuple[Pa
     assert json.loads(mono.read_text())["lxc_configs"]["103"]["cores"] == 24
 
 
+def test_outside_git_a_later_base_edit_does_not_hide_an_older_own_value_the_monolith_changed(
+        setup: tuple[Path, Path, Path]) -> None:
+    tree, mono, _ = setup
+    edit(mono, "103", 12, 2_000_000)  # a script edits one container's own value in the monolith
+    base = tree / "defaults" / "lxc_base.json"
+    doc = json.loads(base.read_text())
+    flag = next(key for key, value in doc.items() if type(value) is bool)
+    doc[flag] = not doc[flag]  # then the operator edits the base, a value of every container
+    base.write_text(json.dumps(doc, indent=2) + "\n")
+    os.utime(base, (3_000_000, 3_000_000))
+    before = mono.read_bytes()
+    result = run("merge", tree, "-o", mono)
+    assert result.exit_code == 2 and "(containers: 103)" in result.stderr, result.stderr
+    assert mono.read_bytes() == before
+    # once the script's edit is in 103's file too, the base edit goes through for every container
+    edit(next((tree / "lxc").glob("103_*.json")), None, 12, 3_000_000)
+    assert quick.main(["merge", str(tree), "-o", str(mono)]) == 0
+    merged = json.loads(mono.read_text())["lxc_configs"]
+    assert merged["103"]["cores"] == 12 and all(config[flag] is doc[flag] for config in merged.values()
+                                                 if flag in config)
+
+
 def commit(tree: Path, mono: Path) -> Path:
     repo = tree.parent
     git(repo, "init", "-q")

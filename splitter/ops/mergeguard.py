@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from splitter.errors import BadInput
 from splitter.exact.conflicts import conflict_line
@@ -65,8 +65,9 @@ def lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: P
     saved unchanged, reformatted or tidied is no edit; an edit of the base counts only for the entries whose
     config it changes), and outside git the later side by file times is the edit (merge -o's own earlier output
     is older than the tree edits made since). Being in git does not count as kept: a staged or committed
-    monolith edit the tree lacks would be reverted by the next commit. Limit, outside git only: a monolith edit
-    made before a later edit of a file of the same entry is not seen.
+    monolith edit the tree lacks would be reverted by the next commit. Outside git, each value the two hold
+    differently counts by the file that gives it (_tree_newer); limit: a monolith edit made before a later edit
+    of that same file is not seen.
     Raises BadInput when output cannot be read.
     """
     try:
@@ -90,7 +91,7 @@ def lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: P
     written = os.stat(output).st_mtime_ns
     head = _at_head(output, root, tree) if differing else None
     if head is None:  # not in git: file times alone
-        return [key for key in differing if not _tree_newer(key, tree, root, written)]
+        return [key for key in differing if not _tree_newer(key, tree, root, written, mine, current)]
     return [key for key in differing if _monolith_holds_edit(key, mine, current, head, tree)]
 
 
@@ -211,15 +212,40 @@ def _files_of(key: str, tree: Tree, with_folder: bool = True) -> list[str]:
     return [layer.file, tree.base.file, *(tree.profiles[name].file for name in layer.profiles if name in tree.profiles)]
 
 
-def _tree_newer(key: str, tree: Tree, root: Path, written: int) -> bool:
-    """Whether a file the entry (or `globals`) is made of was modified after the monolith was written."""
-    for file in _files_of(key, tree):
-        try:
-            if os.stat(root / file).st_mtime_ns > written:
-                return True
-        except OSError:
-            continue
-    return False
+def _tree_newer(key: str, tree: Tree, root: Path, written: int, mine: Parts, current: Parts) -> bool:
+    """Whether the tree's side of an entry (or `globals`) is the later edit: for an entry both sides hold, each
+    value they hold differently (`mine` the tree's merge, `current` the monolith) comes from a tree file modified
+    after the monolith was written (explain.setter: the layer that gives or removes it, else the entry's own
+    file), so a later base edit does not hide an older own value the monolith changed since; otherwise, any
+    file the entry is made of modified after it."""
+    ours, theirs = mine.get(key), current.get(key)
+    if key == "globals" or key not in tree.containers or MISSING in (ours, theirs):
+        return any(_modified_after(root / file, written) for file in _files_of(key, tree))
+    from splitter.ops.explain import setter
+
+    layers = tree.layers_of(key)
+    return all(_modified_after(root / (setter(layers, path) or layers[-1]).file, written)
+               for path in _differing_leaves(ours, theirs))
+
+
+def _modified_after(file: Path, written: int) -> bool:
+    try:
+        return os.stat(file).st_mtime_ns > written
+    except OSError:
+        return False
+
+
+def _differing_leaves(first: Any, second: Any, path: tuple = ()) -> Iterator[tuple]:
+    """The key paths where two values differ (same_value: key order and number spelling aside), each down to a
+    value that is not an object on both sides, or to a key one side lacks."""
+    if type(first) is not dict or type(second) is not dict:
+        yield path
+        return
+    for key in dict.fromkeys([*first, *second]):
+        if key not in first or key not in second:
+            yield path + (key,)
+        elif not same_value(first[key], second[key]):
+            yield from _differing_leaves(first[key], second[key], path + (key,))
 
 
 def refuse_lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: Path) -> None:
