@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from conftest import FIXTURE, run
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from strategies import Lexeme, monoliths, values
+from merge_scenarios import Scenario, build, merge
 
 from splitter.exact.numbers import Number, canonical
 from splitter.exact.parse import parse
@@ -295,3 +297,36 @@ def test_a_final_newline_theirs_added_is_kept() -> None:
     kept = merge_files(base + b"\n", ours, theirs, "phoenix_lxc_configs.json", 7)  # ours removed it: ours' stands
     assert kept.clean and kept.merged == b'{\n    "a": 2,\n    "b": 3\n}'
 
+
+
+def test_a_reformatting_theirs_alone_made_is_taken_with_both_edits() -> None:
+    """A jq branch (theirs) rewrote the monolith with two spaces and a final newline and changed a value; ours
+    changed another in the original style. The merge holds both, written as jq writes: the layout.json record
+    of the style, which only theirs changed, is taken from theirs as well. Where ours reformatted too, ours'."""
+    base = b'{\n    "a": 1,\n    "b": [\n        1\n    ]\n}'
+    ours = base.replace(b'"a": 1', b'"a": 2')
+    theirs = b'{\n  "a": 1,\n  "b": [\n    3\n  ]\n}\n'
+    result = merge_files(base, ours, theirs, "phoenix_lxc_configs.json", 7)
+    assert result.clean and result.merged == b'{\n  "a": 2,\n  "b": [\n    3\n  ]\n}\n'
+    tabs = ours.replace(b"    ", b"\t")  # ours changed the indent too: ours' indent, theirs' final newline
+    result = merge_files(base, tabs, theirs, "phoenix_lxc_configs.json", 7)
+    assert result.clean and result.merged == b'{\n\t"a": 2,\n\t"b": [\n\t\t3\n\t]\n}\n'
+
+
+def test_a_jq_branch_merged_into_a_tree_branch_verifies(tmp_path: Path) -> None:
+    """Trial 11: ours edited the tree and merged it into the monolith; theirs rewrote the monolith with jq (two
+    spaces, a final newline, a value changed) and ran update, which recorded jq's style in layout.json. Git takes
+    theirs' layout.json whole (ours did not touch it) and merges the monolith with the driver: the two agree."""
+    raw = FIXTURE.read_bytes()
+    doc, style = parse(raw, "fixture"), detect_style(raw)
+    jq = replace(style, indent="  ", trailer="\n")
+    first, second = list(doc["lxc_configs"])[:2]
+    ours_doc, theirs_doc = copy.deepcopy(doc), copy.deepcopy(doc)
+    ours_doc["lxc_configs"][first]["cores"] = 77
+    theirs_doc["lxc_configs"][second]["memory_mb"] = 1234
+    both = copy.deepcopy(theirs_doc)
+    both["lxc_configs"][first]["cores"] = 77
+    scenario = Scenario("jq branch", raw, dumps(ours_doc, style), dumps(theirs_doc, jq), dumps(both, jq))
+    assert dumps(doc, style) == raw and style != jq
+    outcome = merge(build(tmp_path, scenario, tree=True), tmp_path, scenario, tree=True, driver=True)
+    assert outcome.clean and outcome.exact, outcome.stderr

@@ -75,14 +75,18 @@ def _ending(raw: bytes) -> bytes:
 
 def _merge_documents(base: bytes, ours: bytes, theirs: bytes, path: str, marker_size: int) -> FileMerge:
     reading: dict = {}  # ours as the fast path read it, where it did
-    if len(ours) >= fast.FAST_FROM:  # a large file: entries written alike on two sides are read once
+    # a large file's guesses: a side written back in its guess is the proof (ours' below, base's and theirs' in
+    # _merged_style, which is asked only where base and theirs seem written differently)
+    guesses = [detect_style(sample(side)) for side in (base, ours, theirs)] if base.strip() else None
+    restyled = guesses is not None and guesses[0] != guesses[2]
+    if len(ours) >= fast.FAST_FROM and not restyled:  # a large file: entries written alike are read once
         sides = fast.read_sides(base, ours, theirs, path, reading)
         if sides is not None:
             return _settled((sides.base, sides.ours, sides.theirs), (base, ours, theirs), path, sides.style,
                             marker_size, lambda merged: fast.write_merged(merged, sides))
     try:
         base_value = parse(base, path) if base.strip() else MISSING
-        style = detect_style(sample(ours))  # a large file's guess: ours written back in it is the proof
+        style = guesses[1] if guesses else detect_style(sample(ours))
         ours_value, exact = _ours(ours, path, style, reading.get("ours"))
         theirs_value = parse(theirs, path)
     except BadInput as error:
@@ -90,8 +94,30 @@ def _merge_documents(base: bytes, ours: bytes, theirs: bytes, path: str, marker_
         return FileMerge(text[0], text_conflicts=text[1], how="text", note=f"not JSON ({error}): merged as text")
     if not exact:  # orjson's reading lost a lexeme: the exact value may still write back in one of the styles
         style = next((known for known in (detect_style(ours), TREE_STYLE) if dumps(ours_value, known) == ours), None)
+    if restyled and style is not None:
+        style = _merged_style(style, (base, theirs), (base_value, theirs_value), (guesses[0], guesses[2]), path)
     return _settled((base_value, ours_value, theirs_value), (base, ours, theirs), path, style, marker_size,
                     lambda merged: dumps(merged, style))
+
+
+def _merged_style(ours: Style, raws: tuple, values: tuple, guesses: tuple, path: str) -> Style:
+    """How the merge is written: ours' writer conventions (Style fields), but each one theirs alone changed from
+    base (a jq branch's two-space indent and final newline) taken from theirs, as merge_json merges the fields of
+    layout.json's `style` record, which `update` wrote on theirs' side: so the merged tree and the merged
+    monolith agree byte for byte, whichever files each branch touched. Ours' style alone where base's or theirs'
+    cannot be proven (the side written back in it gives other bytes)."""
+    proven = []
+    for raw, value, guess in zip(raws, values, guesses):
+        found = next((style for style in (guess, detect_style(raw)) if dumps(value, style) == raw), None)
+        if found is None:
+            return ours
+        proven.append(found.to_json())
+    (base, theirs), mine = proven, ours.to_json()
+    merged = {field: (mine[field] if mine[field] != base[field] else theirs[field]) for field in mine}
+    try:
+        return Style.from_json(merged, path)
+    except BadInput:  # a mix of conventions no writer has
+        return ours
 
 
 def _ours(ours: bytes, path: str, style: Style, read: tuple | BadInput | None) -> tuple[Any, bool]:
