@@ -59,7 +59,6 @@ def split_run(monolith: Path, output: Path | None, force: bool = False, discard_
 
     from splitter.discovery.mining import mine
     from splitter.ops.split import build_layers, tree_files, write_tree
-    from splitter.reports.plan import plan_summary
     from splitter.tree.collection import for_split
     from splitter.tree.monolith import read_monolith
 
@@ -91,6 +90,8 @@ def split_run(monolith: Path, output: Path | None, force: bool = False, discard_
         say(interrupted_line(error, output))
         return 130
     if dry_run or format is not None:
+        from splitter.reports.plan import plan_summary  # only here: a plain split starts sooner without it
+
         _print_plan(plan_summary(mono, layers, files, warnings, _schema_report(mono.doc, monolith.parent,
                                                                                  schema_used, warnings)),
                     format or "text")
@@ -105,6 +106,8 @@ def split_run(monolith: Path, output: Path | None, force: bool = False, discard_
 def _forced_profiles_save(options, paths: list[Path], mono, layers, files: dict[str, bytes]) -> None:
     """The rule for a --profile: the net lines it saves over all its users, counting its own file, must be more
     than 0 (one nobody uses saves 0); else SplitterError naming the file and the figure."""
+    if not options.forced:
+        return
     from splitter.reports.plan import lines_saved
     from splitter.reports.plural import count
 
