@@ -1,16 +1,21 @@
 """split's fast paths outside discovery give what the plain rule gives: order exceptions only where merging each
-container and comparing it with its config finds one; ids taken whole where each one would be checked alone."""
+container and comparing it with its config finds one; ids taken whole where each one would be checked alone;
+short lists drawn onto one line where the plain search of each marker would draw them."""
 
 from __future__ import annotations
 
 import json
 import random
+import re
+
+import orjson
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from splitter.discovery.mining import mine
 from splitter.exact.numbers import canonical
+from splitter.exact.write import _LIST, _ONE_KEY, _inline_lists
 from splitter.merging.assemble import Assembler
 from splitter.ops.split import build_layers
 from splitter.tree.layout import order_exceptions, record_orders_and_misfits
@@ -85,3 +90,38 @@ def test_digit_ids_are_taken_whole_only_where_each_is_its_own_file_name(ids: lis
         _no_folded_ids(ids, "container", "m.json")  # raises nothing
     else:
         assert any(not (ctid.isascii() and ctid.isdigit() and len(ctid) <= 250) for ctid in ids) or not ids
+
+
+def plain_collapse(out: bytes, marker: bytes, pattern: re.Pattern, render, width: int) -> bytes:
+    """The plain rule: at each marker, left to right, the pattern drawn onto one line where it fits."""
+    parts, last, at = [], 0, out.find(marker)
+    while at != -1:
+        match = pattern.match(out, at)
+        if match:
+            short = render(match)
+            if at - (out.rfind(b"\n", 0, at) + 1) + len(short) <= width:
+                parts += [out[last:at], short]
+                last = match.end()
+                at = out.find(marker, last)
+                continue
+        at = out.find(marker, at + 1)
+    return b"".join(parts) + out[last:] if parts else out
+
+
+def plain_inline_lists(out: bytes, width: int) -> bytes:
+    out = plain_collapse(out, b"[\n", re.compile(_LIST), lambda m: b"[" + b", ".join(
+        part.strip() for part in m.group(1).split(b",\n")) + b"]", width)
+    return plain_collapse(out, b"{\n", re.compile(_ONE_KEY), lambda m: b"{" + m.group(1) + b"}", width)
+
+
+TEXTS = st.text(st.sampled_from('ab ,[]{}":\\\n\t\u00e9'), max_size=6)
+documents = st.recursive(st.one_of(SCALARS, TEXTS, st.integers(-5, 5)),
+                         lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                 st.dictionaries(TEXTS, inner, max_size=3)), max_leaves=16)
+
+
+@settings(max_examples=500, deadline=None)
+@given(documents, st.integers(0, 40))
+def test_short_lists_go_on_one_line_as_the_plain_search_puts_them(doc, width: int) -> None:
+    out = orjson.dumps(doc, option=orjson.OPT_INDENT_2)
+    assert _inline_lists(out, width) == plain_inline_lists(out, width)

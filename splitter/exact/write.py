@@ -173,26 +173,28 @@ _ONE_KEY = rb'\{\n *("(?:[^"\\\n]|\\.)*": (?:' + _SCALAR + rb"|\[[^\n]*\]))\n *\
 
 def _inline_lists(out: bytes, width: int) -> bytes:
     """Lists of scalars, and objects of one such value, on one line where it fits."""
-    out = _collapse(out, b"[\n", re.compile(_LIST), lambda m: b"[" + b", ".join(
-        map(bytes.strip, m.group(1).split(b",\n"))) + b"]", width)
-    return _collapse(out, b"{\n", re.compile(_ONE_KEY), lambda m: b"{" + m.group(1) + b"}", width)
+    out = _collapse(out, re.compile(_LIST), lambda m: b"[" + _ITEM_BREAK.sub(b", ", m.group(1)) + b"]", width)
+    return _collapse(out, re.compile(_ONE_KEY), lambda m: b"{" + m.group(1) + b"}", width)
 
 
-def _collapse(out: bytes, marker: bytes, pattern: re.Pattern, render, width: int) -> bytes:
-    # find the few places that can collapse with a plain search, then try the pattern there only
+_ITEM_BREAK = re.compile(rb",\n *")  # between two items of a list of scalars (no scalar holds a raw line end)
+
+
+def _collapse(out: bytes, pattern: re.Pattern, render, width: int) -> bytes:
+    # the pattern starts with its marker ("[\n", "{\n"): re's search finds the places it matches, left to right,
+    # without a Python step at each place that does not; one too wide is left, and the search goes on after it
     parts = []
     last = 0
-    at = out.find(marker)
-    while at != -1:
-        match = pattern.match(out, at)
-        if match:
-            short = render(match)
-            if at - (out.rfind(b"\n", 0, at) + 1) + len(short) <= width:
-                parts += [out[last:at], short]
-                last = match.end()
-                at = out.find(marker, last)
-                continue
-        at = out.find(marker, at + 1)
+    match = pattern.search(out)
+    while match:
+        at = match.start()
+        short = render(match)
+        if at - (out.rfind(b"\n", 0, at) + 1) + len(short) <= width:
+            parts += [out[last:at], short]
+            last = match.end()
+            match = pattern.search(out, last)
+        else:
+            match = pattern.search(out, at + 1)
     return b"".join(parts) + out[last:] if parts else out
 
 
