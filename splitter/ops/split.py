@@ -62,7 +62,8 @@ def difference(inherited: dict, target: dict, path: tuple = ()) -> tuple[dict, l
             unsets += sub_unsets
         else:
             values[key] = value
-    unsets += [path + (key,) for key in inherited if key not in target]
+    if not inherited.keys() <= target.keys():  # one test in C first: most containers keep every inherited key
+        unsets += [path + (key,) for key in inherited if key not in target]
     return values, unsets
 
 
