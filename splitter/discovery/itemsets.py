@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from array import array
-from collections import Counter
-from itertools import chain
+from collections import Counter, deque
+from functools import partial
+from itertools import chain, repeat
 from typing import Any, Iterator
 
-from splitter.exact.numbers import EQUAL_BY_VALUE, canonical
+import orjson
+
+from splitter.exact.numbers import EQUAL_BY_VALUE, Number, canonical, orjson_default
 from splitter.exact.parse import parse
 
 
@@ -31,28 +34,90 @@ def nest(pairs: list[tuple[tuple, Any]]) -> dict:
     return root
 
 
-def _number(config: dict, path: tuple, node: dict, found: list, row: list) -> None:
-    """Append to `row` the number of each leaf item of `config`, numbering a new item by its place in `found`,
-    where its (path, value or canonical text) goes. `node` holds, per key, the numbers of the values met there
-    and the node below: a leaf costs two lookups by the key and the value, whose hashes Python keeps."""
-    for key, value in config.items():
-        entry = node.get(key)
-        if entry is None:
-            entry = node[key] = ({}, {})
-        kind = type(value)
-        if kind is dict and value:
-            _number(value, path + (key,), entry[1], found, row)
-            continue
-        # a str is marked by itself; an int, bool or Number by its type and itself (True == 1: the type keeps
-        # them apart); any other value by its canonical text (bytes: never equal to a str or a tuple)
-        mark = value if kind is str else (kind, value) if kind in EQUAL_BY_VALUE else canonical(value)
-        number = entry[0].get(mark)
-        if number is None:
-            if type(mark) is bytes:  # orjson's bytes keep a 4 KiB buffer: keep an exact-size copy instead
-                mark = bytes(memoryview(mark))
-            number = entry[0][mark] = len(found)
-            found.append((path + (key,), mark if type(mark) is bytes else None, value))
-        row.append(number)
+_ABSENT = object()  # the value of a column where an object lacks the key
+_RARE = 4  # a key held by fewer than 1 in _RARE objects of a level is gathered by one pass over the objects
+# column types whose values Python's == and hash keep apart exactly (EQUAL_BY_VALUE; None is only equal to
+# itself): True == 1, so a bool and an int never share a column's table; a float (0.0 == -0.0 == 0), a list
+# and an empty object are marked by their canonical text
+_BY_VALUE = (frozenset({str, int, Number, type(None)}), frozenset({str, bool, Number, type(None)}))
+_DUMPED = frozenset({str, int, bool, type(None)})  # orjson writes these alone, as canonical does
+_WRITTEN = frozenset({list, dict, float})  # marked by canonical text alone
+
+
+def _mark(value: Any) -> Any:
+    """What tells a leaf's value apart from the others of its path, as its canonical text does."""
+    kind = type(value)
+    if kind is str:
+        return value
+    return (kind, value) if kind in EQUAL_BY_VALUE else canonical(value)
+
+
+def _text(mark: Any) -> bytes:
+    """A mark's canonical text."""
+    return mark if type(mark) is bytes else canonical(mark[1] if type(mark) is tuple else mark)
+
+
+def _number_leaves(values: list, path: tuple, keys: list, counts: array) -> list[int]:
+    """The item id of each value of one path, ids following on from `keys` in sorted order of canonical text;
+    the path's (path, text) keys go to `keys` and their holders to `counts`. One table lookup per value where the
+    column's types allow (_BY_VALUE), else one mark per value (one canonical writing for a list)."""
+    kinds = set(map(type, values))
+    direct = kinds <= _BY_VALUE[0] or kinds <= _BY_VALUE[1]  # the values are their own marks
+    if direct:
+        marks = values
+    else:
+        seen: dict = {}  # one copy of each text: orjson's bytes keep a 4 KiB buffer each
+        marks = [seen.setdefault(mark, mark) for mark in map(
+            partial(orjson.dumps, default=orjson_default) if kinds <= _WRITTEN else _mark, values)]
+    table = Counter(marks)
+    # an exact-size copy of each text (orjson's bytes keep a 4 KiB buffer)
+    texts = list(map(bytes, map(memoryview, map(orjson.dumps if direct and kinds <= _DUMPED else _text, table))))
+    first = len(keys)
+    order = sorted(set(texts))
+    keys.extend(zip(repeat(path), order))
+    rank = dict(zip(order, range(first, first + len(order))))
+    ids = dict(zip(table, map(rank.__getitem__, texts)))  # two marks of one text are one item
+    counts.extend(repeat(0, len(order)))
+    for mark, holders in table.items():
+        counts[ids[mark]] += holders
+    return list(map(ids.__getitem__, marks))
+
+
+def _number(objects: list[dict], rows: list[list[int]], path: tuple, keys: list, counts: array) -> None:
+    """Append to each of `rows` the ids of the leaf items of the object at its place in `objects`, to `keys`
+    each new (path, canonical text) and to `counts` its holders, in sorted order of path then text: column by
+    column, keys sorted, a path's own values before the paths under it (tuples compare so), so that ids come
+    sorted and each row stays sorted. A key few objects hold is gathered in one pass over them, so that many
+    such keys (one per object) do not cost a pass each."""
+    held = Counter(chain.from_iterable(objects))
+    rare = {key for key, count in held.items() if count * _RARE < len(objects)}
+    gathered: dict[str, tuple[list[int], list]] = {key: ([], []) for key in rare}
+    if rare:
+        for place, config in enumerate(objects):
+            for key in rare.intersection(config):
+                at, values = gathered[key]
+                at.append(place)
+                values.append(config[key])
+    for key in sorted(held):
+        if key in gathered:
+            at, values = gathered.pop(key)
+            targets = [rows[place] for place in at]
+        else:
+            values = [config.get(key, _ABSENT) for config in objects]
+            targets = rows
+            if held[key] < len(objects):
+                at = [place for place, value in enumerate(values) if value is not _ABSENT]
+                values, targets = [values[place] for place in at], [rows[place] for place in at]
+        below = [place for place, value in enumerate(values) if type(value) is dict and value] \
+            if dict in set(map(type, values)) else []
+        if below:
+            inner, inner_rows = [values[place] for place in below], [targets[place] for place in below]
+            leaf = [place for place, value in enumerate(values) if type(value) is not dict or not value]
+            values, targets = [values[place] for place in leaf], [targets[place] for place in leaf]
+        if values:
+            deque(map(list.append, targets, _number_leaves(values, path + (key,), keys, counts)), maxlen=0)
+        if below:
+            _number(inner, inner_rows, path + (key,), keys, counts)
 
 
 class Fleet:
@@ -64,30 +129,11 @@ class Fleet:
 
     def __init__(self, containers: dict):
         self.ids = list(containers)
-        found: list[tuple] = []  # item number in order of first appearance -> (path, canonical text or None, value)
-        rows = []
-        node: dict = {}
-        for config in containers.values():
-            row: list[int] = []
-            _number(config, (), node, found, row)
-            rows.append(row)
-        del node
-        # each distinct item's canonical text once (not once per leaf), then numbered in sorted order
-        keyed = sorted((path, bytes(memoryview(canonical(value))) if text is None else text, number)
-                       for number, (path, text, value) in enumerate(found))
-        del found
-        self.keys: list[tuple[tuple, bytes]] = []  # item id -> (path, canonical text)
-        remap = array("I", bytes(4 * len(keyed)))
-        for path, text, number in keyed:
-            if not self.keys or self.keys[-1] != (path, text):  # two keys of one text are one item
-                self.keys.append((path, text))
-            remap[number] = len(self.keys) - 1
-        del keyed
-        self.rows = [array("I", sorted(map(remap.__getitem__, row))) for row in rows]
-        counts = array("I", bytes(4 * len(self.keys)))
-        for item, count in Counter(chain.from_iterable(self.rows)).items():
-            counts[item] = count
-        self.count = counts
+        rows: list[list[int]] = [[] for _ in self.ids]
+        self.keys: list[tuple[tuple, bytes]] = []  # item id -> (path, canonical text), sorted
+        self.count = array("I")  # item id -> holders
+        _number(list(containers.values()), rows, (), self.keys, self.count)
+        self.rows = [array("I", row) for row in rows]
 
     def path(self, item: int) -> tuple:
         return self.keys[item][0]
