@@ -124,20 +124,20 @@ def find_blocks(fleet: Fleet, min_members: int, weights: list[int]) -> list[Role
     heavy = {item for item, weight in enumerate(weights)
              if weight >= PAIR_KEYS and len(fleet.keys[item][0]) <= BLOCK_DEPTH}
     identities = identity_items(fleet)
-    for index, row in enumerate(fleet.rows):
+    for row, members, poisoned in _alike_rows(fleet, min_members):
         # rows are sorted by path: the leaves under one object come one after the other
         for keyer in keyers:
             for prefix, group in groupby(row, keyer):
-                if prefix is None:
+                if prefix is None or prefix in poisoned:
                     continue
                 group = tuple(group)
                 if identities.intersection(group):
                     continue
                 if len(group) >= PAIR_KEYS or sum(weights[i] for i in group) >= PAIR_KEYS:
-                    holders.setdefault((prefix, group), []).append(index)
+                    holders.setdefault((prefix, group), []).extend(members)
         for item in heavy.intersection(row):
-            holders.setdefault((fleet.keys[item][0], (item,)), []).append(index)
-    shared = {entry: tuple(members) for entry, members in holders.items() if len(members) >= min_members
+            holders.setdefault((fleet.keys[item][0], (item,)), []).extend(members)
+    shared = {entry: tuple(sorted(members)) for entry, members in holders.items() if len(members) >= min_members
               and block_worth(len(members), sum(weights[i] for i in entry[1]))}
     by_path: dict[tuple, set] = {}
     for (path, _), members in shared.items():
@@ -149,3 +149,24 @@ def find_blocks(fleet: Fleet, min_members: int, weights: list[int]) -> list[Role
         roles.append(Role("block", "/".join(path), f"{sum(weights[i] for i in group)} values",
                           slug(path[-1]) or "block", members, path))
     return sorted(roles, key=lambda role: (role.path, role.members))
+
+
+def _alike_rows(fleet: Fleet, min_members: int) -> list[tuple[tuple[int, ...], list[int], frozenset]]:
+    """The rows as find_blocks needs them: (items, the rows that hold them, prefixes to pass over). An object
+    that holds an item one container alone holds (an address, a name) is held by that container alone: with
+    `min_members` 2 or more it is no block, so alike rows less such items (Fleet.groups) are looked at once,
+    passing over the prefixes (BLOCK_DEPTH keys at most) of their own items; else each row on its own."""
+    if min_members < 2:
+        return [(row, [index], frozenset()) for index, row in enumerate(fleet.rows)]
+    of, rows, _ = fleet.groups
+    prefixes: dict[tuple, frozenset] = {}
+    poisoned: dict[int, frozenset] = {}
+    for item, place in fleet.lone.items():
+        path = fleet.keys[item][0]
+        if path not in prefixes:
+            prefixes[path] = frozenset(path[:depth] for depth in range(1, min(len(path), BLOCK_DEPTH + 1)))
+        poisoned[place] = poisoned.get(place, frozenset()) | prefixes[path]
+    units: dict[tuple[int, frozenset], list[int]] = {}
+    for place, group in enumerate(of):
+        units.setdefault((group, poisoned.get(place, frozenset())), []).append(place)
+    return [(rows[group], members, skip) for (group, skip), members in units.items()]

@@ -133,9 +133,12 @@ def fit_role(fleet: Fleet, role: Role, base: set[int], options: Options) -> Cand
     path and overriding it). A block's holders are chosen on the block alone, and its profile holds all
     they share, as a role's does (else `tidy` would move the rest in right after `split`)."""
     holders = list(role.members)
+    # an item one container alone holds counts only in a role of one holder, and in the paths below
+    one = len(holders) < 2
 
     def tally(members: list[int]) -> Counter:
-        counts = Counter(chain.from_iterable([fleet.rows[member] for member in members]))
+        counts = Counter(chain.from_iterable([fleet.rows[member] for member in members])) if one \
+            else fleet.tally(members)
         return Counter({item: count for item, count in counts.items() if item not in base})
 
     everything = tally(holders)
@@ -144,20 +147,30 @@ def fit_role(fleet: Fleet, role: Role, base: set[int], options: Options) -> Cand
                      ) if depth else everything
     members, dropped = holders, []
     if len(holders) >= 3:
-        most = {item for item, count in counts.items() if count >= MOST * len(holders)}
-        agree = [m for m in holders if len(most.intersection(fleet.rows[m])) >= AGREE * len(most)]
+        most = {item for item, count in counts.items() if count >= MOST * len(holders)}  # held by 3 or more
+        of, rows, _ = fleet.groups  # alike rows agree alike: each group is looked at once
+        agrees = {group: len(most.intersection(rows[group])) >= AGREE * len(most) for group in set(map(
+            of.__getitem__, holders))}
+        agree = [m for m in holders if agrees[of[m]]]
         if len(agree) < len(holders) and len(agree) >= max(options.min_members, math.ceil(MOST * len(holders))):
             kept = set(agree)
             members, dropped = agree, [m for m in holders if m not in kept]
     counts = everything if members is holders else tally(members)  # most often no holder is left out
     size = len(members)
     content = [item for item, count in counts.items() if count == size]
-    if size >= 10:
+    near = [item for item, count in counts.items() if NEAR_ALL * size <= count < size] if size >= 10 else []
+    if near:
+        # members that hold a value beyond the base at the path: all of them, or the item is left out
+        wanted = {fleet.path(item) for item in near}
         paths: Counter = Counter()
         for item, count in counts.items():
-            paths[fleet.path(item)] += count
-        content += [item for item, count in counts.items()
-                    if NEAR_ALL * size <= count < size and paths[fleet.path(item)] == size]
+            if fleet.path(item) in wanted:
+                paths[fleet.path(item)] += count
+        kept = set(members)
+        for path in wanted:  # items one container alone holds are not in counts (size > 1)
+            paths[path] += sum(1 for item in fleet.span(path) if fleet.count[item] == 1 and item not in base
+                               and fleet.lone[item] in kept)
+        content += [item for item in near if paths[fleet.path(item)] == size]
     return Candidate([role], members, dropped, sorted(content))
 
 
