@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, compress
 
 from splitter.discovery.itemsets import Fleet, items
 from splitter.discovery.roles import KIND_RANK, Role
@@ -43,18 +43,13 @@ def choose_base(fleet: Fleet, options: Options, markers: set[tuple] = frozenset(
     holds: a newcomer is not a vLLM server because most containers are.
     """
     total = len(fleet.rows)
-    best: dict[tuple, int] = {}
-    for item, number in enumerate(fleet.count):
-        path = fleet.path(item)
-        other = best.get(path)
-        # the most common value wins; on a tie, the smaller canonical text (never the order of input)
-        if other is None or (-number, fleet.keys[item][1]) < (-fleet.count[other], fleet.keys[other][1]):
-            best[path] = item
+    # the value most containers hold at its path, where it is a strict majority: no other can tie with it
+    best = {fleet.path(item): item for item in compress(range(len(fleet.count)), map((total // 2).__lt__, fleet.count))}
     holders = _holders(fleet, set(best))
     scored = []
     for path, item in best.items():
         gain = fleet.count[item] - 1 - options.unset_cost * (total - holders[path])
-        if gain > 0 and 2 * fleet.count[item] > total and (path not in markers or fleet.count[item] == total):
+        if gain > 0 and (path not in markers or fleet.count[item] == total):
             scored.append((-gain, path, item))
     chosen: set[int] = set()
     taken: set[tuple] = set()
@@ -73,9 +68,9 @@ def _holders(fleet: Fleet, paths: set[tuple]) -> dict[tuple, int]:
 
     Those containers need at most an override for a base value there; the others need a deletion marker.
     """
-    keys = fleet.keys
+    path_of = [path for path, _ in fleet.keys].__getitem__
     # rows are sorted by (path, value) and hold one value per path: their paths come sorted and unique
-    shapes = Counter(tuple([keys[item][0] for item in row]) for row in fleet.rows)
+    shapes = Counter(tuple(map(path_of, row)) for row in fleet.rows)
     held: Counter = Counter()
     for shape, count in shapes.items():
         leaves = set(shape)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter, deque
 from functools import cached_property, partial
 from itertools import chain, compress, repeat
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 import orjson
 
@@ -35,12 +36,11 @@ def nest(pairs: list[tuple[tuple, Any]]) -> dict:
     return root
 
 
-_ABSENT = object()  # the value of a column where an object lacks the key
-_RARE = 4  # a key held by fewer than 1 in _RARE objects of a level is gathered by one pass over the objects
 # column types whose values Python's == and hash keep apart exactly (EQUAL_BY_VALUE; None is only equal to
 # itself): True == 1, so a bool and an int never share a column's table; a float (0.0 == -0.0 == 0), a list
 # and an empty object are marked by their canonical text
 _BY_VALUE = (frozenset({str, int, Number, type(None)}), frozenset({str, bool, Number, type(None)}))
+_ESCAPED = re.compile(r'[\x00-\x1f"\\\ud800-\udfff]')  # what orjson escapes, and surrogates it refuses
 _DUMPED = frozenset({str, int, bool, type(None)})  # orjson writes these alone, as canonical does
 _WRITTEN = frozenset({list, dict, float})  # marked by canonical text alone
 
@@ -58,29 +58,50 @@ def _text(mark: Any) -> bytes:
     return mark if type(mark) is bytes else canonical(mark[1] if type(mark) is tuple else mark)
 
 
-def _number_leaves(values: list, path: tuple, keys: list, counts: array) -> list[int]:
+def _quoted(strings: list[str]) -> list[bytes]:
+    """The canonical texts of strings: quoted as they are where none holds a character JSON escapes (orjson
+    escapes exactly U+0000-U+001F, `"` and backslash; a lone surrogate is refused by orjson, so left to it)."""
+    if _ESCAPED.search("".join(strings)):
+        return list(map(bytes, map(memoryview, map(orjson.dumps, strings))))
+    return list(map(str.encode, map('"{}"'.format, strings)))
+
+
+def _number_leaves(values: Sequence, path: tuple, keys: list, counts: array, kinds: set | None = None) -> list[int]:
     """The item id of each value of one path, ids following on from `keys` in sorted order of canonical text;
     the path's (path, text) keys go to `keys` and their holders to `counts`. One table lookup per value where the
-    column's types allow (_BY_VALUE), else one mark per value (one canonical writing for a list)."""
-    kinds = set(map(type, values))
+    column's types allow (_BY_VALUE; a list of such values by its items, as a tuple), else one mark per value (one
+    canonical writing for a list). kinds: the values' types, when known."""
+    kinds = set(map(type, values)) if kinds is None else kinds
     direct = kinds <= _BY_VALUE[0] or kinds <= _BY_VALUE[1]  # the values are their own marks
+    inner = set(map(type, chain.from_iterable(values))) if kinds == {list} else set()
+    tuples = bool(inner) and (inner <= _BY_VALUE[0] or inner <= _BY_VALUE[1])
     if direct:
         marks = values
+    elif tuples:
+        marks = list(map(tuple, values))  # tuples compare item by item, each exactly (_BY_VALUE)
     else:
         seen: dict = {}  # one copy of each text: orjson's bytes keep a 4 KiB buffer each
         marks = [seen.setdefault(mark, mark) for mark in map(
             partial(orjson.dumps, default=orjson_default) if kinds <= _WRITTEN else _mark, values)]
     table = Counter(marks)
-    # an exact-size copy of each text (orjson's bytes keep a 4 KiB buffer)
-    texts = list(map(bytes, map(memoryview, map(orjson.dumps if direct and kinds <= _DUMPED else _text, table))))
+    if direct and kinds == {str}:
+        texts = _quoted(list(table))
+    else:  # an exact-size copy of each text (orjson's bytes keep a 4 KiB buffer); orjson writes a tuple as a list
+        write = orjson.dumps if direct and kinds <= _DUMPED else partial(orjson.dumps, default=orjson_default) \
+            if direct or tuples else _text
+        texts = list(map(bytes, map(memoryview, map(write, table))))
     first = len(keys)
-    order = sorted(set(texts))
+    distinct = set(texts)
+    order = sorted(texts) if len(distinct) == len(texts) else sorted(distinct)  # in input order, often sorted
     keys.extend(zip(repeat(path), order))
     rank = dict(zip(order, range(first, first + len(order))))
     ids = dict(zip(table, map(rank.__getitem__, texts)))  # two marks of one text are one item
-    counts.extend(repeat(0, len(order)))
-    for mark, holders in table.items():
-        counts[ids[mark]] += holders
+    if len(order) == len(texts):
+        counts.extend(map(dict(zip(texts, table.values())).__getitem__, order))
+    else:
+        counts.extend(repeat(0, len(order)))
+        for mark, holders in table.items():
+            counts[ids[mark]] += holders
     return list(map(ids.__getitem__, marks))
 
 
@@ -88,35 +109,36 @@ def _number(objects: list[dict], rows: list[list[int]], path: tuple, keys: list,
     """Append to each of `rows` the ids of the leaf items of the object at its place in `objects`, to `keys`
     each new (path, canonical text) and to `counts` its holders, in sorted order of path then text: column by
     column, keys sorted, a path's own values before the paths under it (tuples compare so), so that ids come
-    sorted and each row stays sorted. A key few objects hold is gathered in one pass over them, so that many
-    such keys (one per object) do not cost a pass each."""
-    held = Counter(chain.from_iterable(objects))
-    rare = {key for key, count in held.items() if count * _RARE < len(objects)}
-    gathered: dict[str, tuple[list[int], list]] = {key: ([], []) for key in rare}
-    if rare:
-        for place, config in enumerate(objects):
-            for key in rare.intersection(config):
-                at, values = gathered[key]
-                at.append(place)
-                values.append(config[key])
-    for key in sorted(held):
-        if key in gathered:
-            at, values = gathered.pop(key)
-            targets = [rows[place] for place in at]
-        else:
-            values = [config.get(key, _ABSENT) for config in objects]
-            targets = rows
-            if held[key] < len(objects):
-                at = [place for place, value in enumerate(values) if value is not _ABSENT]
-                values, targets = [values[place] for place in at], [rows[place] for place in at]
+    sorted and each row stays sorted. Objects with the same keys in the same order are cut into columns
+    together (one transposition), so that no object is asked for a key it lacks."""
+    shape_of: dict[tuple, int] = {}  # the keys of an object, in order -> its shape's number
+    shapes = [shape_of.setdefault(keys_of, len(shape_of)) for keys_of in map(tuple, objects)]
+    order = sorted(range(len(objects)), key=shapes.__getitem__)  # stable: alike objects together, in order
+    objects, rows = list(map(objects.__getitem__, order)), list(map(rows.__getitem__, order))
+    columns: dict[str, tuple[list[tuple], list[list[list[int]]]]] = {}
+    sizes, start = Counter(shapes), 0
+    for number, keys_of in enumerate(shape_of):
+        alike, alike_rows = objects[start:start + sizes[number]], rows[start:start + sizes[number]]
+        start += sizes[number]
+        for key, column in zip(keys_of, zip(*map(dict.values, alike))):
+            parts = columns.get(key)
+            if parts is None:
+                parts = columns[key] = ([], [])
+            parts[0].append(column)
+            parts[1].append(alike_rows)
+    for key in sorted(columns):
+        parts, parts_rows = columns.pop(key)
+        values = parts[0] if len(parts) == 1 else list(chain.from_iterable(parts))
+        targets = parts_rows[0] if len(parts) == 1 else list(chain.from_iterable(parts_rows))
+        kinds: set | None = set(map(type, values))
         below = [place for place, value in enumerate(values) if type(value) is dict and value] \
-            if dict in set(map(type, values)) else []
+            if dict in kinds else []
         if below:
             inner, inner_rows = [values[place] for place in below], [targets[place] for place in below]
             leaf = [place for place, value in enumerate(values) if type(value) is not dict or not value]
-            values, targets = [values[place] for place in leaf], [targets[place] for place in leaf]
+            values, targets, kinds = [values[place] for place in leaf], [targets[place] for place in leaf], None
         if values:
-            deque(map(list.append, targets, _number_leaves(values, path + (key,), keys, counts)), maxlen=0)
+            deque(map(list.append, targets, _number_leaves(values, path + (key,), keys, counts, kinds)), maxlen=0)
         if below:
             _number(inner, inner_rows, path + (key,), keys, counts)
 
