@@ -50,6 +50,11 @@ def test_items_are_numbered_as_the_exact_rule_numbers_them(documents: list[str])
     assert fleet.keys == keys
     assert [list(row) for row in fleet.rows] == rows
     assert list(fleet.count) == count
+    assert fleet.lone == {item: place for place, row in enumerate(rows) for item in row if count[item] == 1}
+    of, grouped, members = fleet.groups
+    assert [grouped[group] for group in of] == [tuple(item for item in row if count[item] > 1) for row in rows]
+    assert len(set(grouped)) == len(grouped)
+    assert [place for group in members for place in group] == sorted(range(len(rows)), key=of.__getitem__)
 
 
 # fleets of alike containers: a few variants per key, some values one container alone holds (a name, an address,

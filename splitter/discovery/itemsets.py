@@ -6,6 +6,7 @@ import re
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter, deque
+from operator import not_
 from functools import cached_property, partial
 from itertools import chain, compress, repeat
 from typing import Any, Iterable, Iterator, Sequence
@@ -58,19 +59,21 @@ def _text(mark: Any) -> bytes:
     return mark if type(mark) is bytes else canonical(mark[1] if type(mark) is tuple else mark)
 
 
-def _quoted(strings: list[str]) -> list[bytes]:
-    """The canonical texts of strings: quoted as they are where none holds a character JSON escapes (orjson
-    escapes exactly U+0000-U+001F, `"` and backslash; a lone surrogate is refused by orjson, so left to it)."""
+def canonical_strings(strings: list[str]) -> list[bytes]:
+    """The canonical texts (exact-size bytes) of strings, in order: quoted as they are where none holds a
+    character JSON escapes (orjson escapes exactly U+0000-U+001F, `"` and backslash; a lone surrogate is
+    refused by orjson, so left to it), else written one by one by orjson."""
     if _ESCAPED.search("".join(strings)):
         return list(map(bytes, map(memoryview, map(orjson.dumps, strings))))
     return list(map(str.encode, map('"{}"'.format, strings)))
 
 
-def _number_leaves(values: Sequence, path: tuple, keys: list, counts: array, kinds: set | None = None) -> list[int]:
+def _number_leaves(values: Sequence, path: tuple, keys: list, counts: array,
+                   kinds: set | None = None) -> tuple[list[int], bool]:
     """The item id of each value of one path, ids following on from `keys` in sorted order of canonical text;
     the path's (path, text) keys go to `keys` and their holders to `counts`. One table lookup per value where the
     column's types allow (_BY_VALUE; a list of such values by its items, as a tuple), else one mark per value (one
-    canonical writing for a list). kinds: the values' types, when known."""
+    canonical writing for a list). kinds: the values' types, when known. The flag: whether a value is held once."""
     kinds = set(map(type, values)) if kinds is None else kinds
     direct = kinds <= _BY_VALUE[0] or kinds <= _BY_VALUE[1]  # the values are their own marks
     inner = set(map(type, chain.from_iterable(values))) if kinds == {list} else set()
@@ -85,7 +88,7 @@ def _number_leaves(values: Sequence, path: tuple, keys: list, counts: array, kin
             partial(orjson.dumps, default=orjson_default) if kinds <= _WRITTEN else _mark, values)]
     table = Counter(marks)
     if direct and kinds == {str}:
-        texts = _quoted(list(table))
+        texts = canonical_strings(list(table))
     else:  # an exact-size copy of each text (orjson's bytes keep a 4 KiB buffer); orjson writes a tuple as a list
         write = orjson.dumps if direct and kinds <= _DUMPED else partial(orjson.dumps, default=orjson_default) \
             if direct or tuples else _text
@@ -102,45 +105,52 @@ def _number_leaves(values: Sequence, path: tuple, keys: list, counts: array, kin
         counts.extend(repeat(0, len(order)))
         for mark, holders in table.items():
             counts[ids[mark]] += holders
-    return list(map(ids.__getitem__, marks))
+    return list(map(ids.__getitem__, marks)), 1 in table.values()
 
 
-def _number(objects: list[dict], rows: list[list[int]], path: tuple, keys: list, counts: array) -> None:
-    """Append to each of `rows` the ids of the leaf items of the object at its place in `objects`, to `keys`
-    each new (path, canonical text) and to `counts` its holders, in sorted order of path then text: column by
-    column, keys sorted, a path's own values before the paths under it (tuples compare so), so that ids come
-    sorted and each row stays sorted. Objects with the same keys in the same order are cut into columns
-    together (one transposition), so that no object is asked for a key it lacks."""
+def _number(objects: list[dict], places: list[int], path: tuple, fleet: Fleet) -> None:
+    """Append the ids of the leaf items of each of `objects` to its container's row (`places`: their indexes in
+    the fleet; an item two containers or more hold to fleet.shared, another to fleet.lone), each new
+    (path, canonical text) to fleet.keys and its holders to fleet.count, in sorted order of path then text:
+    column by column, keys sorted, a path's own values before the paths under it (tuples compare so), so that
+    ids come sorted and each row stays sorted. Objects with the same keys in the same order are cut into
+    columns together (one transposition), so that no object is asked for a key it lacks."""
     shape_of: dict[tuple, int] = {}  # the keys of an object, in order -> its shape's number
     shapes = [shape_of.setdefault(keys_of, len(shape_of)) for keys_of in map(tuple, objects)]
     order = sorted(range(len(objects)), key=shapes.__getitem__)  # stable: alike objects together, in order
-    objects, rows = list(map(objects.__getitem__, order)), list(map(rows.__getitem__, order))
-    columns: dict[str, tuple[list[tuple], list[list[list[int]]]]] = {}
+    objects, places = list(map(objects.__getitem__, order)), list(map(places.__getitem__, order))
+    columns: dict[str, tuple[list[tuple], list[list[int]]]] = {}
     sizes, start = Counter(shapes), 0
     for number, keys_of in enumerate(shape_of):
-        alike, alike_rows = objects[start:start + sizes[number]], rows[start:start + sizes[number]]
+        alike, alike_places = objects[start:start + sizes[number]], places[start:start + sizes[number]]
         start += sizes[number]
         for key, column in zip(keys_of, zip(*map(dict.values, alike))):
             parts = columns.get(key)
             if parts is None:
                 parts = columns[key] = ([], [])
             parts[0].append(column)
-            parts[1].append(alike_rows)
+            parts[1].append(alike_places)
     for key in sorted(columns):
-        parts, parts_rows = columns.pop(key)
+        parts, parts_places = columns.pop(key)
         values = parts[0] if len(parts) == 1 else list(chain.from_iterable(parts))
-        targets = parts_rows[0] if len(parts) == 1 else list(chain.from_iterable(parts_rows))
+        targets = parts_places[0] if len(parts) == 1 else list(chain.from_iterable(parts_places))
         kinds: set | None = set(map(type, values))
         below = [place for place, value in enumerate(values) if type(value) is dict and value] \
             if dict in kinds else []
         if below:
-            inner, inner_rows = [values[place] for place in below], [targets[place] for place in below]
+            inner, inner_places = [values[place] for place in below], [targets[place] for place in below]
             leaf = [place for place, value in enumerate(values) if type(value) is not dict or not value]
             values, targets, kinds = [values[place] for place in leaf], [targets[place] for place in leaf], None
         if values:
-            deque(map(list.append, targets, _number_leaves(values, path + (key,), keys, counts, kinds)), maxlen=0)
+            ids, lone = _number_leaves(values, path + (key,), fleet.keys, fleet.count, kinds)
+            if lone:
+                several = list(map((1).__lt__, map(fleet.count.__getitem__, ids)))
+                alone = list(map(not_, several))
+                fleet.lone.update(zip(compress(ids, alone), compress(targets, alone)))
+                ids, targets = list(compress(ids, several)), list(compress(targets, several))
+            deque(map(list.append, map(fleet.shared.__getitem__, targets), ids), maxlen=0)
         if below:
-            _number(inner, inner_rows, path + (key,), keys, counts)
+            _number(inner, inner_places, path + (key,), fleet)
 
 
 class Fleet:
@@ -152,32 +162,31 @@ class Fleet:
 
     def __init__(self, containers: dict):
         self.ids = list(containers)
-        rows: list[list[int]] = [[] for _ in self.ids]
         self.keys: list[tuple[tuple, bytes]] = []  # item id -> (path, canonical text), sorted
         self.count = array("I")  # item id -> holders
-        _number(list(containers.values()), rows, (), self.keys, self.count)
-        self.rows = [array("I", row) for row in rows]
+        self.lone: dict[int, int] = {}  # item one container alone holds (a name, an address) -> its row
+        self.shared: list[list[int]] = [[] for _ in self.ids]  # per row, the items others hold too
+        _number(list(containers.values()), list(range(len(self.ids))), (), self)
+        own: dict[int, list[int]] = {}
+        for item, place in self.lone.items():
+            own.setdefault(place, []).append(item)
+        self.rows = [array("I", sorted(row + own[place]) if place in own else row)
+                     for place, row in enumerate(self.shared)]
+        # the rows less lone items, each distinct one once (mining.md: group identical residual signatures;
+        # 10,000 containers of the bench's fleet make about 65)
+        index: dict[tuple[int, ...], int] = {}
+        self._group_of = [index.setdefault(tuple(row), len(index)) for row in self.shared]
+        self._grouped = list(index)
+        del self.shared
 
     @cached_property
     def groups(self) -> tuple[list[int], list[tuple[int, ...]], list[list[int]]]:
-        """The rows less the items one container alone holds (names, addresses), each distinct one once
-        (mining.md: group identical residual signatures; 10,000 containers of the bench's fleet make about 65):
-        per row its group, per group its items and its rows (ascending)."""
-        several = bytes(count > 1 for count in self.count)
-        index: dict[tuple[int, ...], int] = {}
-        of = [index.setdefault(tuple(compress(row, map(several.__getitem__, row))), len(index))
-              for row in self.rows]
-        members: list[list[int]] = [[] for _ in index]
-        for place, group in enumerate(of):
+        """The rows less the items one container alone holds, each distinct one once: per row its group, per
+        group its items and its rows (ascending)."""
+        members: list[list[int]] = [[] for _ in self._grouped]
+        for place, group in enumerate(self._group_of):
             members[group].append(place)
-        return of, list(index), members
-
-    @cached_property
-    def lone(self) -> dict[int, int]:
-        """The items one container alone holds: item -> its row."""
-        last = dict(zip(chain.from_iterable(self.rows),  # item -> its last holder, in one C loop
-                        chain.from_iterable(map(repeat, range(len(self.rows)), map(len, self.rows)))))
-        return {item: last[item] for item in compress(range(len(self.count)), map((1).__eq__, self.count))}
+        return self._group_of, self._grouped, members
 
     def span(self, path: tuple) -> range:
         """The items of a path (keys are sorted by path first: one path's items are consecutive)."""
