@@ -14,6 +14,7 @@ from splitter.discovery import blocks
 from splitter.discovery.blocks import find_blocks
 from splitter.discovery.candidates import AGREE, MOST, NEAR_ALL, Candidate, Options, choose_base, fit_role
 from splitter.discovery.itemsets import Fleet, items
+from splitter.discovery.mining import _listed_by_all
 from splitter.discovery.roles import Role, find_roles, item_weights
 from splitter.exact.numbers import canonical
 from splitter.exact.parse import parse
@@ -140,3 +141,12 @@ def test_tallies_fits_and_blocks_per_group_match_the_row_by_row_path(containers:
     for role in roles:
         for base in bases:
             assert fit_role(fleet, role, base, options) == plain_fit_role(fleet, role, base, options)
+
+
+@given(st.lists(st.one_of(st.lists(st.sampled_from(["web", "db", "gpu"]), max_size=3), st.none(), st.just("web"),
+                          st.just({})), min_size=1, max_size=8))
+def test_words_every_member_lists_are_the_intersection(lists: list) -> None:
+    configs = [{"features": value} if value is not None else {} for value in lists]
+    every = set.intersection(*(set(config["features"]) if type(config.get("features")) is list else set()
+                               for config in configs))
+    assert _listed_by_all(configs, list(range(len(configs))), "features") == sorted(every)
