@@ -126,6 +126,9 @@ def test_tallies_fits_and_blocks_per_group_match_the_row_by_row_path(containers:
     members = sorted(data.draw(st.sets(st.integers(0, max(total - 1, 0)), max_size=total)) if total else [])
     several = Counter(item for member in members for item in fleet.rows[member] if fleet.count[item] > 1)
     assert fleet.tally(members) == several
+    wanted = set(data.draw(st.sets(st.integers(0, len(fleet.keys) - 1), max_size=8))) if fleet.keys else set()
+    assert fleet.holders(wanted) == {item: [place for place, row in enumerate(fleet.rows) if item in row]
+                                     for item in wanted}
     weights = item_weights(fleet)
     row_by_row = blocks._alike_rows(fleet, 1)  # what find_blocks looks at when one holder is enough
     for min_members in (2, 3):

@@ -60,17 +60,10 @@ def _numeric(text: bytes) -> bool:
 
 def shared_holders(fleet: Fleet, base: set[int], min_members: int) -> dict[int, array]:
     """Per value beyond the base that `min_members` containers or more hold: their indexes, ascending.
-    One pass over the rows; a profile's values are all among them."""
-    wanted = [count >= min_members and item not in base for item, count in enumerate(fleet.count)]
-    holders: dict[int, array] = {}
-    for index, row in enumerate(fleet.rows):
-        for item in row:
-            if wanted[item]:
-                found = holders.get(item)
-                if found is None:
-                    found = holders[item] = array("I")  # compact: 4 bytes a holder at 100,000 containers
-                found.append(index)
-    return holders
+    One look at each group of alike rows (Fleet.holders); a profile's values are all among them."""
+    wanted = {item for item, count in enumerate(fleet.count) if count >= min_members and item not in base}
+    # compact: 4 bytes a holder at 100,000 containers
+    return {item: array("I", found) for item, found in fleet.holders(wanted).items()}
 
 
 def find_together(fleet: Fleet, holders: dict[int, array], weights: list[int],

@@ -188,6 +188,20 @@ class Fleet:
             members[group].append(place)
         return self._group_of, self._grouped, members
 
+    def holders(self, wanted: set[int]) -> dict[int, list[int]]:
+        """For each of the `wanted` items, the rows that hold it, ascending: one look at each group of alike
+        rows (groups), and lone items from lone."""
+        _, grouped, members = self.groups
+        found: dict[int, list[int]] = {item: [] for item in wanted}
+        for group, row in enumerate(grouped):
+            for item in wanted.intersection(row):
+                found[item].extend(members[group])
+        for item in wanted.intersection(self.lone):
+            found[item].append(self.lone[item])
+        for rows in found.values():
+            rows.sort()  # ascending runs, one per group: merged in linear time
+        return found
+
     def span(self, path: tuple) -> range:
         """The items of a path (keys are sorted by path first: one path's items are consecutive)."""
         return range(bisect_left(self.keys, (path,)), bisect_right(self.keys, path, key=lambda key: key[0]))

@@ -207,10 +207,7 @@ def find_roles(fleet: Fleet) -> list[Role]:
     wanted = {i for key in markers for found in list_words[key].values() for i in found}
     wanted |= {i for key in clones for i in pointing[key]} | {i for found in settings.values() for i in found}
     wanted |= {i for i in scripts.values() if count[i] >= 2}
-    hits: dict[int, list[int]] = {item: [] for item in wanted}
-    for index, row in enumerate(fleet.rows):
-        for item in wanted.intersection(row):
-            hits[item].append(index)
+    hits = fleet.holders(wanted)
 
     roles: list[Role] = []
     for key in markers:
