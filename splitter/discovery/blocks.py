@@ -60,17 +60,10 @@ def _numeric(text: bytes) -> bool:
 
 def shared_holders(fleet: Fleet, base: set[int], min_members: int) -> dict[int, array]:
     """Per value beyond the base that `min_members` containers or more hold: their indexes, ascending.
-    One pass over the rows; a profile's values are all among them."""
-    wanted = [count >= min_members and item not in base for item, count in enumerate(fleet.count)]
-    holders: dict[int, array] = {}
-    for index, row in enumerate(fleet.rows):
-        for item in row:
-            if wanted[item]:
-                found = holders.get(item)
-                if found is None:
-                    found = holders[item] = array("I")  # compact: 4 bytes a holder at 100,000 containers
-                found.append(index)
-    return holders
+    One look at each group of alike rows (Fleet.holders); a profile's values are all among them."""
+    wanted = {item for item, count in enumerate(fleet.count) if count >= min_members and item not in base}
+    # compact: 4 bytes a holder at 100,000 containers
+    return {item: array("I", found) for item, found in fleet.holders(wanted).items()}
 
 
 def find_together(fleet: Fleet, holders: dict[int, array], weights: list[int],
@@ -124,20 +117,20 @@ def find_blocks(fleet: Fleet, min_members: int, weights: list[int]) -> list[Role
     heavy = {item for item, weight in enumerate(weights)
              if weight >= PAIR_KEYS and len(fleet.keys[item][0]) <= BLOCK_DEPTH}
     identities = identity_items(fleet)
-    for index, row in enumerate(fleet.rows):
+    for row, members, poisoned in _alike_rows(fleet, min_members):
         # rows are sorted by path: the leaves under one object come one after the other
         for keyer in keyers:
             for prefix, group in groupby(row, keyer):
-                if prefix is None:
+                if prefix is None or prefix in poisoned:
                     continue
                 group = tuple(group)
                 if identities.intersection(group):
                     continue
                 if len(group) >= PAIR_KEYS or sum(weights[i] for i in group) >= PAIR_KEYS:
-                    holders.setdefault((prefix, group), []).append(index)
+                    holders.setdefault((prefix, group), []).extend(members)
         for item in heavy.intersection(row):
-            holders.setdefault((fleet.keys[item][0], (item,)), []).append(index)
-    shared = {entry: tuple(members) for entry, members in holders.items() if len(members) >= min_members
+            holders.setdefault((fleet.keys[item][0], (item,)), []).extend(members)
+    shared = {entry: tuple(sorted(members)) for entry, members in holders.items() if len(members) >= min_members
               and block_worth(len(members), sum(weights[i] for i in entry[1]))}
     by_path: dict[tuple, set] = {}
     for (path, _), members in shared.items():
@@ -149,3 +142,24 @@ def find_blocks(fleet: Fleet, min_members: int, weights: list[int]) -> list[Role
         roles.append(Role("block", "/".join(path), f"{sum(weights[i] for i in group)} values",
                           slug(path[-1]) or "block", members, path))
     return sorted(roles, key=lambda role: (role.path, role.members))
+
+
+def _alike_rows(fleet: Fleet, min_members: int) -> list[tuple[tuple[int, ...], list[int], frozenset]]:
+    """The rows as find_blocks needs them: (items, the rows that hold them, prefixes to pass over). An object
+    that holds an item one container alone holds (an address, a name) is held by that container alone: with
+    `min_members` 2 or more it is no block, so alike rows less such items (Fleet.groups) are looked at once,
+    passing over the prefixes (BLOCK_DEPTH keys at most) of their own items; else each row on its own."""
+    if min_members < 2:
+        return [(row, [index], frozenset()) for index, row in enumerate(fleet.rows)]
+    of, rows, _ = fleet.groups
+    prefixes: dict[tuple, frozenset] = {}
+    poisoned: dict[int, frozenset] = {}
+    for item, place in fleet.lone.items():
+        path = fleet.keys[item][0]
+        if path not in prefixes:
+            prefixes[path] = frozenset(path[:depth] for depth in range(1, min(len(path), BLOCK_DEPTH + 1)))
+        poisoned[place] = poisoned.get(place, frozenset()) | prefixes[path]
+    units: dict[tuple[int, frozenset], list[int]] = {}
+    for place, group in enumerate(of):
+        units.setdefault((group, poisoned.get(place, frozenset())), []).append(place)
+    return [(rows[group], members, skip) for (group, skip), members in units.items()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, compress
 
 from splitter.discovery.itemsets import Fleet, items
 from splitter.discovery.roles import KIND_RANK, Role
@@ -43,18 +43,13 @@ def choose_base(fleet: Fleet, options: Options, markers: set[tuple] = frozenset(
     holds: a newcomer is not a vLLM server because most containers are.
     """
     total = len(fleet.rows)
-    best: dict[tuple, int] = {}
-    for item, number in enumerate(fleet.count):
-        path = fleet.path(item)
-        other = best.get(path)
-        # the most common value wins; on a tie, the smaller canonical text (never the order of input)
-        if other is None or (-number, fleet.keys[item][1]) < (-fleet.count[other], fleet.keys[other][1]):
-            best[path] = item
+    # the value most containers hold at its path, where it is a strict majority: no other can tie with it
+    best = {fleet.path(item): item for item in compress(range(len(fleet.count)), map((total // 2).__lt__, fleet.count))}
     holders = _holders(fleet, set(best))
     scored = []
     for path, item in best.items():
         gain = fleet.count[item] - 1 - options.unset_cost * (total - holders[path])
-        if gain > 0 and 2 * fleet.count[item] > total and (path not in markers or fleet.count[item] == total):
+        if gain > 0 and (path not in markers or fleet.count[item] == total):
             scored.append((-gain, path, item))
     chosen: set[int] = set()
     taken: set[tuple] = set()
@@ -73,9 +68,9 @@ def _holders(fleet: Fleet, paths: set[tuple]) -> dict[tuple, int]:
 
     Those containers need at most an override for a base value there; the others need a deletion marker.
     """
-    keys = fleet.keys
+    path_of = [path for path, _ in fleet.keys].__getitem__
     # rows are sorted by (path, value) and hold one value per path: their paths come sorted and unique
-    shapes = Counter(tuple([keys[item][0] for item in row]) for row in fleet.rows)
+    shapes = Counter(tuple(map(path_of, row)) for row in fleet.rows)
     held: Counter = Counter()
     for shape, count in shapes.items():
         leaves = set(shape)
@@ -133,9 +128,12 @@ def fit_role(fleet: Fleet, role: Role, base: set[int], options: Options) -> Cand
     path and overriding it). A block's holders are chosen on the block alone, and its profile holds all
     they share, as a role's does (else `tidy` would move the rest in right after `split`)."""
     holders = list(role.members)
+    # an item one container alone holds counts only in a role of one holder, and in the paths below
+    one = len(holders) < 2
 
     def tally(members: list[int]) -> Counter:
-        counts = Counter(chain.from_iterable([fleet.rows[member] for member in members]))
+        counts = Counter(chain.from_iterable([fleet.rows[member] for member in members])) if one \
+            else fleet.tally(members)
         return Counter({item: count for item, count in counts.items() if item not in base})
 
     everything = tally(holders)
@@ -144,20 +142,30 @@ def fit_role(fleet: Fleet, role: Role, base: set[int], options: Options) -> Cand
                      ) if depth else everything
     members, dropped = holders, []
     if len(holders) >= 3:
-        most = {item for item, count in counts.items() if count >= MOST * len(holders)}
-        agree = [m for m in holders if len(most.intersection(fleet.rows[m])) >= AGREE * len(most)]
+        most = {item for item, count in counts.items() if count >= MOST * len(holders)}  # held by 3 or more
+        of, rows, _ = fleet.groups  # alike rows agree alike: each group is looked at once
+        agrees = {group: len(most.intersection(rows[group])) >= AGREE * len(most) for group in set(map(
+            of.__getitem__, holders))}
+        agree = [m for m in holders if agrees[of[m]]]
         if len(agree) < len(holders) and len(agree) >= max(options.min_members, math.ceil(MOST * len(holders))):
             kept = set(agree)
             members, dropped = agree, [m for m in holders if m not in kept]
     counts = everything if members is holders else tally(members)  # most often no holder is left out
     size = len(members)
     content = [item for item, count in counts.items() if count == size]
-    if size >= 10:
+    near = [item for item, count in counts.items() if NEAR_ALL * size <= count < size] if size >= 10 else []
+    if near:
+        # members that hold a value beyond the base at the path: all of them, or the item is left out
+        wanted = {fleet.path(item) for item in near}
         paths: Counter = Counter()
         for item, count in counts.items():
-            paths[fleet.path(item)] += count
-        content += [item for item, count in counts.items()
-                    if NEAR_ALL * size <= count < size and paths[fleet.path(item)] == size]
+            if fleet.path(item) in wanted:
+                paths[fleet.path(item)] += count
+        kept = set(members)
+        for path in wanted:  # items one container alone holds are not in counts (size > 1)
+            paths[path] += sum(1 for item in fleet.span(path) if fleet.count[item] == 1 and item not in base
+                               and fleet.lone[item] in kept)
+        content += [item for item in near if paths[fleet.path(item)] == size]
     return Candidate([role], members, dropped, sorted(content))
 
 

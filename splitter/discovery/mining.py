@@ -301,9 +301,7 @@ def _names(chosen: list[Candidate], configs: list[dict], ids: list[str], taken: 
     proposals = []
     for candidate in chosen:
         role = candidate.role
-        words = [w for key in markers for w in sorted(set.intersection(
-            *(set(configs[m].get(key) or ()) if type(configs[m].get(key)) is list else set()
-              for m in candidate.members)))]
+        words = [w for key in markers for w in _listed_by_all(configs, candidate.members, key)]
         seconds = [role.kind if role.kind != "list" else ""] + words + words_of(candidate.members)
         seconds += [role.key.replace("/", "_"), ids[candidate.members[0]], ids[candidate.members[-1]], role.value]
         first = role.name
@@ -317,6 +315,18 @@ def _names(chosen: list[Candidate], configs: list[dict], ids: list[str], taken: 
     for index, name in zip(order, ordered):
         names[index] = name
     return names
+
+
+def _listed_by_all(configs: list[dict], members: list[int], key: str) -> list[str]:
+    """The words every member lists under a marker key, sorted; the first member that shares none ends it."""
+    common: set | None = None
+    for member in members:
+        value = configs[member].get(key)
+        common = (set(value) if type(value) is list else set()) if common is None else common.intersection(
+            value if type(value) is list else ())
+        if not common:
+            return []
+    return sorted(common or ())
 
 
 def _rename(names: list[str], options: Options) -> list[str]:

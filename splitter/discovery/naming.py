@@ -8,10 +8,13 @@ from collections import Counter
 from splitter.discovery.roles import Role, slug
 
 
+_WORD = re.compile(r"[a-z][a-z0-9]*")
+
+
 def name_words(configs: list[dict]):
     """A function of a group of containers (indexes into configs): the words all their names share, rarest
     in the fleet first (`granite` for granite-embedding and granite-3.3-8b)."""
-    words = [set(re.findall(r"[a-z][a-z0-9]*", config["name"].lower())) if type(config.get("name")) is str else set()
+    words = [set(_WORD.findall(config["name"].lower())) if type(config.get("name")) is str else set()
              for config in configs]
     count = Counter(word for group in words for word in group)
 

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 
 import orjson
 
-from splitter.discovery.itemsets import Fleet
+from splitter.discovery.itemsets import Fleet, canonical_strings
 
 WORD = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
 SUFFIXES = (".sh", ".bash", ".py", ".pl", ".rb", ".ps1")
+_SUFFIX_TEXTS = tuple(suffix.encode() + b'"' for suffix in SUFFIXES)
 SCRIPT = re.compile(r"^[\w./-]+\.(sh|bash|py|pl|rb|ps1)$")
 INTEGER = re.compile(rb"^-?[0-9]+$")
 TEMPLATE = re.compile(r"(^|_)templates?(_|$)")
@@ -158,6 +159,7 @@ def find_roles(fleet: Fleet) -> list[Role]:
     """
     ids, total, count = fleet.ids, len(fleet.rows), fleet.count
     known = set(ids)
+    known_texts = set(canonical_strings(ids))  # a string item names a container where its text is one of these
     lists_ok: dict[str, bool] = {}
     list_words: dict[str, dict[str, list[int]]] = {}  # key -> word -> items of lists that hold it
     scalars: Counter = Counter()
@@ -168,14 +170,21 @@ def find_roles(fleet: Fleet) -> list[Role]:
     words_ok: dict[str, bool] = {}
     for item, (path, text) in enumerate(fleet.keys):
         key = path[0]
-        if templated.setdefault(key, bool(TEMPLATE.search(key)) and key != "template"):
+        if (templated[key] if key in templated else templated.setdefault(
+                key, bool(TEMPLATE.search(key)) and key != "template")):
             settings.setdefault(key, []).append(item)
         if len(path) != 1:
             continue
         if text[:1] == b"[":
             value, kind = fleet.value(item), list
-        elif text[:1] == b'"':
-            value, kind = orjson.loads(text), str
+        elif text[:1] == b'"':  # a string is read only where it may name a script (its tail is never escaped)
+            scalars[key] += count[item]
+            if text in known_texts:
+                pointing.setdefault(key, []).append(item)
+            if text.endswith(_SUFFIX_TEXTS) and (value := orjson.loads(text)).endswith(SUFFIXES) and SCRIPT.match(
+                    value):
+                scripts[(key, value)] = item
+            continue
         elif INTEGER.match(text):
             value, kind = text.decode(), int  # the lexeme, as written: 901
         else:
@@ -186,12 +195,10 @@ def find_roles(fleet: Fleet) -> list[Role]:
             if fits:
                 for word in dict.fromkeys(value):
                     list_words.setdefault(key, {}).setdefault(word, []).append(item)
-        elif kind is str or kind is int:
+        else:
             scalars[key] += count[item]
             if value in known:
                 pointing.setdefault(key, []).append(item)
-            if kind is str and value.endswith(SUFFIXES) and SCRIPT.match(value):
-                scripts[(key, value)] = item
     markers = sorted(key for key, fits in lists_ok.items() if fits and key in list_words
                      and sum(count[i] for found in list_words[key].values() for i in found) >= 2
                      and any(sum(count[i] for i in found) >= 2 for found in list_words[key].values()))
@@ -200,10 +207,7 @@ def find_roles(fleet: Fleet) -> list[Role]:
     wanted = {i for key in markers for found in list_words[key].values() for i in found}
     wanted |= {i for key in clones for i in pointing[key]} | {i for found in settings.values() for i in found}
     wanted |= {i for i in scripts.values() if count[i] >= 2}
-    hits: dict[int, list[int]] = {item: [] for item in wanted}
-    for index, row in enumerate(fleet.rows):
-        for item in wanted.intersection(row):
-            hits[item].append(index)
+    hits = fleet.holders(wanted)
 
     roles: list[Role] = []
     for key in markers:
