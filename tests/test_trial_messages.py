@@ -66,3 +66,25 @@ def test_check_suggests_the_profile_a_typo_in_profiles_meant(fixture_tree) -> No
             'defaults/profile_base_setp.json) (did you mean base_setup?)\n') in result.stdout
     own.write_text(text.replace('"base_setup"', '"zzzz"'))
     assert "did you mean" not in run("check", fixture_tree).stdout  # nothing close: no guess
+
+
+def test_an_update_conflict_names_the_tree_file_that_gives_the_value(tmp_path: Path, fixture_tree) -> None:
+    """Trial 11: the tree's value came from a profile, the advice said "edit the entry's file in conf.d". A
+    profile edit and a script's edit of one member meet: the report names the profile and, to change that
+    member alone, its own file; following the advice settles the conflict."""
+    profile = fixture_tree / "defaults" / "profile_vllm.json"
+    profile.write_text(profile.read_text().replace('"storage_size_gb": 128', '"storage_size_gb": 256'))
+    new = reordered(tmp_path, "new.json", lambda configs: configs["950"].update(storage_size_gb=512))
+    result = run("update", fixture_tree, new, "--base", FIXTURE)
+    assert result.exit_code == 1
+    assert f"      tree:     256    from {fixture_tree}/defaults/profile_vllm.json\n" in result.stdout
+    own = fixture_tree / "lxc" / "950_vllm-qwen-coder.json"
+    advice = (f"in the tree, set it in {own}, the entry's own file ({profile} gives the tree's value to every "
+              f"entry that takes it); in {new}, edit the value. Then run the same update again.")
+    assert advice in result.stdout and advice in result.stderr
+    markdown = run("update", fixture_tree, new, "--base", FIXTURE, "--format", "markdown").stdout
+    assert "| `512` | `defaults/profile_vllm.json` |" in markdown
+    own.write_text(own.read_text().replace("{", '{\n  "storage_size_gb": 512,', 1))
+    assert run("update", fixture_tree, new, "--base", FIXTURE).exit_code == 0
+    merged = json.loads(run("merge", fixture_tree).stdout)["lxc_configs"]  # both sides' edits kept
+    assert (merged["950"]["storage_size_gb"], merged["951"]["storage_size_gb"]) == (512, 256)

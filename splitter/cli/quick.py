@@ -115,7 +115,7 @@ def update_run(tree: Path, monolith: Path, base: Path | None = None, dry_run: bo
     from contextlib import ExitStack
 
     from splitter.merging.assemble import assemble
-    from splitter.ops.threeway import merged_target, three_way
+    from splitter.ops.threeway import merged_target, name_tree_files, three_way
     from splitter.ops.update import check_related, plan_update
     from splitter.ops.update_files import write_update
     from splitter.reports.update import settle, update_json, update_markdown, update_text
@@ -156,6 +156,7 @@ def update_run(tree: Path, monolith: Path, base: Path | None = None, dry_run: bo
                 tree_doc = assemble(loaded)
                 merged = loaded.collection.entries(tree_doc, str(tree))
                 doc, conflicts, kept = three_way(old.doc, tree_doc, mono.doc, loaded.collection)
+                name_tree_files(conflicts, loaded)  # the settling advice names the file to edit
                 target = merged_target(mono, doc)
             result = None
             if not conflicts:
@@ -183,7 +184,7 @@ def update_run(tree: Path, monolith: Path, base: Path | None = None, dry_run: bo
         return refusal.exit_code
     if conflicts:
         say(f"splitter: {len(conflicts)} value(s) changed both in {tree} and in {monolith} since {base}; "
-            f"nothing was written. {settle(str(tree), str(monolith))}")
+            f"nothing was written. {settle(str(tree), str(monolith), conflicts)}")
         return 1
     if hand_added:
         say(f"splitter: {len(hand_added)} file(s) of {tree} that splitter did not write hold containers that "
