@@ -298,8 +298,8 @@ def test_every_reader_finishes_a_write_cut_after_its_commit_point(tmp_path: Path
     result = run(*command)
     assert not (tree / TXN).exists()
     assert tree_only(tree) == tree_only(tmp_path / "counted") or reader == ["tidy", "DIR"]  # it tidies further
-    line = (f"splitter: {tree}: finished a write that was cut short first, so its files changed on disk "
-            f"({len(moves['written'])} written, {len(moves['removed'])} removed by the cut run")
+    line = (f"splitter: {tree}: finished a write that was cut short first, so its files changed on disk: the "
+            f"cut run's {len(moves['written'])} file(s) written, {len(moves['removed'])} removed")
     said = [text for text in result.stderr.splitlines() if "cut short" in text]
     assert len(said) == 1 and said[0].startswith(line), result.stderr
     if reader != ["tidy", "DIR"]:  # a reader's result is the one it gives on the finished tree

@@ -140,6 +140,6 @@ def telling_finished_writes() -> Iterator[None]:
         yield
     finally:
         for tree, written, removed in finished_cut_writes():
-            say(f"splitter: {tree}: finished a write that was cut short first, so its files changed on disk "
-                f"({written} written, {removed} removed by the cut run, whatever this command's options, "
-                "--dry-run included); in git, git add the tree again before committing")
+            say(f"splitter: {tree}: finished a write that was cut short first, so its files changed on disk: the "
+                f"cut run's {written} file(s) written, {removed} removed (any command finishes it, --dry-run "
+                "too); in git, git add the tree again before committing")
