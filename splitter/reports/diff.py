@@ -154,7 +154,8 @@ def diff_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> str:
     The whole comment (title, summary, table, sections and the note) stays under `limit` characters (Python
     str length; GitHub counts a comment's characters, at most 65,536). Where it would not, the summary lines
     lose their lists of ids and files, the table keeps the rows that fit and the sections that fit follow;
-    the comment says what it left out. Only a title (the two sides' names) near `limit` can pass it.
+    the comment says what it left out (Truncated, Shortened). Only a title (the two sides' names) near
+    `limit` can pass it.
     """
     status = [container.status for container in report.containers]
     collection = report.collection
@@ -199,10 +200,11 @@ def diff_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> str:
         comment += _table(table, len(rows), collection.plural, room - len(comment) - 1)
     comment += "\n"
     for shown, section in enumerate(sections):
-        if len(comment) + len(section) > room:
+        if len(comment) + len(section) > room:  # room keeps the longest note's place
             return comment + note(shown)
         comment += section
-    return comment
+    return comment + (f"\n**Shortened:** the summary's lists of ids and files are left out: this whole comment is "
+                      f"kept under {limit} characters.\n")
 
 
 def _table(table: list[str], rows: int, plural: str, room: int) -> str:
