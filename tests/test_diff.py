@@ -598,3 +598,47 @@ def test_a_tree_of_lxc_and_vms_is_diffed_per_collection(tmp_path: Path) -> None:
     assert differ.stderr == (f"splitter: {new}: its collection lxc (/lxc_configs) is not {vms_only}'s vms (/vms, "
                              "id key vmid); choose one with --collection\n")
     assert run("diff", vms_only, new, "--collection", "vms").exit_code == 1
+
+
+def fleet_change(tmp_path: Path, edited: int, description: str = "changed by the test") -> tuple[Path, Path]:
+    """A 300-container tree and a copy with `edited` container files given a description, the first 40
+    reformatted."""
+    from splitter.discovery.fleet import monolith_bytes
+
+    (tmp_path / "fleet.json").write_bytes(monolith_bytes(300))
+    old, new = tmp_path / "old" / "conf.d", tmp_path / "new" / "conf.d"
+    assert run("split", tmp_path / "fleet.json", "-o", old).exit_code == 0
+    shutil.copytree(old, new)
+    files = sorted((new / "lxc").glob("*.json"))
+    for path in files[40:40 + edited]:
+        edit(path, lambda doc: doc.update(description=description))
+    for path in files[:40]:
+        reformat(path)
+    return old, new
+
+
+@pytest.mark.parametrize("limit", [1000, 3000])
+def test_markdown_limit_counts_the_whole_comment_on_a_big_change(tmp_path: Path, limit: int) -> None:
+    """Trial 11: `--limit 1000` printed 3,487 characters (the table and header were not counted). A change to
+    260 container files of a 300-container tree, the 40 others reformatted: the whole comment stays under the
+    limit, says what it left out, and is still a valid comment (its table, the sections that fit)."""
+    old, new = fleet_change(tmp_path, 260)
+    full = run("diff", old, new, "--format", "markdown", "--limit", "100000").stdout
+    cut = run("diff", old, new, "--format", "markdown", "--limit", str(limit))
+    assert cut.exit_code == 1 and cut.stderr == ""
+    assert "Truncated" not in full and len(full) > 2 * limit and len(cut.stdout) < limit
+    assert f"of 260 sections are not shown: this whole comment is kept under {limit} characters" in cut.stdout
+    tokens = _markdown(cut.stdout)
+    cells = [tokens[i + 1].content for i, token in enumerate(tokens) if token.type == "td_open"]
+    assert cells[-2:] == ["...", f"{260 - len(cells) // 2 + 1} more files"] and len(cells) >= 4
+    assert cut.stdout.startswith(full.split("\n| file")[0].split("\nChanged only")[0])
+
+
+def test_markdown_under_the_limit_by_shortening_the_summary_says_so(tmp_path: Path) -> None:
+    """One container changed, 40 files reformatted: the list of those files would pass 1000 characters; without
+    it the whole comment fits, its one section too, and it says the lists were left out."""
+    old, new = fleet_change(tmp_path, 1, "a longer description, so that the full comment passes 1000 " * 3)
+    full = run("diff", old, new, "--format", "markdown").stdout
+    cut = run("diff", old, new, "--format", "markdown", "--limit", "1000").stdout
+    assert len(full) >= 1000 > len(cut) and "Truncated" not in cut and cut.count("<details>") == 1
+    assert "layout: 40 file(s)." in cut and "**Shortened:** the summary's lists of ids and files are left out" in cut

@@ -280,18 +280,34 @@ def test_ctrl_c_undoes_or_finishes_and_says_so(tmp_path: Path, fixture_trees, mo
     assert not (tree / TXN).exists()
 
 
-@pytest.mark.parametrize("reader", [["check", "DIR"], ["diff", "DIR", "NEW"]])
+@pytest.mark.parametrize("reader", [["check", "DIR"], ["diff", "DIR", "NEW"], ["show", "DIR", "9000"],
+                                    ["show", "DIR", "9000", "--explain"], ["merge", "DIR"],
+                                    ["tidy", "DIR", "--dry-run"], ["tidy", "DIR"]])
 def test_every_reader_finishes_a_write_cut_after_its_commit_point(tmp_path: Path, fixture_trees,
                                                                    reader: list) -> None:
+    """Trial 11: check, show, tidy --dry-run finished a killed run's write silently. Every command says the same
+    one line (naming the tree and the files the cut run wrote), then does what it does on the finished tree."""
     tree, _, new_mono = fixture_trees
     shutil.copytree(tree, tmp_path / "counted")
     steps, _ = kill_at(0, ["update", tmp_path / "counted", new_mono])
     first_move = next(index for index, step in enumerate(steps, 1) if step.startswith("move"))
     _, status = kill_at(first_move + 1, ["update", tree, new_mono])
     assert os.WIFSIGNALED(status) and (tree / TXN / "journal.json").exists()
-    result = run(*[{"DIR": tree, "NEW": new_mono}.get(arg, arg) for arg in reader])
-    assert result.exit_code in (0, 1) and not result.stderr  # diff exits 1: the sides differ
+    moves = json.loads((tree / TXN / "journal.json").read_bytes())
+    command = [{"DIR": tree, "NEW": new_mono}.get(arg, arg) for arg in reader]
+    result = run(*command)
     assert not (tree / TXN).exists()
+    assert tree_only(tree) == tree_only(tmp_path / "counted") or reader == ["tidy", "DIR"]  # it tidies further
+    line = (f"splitter: {tree}: finished a write that was cut short first, so its files changed on disk: the "
+            f"cut run's {len(moves['written'])} file(s) written, {len(moves['removed'])} removed")
+    said = [text for text in result.stderr.splitlines() if "cut short" in text]
+    assert len(said) == 1 and said[0].startswith(line), result.stderr
+    if reader != ["tidy", "DIR"]:  # a reader's result is the one it gives on the finished tree
+        again = run(*command)
+        assert (result.exit_code, result.stdout) == (again.exit_code, again.stdout)
+        assert result.stderr.replace(said[0] + "\n", "") == again.stderr
+    else:
+        assert result.exit_code == 0, result.stderr
     assert run("verify", tree, new_mono).exit_code == 0
 
 
@@ -374,3 +390,21 @@ def test_update_says_it_finished_a_cut_write_before_updating(tmp_path: Path, fix
     assert again.exit_code == 0 and f"splitter: {root}: finished a write that was cut short first" in again.stderr
     assert json.loads(again.stdout)["finished_cut_write"] is True
     assert snapshot(root) == finished
+
+
+def test_the_plain_command_line_says_it_finished_a_cut_write(tmp_path: Path, fixture_trees, capsys) -> None:
+    """`splitter merge DIR` runs without Typer (cli.quick): it says the same one line, and merges the new tree."""
+    from splitter.cli.quick import main
+
+    tree, _, new_mono = fixture_trees
+    shutil.copytree(tree, tmp_path / "counted")
+    steps, _ = kill_at(0, ["update", tmp_path / "counted", new_mono])
+    first_move = next(index for index, step in enumerate(steps, 1) if step.startswith("move"))
+    kill_at(first_move + 1, ["update", tree, new_mono])
+    assert (tree / TXN / "journal.json").exists()
+    capsys.readouterr()
+    assert main(["merge", str(tree)]) == 0
+    said = capsys.readouterr()
+    assert said.err.startswith(f"splitter: {tree}: finished a write that was cut short first")
+    assert said.err.count("\n") == 1
+    assert said.out.encode() == run("merge", tmp_path / "counted").stdout_bytes

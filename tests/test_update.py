@@ -292,7 +292,8 @@ def test_base_lists_a_leaf_changed_differently_on_both_sides_as_a_conflict(tree:
     report = json.loads(run("update", tree, tmp_path / "new.json", "--base", FIXTURE, "--format", "json").stdout)
     base_cores = read_monolith(FIXTURE).containers["101"]["cores"]
     assert report["conflicts"] == [{"container": "101", "path": "$.lxc_configs['101'].cores",
-                                    "base": {"value": base_cores}, "tree": {"value": 6}, "monolith": {"value": 8}}]
+                                    "base": {"value": base_cores}, "tree": {"value": 6}, "monolith": {"value": 8},
+                                    "tree_file": "lxc/101_nginx-gateway.json"}]
 
 
 def test_a_container_added_by_hand_is_kept(tree: Path, tmp_path: Path) -> None:

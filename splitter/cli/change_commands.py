@@ -59,7 +59,8 @@ def diff(
     format: Annotated[PlanFormat, typer.Option(
         "--format", help="text, json or markdown (a pull-request comment); all on stdout.")] = PlanFormat.text,
     limit: Annotated[int, typer.Option(
-        min=1000, help="--format markdown: leave out the sections past this many characters, saying so.")]
+        min=1000, help="--format markdown: keep the whole comment under this many characters, leaving out "
+                       "the sections (then table rows) past it, saying so.")]
     = 60000,
     collection: Annotated[Optional[str], typer.Option(
         "--collection", metavar="FOLDER|POINTER",

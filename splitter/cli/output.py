@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import os
 import sys
+from contextlib import contextmanager
+from typing import Iterator
 
 from splitter.errors import SplitterError, WriteError
 
@@ -124,3 +126,20 @@ def print_styled(lines: list[tuple[str, str]]) -> None:
             console.print(Text(visible(line), style=style or ""))
         return
     out(visible_lines([line for _, line in lines]).encode())
+
+
+@contextmanager
+def telling_finished_writes() -> Iterator[None]:
+    """Around a whole command: one line on stderr for each write cut short (a killed run's journal) that reading
+    or locking a tree finished, whatever the command (a reader, a --dry-run) and however it ends, because the
+    tree's files changed on disk under a caller that may have staged them already (a git pre-commit hook)."""
+    from splitter.tree.transaction import finished_cut_writes
+
+    finished_cut_writes()  # a fresh record: a test runs many commands in one process
+    try:
+        yield
+    finally:
+        for tree, written, removed in finished_cut_writes():
+            say(f"splitter: {tree}: finished a write that was cut short first, so its files changed on disk: the "
+                f"cut run's {written} file(s) written, {removed} removed (any command finishes it, --dry-run "
+                "too); in git, git add the tree again before committing")

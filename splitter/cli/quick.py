@@ -101,11 +101,7 @@ def verify_tree(tree: Path, monolith: Path, byte_exact: bool, as_json: bool, col
         out(verify_json(verdict, finished))
     else:
         out(verify_text(verdict, str(tree), str(monolith), loaded.collection).encode())
-    if finished:
-        # the files on disk changed under a caller that may have staged them already (a git pre-commit hook
-        # checks the working tree, git commits the index): that caller must look again
-        say(f"splitter: {tree}: finished a write that was cut short first, so its files changed on disk; "
-            "verify again (in git: git add the tree again before committing)")
+    if finished:  # said by output.telling_finished_writes: a hook that staged the old files must look again
         return 1
     return 1 if not verdict.same_document or (byte_exact and not verdict.same_bytes) else 0
 
@@ -119,7 +115,7 @@ def update_run(tree: Path, monolith: Path, base: Path | None = None, dry_run: bo
     from contextlib import ExitStack
 
     from splitter.merging.assemble import assemble
-    from splitter.ops.threeway import merged_target, three_way
+    from splitter.ops.threeway import merged_target, name_tree_files, three_way
     from splitter.ops.update import check_related, plan_update
     from splitter.ops.update_files import write_update
     from splitter.reports.update import settle, update_json, update_markdown, update_text
@@ -137,9 +133,7 @@ def update_run(tree: Path, monolith: Path, base: Path | None = None, dry_run: bo
                 hold.enter_context(writing(tree, wait))
             step(f"reading {tree}")
             loaded = read_tree(tree, collection)
-            finished = cut and not cut_short(tree)
-            if finished:
-                say(f"splitter: {tree}: finished a write that was cut short first; now updating that tree")
+            finished = cut and not cut_short(tree)  # said by output.telling_finished_writes
             step(f"reading {monolith}")
             try:
                 mono = read_monolith(monolith, loaded.collection, loaded.layout.style)
@@ -162,6 +156,7 @@ def update_run(tree: Path, monolith: Path, base: Path | None = None, dry_run: bo
                 tree_doc = assemble(loaded)
                 merged = loaded.collection.entries(tree_doc, str(tree))
                 doc, conflicts, kept = three_way(old.doc, tree_doc, mono.doc, loaded.collection)
+                name_tree_files(conflicts, loaded)  # the settling advice names the file to edit
                 target = merged_target(mono, doc)
             result = None
             if not conflicts:
@@ -189,7 +184,7 @@ def update_run(tree: Path, monolith: Path, base: Path | None = None, dry_run: bo
         return refusal.exit_code
     if conflicts:
         say(f"splitter: {len(conflicts)} value(s) changed both in {tree} and in {monolith} since {base}; "
-            f"nothing was written. {settle(str(tree), str(monolith))}")
+            f"nothing was written. {settle(str(tree), str(monolith), conflicts)}")
         return 1
     if hand_added:
         say(f"splitter: {len(hand_added)} file(s) of {tree} that splitter did not write hold containers that "
@@ -244,6 +239,14 @@ def main(argv: list[str]) -> int | None:
     call = _plain_call(argv)
     if call is None:
         return None
+    from splitter.cli.output import telling_finished_writes
+
+    with telling_finished_writes():
+        return _run(call)
+
+
+def _run(call) -> int:
+    """The call's exit code, its errors each one line on stderr."""
     try:
         return call()
     except SplitterError as error:

@@ -33,6 +33,12 @@ def merge(
     \b
     Example: splitter merge conf.d -o phoenix_lxc_configs.json
     """
+    if discard_edits and output is None:  # stdout replaces nothing: the option would be silently meaningless
+        from typer._click.exceptions import UsageError
+        from typer._click.globals import get_current_context
+
+        raise UsageError("--discard-edits only means something with -o FILE (without it the monolith goes to "
+                         "stdout and no file is replaced)", get_current_context())
     try:
         merge_tree(tree, output, schema, strict, collection, discard_edits)
     except SplitterError as error:

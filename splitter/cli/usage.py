@@ -54,6 +54,14 @@ class OneLineUsageErrors(TyperGroup):
              complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        from splitter.cli.output import telling_finished_writes
+
+        with telling_finished_writes():
+            self._main(args, prog_name, complete_var, **extra)
+
+    def _main(self, args: Sequence[str] | None, prog_name: str | None, complete_var: str | None,
+              **extra: Any) -> Any:
+        """main's body: the command run with click's errors as one line each; ends the process (sys.exit)."""
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.NoArgsIsHelpError as error:  # `splitter` alone: the help, as before

@@ -30,6 +30,8 @@ class Conflict:
     tree: Any
     monolith: Any
     at: tuple = (CONTAINERS_KEY,)  # the collection's place in the monolith (its pointer's tokens)
+    file: str | None = None  # the tree file that gives the tree's value (threeway.name_tree_files)
+    own: str | None = None  # the entry's own file (globals.json for a top-level value)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from splitter.merging.threeway_json import same_number
 from splitter.ops.changes import MISSING, Conflict, ValueChange, same
 from splitter.tree.collection import LXC, Collection
 from splitter.tree.monolith import Monolith
+from splitter.tree.read import Tree
 
 
 def three_way(base: Any, tree: Any, monolith: Any, collection: Collection = LXC,
@@ -84,6 +85,22 @@ def _edits(base: Any, ours: Any, path: tuple, kept: list) -> None:
                 _edits(before, after, path + (key,), kept)
     else:
         kept.append(ValueChange(*_split_path(path), base, ours))
+
+
+def name_tree_files(conflicts: list[Conflict], tree: Tree) -> None:
+    """Fill each conflict's `file`, the tree file that gives the tree's value (explain.setter: the highest layer
+    that sets or removes it; the entry's own file where none does, the tree having dropped the value), and
+    `own`, the entry's own file; both are the globals file for a top-level value, None for an entry the tree
+    does not hold. Paths are relative to the tree's folder."""
+    from splitter.ops.explain import setter
+
+    for conflict in conflicts:
+        if conflict.container is None:
+            conflict.file = conflict.own = tree.collection.globals_file
+        elif conflict.container in tree.containers:
+            layers = tree.layers_of(conflict.container)
+            conflict.own = layers[-1].file
+            conflict.file = (setter(layers, list(conflict.path)) or layers[-1]).file
 
 
 def merged_target(mono: Monolith, doc: dict) -> Monolith:

@@ -151,42 +151,74 @@ def _details(container: ContainerDiff | None, changes: list[Change], title: str)
 def diff_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> str:
     """A pull-request comment: the summary table, then one collapsible section per container.
 
-    Sections that would take the text past `limit` characters are left out, and the comment says how many.
+    The whole comment (title, summary, table, sections and the note) stays under `limit` characters (Python
+    str length; GitHub counts a comment's characters, at most 65,536). Where it would not, the summary lines
+    lose their lists of ids and files, the table keeps the rows that fit and the sections that fit follow;
+    the comment says what it left out (Truncated, Shortened). Only a title (the two sides' names) near
+    `limit` can pass it.
     """
     status = [container.status for container in report.containers]
     collection = report.collection
     counted = "container(s)" if collection.is_lxc else collection.plural
-    out = [f"## splitter diff {_code(report.old)} → {_code(report.new)}", ""]
+    head = [f"## splitter diff {_code(report.old)} → {_code(report.new)}", ""]
     if not report.changed:
-        out.append(f"No {collection.noun}'s final config changes.")
+        head.append(f"No {collection.noun}'s final config changes.")
     else:
-        out.append(f"**{status.count('changed')}** {counted} changed, **{status.count('added')}** added, "
-                   f"**{status.count('removed')}** removed; {report.unchanged} unchanged.")
+        head.append(f"**{status.count('changed')}** {counted} changed, **{status.count('added')}** added, "
+                    f"**{status.count('removed')}** removed; {report.unchanged} unchanged.")
+    paragraphs = []  # (the paragraph, a shorter one without its list)
     if report.reordered:
-        out += ["", f"Only key order changed in {len(report.reordered)} {counted}: {text(_ids(report.reordered))}."]
+        said = f"Only key order changed in {len(report.reordered)} {counted}"
+        paragraphs.append((f"{said}: {text(_ids(report.reordered))}.", f"{said}."))
     if report.respelled:
-        out += ["", f"Only number spelling changed in {len(report.respelled)} {counted}: "
-                    f"{text(_ids(report.respelled))}."]
+        said = f"Only number spelling changed in {len(report.respelled)} {counted}"
+        paragraphs.append((f"{said}: {text(_ids(report.respelled))}.", f"{said}."))
     if report.formatting:
-        out += ["", f"Changed only in formatting, key order, number spelling or layout: "
-                    f"{', '.join(_code(file) for file in report.formatting[:20])}"
-                    f"{f' and {len(report.formatting) - 20} more' if len(report.formatting) > 20 else ''}."]
+        said = "Changed only in formatting, key order, number spelling or layout"
+        more = f" and {len(report.formatting) - 20} more" if len(report.formatting) > 20 else ""
+        paragraphs.append((f"{said}: {', '.join(_code(file) for file in report.formatting[:20])}{more}.",
+                           f"{said}: {len(report.formatting)} file(s)."))
     rows = [(file, f"{len(ids)}: {_ids(ids)}" if ids else "top-level keys") for file, ids in report.by_file()]
     rows += [(file, f"none ({how}; {why})") for file, how, why in report.no_effect]
-    if rows:
-        out += ["", f"| file | {collection.plural} affected |", "|---|---|"]
-        out += [f"| {_cell(_code(file))} | {_cell(text(affected))} |" for file, affected in rows[:50]]
-        if len(rows) > 50:
-            out.append(f"| ... | {len(rows) - 50} more files |")
-    out.append("")
-    comment = "\n".join(out) + "\n"
     sections = [_details(c, c.changes, _title(c, collection.noun)) for c in report.containers]
     if report.globals:
         sections.append(_details(None, report.globals, "top-level keys of the monolith"))
+
+    def note(shown: int) -> str:
+        return (f"\n**Truncated:** {len(sections) - shown} of {len(sections)} sections are not shown: this whole "
+                f"comment is kept under {limit} characters. Run `splitter diff` locally for all of them.\n")
+
+    table = [f"| {_cell(_code(file))} | {_cell(text(affected))} |" for file, affected in rows[:50]]
+    comment = "\n".join(head) + "\n" + "".join(f"\n{whole}\n" for whole, _ in paragraphs)
+    whole = comment + (_table(table, len(rows), collection.plural, limit) if table else "") + "\n"
+    if len(whole) + sum(map(len, sections)) < limit:
+        return whole + "".join(sections)
+    # cut: the summary lines without their lists, the table rows that fit, the sections that fit, the note
+    room = limit - 1 - len(note(0))  # the longest note, which a cut comment ends with
+    comment = "\n".join(head) + "\n" + "".join(f"\n{short}\n" for _, short in paragraphs)
+    if table:
+        comment += _table(table, len(rows), collection.plural, room - len(comment) - 1)
+    comment += "\n"
     for shown, section in enumerate(sections):
-        note = (f"\n**Truncated:** {len(sections) - shown} of {len(sections)} sections are not shown: this comment "
-                f"is kept under {limit} characters. Run `splitter diff` locally for all of them.\n")
-        if len(comment) + len(section) + len(note) > limit:
-            return comment + note
+        if len(comment) + len(section) > room:  # room keeps the longest note's place
+            return comment + note(shown)
         comment += section
-    return comment
+    return comment + (f"\n**Shortened:** the summary's lists of ids and files are left out: this whole comment is "
+                      f"kept under {limit} characters.\n")
+
+
+def _table(table: list[str], rows: int, plural: str, room: int) -> str:
+    """The summary table's markdown (a blank line first), with as many of its rows as fit in `room` characters
+    and a last row saying how many files are not listed (of `rows` in all)."""
+    top = f"\n| file | {plural} affected |\n|---|---|\n"
+    kept, size = 0, len(top)
+    for line in table:
+        last = len(f"| ... | {rows - kept - 1} more files |\n") if kept + 1 < rows else 0
+        if size + len(line) + 1 + last > room:
+            break
+        kept, size = kept + 1, size + len(line) + 1
+    if kept == 0:
+        line = f"\n{rows} file(s) changed; the table of them is left out to keep this comment short.\n"
+        return line if len(line) <= room else ""
+    more = [f"| ... | {rows - kept} more files |"] if kept < rows else []
+    return top + "\n".join(table[:kept] + more) + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any
 
 from splitter.exact.jsonpath import json_path
@@ -32,7 +33,8 @@ def update_summary(tree: str, monolith: str, result, conflicts, kept, dry_run: b
     summary: dict = {"format": UPDATE_FORMAT, "tree": tree, "monolith": monolith, "dry_run": dry_run,
                      "conflicts": [{"container": c.container, "path": _where(c),
                                     "base": _present(c.base), "tree": _present(c.tree),
-                                    "monolith": _present(c.monolith)} for c in conflicts],
+                                    "monolith": _present(c.monolith), "tree_file": c.file}
+                                   for c in conflicts],
                      "kept_edits": [{"container": e.container, "path": _where(e),
                                      "base": _present(e.old), "tree": _present(e.new)} for e in kept]}
     if result is not None:
@@ -77,8 +79,10 @@ def update_text(tree: str, monolith: str, result, conflicts, kept, dry_run: bool
             out.append(f"  {c['container'] or '-'}  {c['path']}")
             sides = ("base", "tree", "monolith")
             shown = _shown(*(c[side] for side in sides))
-            out += [f"      {side + ':':<9} {value}" for side, value in zip(sides, shown)]
-        out.append(settle(tree, monolith))
+            out += [f"      {side + ':':<9} {value}" + (f"    from {_in(tree, c['tree_file'])}"
+                                                         if side == "tree" and c["tree_file"] else "")
+                    for side, value in zip(sides, shown)]
+        out.append(settle(tree, monolith, conflicts))
         return (visible_lines(out) + "\n").encode()
     out += _hand_added_lines(summary, result, monolith, collection)
     written = not (dry_run or out)  # a refusal for hand-added files wrote nothing either
@@ -96,13 +100,32 @@ def update_text(tree: str, monolith: str, result, conflicts, kept, dry_run: bool
     return (visible_lines(out) + "\n").encode()
 
 
-def settle(tree: str, monolith: str) -> str:
-    """How to settle update --base's conflicts (one sentence): both sides given one value, then the same update.
+def _in(tree: str, relative: str) -> str:
+    """A tree file as the user reaches it: the tree's folder as given, then the file's path in it."""
+    return str(PurePath(tree, relative))
+
+
+def settle(tree: str, monolith: str, conflicts=(), wrap=str) -> str:
+    """How to settle update --base's conflicts: both sides given one value, then the same update; the tree file
+    to edit named where all conflicts agree on one (Conflict.file, Conflict.own), and, where a profile or the
+    base gives the tree's value, how to change one entry alone. `wrap` writes a name (reports.escape.code).
 
     A value both sides hold alike is changed alike, which the three-way merge takes once (the diff3 rule).
     """
-    return (f"To settle each: write one value in both places (edit the entry's file in {tree}, or the value in "
-            f"{monolith}, to the other's, or both to a third), then run the same update again.")
+    files = list(dict.fromkeys(c.file for c in conflicts if c.file))
+    shared = list(dict.fromkeys(c.own for c in conflicts if c.file and c.own and c.file != c.own))
+    if not files:
+        side = f"edit the entry's file in {wrap(tree)}"
+    elif len(files) == 1 and len(shared) == 1:
+        side = (f"set it in {wrap(_in(tree, shared[0]))}, the entry's own file ({wrap(_in(tree, files[0]))} gives "
+                f"the tree's value to every entry that takes it)")
+    elif shared:
+        side = ("edit the file named above, or, where that is a profile or the base (which give the value to every "
+                "entry that takes it), set it in the entry's own file")
+    else:
+        side = f"edit {wrap(_in(tree, files[0]))}" if len(files) == 1 else "edit the file named above"
+    return (f"To settle each: give both places one value (the monolith's, the tree's or a third): in the tree, "
+            f"{side}; in {wrap(monolith)}, edit the value. Then run the same update again.")
 
 
 def update_json(tree: str, monolith: str, result, conflicts, kept, dry_run: bool,
@@ -126,10 +149,10 @@ def update_markdown(tree: str, monolith: str, result, conflicts, kept, dry_run: 
     out = [f"## splitter update of {code(tree)} to {code(monolith)}", ""]
     if conflicts:
         out += [f"**{len(conflicts)} conflict(s)**; nothing was written.", "",
-                f"| {one} | path | base | tree | monolith |", "|---|---|---|---|---|"]
-        out += [f"| {_who(c)} | {cell(code(c['path']))} | {_code_cells(c['base'], c['tree'], c['monolith'])} |"
-                for c in summary["conflicts"]]
-        out += ["", settle(code(tree), code(monolith))]
+                f"| {one} | path | base | tree | monolith | the tree's value from |", "|---|---|---|---|---|---|"]
+        out += [f"| {_who(c)} | {cell(code(c['path']))} | {_code_cells(c['base'], c['tree'], c['monolith'])} | "
+                f"{cell(code(c['tree_file'])) if c['tree_file'] else '-'} |" for c in summary["conflicts"]]
+        out += ["", settle(tree, monolith, conflicts, code)]
         return ("\n".join(out) + "\n").encode()
     hand = _hand_added_lines(summary, result, monolith, collection)
     if hand:

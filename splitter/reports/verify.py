@@ -19,9 +19,7 @@ def verify_text(verdict: Verdict, tree_name: str, monolith_name: str, collection
     if verdict.same_document:
         lines.append(f"{tree_name} merges into the same document as {monolith_name}")
     else:
-        containers = {d.container for d in verdict.differences if d.container is not None}
-        lines.append(f"{tree_name} and {monolith_name} differ: {len(verdict.differences)} difference(s)"
-                     f" in {collection.count(len(containers))}")
+        lines.append(f"{tree_name} and {monolith_name} differ: {_where(verdict, collection)}")
         for difference in verdict.differences[:SHOWN]:
             who = difference.container or "-"
             lines.append(f"  {who}  {json_path(difference.path)}  ({difference.kind})")
@@ -33,6 +31,22 @@ def verify_text(verdict: Verdict, tree_name: str, monolith_name: str, collection
                          "every one)")
     lines += byte_lines(verdict)
     return visible_lines(lines)
+
+
+def _where(verdict: Verdict, collection: Collection) -> str:
+    """`3 difference(s) in 2 containers`, saying which are outside any entry (the monolith's top-level keys, the
+    order of its entries) and when all are key order only (trial 11: "1 difference(s) in 0 container(s)")."""
+    total, inside = len(verdict.differences), [d for d in verdict.differences if d.container is not None]
+    among = f"in {collection.count(len({d.container for d in inside}))}"
+    outside = (f"outside any {collection.noun} (the monolith's top-level keys or the order of its "
+               f"{collection.plural})")
+    if len(inside) == total:
+        said = f"{total} difference(s) {among}"
+    elif not inside:
+        said = f"{total} difference(s) {outside}"
+    else:
+        said = f"{total} difference(s): {len(inside)} {among}, {total - len(inside)} {outside}"
+    return said + (", key order only" if all(d.kind == "order" for d in verdict.differences) else "")
 
 
 def byte_lines(verdict: Verdict) -> list[str]:

@@ -23,6 +23,15 @@ NAME_MAX = 255  # bytes in one file name: the limit of ext4, XFS, btrfs, APFS an
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
+def close_names(name: str, known: Iterable[str]) -> str:
+    """` (did you mean base_setup?)`: up to three of `known` that look like a mistyped `name` (difflib's
+    get_close_matches, ratio 0.6 as its default), or "" where none does."""
+    from difflib import get_close_matches  # only for a mistyped name
+
+    close = get_close_matches(name, list(dict.fromkeys(known)), n=3, cutoff=0.6)
+    return f" (did you mean {' or '.join(close)}?)" if close else ""
+
+
 def slug(text: str, limit: int = 60) -> str:
     """Lower-case ASCII words joined by '-', for file and profile names; at most `limit` characters."""
     return _NOT_WORD.sub("-", text.lower()).strip("-")[:max(limit, 0)].strip("-")

@@ -17,6 +17,8 @@ from splitter.tree.files import write_files
 TRANSACTION = ".splitter-txn"  # hidden, at the tree's top: never a tree file, and `check` passes over it
 _JOURNAL = "journal.json"
 _NEW, _OLD = "new", "old"
+# the cut commits this process finished, (tree, files written, files removed): the command line says so once
+_finished: list[tuple[Path, int, int]] = []
 
 
 class Interrupted(KeyboardInterrupt):
@@ -310,6 +312,7 @@ def recover(root: Path) -> bool:
                                f"repository (mv {folder} /tmp/), then run the command that was cut again", str(root))
             _replay(root, folder, written, removed, [])
             _finish(root, folder)
+            _finished.append((root, len(written), len(removed)))
         else:
             _abandon(folder)
     except (ValueError, KeyError, TypeError):
@@ -346,6 +349,15 @@ def cut_short(root: Path) -> bool:
     """Whether the tree folder holds a commit cut short after its commit point (its journal), which the next
     command that reads or writes it finishes."""
     return os.path.exists(root / TRANSACTION / _JOURNAL)
+
+
+def finished_cut_writes() -> list[tuple[Path, int, int]]:
+    """Take the commits cut short that this process finished since the last call (recover), each as (tree folder
+    as the caller named it, files written, files removed), oldest first; the record is emptied. The library
+    says nothing itself: the command line tells the user (cli.output.telling_finished_writes)."""
+    taken = list(_finished)
+    _finished.clear()
+    return taken
 
 
 def finish_interrupted(root: Path) -> None:
