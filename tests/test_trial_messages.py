@@ -64,6 +64,10 @@ def test_check_suggests_the_profile_a_typo_in_profiles_meant(fixture_tree) -> No
     assert result.exit_code == 1
     assert ('lxc/101_nginx-gateway.json: $[\'$profiles\']: unknown profile "base_setp" (no '
             'defaults/profile_base_setp.json) (did you mean base_setup?)\n') in result.stdout
+    for command in (["merge", fixture_tree], ["show", fixture_tree, "101"]):  # the readers say it too
+        said = run(*command)
+        assert said.exit_code == 2 and 'unknown profile "base_setp"' in said.stderr, said.stderr
+        assert said.stderr.endswith("(did you mean base_setup?)\n"), said.stderr
     own.write_text(text.replace('"base_setup"', '"zzzz"'))
     assert "did you mean" not in run("check", fixture_tree).stdout  # nothing close: no guess
 

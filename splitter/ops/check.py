@@ -23,7 +23,7 @@ from splitter.tree.collection import LXC, Collection, folders, from_layout, id_t
 from splitter.tree.guard import tree_holds
 from splitter.tree.layers import Layer, decode, unset_deletes_nothing
 from splitter.tree.layout import Layout
-from splitter.tree.names import DEFAULTS, PROFILE_NAME, PROFILE_PREFIX, close_names, file_id, folded_pairs
+from splitter.tree.names import DEFAULTS, PROFILE_NAME, PROFILE_PREFIX, file_id, folded_pairs
 from splitter.tree.files import read_file
 from splitter.tree.read import DiskSource, misnamed, require_tree, unknown_profile
 
@@ -237,7 +237,7 @@ def _check_collection(reader: _Reader, folder: str, everyone: list[Collection], 
             elif profile in broken:  # its file's own error is the problem, reported on that file
                 whole = False
             else:
-                reader.say(own.file, unknown_profile(profile, collection) + close_names(profile, profiles),
+                reader.say(own.file, unknown_profile(profile, collection, profiles),
                            "$['$profiles']")
         stack.append(own)
         stacks[ctid] = stack

@@ -19,8 +19,8 @@ from splitter.tree.collection import folders as collection_folders
 from splitter.tree.files import read_file
 from splitter.tree.layers import Layer, decode
 from splitter.tree.layout import Layout
-from splitter.tree.names import (DEFAULTS, LXC, NAME_MAX, PLAIN_PREFIX, PROFILE_NAME, encode_id, file_id, fold,
-                                  id_or_none, legacy_encode_id, natural_key, slug)
+from splitter.tree.names import (DEFAULTS, LXC, NAME_MAX, PLAIN_PREFIX, PROFILE_NAME, close_names, encode_id,
+                                  file_id, fold, id_or_none, legacy_encode_id, natural_key, slug)
 
 
 def misnamed(name: str, collection: Collection, taken: Iterable[str], known: Set[str] = frozenset()) -> str | None:
@@ -52,8 +52,9 @@ def misnamed(name: str, collection: Collection, taken: Iterable[str], known: Set
             f"name, or move it out of {collection.folder}/")
 
 
-def unknown_profile(name: str, collection: Collection = LXC_COLLECTION) -> str:
-    return f"unknown profile \"{name}\" (no {collection.profile_file(name)})"
+def unknown_profile(name: str, collection: Collection = LXC_COLLECTION, known: Iterable[str] = ()) -> str:
+    """`unknown profile "base_setp" (no defaults/profile_base_setp.json) (did you mean base_setup?)`."""
+    return f"unknown profile \"{name}\" (no {collection.profile_file(name)}){close_names(name, known)}"
 
 
 @dataclass
@@ -277,7 +278,7 @@ def _read_source(source, selector: str | None) -> Tree:
         found[ctid] = layer
         for profile in layer.profiles:
             if profile not in profiles:
-                raise BadInput(unknown_profile(profile, collection), source.where(layer.file))
+                raise BadInput(unknown_profile(profile, collection, profiles), source.where(layer.file))
     if wrong is not None:
         raise wrong
     known = [ctid for ctid in layout.containers if ctid in found]
@@ -356,6 +357,8 @@ def read_container(root: Path, ctid: str, selector: str | None = None) -> Tree:
     profiles = {}
     for name in own.profiles:
         if not PROFILE_NAME.match(name) or not (root / collection.profile_file(name)).is_file():
-            raise BadInput(unknown_profile(name, collection), source.where(own.file))
+            prefix = collection.profile_prefix
+            known = [file[len(prefix):-5] for file in source.names(DEFAULTS) if file.startswith(prefix)]
+            raise BadInput(unknown_profile(name, collection, known), source.where(own.file))
         profiles[name] = read_layer(source, collection.profile_file(name), container=False)
     return Tree(layout, {}, base, profiles, {ctid: own}, source.where, collection)
