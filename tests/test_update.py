@@ -476,6 +476,21 @@ def test_three_way_keeps_both_sides_edits_and_finds_every_clash(first: bytes, se
     assert sorted(conflict.container for conflict in conflicts) == sorted(wide)
 
 
+def test_three_way_keeps_a_key_order_only_one_side_changed() -> None:
+    """A side that only reordered keys changed the order (hypothesis found the tree's order winning over the
+    monolith's): the side that reordered wins, also beside a value the other side changed, at any depth."""
+    from splitter.ops.threeway import three_way
+
+    base = {"lxc_configs": {"1": {"a": 1, "b": {"x": 1, "y": 2}, "c": 3}}}
+    moved = {"lxc_configs": {"1": {"c": 3, "a": 1, "b": {"y": 2, "x": 1}}}}
+    edited = {"lxc_configs": {"1": {"a": 1, "b": {"x": 1, "y": 5}, "c": 4}}}
+    for tree, monolith, want in ((base, moved, moved), (moved, base, moved),
+                                 (edited, moved, {"lxc_configs": {"1": {"c": 4, "a": 1, "b": {"y": 5, "x": 1}}}}),
+                                 (moved, edited, {"lxc_configs": {"1": {"c": 4, "a": 1, "b": {"y": 5, "x": 1}}}})):
+        merged, conflicts, _ = three_way(base, tree, monolith)
+        assert conflicts == [] and canonical(merged) == canonical(want), (tree, monolith, merged)
+
+
 def test_a_move_that_fails_part_way_puts_every_file_back(tree: Path, tmp_path: Path, monkeypatch) -> None:
     from splitter.tree import write as disk
 

@@ -51,17 +51,21 @@ def _split_path(path: tuple) -> tuple[str | None, tuple]:
 
 
 def _merge3(base: Any, ours: Any, theirs: Any, path: tuple, conflicts: list, kept: list) -> Any:
+    # `same` sets key order aside; a side that only reordered keys changed the order, which is kept as values are:
+    # the side that changed it wins, the monolith (theirs) where both did or neither
+    objects = type(ours) is dict and type(theirs) is dict
     if same(ours, theirs):
-        return ours
-    if same(ours, base):
+        return ours if objects and _exact(theirs, base) and not _exact(ours, base) else theirs
+    if same(ours, base) and not (objects and _reordered(ours, base)):
         return theirs
-    if same(theirs, base):
+    if same(theirs, base) and not (objects and _reordered(theirs, base)):
         _edits(base, ours, path, kept)
         return ours
-    if type(ours) is dict and type(theirs) is dict:
+    if objects:
         below = base if type(base) is dict else {}
+        lead, other = (ours, theirs) if _reordered(ours, below) and not _reordered(theirs, below) else (theirs, ours)
         result = {}
-        for key in [*theirs, *(key for key in ours if key not in theirs)]:
+        for key in [*lead, *(key for key in other if key not in lead)]:
             value = _merge3(below.get(key, MISSING), ours.get(key, MISSING), theirs.get(key, MISSING),
                             path + (key,), conflicts, kept)
             if value is not MISSING:
@@ -74,6 +78,22 @@ def _merge3(base: Any, ours: Any, theirs: Any, path: tuple, conflicts: list, kep
         return ours
     conflicts.append(Conflict(*_split_path(path), base, ours, theirs))
     return ours
+
+
+def _exact(first: Any, second: Any) -> bool:
+    """Equal, key order and number spelling included (MISSING only to itself)."""
+    if first is MISSING or second is MISSING:
+        return first is second
+    return canonical(first) == canonical(second)
+
+
+def _reordered(side: Any, base: Any) -> bool:
+    """Whether an object holds the keys it shares with base, at any depth, in another order than base."""
+    if type(side) is not dict or type(base) is not dict:
+        return False
+    if [key for key in side if key in base] != [key for key in base if key in side]:
+        return True
+    return any(_reordered(value, base[key]) for key, value in side.items() if key in base)
 
 
 def _edits(base: Any, ours: Any, path: tuple, kept: list) -> None:
