@@ -83,7 +83,7 @@ def describe(roles: list[Role], count: int, used: int | None = None,
     blocks = [role for role in roles if role.kind == "block"]
     if len(blocks) > 1:
         keys = dict.fromkeys(key for role in blocks for key in role.key.split(", "))
-        said = [f"that share the same {' and '.join(f'`{key}`' for key in keys)} blocks "
+        said = [f"that share the same {' and '.join(f'`{key}`' for key in keys)} "  # objects or plain values
                 f"({max(int(role.value.split()[0]) for role in blocks)} values)"]
     some = f"{used} of " if used is not None and used != count else ""
     return f"{some}the {count} {noun[0] if count == 1 else noun[1]} " + " and ".join(said)
