@@ -76,3 +76,13 @@ def test_split_force_refuses_edits_found_nowhere_else(tmp_path: Path) -> None:
     assert run("split", mono, "-o", tree, "--force").exit_code == 2
     assert run("split", mono, "-o", tree, "--force", "--discard-edits").exit_code == 0
     assert file.read_bytes() == original
+
+
+def test_each_side_of_the_markers_is_read_back() -> None:
+    from splitter.exact.conflicts import side
+
+    diff3 = b'{\n<<<<<<< ours\n  "a": 1,\n||||||| base\n  "a": 0,\n=======\n  "a": 2,\n>>>>>>> theirs\n  "b": 1\n}\n'
+    assert [side(diff3, part) for part in (b"<", b"|", b"=")] == [
+        b'{\n  "a": 1,\n  "b": 1\n}\n', b'{\n  "a": 0,\n  "b": 1\n}\n', b'{\n  "a": 2,\n  "b": 1\n}\n']
+    merge_style = diff3.replace(b'||||||| base\n  "a": 0,\n', b"")  # no ancestor part: none to give
+    assert side(merge_style, b"|") is None and side(merge_style, b"=") == b'{\n  "a": 2,\n  "b": 1\n}\n'

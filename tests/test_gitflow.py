@@ -214,9 +214,17 @@ def test_merge_o_says_which_monolith_conflicts_the_tree_merge_decides(tmp_path: 
     merged = sh("git merge --no-edit a", repo, env)
     assert merged.returncode != 0 and "phoenix_lxc_configs.json" in merged.stdout + merged.stderr
     assert ok("git diff --name-only --diff-filter=U", repo, env).split() == ["etc/phoenix_lxc_configs.json"]
+    marked = (repo / "etc" / "phoenix_lxc_configs.json").read_bytes()
     done = sh(rebuild, repo, env)
     assert done.returncode == 0, done.stderr
-    assert "git left 1 conflict(s) in it; the tree's merge decides them" in done.stderr, done.stderr
+    assert "holds 1 conflict(s) between git's markers; the tree's merge decides them" in done.stderr, done.stderr
+    assert "/lxc_configs/950/health_check/retries: ours 5, theirs 20; the tree's merge gives 5" in done.stderr
+    # the same markers staged by a slip (git add), or copied from elsewhere: read from the file, said the same
+    (repo / "etc" / "phoenix_lxc_configs.json").write_bytes(marked)
+    ok("git add etc/phoenix_lxc_configs.json", repo, env)
+    assert ok("git diff --name-only --diff-filter=U", repo, env).split() == []
+    done = sh(rebuild, repo, env)
+    assert done.returncode == 0, done.stderr
     assert "/lxc_configs/950/health_check/retries: ours 5, theirs 20; the tree's merge gives 5" in done.stderr
     monolith = json.loads((repo / "etc" / "phoenix_lxc_configs.json").read_text())["lxc_configs"]
     assert monolith["950"]["health_check"]["retries"] == 5 and monolith["951"]["health_check"]["retries"] == 20

@@ -48,8 +48,8 @@ def merge_tree(tree: Path, output: Path | None, schema: Path | None, strict: boo
         write_atomic(output, data)
         stamp(output, data)  # the next merge -o knows these bytes as its own
         if settled:
-            say(f"splitter: {output}: git left {len(settled)} conflict(s) in it; the tree's merge decides them "
-                "(check each, MIGRATION.md section 13):")
+            say(f"splitter: {output}: holds {len(settled)} conflict(s) between git's markers; the tree's merge "
+                "decides them (check each, MIGRATION.md section 13):")
             for line in settled:
                 say(f"  {line}")
 

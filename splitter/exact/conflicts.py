@@ -36,13 +36,24 @@ def unresolved(raw: bytes, file: str) -> UnresolvedConflict | None:
 
 def ours_side(raw: bytes) -> bytes:
     """The text with each conflict replaced by its first part (ours, between <<<<<<< and ||||||| or =======)."""
-    out, keep = [], True
+    return side(raw, b"<")
+
+
+def side(raw: bytes, part: bytes) -> bytes | None:
+    """The text with each conflict replaced by one of its parts, named by the marker that opens it: `<` ours,
+    `|` the ancestor (diff3 style; None where a conflict has no such part), `=` theirs (git-merge-file(1))."""
+    out, keep, seen = [], True, False
     position = 0
     for marker in _PARTS.finditer(raw):
         if keep:
             out.append(raw[position:marker.start()])
         kind = marker.group(1)[:1]
-        keep = kind == b"<" or kind == b">"
+        if kind == b"<":
+            seen = False
+        seen = seen or kind == part
+        if kind == b">" and part == b"|" and not seen:
+            return None
+        keep = kind == part or kind == b">"
         position = marker.end()
     if keep:
         out.append(raw[position:])

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from splitter.errors import BadInput
+from splitter.exact.conflicts import conflict_line, side
 from splitter.exact.numbers import canonical
 from splitter.exact.pointer import missing, pointer, value_at
 from splitter.merging.threeway_json import MISSING, merge_json
@@ -24,7 +25,8 @@ def _stage(output: Path, number: int) -> Any:
 
 
 def settled_conflicts(output: Path, doc: Any) -> list[str]:
-    """Where git left the monolith at `output` unmerged (a conflict in the merge under way), the places where its
+    """Where git left the monolith at `output` unmerged (a conflict in the merge under way; or staged, or copied,
+    with git's conflict markers still in it: its sides read from the markers), the places where its
     two sides changed the monolith differently, each with the value `doc` (the merged tree, which merge -o
     writes) holds there: `/lxc_configs/102/firewall/rules: ours X, theirs Y; the tree's merge gives Z`.
 
@@ -34,7 +36,9 @@ def settled_conflicts(output: Path, doc: Any) -> list[str]:
     """
     versions = [_stage(output, number) for number in (1, 2, 3)]
     if any(version is None for version in versions[1:]):
-        return []
+        versions = _marked_sides(output)  # staged with its markers (git add), or markers from elsewhere
+        if versions is None:
+            return []
     base = versions[0] if versions[0] is not None else MISSING  # added on both branches: no ancestor
     _, conflicts = merge_json(base, versions[1], versions[2])
     lines = []
@@ -43,6 +47,19 @@ def settled_conflicts(output: Path, doc: Any) -> list[str]:
         lines.append(f"{pointer(conflict.path)}: ours {_text(conflict.ours)}, theirs {_text(conflict.theirs)}; "
                      f"the tree's merge gives {_text(given)}")
     return lines
+
+
+def _marked_sides(output: Path) -> list | None:
+    """[ancestor or None, ours, theirs] as the conflict markers in the file give them (exact.conflicts.side); None
+    where the file holds no markers or a side is not JSON."""
+    try:
+        raw = output.read_bytes()
+        if conflict_line(raw) is None:
+            return None
+        texts = [side(raw, part) for part in (b"|", b"<", b"=")]
+        return [None if text is None else quick_loads(text, str(output)) for text in texts]
+    except (OSError, BadInput):
+        return None
 
 
 def _text(value: Any, limit: int = 80) -> str:
