@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -196,16 +195,19 @@ def test_update_base_takes_a_change_over_a_respelling() -> None:
     assert len(three_way(doc(Number("0.50")), doc(Number("0.60")), doc(Number("0.90")))[1]) == 1
 
 
-def test_a_number_only_respelled_by_theirs_keeps_ours_spelling() -> None:
-    """MIGRATION.md section 13: a respelling on one side counts as unchanged there, on either side. A jq branch
-    (theirs) that wrote 0.50 as 0.5 beside another edit: the merge keeps ours' 0.50 and takes the edit."""
+def test_a_number_only_respelled_by_theirs_is_taken_as_any_change_of_theirs() -> None:
+    """MIGRATION.md section 13: a respelling counts as unchanged where the other side changed the number (its
+    change stands); where the other side did not, it is theirs' change like any other: a jq branch (theirs)
+    that wrote 0.50 as 0.5 gives 0.5, as git gives it in a tree file only that branch changed."""
     base = b'{\n    "util": 0.50,\n    "a": 1,\n    "b": 1\n}\n'
     ours = base.replace(b'"a": 1', b'"a": 2')
     theirs = b'{\n    "util": 0.5,\n    "a": 1,\n    "b": 3\n}\n'
     result = merge_files(base, ours, theirs, "p.json", 7)
-    assert result.merged == b'{\n    "util": 0.50,\n    "a": 2,\n    "b": 3\n}\n' and not result.conflicts
+    assert result.merged == b'{\n    "util": 0.5,\n    "a": 2,\n    "b": 3\n}\n' and not result.conflicts
     merged, conflicts = merge_json({"u": Number("0.50")}, {"u": Number("0.50")}, {"u": 0.5})
-    assert merged["u"] == Number("0.50") and conflicts == []
+    assert merged["u"] == 0.5 and type(merged["u"]) is float and conflicts == []
+    merged, conflicts = merge_json({"u": Number("0.50")}, {"u": Number("0.90")}, {"u": 0.5})  # ours' change stands
+    assert merged["u"] == Number("0.90") and conflicts == []
 
 
 def test_a_style_splitter_cannot_write_back_is_merged_as_text_or_rewritten_whole(tmp_path: Path) -> None:
@@ -319,14 +321,15 @@ def test_a_jq_branch_merged_into_a_tree_branch_verifies(tmp_path: Path) -> None:
     theirs' layout.json whole (ours did not touch it) and merges the monolith with the driver: the two agree."""
     raw = FIXTURE.read_bytes()
     doc, style = parse(raw, "fixture"), detect_style(raw)
-    jq = replace(style, indent="  ", trailer="\n")
     first, second = list(doc["lxc_configs"])[:2]
-    ours_doc, theirs_doc = copy.deepcopy(doc), copy.deepcopy(doc)
+    ours_doc = copy.deepcopy(doc)
     ours_doc["lxc_configs"][first]["cores"] = 77
+    theirs_doc = json.loads(raw)  # as jq reads it: 0.50 becomes 0.5, every number respelled its way
     theirs_doc["lxc_configs"][second]["memory_mb"] = 1234
     both = copy.deepcopy(theirs_doc)
     both["lxc_configs"][first]["cores"] = 77
-    scenario = Scenario("jq branch", raw, dumps(ours_doc, style), dumps(theirs_doc, jq), dumps(both, jq))
-    assert dumps(doc, style) == raw and style != jq
+    jq = lambda value: json.dumps(value, indent=2).encode() + b"\n"  # noqa: E731 - jq's two spaces, final newline
+    scenario = Scenario("jq branch", raw, dumps(ours_doc, style), jq(theirs_doc), jq(both))
+    assert dumps(doc, style) == raw and b"0.50" in raw and b"0.50" not in scenario.theirs
     outcome = merge(build(tmp_path, scenario, tree=True), tmp_path, scenario, tree=True, driver=True)
     assert outcome.clean and outcome.exact, outcome.stderr

@@ -37,7 +37,8 @@ def merge_json(base: Any, ours: Any, theirs: Any, *, ordered_sets: bool = False,
     for lines: a value changed on one side only takes that side; changed alike on both is taken once; changed
     differently on both, or deleted on one and changed on the other, is a conflict, and the result holds the
     `pick` side's value there (ours, theirs or base: the three texts a conflict's markers are cut from).
-    A number only respelled on one side (`0.50` -> `0.5`, same type and value) counts as unchanged there.
+    A number only respelled on one side (`0.50` -> `0.5`, same type and value) counts as unchanged there where
+    the other side changed it (the change stands); where the other side did not, the respelling is a change.
     Objects merge key by key, in ours' key order with theirs' new keys after the key that precedes them in
     theirs (see merge_order). Lists merge as sequences of whole elements where the two sides' edits do not
     touch; with `ordered_sets` a list of distinct strings on every side merges as an ordered set (an item
@@ -80,25 +81,11 @@ def same_number(first: Any, second: Any) -> bool:
             and number_value(canonical(first).decode()) == number_value(canonical(second).decode()))
 
 
-def _spelled_as(base: Any, theirs: Any) -> Any:
-    """theirs, with base's spelling of each number theirs holds at the same place as a respelling of base's
-    (`0.5` where base has `0.50`): a respelling counts as no change. theirs itself where there is none."""
-    if same_number(theirs, base):
-        return base
-    if type(theirs) is dict and type(base) is dict:
-        spelled = {key: _spelled_as(base.get(key, MISSING), value) for key, value in theirs.items()}
-        return theirs if all(spelled[key] is value for key, value in theirs.items()) else spelled
-    if type(theirs) is list and type(base) is list and len(theirs) == len(base):
-        spelled_list = [_spelled_as(one, other) for one, other in zip(base, theirs)]
-        return theirs if all(a is b for a, b in zip(spelled_list, theirs)) else spelled_list
-    return theirs
-
-
 def _merge(base: Any, ours: Any, theirs: Any, path: tuple, conflicts: list, sets: bool, pick: str) -> Any:
     if equal(ours, theirs):
         return ours
-    if equal(ours, base):  # theirs' change, with ours' spelling of each number theirs only respelled
-        return _spelled_as(base, theirs)
+    if equal(ours, base):  # theirs' change, a respelling too (git takes a file only theirs changed whole)
+        return theirs
     if equal(theirs, base):
         return ours
     if type(ours) is dict and type(theirs) is dict:
