@@ -86,3 +86,16 @@ def test_each_side_of_the_markers_is_read_back() -> None:
         b'{\n  "a": 1,\n  "b": 1\n}\n', b'{\n  "a": 0,\n  "b": 1\n}\n', b'{\n  "a": 2,\n  "b": 1\n}\n']
     merge_style = diff3.replace(b'||||||| base\n  "a": 0,\n', b"")  # no ancestor part: none to give
     assert side(merge_style, b"|") is None and side(merge_style, b"=") == b'{\n  "a": 2,\n  "b": 1\n}\n'
+
+
+def test_split_force_outside_git_says_it_cannot_tell_which_side_moved(tmp_path: Path) -> None:
+    """Trial 12: outside git, only the monolith changed (a script); the refusal must not blame the tree, and must
+    name update first (what brings the tree to the monolith and keeps its design)."""
+    mono, tree = tmp_path / "phoenix_lxc_configs.json", tmp_path / "conf.d"
+    shutil.copy(FIXTURE, mono)
+    assert run("split", mono, "-o", tree).exit_code == 0
+    mono.write_bytes(mono.read_bytes().replace(b'"cores": 8,', b'"cores": 7,', 1))
+    refused = run("split", mono, "-o", tree, "--force")
+    assert refused.exit_code == 2 and "outside git splitter cannot tell which side changed" in refused.stderr
+    assert refused.stderr.index(f"splitter update {tree} {mono}") < refused.stderr.index("splitter merge")
+    assert run("update", tree, mono).exit_code == 0 and run("verify", tree, mono, "--byte-exact").exit_code == 0

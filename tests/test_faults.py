@@ -73,7 +73,10 @@ def test_killed_split_leaves_no_tree_or_the_old_one(tmp_path: Path, fleet: Path,
             # it got as far as moving the proven tree into place (a kill may land after that):
             # then the tree is complete
             outcomes.append("finished")
-            assert run("verify", out, fleet, "--byte-exact").exit_code == 0
+            verified = run("verify", out, fleet, "--byte-exact")
+            if verified.exit_code == 1 and "finished a write that was cut short first" in verified.stderr:
+                verified = run("verify", out, fleet, "--byte-exact")  # killed past the commit point: now finished
+            assert verified.exit_code == 0, verified.stderr
             if force:
                 assert run("split", FIXTURE, "-o", out, "--force", "--discard-edits").exit_code == 0
             else:

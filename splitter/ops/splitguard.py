@@ -163,6 +163,12 @@ def refuse_lost_edits(target: Path, mono: Monolith, files: dict[str, bytes] | No
         raise EditsWouldBeLost(
             f"holds work not committed in git that split --force would overwrite or remove: {named(work)}; "
             "commit it first (git add, git commit), or pass --discard-edits to replace the tree anyway", str(target))
+    if lost and changed_since_head(target) is None:  # outside git: nothing tells which side moved
+        raise EditsWouldBeLost(
+            f"differs from {mono.file} ({mono.collection.plural}: {named(lost)}), and outside git splitter cannot "
+            f"tell which side changed. Where the monolith did, bring the tree to it and keep its design "
+            f"(splitter update {target} {mono.file}); where the tree did, write the monolith from it (splitter "
+            f"merge {target} -o {mono.file}); or pass --discard-edits to replace the tree anyway", str(target))
     if lost:
         last = f"{git_show_path(mono.file)} > /tmp/last.json"
         raise EditsWouldBeLost(
