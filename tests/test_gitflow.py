@@ -264,29 +264,6 @@ def test_split_force_into_a_folder_that_is_no_tree_says_so_before_asking_for_a_c
     assert '"cores": 1' in own.read_text()
 
 
-def test_two_containers_added_by_hand_on_two_branches_merge_either_way(tmp_path: Path, env: dict) -> None:
-    """Trial 12: each branch adds a container as section 8 says (a copied file, merge -o); whichever branch
-    merges the other, the monolith lists the two in the order the tree gives containers its layout does not
-    list (by id), so the merge verifies byte for byte without another merge -o."""
-    repo = etc_repo(tmp_path, env)
-    ok("splitter install-merge-driver etc/conf.d etc/phoenix_lxc_configs.json", repo, env)
-    ok("git add -A && git commit -qm split", repo, env)
-    source = next((repo / "etc" / "conf.d" / "lxc").glob("950_*.json"))
-    for branch, ctid in (("a", "955"), ("b", "956")):
-        ok(f"git switch -q main && git switch -qc {branch}", repo, env)
-        config = json.loads(source.read_text())
-        config["name"] = f"added-{ctid}"
-        (source.parent / f"{ctid}_added-{ctid}.json").write_text(json.dumps(config, indent=2) + "\n")
-        ok("splitter merge etc/conf.d -o etc/phoenix_lxc_configs.json && git add -A && git commit -qm add", repo, env)
-    for ours, theirs in (("b", "a"), ("a", "b")):
-        ok(f"git switch -q {ours} && git switch -qc {ours}-{theirs}", repo, env)
-        merged = sh(f"git merge --no-edit {theirs}", repo, env)
-        assert merged.returncode == 0, merged.stdout + merged.stderr
-        ok("splitter verify etc/conf.d etc/phoenix_lxc_configs.json --byte-exact", repo, env)
-        ids = list(json.loads((repo / "etc" / "phoenix_lxc_configs.json").read_text())["lxc_configs"])
-        assert ids[-2:] == ["955", "956"]
-
-
 def test_diff_of_two_revisions_alone_compares_the_tree_here_at_each(tmp_path: Path, env: dict) -> None:
     repo = etc_repo(tmp_path, env)
     ok("git add -A && git commit -qm split && git branch before", repo, env)

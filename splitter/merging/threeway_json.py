@@ -7,7 +7,6 @@ from typing import Any
 
 from splitter.exact.numbers import Number, canonical, exactly_equal, number_value, same_entries
 from splitter.exact.pointer import NOTHING
-from splitter.tree.names import natural_key
 
 MISSING = NOTHING  # "no value here": a key absent on a side, or no ancestor at all
 
@@ -131,10 +130,8 @@ def merge_order(base: list, ours: list, theirs: list) -> list:
     """Ours' and theirs' items (keys, or an ordered set's members) in one order: every item of either side once.
 
     Where only theirs reordered the items both sides share with the base, theirs' order leads; else ours'.
-    The other side's new items go after the item that precedes them on their side, among the leading side's
-    new items there in natural order (tree.names.natural_key: ids by number), so that two items added at one
-    place land in one order whichever side merges, the order a tree gives containers its layout does not
-    list (955 before 956, wherever each was added).
+    The other side's new items go after the item that precedes them on their side, and after any new items of
+    the leading side that follow it there, so two items added at one place land in a fixed order (ours first).
     """
     if ours == theirs:
         return ours
@@ -151,9 +148,8 @@ def merge_order(base: list, ours: list, theirs: list) -> list:
     for item in other:
         if item not in present:
             at = result.index(previous) + 1 if previous is not None else 0
-            while at < len(result) and result[at] not in other_set and natural_key(str(result[at])) < natural_key(
-                    str(item)):
-                at += 1  # past the leading side's own new items that come first
+            while at < len(result) and result[at] not in other_set:
+                at += 1  # past the leading side's own new items
             result.insert(at, item)
             present.add(item)
         previous = item
