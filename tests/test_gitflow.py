@@ -179,7 +179,8 @@ def test_a_plain_update_refuses_to_undo_uncommitted_tree_edits(tmp_path: Path, e
     assert "files changed since the last commit: lxc/103_step-ca.json" in refused.stderr
     dry = sh("splitter update conf.d phoenix_lxc_configs.json --dry-run", etc, env)
     assert dry.returncode == 2 and "a real run would refuse" in dry.stderr and own.read_bytes() == before
-    assert "103" in dry.stdout  # the changes a real run would make are still shown
+    assert "103" in dry.stdout  # the changes a real run would make are still shown, said to be refused
+    assert dry.stdout.startswith("A real run would refuse this update and write nothing")
     shown = re.search(r"\((git -C \S+ show [^;]+); (splitter update [^;)]+)", refused.stderr)
     assert shown, refused.stderr
     ok(shown.group(1), etc, env)

@@ -131,6 +131,20 @@ def test_unchanged_files_and_a_reformatted_file_are_kept(tree: Path, tmp_path: P
     verify(tree, tmp_path / "new.json")
 
 
+def test_update_says_when_the_monolith_is_now_written_another_way(tree: Path, tmp_path: Path) -> None:
+    """Trial 13: a jq script changed one value and rewrote every line (two spaces, a final newline); update says
+    so on stderr, beside its one line, and a plain update of an unchanged style says nothing of it."""
+    doc = json.loads(FIXTURE.read_bytes())
+    doc["lxc_configs"]["103"]["memory_mb"] = 4096
+    (tmp_path / "jq.json").write_bytes(json.dumps(doc, indent=2, ensure_ascii=False).encode() + b"\n")
+    done = run("update", tree, tmp_path / "jq.json")
+    assert done.exit_code == 0, done.stderr
+    assert 'is now written another way (indent "    " -> "  ", trailer "" -> "\\n")' in done.stderr, done.stderr
+    again = run("update", tree, tmp_path / "jq.json")
+    assert again.exit_code == 0 and "written another way" not in again.stderr
+    verify(tree, tmp_path / "jq.json")
+
+
 def test_a_hand_renamed_profile_is_kept(tree: Path, tmp_path: Path) -> None:
     names = sorted(path.name.replace("_vllm.", "_inference.") for path in (tree / "defaults").iterdir())
     (tree / "defaults" / "profile_vllm.json").rename(tree / "defaults" / "profile_inference.json")

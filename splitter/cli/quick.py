@@ -178,7 +178,11 @@ def update_run(tree: Path, monolith: Path, base: Path | None = None, dry_run: bo
             out(update_json(str(tree), str(monolith), result, conflicts, kept, dry_run, loaded.collection, finished))
         else:
             report = update_markdown if format == "markdown" else update_text
-            out(report(str(tree), str(monolith), result, conflicts, kept, dry_run, loaded.collection))
+            text = report(str(tree), str(monolith), result, conflicts, kept, dry_run, loaded.collection)
+            if refusal is not None:  # said in the report too: a reader of stdout alone must not take it for a plan
+                text = (b"A real run would refuse this update and write nothing (its reason on stderr); "
+                        b"below, what it would change were it allowed.\n\n" + text)
+            out(text)
     if refusal is not None:
         say(f"splitter: a real run would refuse, writing nothing: {refusal}")
         return refusal.exit_code
@@ -190,10 +194,24 @@ def update_run(tree: Path, monolith: Path, base: Path | None = None, dry_run: bo
         say(f"splitter: {len(hand_added)} file(s) of {tree} that splitter did not write hold containers that "
             f"{monolith} does not have; nothing was written: {', '.join(file for _, file in hand_added)}")
         return 1
+    restyled = _restyled(loaded.layout.style, mono.style)
+    if restyled:  # a jq script's rewrite: one value changed, and every line of the monolith with it
+        say(f"splitter: {monolith} is now written another way ({restyled}); {tree}'s layout.json "
+            f"{'would record' if dry_run else 'records'} it, so merge writes it that way too")
     if not dry_run:
         say(f"updated {tree}: {len(result.files)} file(s) changed, {len(result.kept)} kept; proven to merge "
             f"into {monolith}" + (" with the tree's own edits" if result.target is not mono else ""))
     return 0
+
+
+def _restyled(old, new) -> str:
+    """The writer conventions (Style fields) two styles write differently: `indent "    " -> "  ", trailer "" ->
+    "\\n"`; "" where none."""
+    import json
+
+    before, after = old.to_json(), new.to_json()
+    return ", ".join(f"{field} {json.dumps(before[field])} -> {json.dumps(after[field])}"
+                     for field in before if before[field] != after[field])
 
 
 def merge_driver_run(ancestor: Path, current: Path, other: Path, path: str | None, marker_size: int) -> int:
