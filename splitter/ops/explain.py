@@ -66,6 +66,12 @@ def setter(layers: list[Layer], path: Path) -> Layer | None:
     return None
 
 
+def giver(layers: list[Layer], path: Path) -> Layer:
+    """The layer a value at a path comes from, as messages name its file: the one that gives or removes it
+    (setter), else the entry's own layer (the last), where an added or dropped value would be written."""
+    return setter(layers, path) or layers[-1]
+
+
 def conflicts(layers: list[Layer]) -> list[tuple[Path, str, str]]:
     """Paths that two profiles of one container set to different values: (path, lower file, higher file)."""
     found = []

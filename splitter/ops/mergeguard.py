@@ -215,16 +215,16 @@ def _files_of(key: str, tree: Tree, with_folder: bool = True) -> list[str]:
 def _tree_newer(key: str, tree: Tree, root: Path, written: int, mine: Parts, current: Parts) -> bool:
     """Whether the tree's side of an entry (or `globals`) is the later edit: for an entry both sides hold, each
     value they hold differently (`mine` the tree's merge, `current` the monolith) comes from a tree file modified
-    after the monolith was written (explain.setter: the layer that gives or removes it, else the entry's own
+    after the monolith was written (explain.giver: the layer that gives or removes it, else the entry's own
     file), so a later base edit does not hide an older own value the monolith changed since; otherwise, any
     file the entry is made of modified after it."""
     ours, theirs = mine.get(key), current.get(key)
     if key == "globals" or key not in tree.containers or MISSING in (ours, theirs):
         return any(_modified_after(root / file, written) for file in _files_of(key, tree))
-    from splitter.ops.explain import setter
+    from splitter.ops.explain import giver
 
     layers = tree.layers_of(key)
-    return all(_modified_after(root / (setter(layers, path) or layers[-1]).file, written)
+    return all(_modified_after(root / giver(layers, path).file, written)
                for path in _differing_leaves(ours, theirs))
 
 

@@ -130,14 +130,14 @@ class Checker:
 
     def container(self, ctid: str, merged: dict, layers: list[Layer]) -> list[Problem]:
         """A merged container against the full schema; each problem on the file that introduced it."""
-        from splitter.ops.explain import setter
+        from splitter.ops.explain import giver
 
         schema = self.container_schema(ctid)
         if schema is None:
             return []
         problems = []
         for path, error in self._grouped(schema, merged):
-            culprit = setter(layers, _blamed_path(error, path)) or layers[-1]
+            culprit = giver(layers, _blamed_path(error, path))
             problems.append(Problem(culprit.file, json_path(self._tokens + (ctid,) + path), error.message))
         return problems
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from splitter.exact.numbers import canonical
 from splitter.exact.write import dumps
-from splitter.merging.threeway_json import same_number
+from splitter.merging.threeway_json import equal, same_number
 from splitter.ops.changes import MISSING, Conflict, ValueChange, same
 from splitter.tree.collection import LXC, Collection
 from splitter.tree.monolith import Monolith
@@ -55,7 +55,7 @@ def _merge3(base: Any, ours: Any, theirs: Any, path: tuple, conflicts: list, kep
     # the side that changed it wins, the monolith (theirs) where both did or neither
     objects = type(ours) is dict and type(theirs) is dict
     if same(ours, theirs):
-        return ours if objects and _exact(theirs, base) and not _exact(ours, base) else theirs
+        return ours if objects and equal(theirs, base) and not equal(ours, base) else theirs
     if same(ours, base) and not (objects and _reordered(ours, base)):
         return theirs
     if same(theirs, base) and not (objects and _reordered(theirs, base)):
@@ -80,13 +80,6 @@ def _merge3(base: Any, ours: Any, theirs: Any, path: tuple, conflicts: list, kep
     return ours
 
 
-def _exact(first: Any, second: Any) -> bool:
-    """Equal, key order and number spelling included (MISSING only to itself)."""
-    if first is MISSING or second is MISSING:
-        return first is second
-    return canonical(first) == canonical(second)
-
-
 def _reordered(side: Any, base: Any) -> bool:
     """Whether an object holds the keys it shares with base, at any depth, in another order than base."""
     if type(side) is not dict or type(base) is not dict:
@@ -108,11 +101,11 @@ def _edits(base: Any, ours: Any, path: tuple, kept: list) -> None:
 
 
 def name_tree_files(conflicts: list[Conflict], tree: Tree) -> None:
-    """Fill each conflict's `file`, the tree file that gives the tree's value (explain.setter: the highest layer
+    """Fill each conflict's `file`, the tree file that gives the tree's value (explain.giver: the highest layer
     that sets or removes it; the entry's own file where none does, the tree having dropped the value), and
     `own`, the entry's own file; both are the globals file for a top-level value, None for an entry the tree
     does not hold. Paths are relative to the tree's folder."""
-    from splitter.ops.explain import setter
+    from splitter.ops.explain import giver
 
     for conflict in conflicts:
         if conflict.container is None:
@@ -120,7 +113,7 @@ def name_tree_files(conflicts: list[Conflict], tree: Tree) -> None:
         elif conflict.container in tree.containers:
             layers = tree.layers_of(conflict.container)
             conflict.own = layers[-1].file
-            conflict.file = (setter(layers, list(conflict.path)) or layers[-1]).file
+            conflict.file = giver(layers, tuple(conflict.path)).file
 
 
 def merged_target(mono: Monolith, doc: dict) -> Monolith:

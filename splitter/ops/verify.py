@@ -10,7 +10,7 @@ from splitter.exact.bytediff import ByteReport, locate
 from splitter.exact.numbers import canonical, map_numbers, number_value
 from splitter.exact.write import dumps
 from splitter.merging.assemble import assemble, spaced
-from splitter.ops.explain import setter
+from splitter.ops.explain import giver
 from splitter.tree.monolith import load_monolith
 from splitter.tree.read import Tree
 
@@ -115,8 +115,7 @@ def compare(tree: Tree, raw: bytes, name: str) -> Verdict:
         layers = tree.layers_of(ctid)
         # a list is set whole: ask who set the list, not an index inside it
         container_path = tuple(takewhile(lambda key: type(key) is str, path[len(prefix) + 1:]))
-        layer = setter(layers, container_path) if container_path else None
-        return (layer or layers[-1]).file
+        return giver(layers, container_path).file
 
     (old_out, old_order), old = collection.outside(mono.doc), mono.containers
     (new_out, new_order), new = collection.outside(merged), collection.entries(merged, "(merged tree)")
