@@ -153,7 +153,7 @@ def prove(root: Path, mono: Monolith) -> None:
 def prove_tree(tree: Tree, mono: Monolith, known: dict | None = None) -> None:
     """Check that a tree merges into the monolith (`known`: as assemble); raise ProofFailed if not.
 
-    Where the monolith is byte-exact in the tree's style (writing mono.doc in it gives mono.raw, as
+    Where the monolith is byte-exact in the tree's style (writing mono.doc in it gives its bytes, as
     load_monolith saw byte for byte), the merged document's canonical bytes equal to mono.doc's prove the
     same: dumps writes values with equal canonical bytes (types, lexemes, key order, strings) alike. That
     costs a fifth of writing the monolith again, and no copy of it in memory (same_canonical)."""
@@ -162,7 +162,7 @@ def prove_tree(tree: Tree, mono: Monolith, known: dict | None = None) -> None:
         proven = same_canonical(doc, mono.doc)
     else:
         rebuilt = dumps(doc, tree.layout.style)
-        proven = rebuilt == mono.raw or (not mono.byte_exact and canonical(
+        proven = rebuilt == mono.text() or (not mono.byte_exact and canonical(
             parse(rebuilt, "(merged tree)", fast_style=mono.style)) == canonical(mono.doc))
     if not proven:
         raise ProofFailed("the new tree does not merge back into the monolith; nothing was written "

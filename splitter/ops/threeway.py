@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from splitter.exact.numbers import canonical
-from splitter.exact.write import dumps
 from splitter.merging.threeway_json import equal, same_number
 from splitter.ops.changes import MISSING, Conflict, ValueChange, same
 from splitter.tree.collection import LXC, Collection
@@ -120,5 +119,5 @@ def merged_target(mono: Monolith, doc: dict) -> Monolith:
     """The document a --base update aims at, written in the monolith's style."""
     if canonical(doc) == canonical(mono.doc):
         return mono
-    return Monolith(mono.file, dumps(doc, mono.style), doc, mono.style, True,
+    return Monolith(mono.file, None, doc, mono.style, True,
                     mono.collection.entries(doc, mono.file), mono.collection)

@@ -85,7 +85,7 @@ def plan_summary(mono: Monolith, layers: Layers, files: dict[str, bytes], warnin
                    "name": _container_name(mono.containers[ctid]),
                    "why": {name: reasons.get(name, "") for name in own.profiles}}
                   for ctid, own in layers.containers.items()]
-    monolith_lines = mono.raw.count(b"\n") + 1
+    monolith_lines = mono.text().count(b"\n") + 1
     tree_lines = sum(lines(f) for f in files if f.startswith(("defaults/", layers.collection.folder + "/")))
     return {
         "format": PLAN_FORMAT,

@@ -16,12 +16,16 @@ from splitter.tree.collection import LXC, Collection
 @dataclass
 class Monolith:
     file: str
-    raw: bytes
+    raw: bytes | None  # None where byte_exact: no copy kept (170 MB at 100,000 containers); see text()
     doc: Any  # an object, or a list for the collection ""
     style: Style
-    byte_exact: bool  # writing doc in style gives raw back
+    byte_exact: bool  # writing doc in style gives the file's bytes back
     containers: dict[str, dict]  # the collection's entries by id, in the monolith's order
     collection: Collection = LXC
+
+    def text(self) -> bytes:
+        """The monolith's bytes: those read, or where they were not kept, doc written in style (the same bytes)."""
+        return self.raw if self.raw is not None else dumps(self.doc, self.style)
 
 
 def read_bytes(path: Path | str) -> bytes:
@@ -56,7 +60,7 @@ def load_monolith(raw: bytes, name: str, collection: Collection = LXC, known: St
         if not exact:
             style, exact = _exact_style(doc, raw, detect_style(raw))
     containers = collection.entries(doc, name)
-    return Monolith(name, raw, doc, style, exact, containers, collection)
+    return Monolith(name, None if exact else raw, doc, style, exact, containers, collection)
 
 
 def _exact_style(doc: dict, raw: bytes, style: Style) -> tuple[Style, bool]:
