@@ -80,6 +80,39 @@ def test_outside_git_a_later_base_edit_does_not_hide_an_older_own_value_the_mono
                                                  if flag in config)
 
 
+@pytest.mark.parametrize("layer", ["base", "profile"])
+def test_outside_git_a_later_edit_of_a_shared_file_does_not_hide_an_inherited_value_the_monolith_changed(
+        setup: tuple[Path, Path, Path], layer: str) -> None:
+    """Trial 14: a script changes, for one container, a value it takes from the base (or a profile); then someone
+    edits another key of that file. The file is newer than the monolith, but its value at that path is the one
+    the other containers still hold in the monolith: the difference is the script's, and merge -o keeps it."""
+    tree, mono, _ = setup
+    shared = tree / "defaults" / "lxc_base.json" if layer == "base" else sorted(
+        (tree / "defaults").glob("profile_*.json"))[0]
+    values = json.loads(shared.read_text())
+    key = next(key for key, value in values.items() if type(value) is str)
+    takers = [ctid for ctid, own in ((path.stem.split("_")[0], json.loads(path.read_text()))
+                                     for path in sorted((tree / "lxc").glob("*.json")))
+              if key not in own and (layer == "base" or shared.stem[len("profile_"):] in own.get("$profiles", []))]
+    assert len(takers) >= 2, takers  # the fixture has them: the case needs another container to compare with
+    doc = json.loads(mono.read_text())
+    doc["lxc_configs"][takers[0]][key] = "changed-by-a-script"
+    mono.write_text(json.dumps(doc, indent=4))
+    os.utime(mono, (2_000_000, 2_000_000))
+    other = next(name for name, value in values.items() if type(value) in (bool, int) and name != key)
+    values[other] = (not values[other]) if type(values[other]) is bool else values[other] + 1
+    shared.write_text(json.dumps(values, indent=2) + "\n")
+    os.utime(shared, (3_000_000, 3_000_000))
+    before = mono.read_bytes()
+    refused = run("merge", tree, "-o", mono)
+    assert refused.exit_code == 2 and f"(containers: {takers[0]})" in refused.stderr, refused.stderr
+    assert mono.read_bytes() == before
+    shown = run("diff", tree, mono)  # outside git the advice is to carry the edit over, shown by diff
+    assert f"splitter diff {tree} {mono}" in refused.stderr and "changed-by-a-script" in shown.stdout
+    forced = run("merge", tree, "-o", mono, "--discard-edits")  # the way out the message names still works
+    assert forced.exit_code == 0 and json.loads(mono.read_text())["lxc_configs"][takers[0]][key] == values[key]
+
+
 def commit(tree: Path, mono: Path) -> Path:
     repo = tree.parent
     git(repo, "init", "-q")

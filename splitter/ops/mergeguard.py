@@ -66,8 +66,9 @@ def lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: P
     config it changes), and outside git the later side by file times is the edit (merge -o's own earlier output
     is older than the tree edits made since). Being in git does not count as kept: a staged or committed
     monolith edit the tree lacks would be reverted by the next commit. Outside git, each value the two hold
-    differently counts by the file that gives it (_tree_newer); limit: a monolith edit made before a later edit
-    of that same file is not seen.
+    differently counts by the file that gives it, and a base's or profile's value only where every entry taking
+    it held another, alike (_tree_newer); limit: a monolith edit of an entry's own value made before a later
+    edit of that entry's file is not seen.
     Raises BadInput when output cannot be read.
     """
     try:
@@ -90,8 +91,9 @@ def lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: P
         return [key for key in differing if _parent_held_edit(key, mine, parents, tree)]
     written = os.stat(output).st_mtime_ns
     head = _at_head(output, root, tree) if differing else None
-    if head is None:  # not in git: file times alone
-        return [key for key in differing if not _tree_newer(key, tree, root, written, mine, current)]
+    if head is None:  # not in git: file times, and which entries a base or profile edit would change
+        shared: dict = {}
+        return [key for key in differing if not _tree_newer(key, tree, root, written, mine, current, shared)]
     return [key for key in differing if _monolith_holds_edit(key, mine, current, head, tree)]
 
 
@@ -212,20 +214,63 @@ def _files_of(key: str, tree: Tree, with_folder: bool = True) -> list[str]:
     return [layer.file, tree.base.file, *(tree.profiles[name].file for name in layer.profiles if name in tree.profiles)]
 
 
-def _tree_newer(key: str, tree: Tree, root: Path, written: int, mine: Parts, current: Parts) -> bool:
+def _tree_newer(key: str, tree: Tree, root: Path, written: int, mine: Parts, current: Parts,
+                shared: dict | None = None) -> bool:
     """Whether the tree's side of an entry (or `globals`) is the later edit: for an entry both sides hold, each
-    value they hold differently (`mine` the tree's merge, `current` the monolith) comes from a tree file modified
-    after the monolith was written (explain.giver: the layer that gives or removes it, else the entry's own
-    file), so a later base edit does not hide an older own value the monolith changed since; otherwise, any
-    file the entry is made of modified after it."""
+    value they hold differently (`mine` the tree's merge, `current` the monolith) must be a later edit of the
+    tree file that gives it (explain.giver: the layer that gives or removes it, else the entry's own file), so
+    a later edit of another key of a base does not hide an older value the monolith changed since; a value a
+    base or profile gives must also be new there (_shared_value_new; `shared` caches its verdicts);
+    otherwise, any file the entry is made of modified after it."""
     ours, theirs = mine.get(key), current.get(key)
     if key == "globals" or key not in tree.containers or MISSING in (ours, theirs):
         return any(_modified_after(root / file, written) for file in _files_of(key, tree))
     from splitter.ops.explain import giver
 
     layers = tree.layers_of(key)
-    return all(_modified_after(root / giver(layers, path).file, written)
-               for path in _differing_leaves(ours, theirs))
+    for path in _differing_leaves(ours, theirs):
+        layer = giver(layers, path)
+        if not _modified_after(root / layer.file, written):
+            return False
+        if layer is not layers[-1]:
+            verdicts = {} if shared is None else shared
+            if (layer.file, path) not in verdicts:
+                verdicts[layer.file, path] = _shared_value_new(layer, path, tree, mine, current)
+            if not verdicts[layer.file, path]:
+                return False
+    return True
+
+
+def _shared_value_new(layer, path: tuple, tree: Tree, mine: Parts, current: Parts) -> bool:
+    """Whether the value a base or profile `layer` gives at `path` is an edit made since the monolith was written:
+    every entry taking it from there holds it otherwise in the monolith, and all alike (the old value). Where one
+    entry holds it as the tree does, the layer gave it before, and another entry's difference there is the
+    monolith's own edit; where their old values differ, one of them is (outside git the two cannot be told
+    apart: merge -o keeps the monolith's, MIGRATION.md section 13)."""
+    from splitter.ops.explain import giver
+
+    before: list = []
+    for other in tree.containers:
+        if giver(tree.layers_of(other), path) is layer:
+            old = _at(current.get(other), path)
+            if _same(_at(mine.get(other), path), old) or (before and not _same(before[0], old)):
+                return False
+            before.append(old)
+    return True
+
+
+def _same(first: Any, second: Any) -> bool:
+    """same_value, where either may be MISSING (a key one side lacks)."""
+    return first is second if MISSING in (first, second) else same_value(first, second)
+
+
+def _at(value: Any, path: tuple) -> Any:
+    """The value at a path of keys inside `value`, MISSING where an object on the way lacks the key."""
+    for key in path:
+        if type(value) is not dict or key not in value:
+            return MISSING
+        value = value[key]
+    return value
 
 
 def _modified_after(file: Path, written: int) -> bool:
@@ -254,13 +299,15 @@ def refuse_lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, 
     lost = lost_monolith_edits(output, tree, doc, data, root, differing)
     if not lost:
         return
-    in_git = _in_git(output)
-    last = f"{base_step(output, root, tree.collection, differing)}, then " if in_git else ""
+    if _in_git(output):
+        step = (f"{base_step(output, root, tree.collection, differing)}, then splitter update {root} {output} "
+                "--base /tmp/last.json")
+    else:  # no history to take the last monolith in step from: the user's own copy, or the edits by hand
+        step = (f"copy them into the tree (splitter diff {root} {output} shows each, with its file), or with a "
+                f"copy of the monolith the tree was last in step with, splitter update {root} {output} --base COPY")
     raise EditsWouldBeLost(
-        f"holds edits that are not in {root} ({_what(lost, tree)}); merge -o would lose "
-        f"them. Bring the tree in step first: {last}splitter update {root} {output} --base "
-        f"{'/tmp/last.json' if in_git else 'LAST (the monolith the tree was last in step with)'}, then run this merge "
-        "again (or pass --discard-edits to replace it anyway)", str(output))
+        f"holds edits that are not in {root} ({_what(lost, tree)}); merge -o would lose them. Bring the tree in "
+        f"step first: {step}, then run this merge again (or pass --discard-edits to replace it anyway)", str(output))
 
 
 def _what(lost: list[str], tree: Tree) -> str:
