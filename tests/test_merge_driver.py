@@ -107,6 +107,16 @@ def test_each_kind_of_conflict_is_marked_and_named(tmp_path: Path, kind: str, ou
     assert run("merge-driver", "--help").exit_code == 0
 
 
+def test_an_object_deleted_against_a_change_inside_it_names_what_changed(tmp_path: Path) -> None:
+    """Trial 14: a container deleted on one side and changed on the other was shown by its first keys, cut off
+    before the value that differs; the message now names what the other side changed."""
+    ours = edit(BASE, '    "a": {\n        "cores": 8,\n        "util": 0.50,\n        "tags": ["x", "y", "z"]\n    },\n', "")
+    theirs = edit(BASE, '"cores": 8', '"cores": 12')
+    result, merged = drive(tmp_path, BASE, ours, theirs)
+    assert result.exit_code == 1 and b"<<<<<<< ours" in merged
+    assert "conflict at /a (delete/change): ours deleted it, theirs changed /a/cores 8 -> 12" in result.stderr
+
+
 def test_a_side_that_is_not_json_falls_back_to_git_merge_file(tmp_path: Path) -> None:
     text = b"line 1\nline 2\nline 3\n"
     result, merged = drive(tmp_path, text, b"line one\nline 2\nline 3\n", b"line 1\nline 2\nline three\n", "notes")

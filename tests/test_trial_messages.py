@@ -92,3 +92,21 @@ def test_an_update_conflict_names_the_tree_file_that_gives_the_value(tmp_path: P
     assert run("update", fixture_tree, new, "--base", FIXTURE).exit_code == 0
     merged = json.loads(run("merge", fixture_tree).stdout)["lxc_configs"]  # both sides' edits kept
     assert (merged["950"]["storage_size_gb"], merged["951"]["storage_size_gb"]) == (512, 256)
+
+
+def test_verify_shows_where_a_long_objects_key_order_parts(tmp_path: Path, fixture_tree) -> None:
+    """Trial 14: the byte report's key order line shortened both orders to the same first keys, so it showed no
+    difference; it now starts at the first key out of place."""
+    def swap_last_two_keys(configs: dict) -> None:
+        config = configs["950"]
+        keys = list(config)
+        keys[-2], keys[-1] = keys[-1], keys[-2]
+        items = {key: config.pop(key) for key in list(config)}
+        config.update({key: items[key] for key in keys})
+
+    mono = reordered(tmp_path, "reordered.json", swap_last_two_keys)
+    result = run("verify", fixture_tree, mono, "--byte-exact")
+    keys = list(json.loads(mono.read_bytes())["lxc_configs"]["950"])
+    line = next(line for line in result.stdout.splitlines() if "key order:" in line)
+    assert result.exit_code == 1 and len(keys) > 4
+    assert f'monolith "..., {keys[-2]}, {keys[-1]}", merge writes "..., {keys[-1]}, {keys[-2]}"' in line, line

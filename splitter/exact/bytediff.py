@@ -151,8 +151,12 @@ class _Finder:
     def _object(self, a: _Node, b: _Node, path: list) -> None:
         theirs = {key: (key_token, colon, value) for key, key_token, colon, value in b.members}
         keys = [member[0] for member in a.members]
-        if keys != [member[0] for member in b.members] and set(keys) == set(theirs):
-            self.add(a.open, path, KEY_ORDER, ", ".join(keys), ", ".join(member[0] for member in b.members))
+        other_keys = [member[0] for member in b.members]
+        if keys != other_keys and set(keys) == set(theirs):
+            # from the first key out of place, so that a long object's shortened text shows where they part
+            start = next(at for at, (key, other) in enumerate(zip(keys, other_keys)) if key != other)
+            lead = "..., " if start else ""
+            self.add(a.open, path, KEY_ORDER, lead + ", ".join(keys[start:]), lead + ", ".join(other_keys[start:]))
         for key, key_token, colon, value in a.members:
             if key not in theirs:
                 self.add(key_token, path + [key], VALUE, key_token[1], "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 from splitter.errors import BadInput
 from splitter.exact.numbers import canonical
@@ -13,7 +13,7 @@ from splitter.exact.parse import parse, parse_reproducing
 from splitter.exact.pointer import pointer
 from splitter.exact.style import TREE_STYLE, Style, detect_style, sample
 from splitter.exact.write import dumps
-from splitter.merging.threeway_json import BASE, MISSING, OURS, THEIRS, JsonConflict, equal, merge_json
+from splitter.merging.threeway_json import BASE, MISSING, OURS, THEIRS, JsonConflict, equal, merge_json, value_at
 from splitter.ops import mergedriver_fast as fast
 from splitter.tree.files import BOM, without_bom
 
@@ -216,5 +216,25 @@ def describe(conflict: JsonConflict, width: int = 60) -> str:
         text = canonical(value).decode()
         return text if len(text) <= width else text[: width - 3] + "..."
 
-    return (f"{pointer(conflict.path) or '(the whole document)'} ({conflict.kind}): base {shown(conflict.base)}, "
-            f"ours {shown(conflict.ours)}, theirs {shown(conflict.theirs)}")
+    where = f"{pointer(conflict.path) or '(the whole document)'} ({conflict.kind})"
+    kept = conflict.theirs if conflict.ours is MISSING else conflict.ours
+    if MISSING in (conflict.ours, conflict.theirs) and type(conflict.base) is dict and type(kept) is dict:
+        # an object deleted on one side and changed inside on the other: what changed, not its first keys
+        deleted, changed = ("ours", "theirs") if conflict.ours is MISSING else ("theirs", "ours")
+        paths = list(_changed_leaves(conflict.base, kept))
+        said = ", ".join(f"{pointer((*conflict.path, *path))} {shown(value_at(conflict.base, path))} -> "
+                         f"{shown(value_at(kept, path))}"
+                         for path in paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        return f"{where}: {deleted} deleted it, {changed} changed {said}"
+    return f"{where}: base {shown(conflict.base)}, ours {shown(conflict.ours)}, theirs {shown(conflict.theirs)}"
+
+
+def _changed_leaves(base: dict, other: dict, path: tuple = ()) -> Iterator[tuple]:
+    """The key paths where `other` differs from `base` exactly, down to values that are not both objects."""
+    for key in dict.fromkeys([*base, *other]):
+        first, second = base.get(key, MISSING), other.get(key, MISSING)
+        if type(first) is dict and type(second) is dict:
+            yield from _changed_leaves(first, second, path + (key,))
+        elif first is MISSING or second is MISSING or canonical(first) != canonical(second):
+            yield path + (key,)
+

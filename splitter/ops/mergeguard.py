@@ -10,7 +10,7 @@ from splitter.errors import BadInput
 from splitter.exact.conflicts import conflict_line
 from splitter.exact.numbers import same_value
 from splitter.merging.assemble import Assembler
-from splitter.merging.threeway_json import MISSING, merge_json
+from splitter.merging.threeway_json import MISSING, merge_json, value_at
 from splitter.ops.gitsource import _git, committed_tree
 from splitter.ops.instep import Parts, Snapshot, base_step, in_step, monolith_at, quick_loads
 from splitter.ops.splitguard import EditsWouldBeLost, differing_entries, named, same_entry
@@ -252,8 +252,8 @@ def _shared_value_new(layer, path: tuple, tree: Tree, mine: Parts, current: Part
     before: list = []
     for other in tree.containers:
         if giver(tree.layers_of(other), path) is layer:
-            old = _at(current.get(other), path)
-            if _same(_at(mine.get(other), path), old) or (before and not _same(before[0], old)):
+            old = value_at(current.get(other), path)
+            if _same(value_at(mine.get(other), path), old) or (before and not _same(before[0], old)):
                 return False
             before.append(old)
     return True
@@ -263,14 +263,6 @@ def _same(first: Any, second: Any) -> bool:
     """same_value, where either may be MISSING (a key one side lacks)."""
     return first is second if MISSING in (first, second) else same_value(first, second)
 
-
-def _at(value: Any, path: tuple) -> Any:
-    """The value at a path of keys inside `value`, MISSING where an object on the way lacks the key."""
-    for key in path:
-        if type(value) is not dict or key not in value:
-            return MISSING
-        value = value[key]
-    return value
 
 
 def _modified_after(file: Path, written: int) -> bool:
