@@ -92,3 +92,17 @@ MAC, IP = b'"52:54:00:AA:BB:CB"', b'"10.0.0.12/24"'
 def test_identity_like(path, text, values, expected) -> None:
     assert identity_like(path, text, values) is expected
 
+
+
+def test_a_block_many_containers_paste_names_the_first_ten(tmp_path: Path) -> None:
+    """Trial 14: on a big fleet the new_profile line listed every one of 334 ids; it names ten and counts the rest."""
+    configs = {str(100 + n): {"name": f"c{n}", "cores": n + 1, **({"svc": {"a": 1, "b": 2, "c": 3}} if n < 14 else {})}
+               for n in range(30)}
+    monolith = tmp_path / "m.json"
+    monolith.write_text(json.dumps({"lxc_configs": configs}, indent=4) + "\n")
+    tree = tmp_path / "conf.d"
+    assert run("split", monolith, "-o", tree, "--no-profiles").exit_code == 0
+    result = run("tidy", tree, "--dry-run")
+    said = next(line for line in result.stdout.splitlines() if line.startswith("new_profile"))
+    assert said.endswith("14 containers hold the same block (100, 101, 102, 103, 104, 105, 106, 107, 108, 109 "
+                         "and 4 more)"), said

@@ -15,6 +15,7 @@ from splitter.exact.numbers import canonical, canonical_sorted
 from splitter.exact.pointer import pointer
 from splitter.merging.merge import apply
 from splitter.ops.split import difference, layer_lines
+from splitter.ops.splitguard import named
 from splitter.ops.tidy_moves import Move
 from splitter.ops.tidy_state import State, blocked, touches_unset
 from splitter.tree.layers import Layer
@@ -99,7 +100,7 @@ def new_profiles(state: State) -> Iterator[Move]:
         if before - sum(layer_lines(own, True) for own in after) - layer_lines(layer, False) <= 0:
             continue
         yield Move("new_profile", ("new_profile", name, path), f"{pointer(path)}: {len(members)} "
-                   f"{state.tree.collection.plural} hold the same block ({', '.join(members)})",
+                   f"{state.tree.collection.plural} hold the same block ({named(members)})",
                    [(("profile", name), lambda _, layer=layer: layer)]
                    + [(("entry", ctid), lambda _, own=own: own) for ctid, own in zip(members, after)],
                    members)
