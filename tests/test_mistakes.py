@@ -117,6 +117,12 @@ def test_check_on_a_folder_that_is_not_a_tree(tree: Path, where: str) -> None:
         one_error(run("check", folder), f"{folder}: ", f"(did you mean {tree}?)")
 
 
+def test_check_dot_inside_the_trees_lxc_folder_names_the_tree(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trial 14: `splitter check .` from conf.d/lxc got no hint (the parent of `.` is `.` itself)."""
+    monkeypatch.chdir(tree / "lxc")
+    one_error(run("check", "."), ".: ", "(did you mean ..?)")
+
+
 def test_a_tree_named_from_the_wrong_folder_is_found_below(tree: Path, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copytree(tree, tmp_path / "top" / "etc" / "conf.d")

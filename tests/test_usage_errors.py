@@ -84,3 +84,16 @@ def test_every_command_writes_its_arguments_without_braces() -> None:
     for name in group.list_commands(None):  # commands added later are held to the same rule
         done = run(name, "--help")
         assert done.exit_code == 0 and "{" not in done.stdout.splitlines()[0], (name, done.stdout.splitlines()[0])
+
+
+@pytest.mark.parametrize("command, hint", [
+    ("update", "(did you mean --discard-edits? it updates the tree even where it holds edits in neither the monolith "
+               "nor git, undoing them)"),
+    ("merge", "(did you mean --discard-edits? with -o it replaces the monolith even where it holds edits in neither "
+              "the tree nor git)"),
+    ("tidy", "(tidy needs none: it writes only changes proven to keep the merge; --dry-run shows them)"),
+])
+def test_force_on_a_command_without_it_points_to_what_was_meant(command: str, hint: str) -> None:
+    """Trial 14: `update --force` got click's "did you mean --format?"."""
+    result = run(command, "conf.d", "--force")
+    assert result.exit_code == 2 and result.stderr == f"splitter: {command}: no such option --force {hint}\n"

@@ -14,6 +14,17 @@ from splitter.errors import SplitterError
 from splitter.reports.escape import visible
 
 
+# options people carry over from another command, where click's spelling match would point elsewhere
+# (`update --force` -> --format): (command, option) -> the hint
+_MEANT = {
+    ("update", "--force"): "did you mean --discard-edits? it updates the tree even where it holds edits in neither "
+                           "the monolith nor git, undoing them",
+    ("merge", "--force"): "did you mean --discard-edits? with -o it replaces the monolith even where it holds edits "
+                          "in neither the tree nor git",
+    ("tidy", "--force"): "tidy needs none: it writes only changes proven to keep the merge; --dry-run shows them",
+}
+
+
 def one_line(error: click.UsageError) -> str:
     """`splitter: COMMAND: what is wrong (hint)` for a click UsageError raised while parsing the command line.
 
@@ -30,7 +41,10 @@ def one_line(error: click.UsageError) -> str:
     hint = f"see {command} --help"
     if isinstance(error, click.NoSuchOption):
         message = f"no such option {error.option_name}"
-        if error.possibilities:
+        meant = _MEANT.get((" ".join(names), error.option_name))
+        if meant:
+            hint = meant
+        elif error.possibilities:
             hint = "did you mean " + " or ".join(sorted(error.possibilities)) + "?"
     elif isinstance(error, click.MissingParameter) and error.param is not None:
         kind = error.param.param_type_name  # "argument" or "option"

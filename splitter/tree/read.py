@@ -188,8 +188,9 @@ def _nearby(root: Path) -> str:
     a missing root, trees beside it by a like name (`confd`) or one or two folders below its parent by its name (a
     command run from the repository's top); "" where there is none. Only root's own folder is searched: an
     absolute path never gets a tree of the current folder."""
-    if root.exists() and (root.parent / LXC_COLLECTION.layout_file).is_file():
-        return f" (did you mean {root.parent}?)"  # its lxc/ or defaults/ folder
+    parent = os.path.normpath(os.path.join(root, os.pardir))  # `..` for `.`, whose Path.parent is `.` again
+    if root.exists() and os.path.isfile(os.path.join(parent, LXC_COLLECTION.layout_file)):
+        return f" (did you mean {parent}?)"  # its lxc/ or defaults/ folder
     alike: list[Path] = []
     if root.exists():
         base, patterns = root, ["*", "*/*"]
