@@ -105,3 +105,6 @@ def test_diff_head_from_the_folder_that_holds_the_tree(tmp_path: Path, monkeypat
     assert here.exit_code == 1 and "101" in here.stdout and "traefik_service" in here.stdout
     top = run("diff", "HEAD:conf.d", "conf.d")
     assert top.exit_code == 2 and "HEAD:./conf.d" in top.stderr  # the path is from the top: the hint says so
+    monkeypatch.chdir(repo)  # trial 14: from the repository's top, its only tree is the one meant
+    from_top = run("diff", "HEAD")
+    assert from_top.exit_code == 1 and from_top.stdout == here.stdout

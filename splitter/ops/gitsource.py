@@ -142,7 +142,8 @@ def tree_spec(revision: str, cwd: str | None = None, folder: str = "conf.d") -> 
     PATH is the tree the current folder is in: walking up from cwd to the top, the first folder that is a tree
     (holds a `layout*.json`) or holds one named `folder`; from `etc/conf.d/lxc` that is `REV:etc/conf.d`. Where
     none is found, `REV:./conf.d` if this folder holds a conf.d at that revision, else `REV:conf.d`; when that is
-    not at the revision either, BadInput names the trees the revision does hold (`REV:etc/conf.d`).
+    not at the revision either, the revision's only `folder` anywhere (`REV:etc/conf.d` from the top), and where
+    it holds several, BadInput naming them.
     """
     spec = f"{revision}:{folder}"
     top = os.path.realpath(top_level(spec, cwd))
@@ -157,6 +158,8 @@ def tree_spec(revision: str, cwd: str | None = None, folder: str = "conf.d") -> 
         except BadInput as error:
             miss = error
     trees = _trees_at(revision, folder, cwd)
+    if len(trees) == 1:  # one tree in the whole repository: no doubt which is meant
+        return f"{revision}:{trees[0]}"
     if trees:
         named = " or ".join(f"{revision}:{path}" for path in trees[:3])
         raise BadInput(f"no {folder} in this folder or above it, nor at the repository's top at revision "
