@@ -244,11 +244,18 @@ def test_diff_head_reads_the_tree_the_current_folder_is_in(tmp_path: Path, env: 
         report = json.loads(done.stdout)
         assert report["old"] == "HEAD:etc/conf.d" and [c["id"] for c in report["containers"]] == ["951"]
         assert (repo / folder / report["new"]).resolve() == repo / "etc" / "conf.d"
-    # where no tree is, here or above: one line naming the trees the revision holds
+    # where no tree is, here or above: the repository's only tree (trial 14), and where it holds several, one
+    # line naming them
+    for folder in (repo, repo / "docs"):
+        found = sh("splitter diff HEAD --format json", folder, env)
+        assert found.returncode == 1 and json.loads(found.stdout)["old"] == "HEAD:etc/conf.d", found.stderr
+    shutil.copytree(repo / "etc" / "conf.d", repo / "other" / "conf.d")
+    ok("git add -A && git commit -qm another", repo, env)
     for folder in (repo, repo / "docs"):
         missed = sh("splitter diff HEAD", folder, env)
         assert missed.returncode == 2 and missed.stdout == "", missed.stderr
-        assert len(missed.stderr.splitlines()) == 1 and "splitter diff HEAD:etc/conf.d" in missed.stderr
+        assert len(missed.stderr.splitlines()) == 1 and "splitter diff HEAD:etc/conf.d or HEAD:other/conf.d" \
+            in missed.stderr, missed.stderr
 
 
 def test_split_force_into_a_folder_that_is_no_tree_says_so_before_asking_for_a_commit(tmp_path: Path,

@@ -63,6 +63,7 @@ def split_run(monolith: Path, output: Path | None, force: bool = False, discard_
     from splitter.tree.collection import for_split
     from splitter.tree.monolith import read_monolith
 
+    replaced: list[str] = []  # what a forced split replaced that the monolith does not hold
     if output is None and not dry_run:
         say("splitter: split needs --output DIR (or --dry-run)")
         return 2
@@ -84,8 +85,8 @@ def split_run(monolith: Path, output: Path | None, force: bool = False, discard_
             _forced_profiles_save(options, profiles, mono, layers, files)
             if not dry_run:
                 step(f"writing and proving {len(files)} files")
-                write_tree(files, mono, output, force, tuple(profiles), wait,
-                           keep_edits=force and not discard_edits)
+                replaced = write_tree(files, mono, output, force, tuple(profiles), wait,
+                                      keep_edits=force and not discard_edits)
     except SplitterError as error:
         say(f"splitter: {error}")
         return error.exit_code
@@ -100,6 +101,14 @@ def split_run(monolith: Path, output: Path | None, force: bool = False, discard_
                     format or "text")
     if dry_run:
         return 0
+    if replaced:  # committed in git (or dropped by --discard-edits): said, so that no edit goes unnoticed
+        from splitter.ops.splitguard import named
+
+        ids = [key for key in replaced if key != "globals"]
+        what = "; ".join(([f"{chosen.plural}: {named(ids)}"] if ids else [])
+                         + (["the top-level keys"] if "globals" in replaced else []))
+        say(f"splitter: {output}: held other values than {monolith} ({what}); they are replaced by the "
+            f"monolith's (git keeps what was committed: git diff HEAD -- {output})")
     exact = "byte for byte" if mono.byte_exact else "as the same document (its formatting is mixed)"
     say(f"wrote {output}: {len(files)} files, {len(layers.profiles)} profile(s), "
          f"{chosen.count(len(layers.containers))}; proven to merge back {exact}")

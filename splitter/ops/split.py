@@ -170,7 +170,7 @@ def prove_tree(tree: Tree, mono: Monolith, known: dict | None = None) -> None:
 
 
 def write_tree(files: dict[str, bytes], mono: Monolith, target: Path, force: bool,
-               inputs: tuple[Path, ...] = (), wait: float = DEFAULT_WAIT, keep_edits: bool = False) -> None:
+               inputs: tuple[Path, ...] = (), wait: float = DEFAULT_WAIT, keep_edits: bool = False) -> list[str]:
     """Stage the files, prove them, and only then move them into place, all or nothing.
 
     A new target is staged beside it and renamed into place in one step. An existing one is replaced under its
@@ -180,6 +180,8 @@ def write_tree(files: dict[str, bytes], mono: Monolith, target: Path, force: boo
     inside what is replaced. The files of the other collections of target are kept byte for byte; a target
     that holds nothing else needs no --force. With `keep_edits`, a tree holding edits that are neither in the
     monolith nor committed in git is refused under the lock (splitguard.refuse_lost_edits, EditsWouldBeLost).
+    Returns the ids of the entries (and `globals`) whose values the replaced tree held otherwise than the
+    monolith (splitguard.replaced_values; edits git keeps, or --discard-edits dropped), [] for a new target.
     """
     inputs = (Path(mono.file), *inputs)
     held = (mono.collection.folder,)
@@ -194,8 +196,11 @@ def write_tree(files: dict[str, bytes], mono: Monolith, target: Path, force: boo
                 from splitter.ops.splitguard import refuse_lost_edits
 
                 refuse_lost_edits(target, mono, files, removed)  # under the lock: no edit can slip in between
+            from splitter.ops.splitguard import replaced_values
+
+            replaced = replaced_values(target, mono)
             commit_files(target, files, removed, lambda staging: prove(staging, mono), wait)
-        return
+        return replaced
     check_target(target, force, inputs, held)
     staging = stage(target, files)
     try:
@@ -204,6 +209,7 @@ def write_tree(files: dict[str, bytes], mono: Monolith, target: Path, force: boo
     except BaseException:
         discard(staging)
         raise
+    return []
 
 
 def _refuse_another_collection(target: Path, collection: Collection) -> None:

@@ -55,12 +55,27 @@ def lost_edits(target: Path, mono: Monolith) -> list[str]:
         return []
     if committed_unchanged(target):
         return []
+    return _differing_from(target, mono, strict=True)
+
+
+def replaced_values(target: Path, mono: Monolith) -> list[str]:
+    """The ids of the entries (and `globals`) the tree at target merges into otherwise than `mono` (values, key
+    order and spelling aside): what a forced split replaces, edits git may hold included; [] where target holds
+    no readable tree of mono's collection. Raises nothing but what reading a tree in conflict raises."""
+    if mono.collection.folder not in folders(target):
+        return []
+    return _differing_from(target, mono, strict=False)
+
+
+def _differing_from(target: Path, mono: Monolith, strict: bool) -> list[str]:
+    """lost_edits' and replaced_values' comparison; `strict`: an unreadable tree is refused (it may hold edits)
+    where splitter wrote it, instead of counting as nothing."""
     try:
         tree = read_tree(target, mono.collection.folder)
     except UnresolvedConflict:
         raise
     except BadInput as error:
-        if not _written_by_splitter(target, mono.collection.folder):
+        if not strict or not _written_by_splitter(target, mono.collection.folder):
             return []  # not a tree splitter wrote: the write's own guard refuses it, naming why
         raise EditsWouldBeLost(f"cannot be read ({error}), so the edits it may hold cannot be told apart; "
                                "fix it, or pass --discard-edits to replace it anyway", str(target)) from None
