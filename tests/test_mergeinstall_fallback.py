@@ -141,3 +141,21 @@ def test_the_guide_shows_the_driver_line_install_writes() -> None:
     from conftest import ROOT
 
     assert f"```text\n{driver_command(['/path/to/.venv/bin/splitter'])}\n```" in (ROOT / "MIGRATION.md").read_text()
+
+
+@pytest.mark.parametrize("script, found", [
+    ("#!{bin}/python3\nimport sys\n", True),
+    ("#!/bin/sh\n'''exec' '{bin}/python3' \"$0\" \"$@\"\n' '''\n", True),  # pip's form for a path with a space
+    ("#!/usr/bin/python3\n", False),  # another Python's splitter
+    ("#!/bin/sh\necho a shell script\n", False)])
+def test_the_console_script_is_the_one_of_this_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      script: str, found: bool) -> None:
+    import sysconfig
+
+    bin_dir = tmp_path / ("my venv" if script.startswith("#!/bin/sh") else "venv") / "bin"  # #! ends at a space
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "splitter").write_text(script.replace("{bin}", str(bin_dir)))
+    (bin_dir / "splitter").chmod(0o755)
+    monkeypatch.setattr(sysconfig, "get_path", lambda name, scheme=None: str(bin_dir))
+    python = str(bin_dir / "python3")
+    assert driver_program(python) == ([str(bin_dir / "splitter")] if found else [python, "-m", "splitter"])
