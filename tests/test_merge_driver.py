@@ -178,8 +178,8 @@ def test_install_merge_driver_from_a_subfolder_is_idempotent(tmp_path: Path, mon
     assert first.exit_code == 0
     assert ".gitattributes: /etc/conf.d/**/*.json merge=splitter" in first.stdout.splitlines()
     assert ".gitattributes: /etc/phoenix_lxc_configs.json merge=splitter" in first.stdout.splitlines()
-    assert any(line.startswith(".git/config: merge.splitter.driver = ") and line.endswith(
-        "-m splitter merge-driver %O %A %B %P %L") for line in first.stdout.splitlines())
+    assert any(line.startswith(".git/config: merge.splitter.driver = ") and
+               "merge-driver %O %A %B %P %L; s=$?; }; " in line for line in first.stdout.splitlines())
     assert (repo / ".gitattributes").read_text() == ("*.sh text eol=lf\n/etc/conf.d/**/*.json merge=splitter\n"
                                                      "/etc/phoenix_lxc_configs.json merge=splitter\n")
     again = run("install-merge-driver", "conf.d", "phoenix_lxc_configs.json")

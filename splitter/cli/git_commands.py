@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -52,12 +50,12 @@ def install_merge_driver(
     \b
     Example: splitter install-merge-driver etc/conf.d etc/phoenix_lxc_configs.json
     """
-    from splitter.ops.mergeinstall import install
+    from splitter.ops.mergeinstall import driver_command, driver_program, install
 
-    # the interpreter that runs splitter now, by its full path: git runs drivers without the virtualenv's PATH
-    command = f"{shlex.quote(sys.executable)} -m splitter merge-driver %O %A %B %P %L"
+    # this splitter by its full path (git runs drivers without the virtualenv's PATH), with git's text merge
+    # where that program cannot be started any more
     try:
-        for line in install(command, paths or [], global_config):
+        for line in install(driver_command(driver_program()), paths or [], global_config):
             print(line)
     except SplitterError as error:
         fail(error)
