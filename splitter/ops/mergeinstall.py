@@ -21,9 +21,12 @@ DEFAULT_PATTERNS = ("phoenix_*_config*.json", "**/conf.d/**/*.json")
 # git runs the driver line with sh -c. A program that is not there is not run (the shell would say so in a
 # line holding the whole command); 126 and 127 are the shell's own "cannot execute" and "not found" (POSIX, Shell
 # Command Language 2.8.2: a #! interpreter gone), which splitter never exits with. Only then did no splitter run,
-# %A is still ours' text and git's text merge writes the markers. echo, not printf: git reads %s as its own.
-FALLBACK = ('[ $s -eq 126 ] || [ $s -eq 127 ] || exit $s; echo >&2 "splitter: "%P": cannot start $p: '
-            'merged as text by git merge-file; run splitter install-merge-driver again"; '
+# %A is still ours' text and git's text merge writes the markers. splitter's 2 (an error, said on stderr) also
+# leaves %A as ours' text: without markers a `git add` would take ours silently, so git's text merge runs there
+# too. echo, not printf: git reads %s as its own.
+FALLBACK = ('case $s in 126|127) echo >&2 "splitter: "%P": cannot start $p: merged as text by git merge-file; '
+            'run splitter install-merge-driver again";; 2) echo >&2 "splitter: "%P": merged as text by git '
+            'merge-file instead";; *) exit $s;; esac; '
             'git merge-file --marker-size=%L -L ours -L base -L theirs %A %O %B')
 
 
@@ -33,8 +36,10 @@ def driver_command(program: list[str]) -> str:
     Runs `program merge-driver %O %A %B %P %L`. Where the program cannot be started at all (no executable file
     at its path, or the shell's exit 126 or 127: a moved or deleted virtualenv, an uninstalled splitter, a
     script's interpreter gone) it says so in one line on stderr and runs `git merge-file`, which merges %A
-    cleanly or writes conflict markers into it, and exits 0 only for a clean merge (git-merge-file(1): the number of conflicts, up to 127; negative on error). Any other exit of
-    splitter's (1: its markers written, 2: an error said) is git's answer as it is, without a second merge
+    cleanly or writes conflict markers into it, and exits 0 only for a clean merge (git-merge-file(1): the
+    number of conflicts, up to 127; negative on error). So it does after splitter's own exit 2 (an error said,
+    %A left as ours' text, which git would otherwise take for a conflict without markers). Any other exit of
+    splitter's (1: its markers written, 130: interrupted) is git's answer as it is, without a second merge
     (gitattributes(5): a non-zero exit is a conflict, %A the result).
     """
     call = " ".join(['"$p"', *map(shlex.quote, program[1:]), "merge-driver %O %A %B %P %L"])
