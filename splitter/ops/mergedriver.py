@@ -237,4 +237,3 @@ def _changed_leaves(base: dict, other: dict, path: tuple = ()) -> Iterator[tuple
             yield from _changed_leaves(first, second, path + (key,))
         elif first is MISSING or second is MISSING or canonical(first) != canonical(second):
             yield path + (key,)
-

@@ -14,6 +14,7 @@ from splitter.merging.threeway_json import MISSING, merge_json, value_at
 from splitter.ops.gitsource import _git, committed_tree
 from splitter.ops.instep import Parts, Snapshot, base_step, in_step, monolith_at, quick_loads
 from splitter.ops.splitguard import EditsWouldBeLost, differing_entries, named, same_entry
+from splitter.tree.layers import Layer
 from splitter.tree.read import Tree
 from splitter.tree.write import stamped
 
@@ -241,7 +242,7 @@ def _tree_newer(key: str, tree: Tree, root: Path, written: int, mine: Parts, cur
     return True
 
 
-def _shared_value_new(layer, path: tuple, tree: Tree, mine: Parts, current: Parts) -> bool:
+def _shared_value_new(layer: Layer, path: tuple, tree: Tree, mine: Parts, current: Parts) -> bool:
     """Whether the value a base or profile `layer` gives at `path` is an edit made since the monolith was written:
     every entry taking it from there holds it otherwise in the monolith, and all alike (the old value). Where one
     entry holds it as the tree does, the layer gave it before, and another entry's difference there is the
@@ -249,20 +250,22 @@ def _shared_value_new(layer, path: tuple, tree: Tree, mine: Parts, current: Part
     apart: merge -o keeps the monolith's, MIGRATION.md section 13)."""
     from splitter.ops.explain import giver
 
-    before: list = []
+    olds: list = []
     for other in tree.containers:
-        if giver(tree.layers_of(other), path) is layer:
-            old = value_at(current.get(other), path)
-            if _same(value_at(mine.get(other), path), old) or (before and not _same(before[0], old)):
-                return False
-            before.append(old)
+        if giver(tree.layers_of(other), path) is not layer:
+            continue
+        old = value_at(current.get(other), path)
+        if _same(value_at(mine.get(other), path), old):
+            return False  # the layer gave this value when the monolith was written
+        if olds and not _same(olds[0], old):
+            return False  # the takers held it apart: one of them is the monolith's own edit
+        olds.append(old)
     return True
 
 
 def _same(first: Any, second: Any) -> bool:
     """same_value, where either may be MISSING (a key one side lacks)."""
     return first is second if MISSING in (first, second) else same_value(first, second)
-
 
 
 def _modified_after(file: Path, written: int) -> bool:
