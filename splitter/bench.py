@@ -161,7 +161,8 @@ def paired(count: int, root: Path, pairs: int = 5) -> dict:
     """CPU time of split, merge and verify as ratios to the floor's write (split) or read, each run paired with a
     floor taken just before it, as the median of `pairs` runs: CPU time and pairing keep the ratios steady on a
     machine that other work shares. Keys `split`, `merge`, `verify`: ratios to the floor's processes; the same
-    with `_work`: ratios to the floor's work alone (its CPU time less start-up), the stricter figure."""
+    with `_work`: ratios to the floor's work alone (its CPU time less start-up), the stricter figure; with
+    `_wall`: wall-clock ratios of the same pairs (what a user waits for, disk waits included)."""
     monolith = root / f"fleet-{count}.json"
     if not monolith.exists():
         monolith.write_bytes(monolith_bytes(count))
@@ -177,6 +178,7 @@ def paired(count: int, root: Path, pairs: int = 5) -> dict:
             phase = "write" if command == "split" else "read"
             ratios.setdefault(command, []).append(run[1] / floor[f"{phase}_cpu"])
             ratios.setdefault(f"{command}_work", []).append(run[1] / floor[f"{phase}_work"])
+            ratios.setdefault(f"{command}_wall", []).append(run[0] / floor[phase])
         shutil.rmtree(root / f"paired-floor-{count}")
         shutil.rmtree(tree)
         merged.unlink()
@@ -315,7 +317,9 @@ def main(argv: list[str]) -> int:
                 print(f"        CPU time, median of 5 paired runs: split {cpu['split']:.2f} x floor write, merge "
                       f"{cpu['merge']:.2f} x floor read, verify {cpu['verify']:.2f} x floor read; against the "
                       f"floor's work alone (less its start-up): split {cpu['split_work']:.2f} x, merge "
-                      f"{cpu['merge_work']:.2f} x, verify {cpu['verify_work']:.2f} x", flush=True)
+                      f"{cpu['merge_work']:.2f} x, verify {cpu['verify_work']:.2f} x; wall-clock time of the same "
+                      f"pairs: split {cpu['split_wall']:.2f} x, merge {cpu['merge_wall']:.2f} x, verify "
+                      f"{cpu['verify_wall']:.2f} x", flush=True)
         times = startup(root)
         if times:
             print(f"start-up: merge of the newest corpus file's tree {times[1] * 1000:.0f} ms = "
