@@ -34,3 +34,11 @@ class ProofFailed(SplitterError):
     """The tree built by split does not merge back into its input (a bug: nothing is written)."""
 
     exit_code = 1
+
+
+def shell_word(path: object) -> str:
+    """A path (or any argument) as one word a POSIX shell reads back whole, for the commands messages suggest:
+    `'my etc/conf.d'`, a plain path as it is (shlex.quote: single quotes, Python's documented rule)."""
+    import shlex  # only when a message is made
+
+    return shlex.quote(str(path))

@@ -103,3 +103,17 @@ def test_split_force_outside_git_says_it_cannot_tell_which_side_moved(tmp_path: 
     assert refused.exit_code == 2 and "outside git splitter cannot tell which side changed" in refused.stderr
     assert refused.stderr.index(f"splitter update {tree} {mono}") < refused.stderr.index("splitter merge")
     assert run("update", tree, mono).exit_code == 0 and run("verify", tree, mono, "--byte-exact").exit_code == 0
+
+
+def test_suggested_commands_quote_a_path_with_a_space(tmp_path: Path) -> None:
+    """Trial 15: `git diff HEAD -- my etc/conf.d` and `splitter update my etc/conf.d ...`, pasted, did nothing or
+    failed; every command a message suggests quotes such a path as a shell reads it back."""
+    folder = tmp_path / "my etc"
+    folder.mkdir()
+    mono, tree = folder / "phoenix_lxc_configs.json", folder / "conf.d"
+    shutil.copy(FIXTURE, mono)
+    assert run("split", mono, "-o", tree).exit_code == 0
+    mono.write_bytes(mono.read_bytes().replace(b'"cores": 8,', b'"cores": 7,', 1))
+    refused = run("split", mono, "-o", tree, "--force")
+    assert refused.exit_code == 2 and f"(splitter update '{tree}' '{mono}')" in refused.stderr, refused.stderr
+    assert f"(splitter merge '{tree}' -o '{mono}')" in refused.stderr

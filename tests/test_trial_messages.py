@@ -110,3 +110,20 @@ def test_verify_shows_where_a_long_objects_key_order_parts(tmp_path: Path, fixtu
     line = next(line for line in result.stdout.splitlines() if "key order:" in line)
     assert result.exit_code == 1 and len(keys) > 4
     assert f'monolith "..., {keys[-2]}, {keys[-1]}", merge writes "..., {keys[-1]}, {keys[-2]}"' in line, line
+
+
+def test_verify_says_how_to_settle_a_key_order_only_difference(tmp_path: Path, fixture_tree) -> None:
+    """Trial 15: an order-only report did not say what settles it; and a container added by hand, which
+    layout.json does not list, was said to take its place from layout.json."""
+    mono = reordered(tmp_path, "swapped.json", swap_first_two)
+    result = run("verify", fixture_tree, mono)
+    assert result.exit_code == 1 and (f"key order only: splitter merge {fixture_tree} -o {mono} writes the monolith "
+                                      "in the tree's order (MIGRATION.md section 13)") in result.stdout
+    copy = fixture_tree / "lxc" / "100_copy.json"  # an id below every other, added by hand: listed last by id
+    copy.write_bytes(next((fixture_tree / "lxc").glob("950_*.json")).read_bytes().replace(b'"name": "', b'"name": "c', 1))
+    doc = json.loads(run("merge", fixture_tree).stdout)
+    configs = doc["lxc_configs"]
+    doc["lxc_configs"] = {"100": configs.pop("100"), **configs}  # the monolith puts it first
+    mono.write_text(json.dumps(doc, indent=4))
+    said = run("verify", fixture_tree, mono).stdout
+    assert "from layout.json and lxc/ (containers layout.json does not list come after, by id)" in said, said

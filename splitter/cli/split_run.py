@@ -6,7 +6,7 @@ from pathlib import Path
 
 from splitter.cli.output import Steps, interrupted_line, out, say
 from splitter.cli.schema_notes import schema_warnings
-from splitter.errors import SplitterError
+from splitter.errors import SplitterError, shell_word
 from splitter.tree.lock import DEFAULT_WAIT
 
 
@@ -108,7 +108,7 @@ def split_run(monolith: Path, output: Path | None, force: bool = False, discard_
         what = "; ".join(([f"{chosen.plural}: {named(ids)}"] if ids else [])
                          + (["the top-level keys"] if "globals" in replaced else []))
         say(f"splitter: {output}: held other values than {monolith} ({what}); they are replaced by the "
-            f"monolith's (git keeps what was committed: git diff HEAD -- {output})")
+            f"monolith's (git keeps what was committed: git diff HEAD -- {shell_word(output)})")
     exact = "byte for byte" if mono.byte_exact else "as the same document (its formatting is mixed)"
     say(f"wrote {output}: {len(files)} files, {len(layers.profiles)} profile(s), "
          f"{chosen.count(len(layers.containers))}; proven to merge back {exact}")

@@ -29,16 +29,6 @@ OURS, THEIRS, BASE = "ours", "theirs", "base"  # which value a conflict's place 
 SET_KEYS = frozenset({"$profiles", "$unset"})
 
 
-def value_at(value: Any, path: tuple) -> Any:
-    """The value at a path of keys inside `value`, MISSING where an object on the way lacks the key (or a value on
-    the way is no object)."""
-    for key in path:
-        if type(value) is not dict or key not in value:
-            return MISSING
-        value = value[key]
-    return value
-
-
 def merge_json(base: Any, ours: Any, theirs: Any, *, ordered_sets: bool = False, pick: str = OURS,
                ) -> tuple[Any, list[JsonConflict]]:
     """Merge two edited JSON values with their common ancestor (MISSING for none): (merged value, conflicts).

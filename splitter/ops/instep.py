@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from splitter.errors import BadInput
+from splitter.errors import BadInput, shell_word
 from splitter.exact.parse import parse
 from splitter.merging.assemble import Assembler
 from splitter.merging.threeway_json import MISSING
@@ -136,5 +136,5 @@ def base_step(output: Path, root: Path, collection: Collection, keys: list[str])
     revision = last_in_step(output, root, collection, keys)
     if revision is None:
         return (f"{git_show_path(output, 'COMMIT')} > /tmp/last.json, COMMIT being the last one where the "
-                f"monolith and the tree agreed (none of the last {LIMIT} did; git log -- {output.name} lists them)")
+                f"monolith and the tree agreed (none of the last {LIMIT} did; git log -- {shell_word(output.name)} lists them)")
     return f"{git_show_path(output, revision)} > /tmp/last.json"

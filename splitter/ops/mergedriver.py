@@ -10,10 +10,10 @@ from splitter.errors import BadInput
 from splitter.exact.numbers import canonical
 from splitter.exact.heap import gc_paused
 from splitter.exact.parse import parse, parse_reproducing
-from splitter.exact.pointer import pointer
+from splitter.exact.pointer import pointer, value_at
 from splitter.exact.style import TREE_STYLE, Style, detect_style, sample
 from splitter.exact.write import dumps
-from splitter.merging.threeway_json import BASE, MISSING, OURS, THEIRS, JsonConflict, equal, merge_json, value_at
+from splitter.merging.threeway_json import BASE, MISSING, OURS, THEIRS, JsonConflict, equal, merge_json
 from splitter.ops import mergedriver_fast as fast
 from splitter.tree.files import BOM, without_bom
 
@@ -207,14 +207,16 @@ def _text_merge(base: bytes, ours: bytes, theirs: bytes, marker_size: int) -> tu
     return done.stdout, done.returncode
 
 
+def shown(value: Any, width: int = 60) -> str:
+    """A value in compact JSON, cut at `width` characters; `(none)` for MISSING (a key one side lacks)."""
+    if value is MISSING:
+        return "(none)"
+    text = canonical(value).decode()
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def describe(conflict: JsonConflict, width: int = 60) -> str:
     """One conflict in words: `/lxc_configs/914/cores (change/change): base 6, ours 7, theirs 8`."""
-
-    def shown(value: Any) -> str:
-        if value is MISSING:
-            return "(none)"
-        text = canonical(value).decode()
-        return text if len(text) <= width else text[: width - 3] + "..."
 
     where = f"{pointer(conflict.path) or '(the whole document)'} ({conflict.kind})"
     kept = conflict.theirs if conflict.ours is MISSING else conflict.ours
@@ -222,11 +224,12 @@ def describe(conflict: JsonConflict, width: int = 60) -> str:
         # an object deleted on one side and changed inside on the other: what changed, not its first keys
         deleted, changed = ("ours", "theirs") if conflict.ours is MISSING else ("theirs", "ours")
         paths = list(_changed_leaves(conflict.base, kept))
-        said = ", ".join(f"{pointer((*conflict.path, *path))} {shown(value_at(conflict.base, path))} -> "
-                         f"{shown(value_at(kept, path))}"
+        said = ", ".join(f"{pointer((*conflict.path, *path))} {shown(value_at(conflict.base, path), width)} -> "
+                         f"{shown(value_at(kept, path), width)}"
                          for path in paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
         return f"{where}: {deleted} deleted it, {changed} changed {said}"
-    return f"{where}: base {shown(conflict.base)}, ours {shown(conflict.ours)}, theirs {shown(conflict.theirs)}"
+    return (f"{where}: base {shown(conflict.base, width)}, ours {shown(conflict.ours, width)}, "
+            f"theirs {shown(conflict.theirs, width)}")
 
 
 def _changed_leaves(base: dict, other: dict, path: tuple = ()) -> Iterator[tuple]:

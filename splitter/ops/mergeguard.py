@@ -6,11 +6,12 @@ import os
 from pathlib import Path
 from typing import Any, Iterator
 
-from splitter.errors import BadInput
+from splitter.errors import BadInput, shell_word
 from splitter.exact.conflicts import conflict_line
 from splitter.exact.numbers import same_value
+from splitter.exact.pointer import value_at
 from splitter.merging.assemble import Assembler
-from splitter.merging.threeway_json import MISSING, merge_json, value_at
+from splitter.merging.threeway_json import MISSING, merge_json
 from splitter.ops.gitsource import _git, committed_tree
 from splitter.ops.instep import Parts, Snapshot, base_step, in_step, monolith_at, quick_loads
 from splitter.ops.splitguard import EditsWouldBeLost, differing_entries, named, same_entry
@@ -54,7 +55,7 @@ def _differing(first: Parts, second: Parts) -> list[str]:
 
 
 def lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: Path,
-                        differing_out: list | None = None) -> list[str]:
+                        differing_out: list | None = None, paths_out: dict | None = None) -> list[str]:
     """The ids of the entries (and `globals` for the rest of the document) of the monolith at `output` whose edits
     `merge -o` would throw away by writing `data` (the bytes of `doc`, the tree at `root` merged); [] when none.
 
@@ -69,7 +70,8 @@ def lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: P
     monolith edit the tree lacks would be reverted by the next commit. Outside git, each value the two hold
     differently counts by the file that gives it, and a base's or profile's value only where every entry taking
     it held another, alike (_tree_newer); limit: a monolith edit of an entry's own value made before a later
-    edit of that entry's file is not seen.
+    edit of that entry's file is not seen; there `paths_out` gets, per entry, the paths the monolith changed
+    with its values there: {key: [(path, value)]}.
     Raises BadInput when output cannot be read.
     """
     try:
@@ -94,7 +96,11 @@ def lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: P
     head = _at_head(output, root, tree) if differing else None
     if head is None:  # not in git: file times, and which entries a base or profile edit would change
         shared: dict = {}
-        return [key for key in differing if not _tree_newer(key, tree, root, written, mine, current, shared)]
+        found = {key: _monolith_paths(key, tree, root, written, mine, current, shared) for key in differing}
+        if paths_out is not None:
+            paths_out.update((key, [(path, value_at(current.get(key), path)) for path in paths])
+                             for key, paths in found.items() if paths)
+        return [key for key, paths in found.items() if paths]
     return [key for key in differing if _monolith_holds_edit(key, mine, current, head, tree)]
 
 
@@ -215,31 +221,31 @@ def _files_of(key: str, tree: Tree, with_folder: bool = True) -> list[str]:
     return [layer.file, tree.base.file, *(tree.profiles[name].file for name in layer.profiles if name in tree.profiles)]
 
 
-def _tree_newer(key: str, tree: Tree, root: Path, written: int, mine: Parts, current: Parts,
-                shared: dict | None = None) -> bool:
-    """Whether the tree's side of an entry (or `globals`) is the later edit: for an entry both sides hold, each
-    value they hold differently (`mine` the tree's merge, `current` the monolith) must be a later edit of the
-    tree file that gives it (explain.giver: the layer that gives or removes it, else the entry's own file), so
-    a later edit of another key of a base does not hide an older value the monolith changed since; a value a
-    base or profile gives must also be new there (_shared_value_new; `shared` caches its verdicts);
-    otherwise, any file the entry is made of modified after it."""
+def _monolith_paths(key: str, tree: Tree, root: Path, written: int, mine: Parts, current: Parts,
+                    shared: dict | None = None) -> list[tuple]:
+    """The paths of an entry (or `globals`) where the monolith holds the later edit, [] where the tree's side is
+    the later one: for an entry both sides hold, each value they hold differently (`mine` the tree's merge,
+    `current` the monolith) is the tree's only as a later edit of the tree file that gives it (explain.giver:
+    the layer that gives or removes it, else the entry's own file), so a later edit of another key of a base
+    does not hide an older value the monolith changed since; a value a base or profile gives must also be new
+    there (_shared_value_new; `shared` caches its verdicts). Otherwise the whole entry, `[()]`, unless a file
+    it is made of was modified after the monolith."""
     ours, theirs = mine.get(key), current.get(key)
     if key == "globals" or key not in tree.containers or MISSING in (ours, theirs):
-        return any(_modified_after(root / file, written) for file in _files_of(key, tree))
+        return [] if any(_modified_after(root / file, written) for file in _files_of(key, tree)) else [()]
     from splitter.ops.explain import giver
 
     layers = tree.layers_of(key)
+    verdicts = {} if shared is None else shared
+    found = []
     for path in _differing_leaves(ours, theirs):
         layer = giver(layers, path)
-        if not _modified_after(root / layer.file, written):
-            return False
-        if layer is not layers[-1]:
-            verdicts = {} if shared is None else shared
-            if (layer.file, path) not in verdicts:
-                verdicts[layer.file, path] = _shared_value_new(layer, path, tree, mine, current)
-            if not verdicts[layer.file, path]:
-                return False
-    return True
+        if layer is not layers[-1] and (layer.file, path) not in verdicts:
+            verdicts[layer.file, path] = _shared_value_new(layer, path, tree, mine, current)
+        if not _modified_after(root / layer.file, written) or (layer is not layers[-1]
+                                                                and not verdicts[layer.file, path]):
+            found.append(path)
+    return found
 
 
 def _shared_value_new(layer: Layer, path: tuple, tree: Tree, mine: Parts, current: Parts) -> bool:
@@ -291,18 +297,34 @@ def _differing_leaves(first: Any, second: Any, path: tuple = ()) -> Iterator[tup
 def refuse_lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: Path) -> None:
     """Raise EditsWouldBeLost (exit 2) naming the entries whose monolith edits merge -o would throw away, if any."""
     differing: list[str] = []
-    lost = lost_monolith_edits(output, tree, doc, data, root, differing)
+    paths: dict[str, list[tuple]] = {}  # outside git: where the monolith changed each entry
+    lost = lost_monolith_edits(output, tree, doc, data, root, differing, paths)
     if not lost:
         return
+    tree_, mono_ = shell_word(root), shell_word(output)  # as a shell reads them back: paths may hold spaces
     if _in_git(output):
-        step = (f"{base_step(output, root, tree.collection, differing)}, then splitter update {root} {output} "
+        step = (f"{base_step(output, root, tree.collection, differing)}, then splitter update {tree_} {mono_} "
                 "--base /tmp/last.json")
     else:  # no history to take the last monolith in step from: the user's own copy, or the edits by hand
-        step = (f"copy them into the tree (splitter diff {root} {output} shows each, with its file), or with a "
-                f"copy of the monolith the tree was last in step with, splitter update {root} {output} --base COPY")
+        step = (f"copy them into the tree ({_where(paths)}; splitter show {tree_} ID --explain names the file "
+                f"of each), or with a copy of the monolith the tree was last in step with, splitter update {tree_} "
+                f"{mono_} --base COPY")
     raise EditsWouldBeLost(
         f"holds edits that are not in {root} ({_what(lost, tree)}); merge -o would lose them. Bring the tree in "
         f"step first: {step}, then run this merge again (or pass --discard-edits to replace it anyway)", str(output))
+
+
+def _where(paths: dict[str, list[tuple]]) -> str:
+    """`103 /boot_delay 9, 950 /cores 7 and 2 more`: the first five places the monolith changed, each with the
+    monolith's value there (`(none)` where it dropped it; a whole entry or the top-level keys where their
+    values were not told apart)."""
+    from splitter.exact.pointer import pointer
+    from splitter.ops.mergedriver import shown
+
+    places = [(key, path, value) for key, found in paths.items() for path, value in found]
+    said = [("the top-level keys" if key == "globals" else key) + (f" {pointer(path)} {shown(value)}" if path else "")
+            for key, path, value in places[:5]]
+    return ", ".join(said) + (f" and {len(places) - 5} more" if len(places) > 5 else "")
 
 
 def _what(lost: list[str], tree: Tree) -> str:

@@ -7,8 +7,7 @@ from typing import Any
 
 from splitter.errors import BadInput
 from splitter.exact.conflicts import conflict_line, side
-from splitter.exact.numbers import canonical
-from splitter.exact.pointer import missing, pointer, value_at
+from splitter.exact.pointer import pointer, value_at
 from splitter.merging.threeway_json import MISSING, merge_json
 from splitter.ops.gitsource import _git
 from splitter.ops.instep import quick_loads
@@ -62,9 +61,8 @@ def _marked_sides(output: Path) -> list | None:
         return None
 
 
-def _text(value: Any, limit: int = 80) -> str:
-    """A value in compact JSON, cut at `limit` characters; `(none)` for a missing one."""
-    if missing(value):
-        return "(none)"
-    text = canonical(value).decode()
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def _text(value: Any) -> str:
+    """A value in compact JSON, cut at 80 characters; `(none)` for a missing one (mergedriver.shown)."""
+    from splitter.ops.mergedriver import shown
+
+    return shown(value, 80)

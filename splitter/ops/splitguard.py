@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from splitter.errors import BadInput
+from splitter.errors import BadInput, shell_word
 from splitter.exact.conflicts import UnresolvedConflict
 from splitter.exact.numbers import canonical_sorted, same_value
 from splitter.exact.parse import parse
@@ -107,7 +107,7 @@ def git_show_path(file, revision: str = "HEAD") -> str:
     """The command that prints a file's committed version from any folder: `git -C DIR show HEAD:./NAME`
     (`./`: the path is read from DIR, not from the repository's top; gitrevisions(7))."""
     path = Path(file)
-    return f"git -C {path.parent} show {revision}:./{path.name}"
+    return f"git -C {shell_word(path.parent)} show {shell_word(f'{revision}:./{path.name}')}"
 
 
 def named(ids: list[str]) -> str:
@@ -178,18 +178,19 @@ def refuse_lost_edits(target: Path, mono: Monolith, files: dict[str, bytes] | No
         raise EditsWouldBeLost(
             f"holds work not committed in git that split --force would overwrite or remove: {named(work)}; "
             "commit it first (git add, git commit), or pass --discard-edits to replace the tree anyway", str(target))
+    tree_, mono_ = shell_word(target), shell_word(mono.file)  # as a shell reads them back: paths may hold spaces
     if lost and changed_since_head(target) is None:  # outside git: nothing tells which side moved
         raise EditsWouldBeLost(
             f"differs from {mono.file} ({mono.collection.plural}: {named(lost)}), and outside git splitter cannot "
             f"tell which side changed. Where the monolith did, bring the tree to it and keep its design "
-            f"(splitter update {target} {mono.file}); where the tree did, write the monolith from it (splitter "
-            f"merge {target} -o {mono.file}); or pass --discard-edits to replace the tree anyway", str(target))
+            f"(splitter update {tree_} {mono_}); where the tree did, write the monolith from it (splitter "
+            f"merge {tree_} -o {mono_}); or pass --discard-edits to replace the tree anyway", str(target))
     if lost:
         last = f"{git_show_path(mono.file)} > /tmp/last.json"
         raise EditsWouldBeLost(
             f"holds edits that are not in {mono.file} nor committed in git "
             f"({mono.collection.plural}: {named(lost)}); split --force would lose them. Keep them instead: where the tree is the newer side, write the "
-            f"monolith from it (splitter merge {target} -o {mono.file}); where both changed, give update the "
-            f"monolith the tree was last in step with ({last}; splitter update {target} {mono.file} "
-            f"--base /tmp/last.json, then splitter merge {target} -o {mono.file}); or pass --discard-edits to replace the "
+            f"monolith from it (splitter merge {tree_} -o {mono_}); where both changed, give update the "
+            f"monolith the tree was last in step with ({last}; splitter update {tree_} {mono_} "
+            f"--base /tmp/last.json, then splitter merge {tree_} -o {mono_}); or pass --discard-edits to replace the "
             "tree anyway", str(target))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from splitter.errors import shell_word
 from splitter.exact.numbers import same_value
 from splitter.merging.assemble import Assembler
 from splitter.merging.threeway_json import MISSING, merge_json
@@ -97,10 +98,11 @@ def refuse_lost_tree_edits(root: Path, tree: Tree, mono: Monolith) -> None:
     what = "; ".join(([f"{tree.collection.plural}: {named(ids)}"] if ids else [])
                      + (["the top-level keys"] if "globals" in lost else [])
                      + ([f"files changed since the last commit: {named(files)}"] if files else []))
+    tree_, mono_ = shell_word(root), shell_word(mono.file)  # as a shell reads them back: paths may hold spaces
     raise EditsWouldBeLost(
         f"holds edits of its own that are not in {mono.file} ({what}); update would undo them. Keep "
         f"them: where both changed, give update the monolith the tree was last in step with "
-        f"({base_step(Path(mono.file), root, tree.collection, differing)}; splitter update {root} {mono.file} "
-        f"--base /tmp/last.json; then splitter merge {root} -o {mono.file}); where only the tree changed, write "
-        f"the monolith from it (splitter merge {root} -o {mono.file}); or pass --discard-edits to undo them",
+        f"({base_step(Path(mono.file), root, tree.collection, differing)}; splitter update {tree_} {mono_} "
+        f"--base /tmp/last.json; then splitter merge {tree_} -o {mono_}); where only the tree changed, write "
+        f"the monolith from it (splitter merge {tree_} -o {mono_}); or pass --discard-edits to undo them",
         str(root))

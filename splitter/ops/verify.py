@@ -126,7 +126,10 @@ def compare(tree: Tree, raw: bytes, name: str) -> Verdict:
         if len(difference.path) > len(prefix) and difference.path[: len(prefix)] == prefix:
             difference.container = difference.path[len(prefix)]
     if _reordered(old, new):
-        differences.append(Difference(prefix, "order", list(old), list(new), layout_file))
+        unlisted = set(new) - set(tree.layout.containers)  # added by hand: the tree lists them after, by id
+        order_file = (f"{layout_file} and {collection.folder}/ ({collection.plural} {layout_file} does not list "
+                      "come after, by id)") if unlisted else layout_file
+        differences.append(Difference(prefix, "order", list(old), list(new), order_file))
     if _reordered(dict.fromkeys(old_order), dict.fromkeys(new_order)) and \
             not any(d.kind == "order" and d.path == prefix[:-1] for d in differences):
         differences.append(Difference(prefix[:-1], "order", old_order, new_order, layout_file))

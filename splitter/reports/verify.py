@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from splitter.errors import shell_word
 from splitter.exact.bytediff import KINDS, place_to_json, show_text
 from splitter.exact.jsonpath import json_path
 from splitter.ops.verify import ABSENT, Verdict
@@ -29,6 +30,10 @@ def verify_text(verdict: Verdict, tree_name: str, monolith_name: str, collection
         if len(verdict.differences) > SHOWN:  # a hook's or CI's log stays readable; the JSON report has all
             lines.append(f"  ... and {len(verdict.differences) - SHOWN} more difference(s) (--format json lists "
                          "every one)")
+    if verdict.differences and all(d.kind == "order" for d in verdict.differences):
+        # update takes no key order from a monolith (it is formatting): the monolith follows the tree
+        lines.append(f"key order only: splitter merge {shell_word(tree_name)} -o {shell_word(monolith_name)} writes "
+                     "the monolith in the tree's order (MIGRATION.md section 13)")
     lines += byte_lines(verdict)
     return visible_lines(lines)
 
