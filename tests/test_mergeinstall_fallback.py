@@ -73,12 +73,14 @@ def test_the_installed_driver_is_splitter_and_its_conflicts_are_not_merged_again
     assert text.count("<<<<<<< ours") == 1 and "||||||| base" in text  # splitter's markers, once
 
 
-SCRIPTS = {"merges": "printf merged > \"$3\"", "conflicts": "printf marked > \"$3\"; exit 1",
-           "fails": "echo 'splitter: bad input' >&2; exit 2", "is interrupted": "exit 130"}
+SCRIPTS = {"merges": "printf merged > \"$3\"", "conflicts": "printf '<<<<<<< ours\\nmarked\\n' > \"$3\"; exit 1",
+           "fails": "echo 'splitter: bad input' >&2; exit 2", "crashes": "echo 'Traceback: ...' >&2; exit 1",
+           "is interrupted": "exit 130"}
 
 
 @pytest.mark.parametrize("case, status, result, fallback", [
-    ("merges", 0, "merged", False), ("conflicts", 1, "marked", False), ("fails", 1, "<<<<<<< ours", True),
+    ("merges", 0, "merged", False), ("conflicts", 1, "<<<<<<< ours\nmarked\n", False),
+    ("fails", 1, "<<<<<<< ours", True), ("crashes", 1, "<<<<<<< ours", True),
     ("is interrupted", 130, "a\nours\n", False), ("is missing", 1, "<<<<<<< ours", True),
     ("cannot be executed", 1, "<<<<<<< ours", True), ("has lost its interpreter", 1, "<<<<<<< ours", True)])
 def test_the_driver_line_merges_as_text_only_where_splitter_did_not_start(
@@ -99,10 +101,12 @@ def test_the_driver_line_merges_as_text_only_where_splitter_did_not_start(
     done = subprocess.run(["sh", "-c", line], cwd=tmp_path, capture_output=True, text=True)
     merged = (tmp_path / "ours").read_text()
     assert done.returncode == status and (result in merged if fallback else merged == result), done
-    said = (f"splitter: my etc/x.json: cannot start {program}: merged as text by git merge-file" if case != "fails"
-            else "splitter: bad input\nsplitter: my etc/x.json: merged as text by git merge-file instead")
+    said = {"fails": "splitter: bad input\nsplitter: my etc/x.json: merged as text by git merge-file instead",
+            "crashes": "Traceback: ...\nsplitter: my etc/x.json: failed without marking a conflict: merged as text "
+                       "by git merge-file instead"}.get(
+        case, f"splitter: my etc/x.json: cannot start {program}: merged as text by git merge-file")
     assert (said in done.stderr) == fallback, done.stderr
-    assert done.stderr.count("\n") == (2 if case in ("has lost its interpreter", "fails") else fallback)
+    assert done.stderr.count("\n") == (2 if case in ("has lost its interpreter", "fails", "crashes") else fallback)
 
 
 def test_without_a_console_script_the_driver_runs_python_m_splitter(tmp_path: Path) -> None:

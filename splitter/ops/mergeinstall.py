@@ -21,12 +21,14 @@ DEFAULT_PATTERNS = ("phoenix_*_config*.json", "**/conf.d/**/*.json")
 # git runs the driver line with sh -c. A program that is not there is not run (the shell would say so in a
 # line holding the whole command); 126 and 127 are the shell's own "cannot execute" and "not found" (POSIX, Shell
 # Command Language 2.8.2: a #! interpreter gone), which splitter never exits with. Only then did no splitter run,
-# %A is still ours' text and git's text merge writes the markers. splitter's 2 (an error, said on stderr) also
-# leaves %A as ours' text: without markers a `git add` would take ours silently, so git's text merge runs there
-# too. echo, not printf: git reads %s as its own.
+# %A is still ours' text and git's text merge writes the markers. splitter's 2 (an error, said on stderr), and a
+# 1 that left no marker in %A (a crash: Python exits 1 on an uncaught exception, as when an editable install's
+# checkout is gone), also leave ours' text unmerged: without markers a `git add` would take ours silently, so
+# git's text merge runs there too. echo, not printf: git reads %s as its own.
 FALLBACK = ('case $s in 126|127) echo >&2 "splitter: "%P": cannot start $p: merged as text by git merge-file; '
-            'run splitter install-merge-driver again";; 2) echo >&2 "splitter: "%P": merged as text by git '
-            'merge-file instead";; *) exit $s;; esac; '
+            'run splitter install-merge-driver again";; 1) grep -q "^<<<<<<<" %A && exit 1; echo >&2 "splitter: "%P'
+            '": failed without marking a conflict: merged as text by git merge-file instead";; 2) echo >&2 '
+            '"splitter: "%P": merged as text by git merge-file instead";; *) exit $s;; esac; '
             'git merge-file --marker-size=%L -L ours -L base -L theirs %A %O %B')
 
 
@@ -37,11 +39,11 @@ def driver_command(program: list[str]) -> str:
     at its path, or the shell's exit 126 or 127: a moved or deleted virtualenv, an uninstalled splitter, a
     script's interpreter gone) it says so in one line on stderr and runs `git merge-file`, which merges %A
     cleanly or writes conflict markers into it, and exits 0 only for a clean merge (git-merge-file(1): the
-    number of conflicts, up to 127; negative on error). So it does after splitter's own exit 2 (an error said,
-    %A left as ours' text, which git would otherwise take for a conflict without markers). Any other exit of
-    splitter's (1: its markers written, 130: interrupted) is git's answer as it is, without a second merge
-    (gitattributes(5): a non-zero exit is a conflict, %A the result).
-    """
+    number of conflicts, up to 127; negative on error). So it does after splitter's own exit 2 (an error said)
+    and after an exit 1 that left no `<<<<<<<` line in %A (a crash): both leave ours' text, which git would
+    otherwise take for a conflict without markers. Any other exit of splitter's (1 with its markers written,
+    130: interrupted) is git's answer as it is, without a second merge (gitattributes(5): a non-zero exit is a
+    conflict, %A the result)."""
     call = " ".join(['"$p"', *map(shlex.quote, program[1:]), "merge-driver %O %A %B %P %L"])
     return f"p={shlex.quote(program[0])}; s=127; [ -x \"$p\" ] && {{ {call}; s=$?; }}; {FALLBACK}"
 
