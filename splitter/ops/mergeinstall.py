@@ -98,7 +98,7 @@ def attribute_patterns(paths: list[str], top: str, cwd: str) -> list[str]:
 
 
 def _targets(paths: list[str], top: str, cwd: str) -> list[tuple[str, str]]:
-    """(unquoted pattern, the pattern splitter before 0.14 wrote for the path: spaces as `[ ]`, which git
+    """(unquoted pattern, the pattern earlier versions of splitter wrote for the path: spaces as `[ ]`, which git
     splits into two fields) for each path; DEFAULT_PATTERNS (twice) without paths."""
     if not paths:
         return [(pattern, pattern) for pattern in DEFAULT_PATTERNS]
