@@ -123,7 +123,7 @@ def test_split_force_over_unmerged_edits_names_ways_that_keep_them(tmp_path: Pat
     refused = sh("splitter split phoenix_lxc_configs.json -o conf.d --force", repo / "etc", env)
     assert refused.returncode == 2 and "103" in refused.stderr
     assert "splitter merge conf.d -o phoenix_lxc_configs.json" in refused.stderr
-    shown = re.search(r"\((git -C \S+ show [^;]+); (splitter update [^,)]+)", refused.stderr)
+    shown = re.search(r"\((git -C \S+ show [^&]+) && (splitter update [^,)]+)", refused.stderr)
     assert shown and "--base" in shown.group(2), refused.stderr
     # the update --base way, as the message writes it, from etc/: the tree's edit is kept
     ok(shown.group(1), repo / "etc", env)
@@ -181,7 +181,7 @@ def test_a_plain_update_refuses_to_undo_uncommitted_tree_edits(tmp_path: Path, e
     assert dry.returncode == 2 and "a real run would refuse" in dry.stderr and own.read_bytes() == before
     assert "103" in dry.stdout  # the changes a real run would make are still shown, said to be refused
     assert dry.stdout.startswith("A real run would refuse this update and write nothing")
-    shown = re.search(r"\((git -C \S+ show [^;]+); (splitter update [^;)]+)", refused.stderr)
+    shown = re.search(r"\((git -C \S+ show [^&]+) && (splitter update [^;)]+)", refused.stderr)
     assert shown, refused.stderr
     ok(shown.group(1), etc, env)
     ok(shown.group(2), etc, env)

@@ -108,10 +108,16 @@ def test_outside_git_a_later_edit_of_a_shared_file_does_not_hide_an_inherited_va
     assert refused.exit_code == 2 and f"(containers: {takers[0]})" in refused.stderr, refused.stderr
     assert mono.read_bytes() == before
     # outside git the advice names each value to carry over (trial 15: diff's list also held the tree's own edit)
-    assert f'copy them into the tree ({takers[0]} /{key} "changed-by-a-script"; splitter show {tree} ID ' \
-           f'--explain names the file of each)' in refused.stderr, refused.stderr
-    forced = run("merge", tree, "-o", mono, "--discard-edits")  # the way out the message names still works
-    assert forced.exit_code == 0 and json.loads(mono.read_text())["lxc_configs"][takers[0]][key] == values[key]
+    own = next((tree / "lxc").glob(f"{takers[0]}_*.json")).relative_to(tree).as_posix()
+    assert (f'copy them into the tree, each into its own container\'s file ({takers[0]} /{key} '
+            f'"changed-by-a-script" in {own})') in refused.stderr, refused.stderr
+    # as it says: the value into that container's own file, then merge -o keeps both edits
+    file = tree / own
+    file.write_text(json.dumps({**json.loads(file.read_text()), key: "changed-by-a-script"}, indent=2) + "\n")
+    kept = run("merge", tree, "-o", mono)
+    merged = json.loads(mono.read_text())["lxc_configs"]
+    assert kept.exit_code == 0 and merged[takers[0]][key] == "changed-by-a-script", kept.stderr
+    assert all(config.get(other) == values[other] for ctid, config in merged.items() if ctid in takers)
 
 
 def commit(tree: Path, mono: Path) -> Path:

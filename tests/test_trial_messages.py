@@ -117,8 +117,9 @@ def test_verify_says_how_to_settle_a_key_order_only_difference(tmp_path: Path, f
     layout.json does not list, was said to take its place from layout.json."""
     mono = reordered(tmp_path, "swapped.json", swap_first_two)
     result = run("verify", fixture_tree, mono)
-    assert result.exit_code == 1 and (f"key order only: splitter merge {fixture_tree} -o {mono} writes the monolith "
-                                      "in the tree's order (MIGRATION.md section 13)") in result.stdout
+    assert result.exit_code == 1 and (f"key order only: to keep the monolith's order, splitter update {fixture_tree} "
+                                      f"{mono} records it in the tree (MIGRATION.md section 10); to keep the tree's, "
+                                      f"splitter merge {fixture_tree} -o {mono} (section 13)") in result.stdout
     copy = fixture_tree / "lxc" / "100_copy.json"  # an id below every other, added by hand: listed last by id
     copy.write_bytes(next((fixture_tree / "lxc").glob("950_*.json")).read_bytes().replace(b'"name": "', b'"name": "c', 1))
     doc = json.loads(run("merge", fixture_tree).stdout)

@@ -303,28 +303,36 @@ def refuse_lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, 
         return
     tree_, mono_ = shell_word(root), shell_word(output)  # as a shell reads them back: paths may hold spaces
     if _in_git(output):
-        step = (f"{base_step(output, root, tree.collection, differing)}, then splitter update {tree_} {mono_} "
+        step = (f"{base_step(output, root, tree.collection, differing)} && splitter update {tree_} {mono_} "
                 "--base /tmp/last.json")
     else:  # no history to take the last monolith in step from: the user's own copy, or the edits by hand
-        step = (f"copy them into the tree ({_where(paths)}; splitter show {tree_} ID --explain names the file "
-                f"of each), or with a copy of the monolith the tree was last in step with, splitter update {tree_} "
-                f"{mono_} --base COPY")
+        step = (f"copy them into the tree, each into its own {tree.collection.noun}'s file ({_where(paths, tree)}), "
+                f"or with a copy of the monolith the tree was last in step with, splitter update {tree_} {mono_} "
+                "--base COPY")
     raise EditsWouldBeLost(
         f"holds edits that are not in {root} ({_what(lost, tree)}); merge -o would lose them. Bring the tree in "
         f"step first: {step}, then run this merge again (or pass --discard-edits to replace it anyway)", str(output))
 
 
-def _where(paths: dict[str, list[tuple]]) -> str:
-    """`103 /boot_delay 9, 950 /cores 7 and 2 more`: the first five places the monolith changed, each with the
-    monolith's value there (`(none)` where it dropped it; a whole entry or the top-level keys where their
-    values were not told apart)."""
+def _where(paths: dict[str, list[tuple]], tree: Tree) -> str:
+    """`103 /boot_delay 9 in lxc/103_step-ca.json, ... and 2 more`: the first five places the monolith changed,
+    each with the monolith's value there (`(none)` where it dropped it; a whole entry or the top-level keys
+    where their values were not told apart) and the file it goes into: the entry's own (a value it took from a
+    base or profile becomes its own: changing the base would change every other entry too), globals.json."""
     from splitter.exact.pointer import pointer
     from splitter.ops.mergedriver import shown
 
     places = [(key, path, value) for key, found in paths.items() for path, value in found]
     said = [("the top-level keys" if key == "globals" else key) + (f" {pointer(path)} {shown(value)}" if path else "")
-            for key, path, value in places[:5]]
+            + f" in {_own_file(key, tree)}" for key, path, value in places[:5]]
     return ", ".join(said) + (f" and {len(places) - 5} more" if len(places) > 5 else "")
+
+
+def _own_file(key: str, tree: Tree) -> str:
+    """The file an entry's own values go in (its collection's folder for one the tree lacks), globals.json."""
+    if key == "globals":
+        return tree.collection.globals_file
+    return tree.containers[key].file if key in tree.containers else f"{tree.collection.folder}/"
 
 
 def _what(lost: list[str], tree: Tree) -> str:

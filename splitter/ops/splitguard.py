@@ -191,6 +191,6 @@ def refuse_lost_edits(target: Path, mono: Monolith, files: dict[str, bytes] | No
             f"holds edits that are not in {mono.file} nor committed in git "
             f"({mono.collection.plural}: {named(lost)}); split --force would lose them. Keep them instead: where the tree is the newer side, write the "
             f"monolith from it (splitter merge {tree_} -o {mono_}); where both changed, give update the "
-            f"monolith the tree was last in step with ({last}; splitter update {tree_} {mono_} "
+            f"monolith the tree was last in step with ({last} && splitter update {tree_} {mono_} "
             f"--base /tmp/last.json, then splitter merge {tree_} -o {mono_}); or pass --discard-edits to replace the "
             "tree anyway", str(target))

@@ -102,7 +102,7 @@ def refuse_lost_tree_edits(root: Path, tree: Tree, mono: Monolith) -> None:
     raise EditsWouldBeLost(
         f"holds edits of its own that are not in {mono.file} ({what}); update would undo them. Keep "
         f"them: where both changed, give update the monolith the tree was last in step with "
-        f"({base_step(Path(mono.file), root, tree.collection, differing)}; splitter update {tree_} {mono_} "
+        f"({base_step(Path(mono.file), root, tree.collection, differing)} && splitter update {tree_} {mono_} "
         f"--base /tmp/last.json; then splitter merge {tree_} -o {mono_}); where only the tree changed, write "
         f"the monolith from it (splitter merge {tree_} -o {mono_}); or pass --discard-edits to undo them",
         str(root))

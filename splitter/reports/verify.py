@@ -31,9 +31,10 @@ def verify_text(verdict: Verdict, tree_name: str, monolith_name: str, collection
             lines.append(f"  ... and {len(verdict.differences) - SHOWN} more difference(s) (--format json lists "
                          "every one)")
     if verdict.differences and all(d.kind == "order" for d in verdict.differences):
-        # update takes no key order from a monolith (it is formatting): the monolith follows the tree
-        lines.append(f"key order only: splitter merge {shell_word(tree_name)} -o {shell_word(monolith_name)} writes "
-                     "the monolith in the tree's order (MIGRATION.md section 13)")
+        tree_, mono_ = shell_word(tree_name), shell_word(monolith_name)  # pasted as printed: paths may hold spaces
+        lines.append(f"key order only: to keep the monolith's order, splitter update {tree_} {mono_} records it in "
+                     f"the tree (MIGRATION.md section 10); to keep the tree's, splitter merge {tree_} -o {mono_} "
+                     "(section 13)")
     lines += byte_lines(verdict)
     return visible_lines(lines)
 
