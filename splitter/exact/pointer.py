@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Iterator
 
 Path = tuple  # a path of object keys from a container's top level
 
@@ -39,3 +39,17 @@ def value_at(obj: Any, path: Path) -> Any:
 
 def missing(value: Any) -> bool:
     return value is NOTHING
+
+
+def differing_paths(first: Any, second: Any, same: Callable[[Any, Any], bool], path: Path = ()) -> Iterator[Path]:
+    """The key paths where two values that differ do so, by `same` (a rule of equality: exact, or key order and
+    number spelling aside): each down to a value that is not an object on both sides, or to a key one side
+    lacks; `path` itself where either value is no object."""
+    if type(first) is not dict or type(second) is not dict:
+        yield path
+        return
+    for key in dict.fromkeys([*first, *second]):
+        if key not in first or key not in second:
+            yield path + (key,)
+        elif not same(first[key], second[key]):
+            yield from differing_paths(first[key], second[key], same, path + (key,))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from splitter.errors import BadInput
 from splitter.exact.numbers import canonical
 from splitter.exact.heap import gc_paused
 from splitter.exact.parse import parse, parse_reproducing
-from splitter.exact.pointer import pointer, value_at
+from splitter.exact.pointer import differing_paths, pointer, value_at
 from splitter.exact.style import TREE_STYLE, Style, detect_style, sample
 from splitter.exact.write import dumps
 from splitter.merging.threeway_json import BASE, MISSING, OURS, THEIRS, JsonConflict, equal, merge_json
@@ -223,20 +223,10 @@ def describe(conflict: JsonConflict, width: int = 60) -> str:
     if MISSING in (conflict.ours, conflict.theirs) and type(conflict.base) is dict and type(kept) is dict:
         # an object deleted on one side and changed inside on the other: what changed, not its first keys
         deleted, changed = ("ours", "theirs") if conflict.ours is MISSING else ("theirs", "ours")
-        paths = list(_changed_leaves(conflict.base, kept))
+        paths = list(differing_paths(conflict.base, kept, lambda one, other: canonical(one) == canonical(other)))
         said = ", ".join(f"{pointer((*conflict.path, *path))} {shown(value_at(conflict.base, path), width)} -> "
                          f"{shown(value_at(kept, path), width)}"
                          for path in paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
         return f"{where}: {deleted} deleted it, {changed} changed {said}"
     return (f"{where}: base {shown(conflict.base, width)}, ours {shown(conflict.ours, width)}, "
             f"theirs {shown(conflict.theirs, width)}")
-
-
-def _changed_leaves(base: dict, other: dict, path: tuple = ()) -> Iterator[tuple]:
-    """The key paths where `other` differs from `base` exactly, down to values that are not both objects."""
-    for key in dict.fromkeys([*base, *other]):
-        first, second = base.get(key, MISSING), other.get(key, MISSING)
-        if type(first) is dict and type(second) is dict:
-            yield from _changed_leaves(first, second, path + (key,))
-        elif first is MISSING or second is MISSING or canonical(first) != canonical(second):
-            yield path + (key,)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from splitter.errors import BadInput, shell_word
 from splitter.exact.conflicts import conflict_line
 from splitter.exact.numbers import same_value
-from splitter.exact.pointer import value_at
+from splitter.exact.pointer import differing_paths, value_at
 from splitter.merging.assemble import Assembler
 from splitter.merging.threeway_json import MISSING, merge_json
 from splitter.ops.gitsource import _git, committed_tree
@@ -238,7 +238,7 @@ def _monolith_paths(key: str, tree: Tree, root: Path, written: int, mine: Parts,
     layers = tree.layers_of(key)
     verdicts = {} if shared is None else shared
     found = []
-    for path in _differing_leaves(ours, theirs):
+    for path in differing_paths(ours, theirs, same_value):  # key order and number spelling aside
         layer = giver(layers, path)
         if layer is not layers[-1] and (layer.file, path) not in verdicts:
             verdicts[layer.file, path] = _shared_value_new(layer, path, tree, mine, current)
@@ -279,19 +279,6 @@ def _modified_after(file: Path, written: int) -> bool:
         return os.stat(file).st_mtime_ns > written
     except OSError:
         return False
-
-
-def _differing_leaves(first: Any, second: Any, path: tuple = ()) -> Iterator[tuple]:
-    """The key paths where two values differ (same_value: key order and number spelling aside), each down to a
-    value that is not an object on both sides, or to a key one side lacks."""
-    if type(first) is not dict or type(second) is not dict:
-        yield path
-        return
-    for key in dict.fromkeys([*first, *second]):
-        if key not in first or key not in second:
-            yield path + (key,)
-        elif not same_value(first[key], second[key]):
-            yield from _differing_leaves(first[key], second[key], path + (key,))
 
 
 def refuse_lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, root: Path) -> None:
