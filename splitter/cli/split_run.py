@@ -102,13 +102,10 @@ def split_run(monolith: Path, output: Path | None, force: bool = False, discard_
     if dry_run:
         return 0
     if replaced:  # committed in git (or dropped by --discard-edits): said, so that no edit goes unnoticed
-        from splitter.ops.splitguard import named
+        from splitter.ops.splitguard import entries_named
 
-        ids = [key for key in replaced if key != "globals"]
-        what = "; ".join(([f"{chosen.plural}: {named(ids)}"] if ids else [])
-                         + (["the top-level keys"] if "globals" in replaced else []))
-        say(f"splitter: {output}: held other values than {monolith} ({what}); they are replaced by the "
-            f"monolith's (git keeps what was committed: git diff HEAD -- {shell_word(output)})")
+        say(f"splitter: {output}: held other values than {monolith} ({entries_named(replaced, chosen)}); they are "
+            f"replaced by the monolith's (git keeps what was committed: git diff HEAD -- {shell_word(output)})")
     exact = "byte for byte" if mono.byte_exact else "as the same document (its formatting is mixed)"
     say(f"wrote {output}: {len(files)} files, {len(layers.profiles)} profile(s), "
          f"{chosen.count(len(layers.containers))}; proven to merge back {exact}")

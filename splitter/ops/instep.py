@@ -136,5 +136,6 @@ def base_step(output: Path, root: Path, collection: Collection, keys: list[str])
     revision = last_in_step(output, root, collection, keys)
     if revision is None:
         return (f"{git_show_path(output, 'COMMIT')} > /tmp/last.json, COMMIT being the last one where the "
-                f"monolith and the tree agreed (none of the last {LIMIT} did; git log -- {shell_word(output.name)} lists them)")
+                f"monolith and the tree agreed (none of the last {LIMIT} did; git log -- {shell_word(output.name)} "
+                "lists them)")
     return f"{git_show_path(output, revision)} > /tmp/last.json"

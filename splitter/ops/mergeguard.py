@@ -14,7 +14,7 @@ from splitter.merging.assemble import Assembler
 from splitter.merging.threeway_json import MISSING, merge_json
 from splitter.ops.gitsource import _git, committed_tree
 from splitter.ops.instep import Parts, Snapshot, base_step, in_step, monolith_at, quick_loads
-from splitter.ops.splitguard import EditsWouldBeLost, differing_entries, named, same_entry
+from splitter.ops.splitguard import EditsWouldBeLost, differing_entries, entries_named, same_entry
 from splitter.tree.layers import Layer
 from splitter.tree.read import Tree
 from splitter.tree.write import stamped
@@ -297,8 +297,9 @@ def refuse_lost_monolith_edits(output: Path, tree: Tree, doc: Any, data: bytes, 
                 f"or with a copy of the monolith the tree was last in step with, splitter update {tree_} {mono_} "
                 "--base COPY")
     raise EditsWouldBeLost(
-        f"holds edits that are not in {root} ({_what(lost, tree)}); merge -o would lose them. Bring the tree in "
-        f"step first: {step}, then run this merge again (or pass --discard-edits to replace it anyway)", str(output))
+        f"holds edits that are not in {root} ({entries_named(lost, tree.collection)}); merge -o would lose them. "
+        f"Bring the tree in step first: {step}, then run this merge again (or pass --discard-edits to replace it "
+        "anyway)", str(output))
 
 
 def _where(paths: dict[str, list[tuple]], tree: Tree) -> str:
@@ -322,8 +323,4 @@ def _own_file(key: str, tree: Tree) -> str:
     return tree.containers[key].file if key in tree.containers else f"{tree.collection.folder}/"
 
 
-def _what(lost: list[str], tree: Tree) -> str:
-    """`containers: 103, 917`, `the top-level keys`, or both."""
-    ids = [key for key in lost if key != "globals"]
-    parts = [f"{tree.collection.plural}: {named(ids)}"] if ids else []
-    return "; ".join(parts + (["the top-level keys"] if "globals" in lost else []))
+

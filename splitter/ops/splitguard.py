@@ -115,6 +115,14 @@ def named(ids: list[str]) -> str:
     return ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
 
 
+def entries_named(keys: list[str], collection) -> str:
+    """`containers: 103, 917`, `the top-level keys` (the key `globals`), or both, joined by "; " (named: ten ids at
+    most, in the order given); "" for none."""
+    ids = [key for key in keys if key != "globals"]
+    parts = [f"{collection.plural}: {named(ids)}"] if ids else []
+    return "; ".join(parts + (["the top-level keys"] if "globals" in keys else []))
+
+
 def lost_files(target: Path, files: dict[str, bytes], removed: list[str]) -> list[str]:
     """The files under target (relative paths) holding work not committed in git that a forced split writing
     `files` and removing `removed` would throw away: a file untracked, or changed since HEAD (staged or not),

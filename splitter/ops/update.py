@@ -29,7 +29,8 @@ def check_related(tree: Tree, target: Monolith, monolith_file: str) -> None:
     if ids and shared * SHARED_PART < len(ids):
         raise BadInput(f"shares only {shared} of the tree's {len(ids)} {tree.collection.noun} ids (update needs "
                        f"at least a third): another fleet or a far other version; for a new tree run "
-                       f"`splitter split {shell_word(monolith_file)} -o DIR --force`; nothing was written", monolith_file)
+                       f"`splitter split {shell_word(monolith_file)} -o DIR --force`; nothing was written",
+                       monolith_file)
 
 
 def plan_update(root: Path, tree: Tree, target: Monolith, min_members: int = 2, min_keys: int = 3,

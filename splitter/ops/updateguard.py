@@ -11,7 +11,8 @@ from splitter.merging.assemble import Assembler
 from splitter.merging.threeway_json import MISSING, merge_json
 from splitter.ops.gitsource import committed_tree, tree_id
 from splitter.ops.instep import base_step, in_step, monolith_at
-from splitter.ops.splitguard import EditsWouldBeLost, changed_since_head, committed_unchanged, named, same_entry
+from splitter.ops.splitguard import (EditsWouldBeLost, changed_since_head, committed_unchanged, entries_named,
+                                     named, same_entry)
 from splitter.tree.monolith import Monolith
 from splitter.tree.names import natural_key
 from splitter.tree.read import Tree
@@ -93,11 +94,10 @@ def refuse_lost_tree_edits(root: Path, tree: Tree, mono: Monolith) -> None:
     merged = _merged(tree)
     differing = [key for key in dict.fromkeys([*merged, *mono.containers]) if not same_entry(
         merged.get(key, MISSING), mono.containers.get(key, MISSING))] + (["globals"] if "globals" in lost else [])
-    ids = sorted((key for key in lost if key != "globals"), key=natural_key)
+    ordered = sorted((key for key in lost if key != "globals"), key=natural_key) + ["globals"] * ("globals" in lost)
     files = sorted(changed_since_head(root) or [])
-    what = "; ".join(([f"{tree.collection.plural}: {named(ids)}"] if ids else [])
-                     + (["the top-level keys"] if "globals" in lost else [])
-                     + ([f"files changed since the last commit: {named(files)}"] if files else []))
+    what = entries_named(ordered, tree.collection) + (
+        f"; files changed since the last commit: {named(files)}" if files else "")
     tree_, mono_ = shell_word(root), shell_word(mono.file)  # as a shell reads them back: paths may hold spaces
     raise EditsWouldBeLost(
         f"holds edits of its own that are not in {mono.file} ({what}); update would undo them. Keep "
